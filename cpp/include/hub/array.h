@@ -1,0 +1,84 @@
+// hub::Array: an N-dimensional chunked array stored as Zarr v3 in a Store.
+// Select() plans a numpy-style selection once; Read()/Write() move its bytes in parallel.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "hub/dtype.h"
+#include "hub/selection.h"
+#include "hub/store.h"
+
+namespace hub {
+
+struct ArraySpec {
+  std::vector<std::int64_t> shape;
+  std::vector<std::int64_t> chunk_shape;  // empty: DefaultChunkShape(shape, dtype)
+  DataType dtype = DataType::kFloat32;
+  std::string compress = "default";  // default, gzip, zlib, lz4, zstd
+  double compresslevel = 0.5;        // 1 = fastest, 0 = smallest; clamped to [0, 1]
+};
+
+// A chunk of roughly 1-16 MB, split along the first axis (then the next, for huge items).
+std::vector<std::int64_t> DefaultChunkShape(std::span<const std::int64_t> shape, DataType dtype);
+
+namespace detail {
+struct RegionPlan;
+struct ArrayState;
+}  // namespace detail
+
+// A planned selection of one array: the output shape and which chunks it touches.
+class Region {
+ public:
+  // The shape of the data the selection reads or writes (integer-indexed axes dropped).
+  const std::vector<std::int64_t>& shape() const;
+  std::size_t num_bytes() const;
+
+ private:
+  friend class Array;
+  std::shared_ptr<const detail::RegionPlan> plan_;
+};
+
+class Array {
+ public:
+  // Writes `<path>/zarr.json` (and group files for parent folders). Throws
+  // InvalidArgumentError for a bad spec or if a node already exists at `path`.
+  static std::shared_ptr<Array> Create(std::shared_ptr<Store> store, const std::string& path,
+                                       const ArraySpec& spec);
+  // NotFoundError if there is no array at `path`.
+  static std::shared_ptr<Array> Open(std::shared_ptr<Store> store, const std::string& path);
+
+  const std::string& path() const;
+  const std::vector<std::int64_t>& shape() const;
+  const std::vector<std::int64_t>& chunk_shape() const;
+  DataType dtype() const;
+  // The hub_v1 compression name and level, or the codec name for arrays written elsewhere.
+  std::string compress() const;
+  double compresslevel() const;
+  // The zarr.json document, as text.
+  std::string MetadataJson() const;
+
+  // Plans `selection`; OutOfBoundsError/InvalidArgumentError for bad indices.
+  Region Select(const Selection& selection) const;
+
+  // Fills `out` (C order, region.shape(), exactly region.num_bytes()) with the selection.
+  void Read(const Region& region, std::span<std::byte> out) const;
+  // Stores `in` (C order, region.shape(), in this array's dtype) into the selection.
+  void Write(const Region& region, std::span<const std::byte> in) const;
+
+  explicit Array(std::shared_ptr<const detail::ArrayState> state);
+
+ private:
+  std::shared_ptr<const detail::ArrayState> state_;
+};
+
+// Process-wide engine settings.
+std::size_t CacheBudgetBytes();
+void SetCacheBudgetBytes(std::size_t bytes);  // 0 disables the decoded-chunk cache
+int ThreadCount();
+void SetThreadCount(int threads);
+
+}  // namespace hub

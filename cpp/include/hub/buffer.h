@@ -1,0 +1,54 @@
+// A shared, sliceable block of bytes: what stores return and codecs pass along.
+// Slices share ownership with their parent, so stripping a checksum copies nothing.
+#pragma once
+
+#include <cstddef>
+#include <cstring>
+#include <memory>
+#include <span>
+
+namespace hub {
+
+class Buffer {
+ public:
+  Buffer() = default;
+
+  // Uninitialised storage of `size` bytes.
+  static Buffer Allocate(std::size_t size) {
+    Buffer buffer;
+    buffer.owner_ = std::make_shared_for_overwrite<std::byte[]>(size == 0 ? 1 : size);
+    buffer.data_ = buffer.owner_.get();
+    buffer.size_ = size;
+    return buffer;
+  }
+
+  static Buffer CopyOf(std::span<const std::byte> bytes) {
+    Buffer buffer = Allocate(bytes.size());
+    if (!bytes.empty()) std::memcpy(buffer.data(), bytes.data(), bytes.size());
+    return buffer;
+  }
+
+  std::byte* data() { return data_; }
+  const std::byte* data() const { return data_; }
+  std::size_t size() const { return size_; }
+  std::span<const std::byte> span() const { return {data_, size_}; }
+  std::span<std::byte> mutable_span() { return {data_, size_}; }
+
+  // A view of bytes [offset, offset + length) sharing this buffer's storage.
+  Buffer Slice(std::size_t offset, std::size_t length) const {
+    Buffer view = *this;
+    view.data_ = data_ + offset;
+    view.size_ = length;
+    return view;
+  }
+
+  // Gives up the first `size` bytes' worth of view, keeping storage alive.
+  void Shrink(std::size_t size) { size_ = size; }
+
+ private:
+  std::shared_ptr<std::byte[]> owner_;
+  std::byte* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+}  // namespace hub

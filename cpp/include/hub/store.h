@@ -1,0 +1,58 @@
+// The key-value storage interface every backend implements, and the built-in backends.
+// Keys are `/`-separated relative paths such as "images/c/0/0"; values are whole objects.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "hub/buffer.h"
+
+namespace hub {
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // The whole object, or nullopt if it does not exist.
+  virtual std::optional<Buffer> Get(const std::string& key) = 0;
+
+  // Bytes [offset, offset + length) of an object (fewer at its end), or nullopt if missing.
+  virtual std::optional<Buffer> GetRange(const std::string& key, std::uint64_t offset,
+                                         std::uint64_t length) = 0;
+
+  // Replaces the object atomically: readers see the old or the new bytes, never a mix.
+  virtual void Put(const std::string& key, std::span<const std::byte> value) = 0;
+
+  // Removes the object; removing a missing object is not an error.
+  virtual void Delete(const std::string& key) = 0;
+
+  // Removes every object whose key starts with `prefix` + "/", and `prefix` itself.
+  virtual void DeletePrefix(const std::string& prefix);
+
+  // Every key under `prefix` (a folder-like path, "" for all), sorted.
+  virtual std::vector<std::string> List(const std::string& prefix) = 0;
+
+  virtual bool Exists(const std::string& key) = 0;
+
+  // How many chunk requests are worth keeping in flight at once.
+  virtual int PreferredConcurrency() const { return 0; }
+
+  // A human-readable location for messages, e.g. "file:///data"; never holds secrets.
+  virtual std::string Describe() const = 0;
+};
+
+// A folder on local disk, created if missing.
+std::shared_ptr<Store> OpenLocalStore(const std::string& root);
+
+// A process-local in-memory store, for tests and scratch work.
+std::shared_ptr<Store> MakeMemoryStore();
+
+// Throws InvalidArgumentError unless `key` is a clean relative path: non-empty segments,
+// no "." or "..", no leading "/", no backslash or control character.
+void ValidateKey(const std::string& key);
+
+}  // namespace hub

@@ -1,0 +1,64 @@
+// The `bytes` codec (see bytes_codec.h). Hosts are little endian; big endian data is swapped.
+#include "codec/bytes_codec.h"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+#include <string>
+
+#include "hub/errors.h"
+
+namespace hub::codec {
+namespace {
+
+static_assert(std::endian::native == std::endian::little, "hub_v1 assumes a little-endian host");
+
+void SwapBytes(std::span<std::byte> data, std::size_t item_size) {
+  if (item_size == 1) return;
+  for (std::size_t i = 0; i + item_size <= data.size(); i += item_size) {
+    std::reverse(data.begin() + i, data.begin() + i + item_size);
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<ArrayToBytesCodec> BytesCodec::FromConfig(const nlohmann::json& configuration) {
+  Endian endian = Endian::kLittle;
+  if (configuration.is_object() && configuration.contains("endian")) {
+    const auto& value = configuration["endian"];
+    if (value == "big") {
+      endian = Endian::kBig;
+    } else if (value != "little") {
+      throw InvalidArgumentError("codec 'bytes': 'endian' must be \"little\" or \"big\", got " +
+                                 value.dump());
+    }
+  }
+  return std::make_unique<BytesCodec>(endian);
+}
+
+bool BytesCodec::IsIdentity(const ChunkLayout& layout) const {
+  return endian_ == Endian::kLittle || ItemSize(layout.dtype) == 1;
+}
+
+Buffer BytesCodec::Encode(std::span<const std::byte> chunk, const ChunkLayout& layout) const {
+  Buffer encoded = Buffer::CopyOf(chunk);
+  if (!IsIdentity(layout)) SwapBytes(encoded.mutable_span(), ItemSize(layout.dtype));
+  return encoded;
+}
+
+void BytesCodec::DecodeInto(const Buffer& encoded, std::span<std::byte> chunk,
+                            const ChunkLayout& layout) const {
+  if (encoded.size() != chunk.size()) {
+    throw CorruptChunkError("the chunk holds " + std::to_string(encoded.size()) +
+                            " bytes of data where " + std::to_string(chunk.size()) +
+                            " were expected");
+  }
+  std::memcpy(chunk.data(), encoded.data(), chunk.size());
+  if (!IsIdentity(layout)) SwapBytes(chunk, ItemSize(layout.dtype));
+}
+
+nlohmann::json BytesCodec::ToJson() const {
+  return CodecJson("bytes", {{"endian", endian_ == Endian::kLittle ? "little" : "big"}});
+}
+
+}  // namespace hub::codec

@@ -1,0 +1,58 @@
+// The two codec interfaces of a Zarr v3 pipeline: array -> bytes (bytes, images) and
+// bytes -> bytes (compressors, checksums). Each codec is one .h/.cc pair registered by name.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "hub/buffer.h"
+#include "hub/dtype.h"
+
+namespace hub::codec {
+
+// The decoded form of a chunk: a C-order block of `shape` elements of `dtype`.
+struct ChunkLayout {
+  DataType dtype;
+  std::vector<std::int64_t> shape;
+
+  std::size_t NumElements() const;
+  std::size_t NumBytes() const { return NumElements() * ItemSize(dtype); }
+};
+
+class ArrayToBytesCodec {
+ public:
+  virtual ~ArrayToBytesCodec() = default;
+  virtual Buffer Encode(std::span<const std::byte> chunk, const ChunkLayout& layout) const = 0;
+  // Decodes into `chunk` (exactly layout.NumBytes()); CorruptChunkError on any mismatch.
+  virtual void DecodeInto(const Buffer& encoded, std::span<std::byte> chunk,
+                          const ChunkLayout& layout) const = 0;
+  // True if the encoded form is the chunk's bytes unchanged; the pipeline then lets the
+  // next codec decode straight into the destination.
+  virtual bool IsIdentity(const ChunkLayout& layout) const { return false; }
+  virtual nlohmann::json ToJson() const = 0;
+};
+
+class BytesToBytesCodec {
+ public:
+  virtual ~BytesToBytesCodec() = default;
+  virtual Buffer Encode(std::span<const std::byte> decoded) const = 0;
+  // Decodes into `out`; CorruptChunkError unless the result fills `out` exactly.
+  virtual void DecodeInto(const Buffer& encoded, std::span<std::byte> out) const = 0;
+  // Decodes when the size is not known in advance; refuses to produce over `max_size` bytes.
+  virtual Buffer Decode(const Buffer& encoded, std::size_t max_size) const = 0;
+  virtual nlohmann::json ToJson() const = 0;
+};
+
+// A codec JSON entry: {"name": ..., "configuration": {...}}, configuration optional.
+nlohmann::json CodecJson(std::string_view name, nlohmann::json configuration = nullptr);
+
+// Reads configuration[key] as an integer in [low, high]; InvalidArgumentError otherwise.
+int ConfigInt(const nlohmann::json& configuration, const char* codec, const char* key,
+              int low, int high, int default_value);
+
+}  // namespace hub::codec

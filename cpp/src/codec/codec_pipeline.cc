@@ -1,0 +1,73 @@
+// Building and running codec chains (see codec_pipeline.h).
+#include "codec/codec_pipeline.h"
+
+#include "codec/codec_registry.h"
+#include "hub/errors.h"
+
+namespace hub::codec {
+
+std::shared_ptr<const CodecPipeline> CodecPipeline::FromJson(const nlohmann::json& codecs,
+                                                             ChunkLayout layout) {
+  if (!codecs.is_array() || codecs.empty()) {
+    throw InvalidArgumentError("zarr.json 'codecs' must be a non-empty list");
+  }
+  auto pipeline = std::make_shared<CodecPipeline>();
+  pipeline->layout_ = std::move(layout);
+  for (const auto& entry : codecs) {
+    AnyCodec codec = MakeCodec(entry);
+    if (auto* array_to_bytes = std::get_if<std::unique_ptr<ArrayToBytesCodec>>(&codec)) {
+      if (pipeline->array_to_bytes_ || !pipeline->bytes_to_bytes_.empty()) {
+        throw InvalidArgumentError("zarr.json 'codecs' must hold exactly one array -> bytes "
+                                   "codec, before every bytes -> bytes codec");
+      }
+      pipeline->array_to_bytes_ = std::move(*array_to_bytes);
+    } else {
+      if (!pipeline->array_to_bytes_) {
+        throw InvalidArgumentError("zarr.json 'codecs' must start with an array -> bytes codec");
+      }
+      pipeline->bytes_to_bytes_.push_back(
+          std::move(std::get<std::unique_ptr<BytesToBytesCodec>>(codec)));
+    }
+  }
+  return pipeline;
+}
+
+Buffer CodecPipeline::Encode(std::span<const std::byte> chunk) const {
+  Buffer current;
+  std::size_t next = 0;
+  if (array_to_bytes_->IsIdentity(layout_) && !bytes_to_bytes_.empty()) {
+    current = bytes_to_bytes_[next++]->Encode(chunk);  // skip copying the raw bytes
+  } else {
+    current = array_to_bytes_->Encode(chunk, layout_);
+  }
+  for (; next < bytes_to_bytes_.size(); ++next) {
+    current = bytes_to_bytes_[next]->Encode(current.span());
+  }
+  return current;
+}
+
+void CodecPipeline::DecodeInto(const Buffer& encoded, std::span<std::byte> chunk) const {
+  // Intermediate results are bounded so hostile data cannot make us allocate without limit.
+  const std::size_t max_intermediate = 2 * chunk.size() + (1 << 20);
+  Buffer current = encoded;
+  std::size_t remaining = bytes_to_bytes_.size();
+  const bool decode_last_into_chunk = remaining > 0 && array_to_bytes_->IsIdentity(layout_);
+  const std::size_t stop = decode_last_into_chunk ? 1 : 0;
+  while (remaining > stop) {
+    current = bytes_to_bytes_[--remaining]->Decode(current, max_intermediate);
+  }
+  if (decode_last_into_chunk) {
+    bytes_to_bytes_[0]->DecodeInto(current, chunk);
+  } else {
+    array_to_bytes_->DecodeInto(current, chunk, layout_);
+  }
+}
+
+nlohmann::json CodecPipeline::ToJson() const {
+  nlohmann::json codecs = nlohmann::json::array();
+  codecs.push_back(array_to_bytes_->ToJson());
+  for (const auto& codec : bytes_to_bytes_) codecs.push_back(codec->ToJson());
+  return codecs;
+}
+
+}  // namespace hub::codec

@@ -1,0 +1,30 @@
+// A Zarr v3 codec chain (one array -> bytes codec, then bytes -> bytes codecs) built from a
+// zarr.json `codecs` list. Decoding writes straight into the destination where it can.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "codec/codec.h"
+
+namespace hub::codec {
+
+class CodecPipeline {
+ public:
+  // Throws UnsupportedError for codecs this build lacks, InvalidArgumentError for bad config.
+  static std::shared_ptr<const CodecPipeline> FromJson(const nlohmann::json& codecs,
+                                                       ChunkLayout layout);
+
+  Buffer Encode(std::span<const std::byte> chunk) const;
+  // Decodes into `chunk` (exactly layout().NumBytes() long); CorruptChunkError on bad data.
+  void DecodeInto(const Buffer& encoded, std::span<std::byte> chunk) const;
+  nlohmann::json ToJson() const;
+  const ChunkLayout& layout() const { return layout_; }
+
+ private:
+  ChunkLayout layout_;
+  std::unique_ptr<ArrayToBytesCodec> array_to_bytes_;
+  std::vector<std::unique_ptr<BytesToBytesCodec>> bytes_to_bytes_;  // in encoding order
+};
+
+}  // namespace hub::codec

@@ -1,0 +1,50 @@
+// compresslevel mapping of DESIGN.md (see compression_presets.h).
+#include "codec/compression_presets.h"
+
+#include <cmath>
+
+#include "codec/codec.h"
+#include "hub/errors.h"
+
+namespace hub::codec {
+namespace {
+
+// 1 = fastest, 0 = smallest  ->  levels 1 (fast) .. 9 (small), as zlib counts.
+int DeflateLevel(double compresslevel) {
+  return 1 + static_cast<int>(std::lround(8 * (1 - compresslevel)));
+}
+
+// cl >= 0.5: the fast compressor, acceleration 1 at 0.5 growing to 16 at 1.
+// cl < 0.5: LZ4-HC, level 4 just under 0.5 up to 12 at 0; written as -level.
+int Lz4Acceleration(double compresslevel) {
+  if (compresslevel >= 0.5) return 1 + static_cast<int>(std::lround(30 * (compresslevel - 0.5)));
+  return -(4 + static_cast<int>(std::lround(16 * (0.5 - compresslevel))));
+}
+
+}  // namespace
+
+double ClampCompressLevel(double compresslevel) {
+  if (std::isnan(compresslevel)) throw InvalidArgumentError("compresslevel must be a number");
+  return std::clamp(compresslevel, 0.0, 1.0);
+}
+
+nlohmann::json CodecsForCompression(const std::string& compress, double compresslevel) {
+  const double level = ClampCompressLevel(compresslevel);
+  nlohmann::json codecs = nlohmann::json::array({CodecJson("bytes", {{"endian", "little"}})});
+  if (compress == "gzip") {
+    codecs.push_back(CodecJson("gzip", {{"level", DeflateLevel(level)}}));
+  } else if (compress == "zlib") {
+    codecs.push_back(CodecJson("numcodecs.zlib", {{"level", DeflateLevel(level)}}));
+  } else if (compress == "lz4") {
+    codecs.push_back(CodecJson("numcodecs.lz4", {{"acceleration", Lz4Acceleration(level)}}));
+  } else if (compress == "zstd") {
+    codecs.push_back(CodecJson("zstd", {{"level", DeflateLevel(level)}, {"checksum", false}}));
+  } else if (compress != "default") {
+    throw InvalidArgumentError("unknown compress '" + compress +
+                               "': use one of default, gzip, zlib, lz4, zstd");
+  }
+  codecs.push_back(CodecJson("crc32c"));
+  return codecs;
+}
+
+}  // namespace hub::codec

@@ -1,0 +1,19 @@
+// hub_v1's `compress` names and 0..1 `compresslevel` turned into Zarr v3 codec lists.
+// The resulting levels are written into the codec configuration, so readers need no mapping.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "hub/dtype.h"
+
+namespace hub::codec {
+
+// InvalidArgumentError for unknown names or a level that is not a number.
+nlohmann::json CodecsForCompression(const std::string& compress, double compresslevel);
+
+// Clamps to [0, 1]; InvalidArgumentError for NaN.
+double ClampCompressLevel(double compresslevel);
+
+}  // namespace hub::codec

@@ -1,0 +1,119 @@
+// gzip and zlib through libdeflate (see deflate_codecs.h).
+#include "codec/deflate_codecs.h"
+
+#include <libdeflate.h>
+
+#include <map>
+#include <string>
+
+#include "hub/errors.h"
+
+namespace hub::codec {
+namespace {
+
+struct CompressorDeleter {
+  void operator()(libdeflate_compressor* c) const { libdeflate_free_compressor(c); }
+};
+struct DecompressorDeleter {
+  void operator()(libdeflate_decompressor* d) const { libdeflate_free_decompressor(d); }
+};
+
+// libdeflate's state is costly to allocate and not thread-safe: keep one per thread and level.
+libdeflate_compressor* ThreadCompressor(int level) {
+  thread_local std::map<int, std::unique_ptr<libdeflate_compressor, CompressorDeleter>> cache;
+  auto& slot = cache[level];
+  if (!slot) slot.reset(libdeflate_alloc_compressor(level));
+  if (!slot) throw std::bad_alloc();
+  return slot.get();
+}
+
+libdeflate_decompressor* ThreadDecompressor() {
+  thread_local std::unique_ptr<libdeflate_decompressor, DecompressorDeleter> decompressor(
+      libdeflate_alloc_decompressor());
+  if (!decompressor) throw std::bad_alloc();
+  return decompressor.get();
+}
+
+const char* NameOf(DeflateCodec::Container container) {
+  return container == DeflateCodec::Container::kGzip ? "gzip" : "numcodecs.zlib";
+}
+
+// Decompresses into `out`; returns the decoded size, or nullopt if `out` was too small.
+std::optional<std::size_t> Inflate(DeflateCodec::Container container, const Buffer& encoded,
+                                   std::span<std::byte> out) {
+  std::size_t used_in = 0;
+  std::size_t produced = 0;
+  const auto result =
+      container == DeflateCodec::Container::kGzip
+          ? libdeflate_gzip_decompress_ex(ThreadDecompressor(), encoded.data(), encoded.size(),
+                                          out.data(), out.size(), &used_in, &produced)
+          : libdeflate_zlib_decompress_ex(ThreadDecompressor(), encoded.data(), encoded.size(),
+                                          out.data(), out.size(), &used_in, &produced);
+  if (result == LIBDEFLATE_INSUFFICIENT_SPACE) return std::nullopt;
+  if (result != LIBDEFLATE_SUCCESS) {
+    throw CorruptChunkError(std::string(NameOf(container)) + " data is corrupt or truncated");
+  }
+  return produced;
+}
+
+}  // namespace
+
+std::unique_ptr<BytesToBytesCodec> DeflateCodec::GzipFromConfig(
+    const nlohmann::json& configuration) {
+  return std::make_unique<DeflateCodec>(Container::kGzip,
+                                        ConfigInt(configuration, "gzip", "level", 0, 9, 5));
+}
+
+std::unique_ptr<BytesToBytesCodec> DeflateCodec::ZlibFromConfig(
+    const nlohmann::json& configuration) {
+  return std::make_unique<DeflateCodec>(
+      Container::kZlib, ConfigInt(configuration, "numcodecs.zlib", "level", 0, 9, 1));
+}
+
+Buffer DeflateCodec::Encode(std::span<const std::byte> decoded) const {
+  libdeflate_compressor* compressor = ThreadCompressor(level_);
+  const bool gzip = container_ == Container::kGzip;
+  const std::size_t bound = gzip ? libdeflate_gzip_compress_bound(compressor, decoded.size())
+                                 : libdeflate_zlib_compress_bound(compressor, decoded.size());
+  Buffer encoded = Buffer::Allocate(bound);
+  const std::size_t size =
+      gzip ? libdeflate_gzip_compress(compressor, decoded.data(), decoded.size(),
+                                      encoded.data(), bound)
+           : libdeflate_zlib_compress(compressor, decoded.data(), decoded.size(),
+                                      encoded.data(), bound);
+  if (size == 0) throw Error(std::string(NameOf(container_)) + " compression failed");
+  encoded.Shrink(size);
+  return encoded;
+}
+
+void DeflateCodec::DecodeInto(const Buffer& encoded, std::span<std::byte> out) const {
+  const auto produced = Inflate(container_, encoded, out);
+  if (!produced || *produced != out.size()) {
+    throw CorruptChunkError(std::string(NameOf(container_)) +
+                            " data does not decode to the chunk's size of " +
+                            std::to_string(out.size()) + " bytes");
+  }
+}
+
+Buffer DeflateCodec::Decode(const Buffer& encoded, std::size_t max_size) const {
+  // Grow geometrically up to the cap instead of trusting sizes written in the stream.
+  std::size_t capacity = std::min<std::size_t>(max_size, std::max<std::size_t>(4 * encoded.size(), 4096));
+  while (true) {
+    Buffer decoded = Buffer::Allocate(capacity);
+    if (const auto produced = Inflate(container_, encoded, decoded.mutable_span())) {
+      decoded.Shrink(*produced);
+      return decoded;
+    }
+    if (capacity >= max_size) {
+      throw CorruptChunkError(std::string(NameOf(container_)) +
+                              " data decodes to more bytes than the chunk can hold");
+    }
+    capacity = std::min(max_size, capacity * 4);
+  }
+}
+
+nlohmann::json DeflateCodec::ToJson() const {
+  return CodecJson(NameOf(container_), {{"level", level_}});
+}
+
+}  // namespace hub::codec

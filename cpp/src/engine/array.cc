@@ -1,0 +1,163 @@
+// hub::Array: creating, opening, planning and moving data (see hub/array.h).
+#include "hub/array.h"
+
+#include <cmath>
+
+#include "codec/compression_presets.h"
+#include "engine/array_state.h"
+#include "engine/chunk_cache.h"
+#include "engine/chunk_io.h"
+#include "engine/metadata_io.h"
+#include "engine/thread_pool.h"
+#include "hub/errors.h"
+#include "hub/node.h"
+#include "index/region_copy.h"
+
+namespace hub {
+namespace {
+
+using nlohmann::json;
+
+// hub_v1's own settings live in attributes.hub_v1; arrays written elsewhere get a name
+// derived from their codecs.
+void ReadCompressionAttributes(detail::ArrayState& state) {
+  const json hub = state.metadata.attributes.value("hub_v1", json::object());
+  if (hub.is_object() && hub.value("compress", json()).is_string()) {
+    state.compress = hub["compress"].get<std::string>();
+    const json level = hub.value("compresslevel", json());
+    state.compresslevel = level.is_number() ? level.get<double>() : 0.5;
+    return;
+  }
+  state.compress = "default";
+  for (const auto& codec : state.metadata.codecs) {
+    const std::string name = codec.value("name", "");
+    if (name != "bytes" && name != "crc32c") state.compress = name;
+  }
+}
+
+std::shared_ptr<Array> MakeArray(std::shared_ptr<Store> store, const std::string& path,
+                                 format::ArrayMetadata metadata) {
+  auto state = std::make_shared<detail::ArrayState>();
+  state->store = std::move(store);
+  state->path = path;
+  state->metadata = std::move(metadata);
+  const auto& m = state->metadata;
+  state->pipeline = codec::CodecPipeline::FromJson(m.codecs, {m.dtype, m.chunk_shape});
+  state->chunk_strides = index::CStrides(m.chunk_shape, ItemSize(m.dtype));
+  state->cache_prefix = detail::CachePrefix(*state->store, path);
+  ReadCompressionAttributes(*state);
+  return std::make_shared<Array>(std::move(state));
+}
+
+}  // namespace
+
+std::string detail::CachePrefix(const Store& store, const std::string& path) {
+  return store.Describe() + "|" + path + "/";
+}
+
+std::vector<std::int64_t> DefaultChunkShape(std::span<const std::int64_t> shape, DataType dtype) {
+  constexpr double kTargetBytes = 8.0 * (1 << 20);
+  constexpr double kMaxBytes = 16.0 * (1 << 20);
+  std::vector<std::int64_t> chunk(shape.begin(), shape.end());
+  for (auto& extent : chunk) extent = std::max<std::int64_t>(extent, 1);
+  auto bytes_from = [&](std::size_t axis) {
+    double bytes = static_cast<double>(ItemSize(dtype));
+    for (std::size_t i = axis; i < chunk.size(); ++i) bytes *= static_cast<double>(chunk[i]);
+    return bytes;
+  };
+  for (std::size_t axis = 0; axis < chunk.size() && bytes_from(0) > kMaxBytes; ++axis) {
+    const double per_item = bytes_from(axis + 1);
+    chunk[axis] = std::max<std::int64_t>(1, static_cast<std::int64_t>(kTargetBytes / per_item));
+  }
+  return chunk;
+}
+
+const std::vector<std::int64_t>& Region::shape() const { return plan_->output_shape; }
+std::size_t Region::num_bytes() const { return plan_->num_bytes; }
+
+Array::Array(std::shared_ptr<const detail::ArrayState> state) : state_(std::move(state)) {}
+
+std::shared_ptr<Array> Array::Create(std::shared_ptr<Store> store, const std::string& path,
+                                     const ArraySpec& spec) {
+  ValidateKey(path);
+  format::ArrayMetadata metadata;
+  metadata.dtype = spec.dtype;
+  metadata.shape = spec.shape;
+  metadata.chunk_shape =
+      spec.chunk_shape.empty() ? DefaultChunkShape(spec.shape, spec.dtype) : spec.chunk_shape;
+  format::ValidateGeometry(metadata.shape, metadata.chunk_shape, ItemSize(spec.dtype));
+  metadata.fill_value.assign(ItemSize(spec.dtype), std::byte{0});
+  const double level = codec::ClampCompressLevel(spec.compresslevel);
+  metadata.codecs = codec::CodecsForCompression(spec.compress, level);
+  metadata.attributes = {{"hub_v1", {{"compress", spec.compress}, {"compresslevel", level}}}};
+  auto array = MakeArray(store, path, metadata);  // validates the codec chain before writing
+
+  if (ReadNode(*store, path).kind != NodeKind::kMissing) {
+    throw InvalidArgumentError("'" + path + "' already exists in " + store->Describe() +
+                               "; open it, or delete it first");
+  }
+  EnsureParentGroups(*store, path);
+  engine::ChunkCache::Instance().EraseWithPrefix(detail::CachePrefix(*store, path));
+  engine::WriteJson(*store, path + "/zarr.json", format::ToJson(metadata));
+  return array;
+}
+
+std::shared_ptr<Array> Array::Open(std::shared_ptr<Store> store, const std::string& path) {
+  ValidateKey(path);
+  const std::string key = path + "/zarr.json";
+  const auto document = engine::ReadJson(*store, key);
+  if (!document || document->value("node_type", json()) != "array") {
+    throw NotFoundError("no array named '" + path + "' in " + store->Describe());
+  }
+  return MakeArray(store, path, format::ParseArrayMetadata(*document, key));
+}
+
+const std::string& Array::path() const { return state_->path; }
+const std::vector<std::int64_t>& Array::shape() const { return state_->metadata.shape; }
+const std::vector<std::int64_t>& Array::chunk_shape() const {
+  return state_->metadata.chunk_shape;
+}
+DataType Array::dtype() const { return state_->metadata.dtype; }
+std::string Array::compress() const { return state_->compress; }
+double Array::compresslevel() const { return state_->compresslevel; }
+std::string Array::MetadataJson() const { return format::ToJson(state_->metadata).dump(); }
+
+Region Array::Select(const Selection& selection) const {
+  auto plan = std::make_shared<detail::RegionPlan>();
+  plan->selection = index::Normalize(selection, state_->metadata.shape);
+  plan->chunks = index::ChunkPlan(plan->selection, state_->metadata.chunk_shape);
+  plan->output_shape = plan->selection.OutputShape();
+  const std::size_t item_size = ItemSize(state_->metadata.dtype);
+  plan->output_strides = index::OutputStrides(plan->selection, item_size);
+  plan->num_bytes = static_cast<std::size_t>(plan->selection.NumElements()) * item_size;
+  Region region;
+  region.plan_ = std::move(plan);
+  return region;
+}
+
+void Array::Read(const Region& region, std::span<std::byte> out) const {
+  if (out.size() != region.num_bytes()) {
+    throw InvalidArgumentError("the output buffer holds " + std::to_string(out.size()) +
+                               " bytes; the selection needs " +
+                               std::to_string(region.num_bytes()));
+  }
+  engine::ReadRegion(*state_, *region.plan_, out);
+}
+
+void Array::Write(const Region& region, std::span<const std::byte> in) const {
+  if (in.size() != region.num_bytes()) {
+    throw InvalidArgumentError("the value holds " + std::to_string(in.size()) +
+                               " bytes; the selection needs " +
+                               std::to_string(region.num_bytes()));
+  }
+  engine::WriteRegion(*state_, *region.plan_, in);
+}
+
+std::size_t CacheBudgetBytes() { return engine::ChunkCache::Instance().budget_bytes(); }
+void SetCacheBudgetBytes(std::size_t bytes) {
+  engine::ChunkCache::Instance().set_budget_bytes(bytes);
+}
+int ThreadCount() { return engine::ThreadCount(); }
+void SetThreadCount(int threads) { engine::SetThreadCount(threads); }
+
+}  // namespace hub

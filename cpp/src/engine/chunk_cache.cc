@@ -1,0 +1,107 @@
+// LRU chunk cache (see chunk_cache.h).
+#include "engine/chunk_cache.h"
+
+#include <pthread.h>
+
+#include <list>
+#include <mutex>
+#include <unordered_map>
+
+namespace hub::engine {
+
+struct ChunkCache::Impl {
+  struct Entry {
+    std::string key;
+    std::shared_ptr<const Buffer> chunk;
+  };
+  mutable std::mutex mutex;
+  std::list<Entry> lru;  // most recently used first
+  std::unordered_map<std::string, std::list<Entry>::iterator> index;
+  std::size_t budget = kDefaultBudget;
+  std::size_t used = 0;
+
+  void Remove(std::list<Entry>::iterator it) {
+    used -= it->chunk->size();
+    index.erase(it->key);
+    lru.erase(it);
+  }
+  void Evict() {
+    while (used > budget && !lru.empty()) Remove(std::prev(lru.end()));
+  }
+};
+
+namespace {
+ChunkCache* g_instance = nullptr;
+}  // namespace
+
+ChunkCache::ChunkCache(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+ChunkCache& ChunkCache::Instance() {
+  static const bool initialised = [] {
+    g_instance = new ChunkCache(std::make_unique<Impl>());
+    pthread_atfork(nullptr, nullptr, &ResetAfterFork);
+    return true;
+  }();
+  (void)initialised;
+  return *g_instance;
+}
+
+void ChunkCache::ResetAfterFork() {
+  const std::size_t budget = g_instance->impl_->budget;  // the child has a single thread
+  g_instance = new ChunkCache(std::make_unique<Impl>());
+  g_instance->impl_->budget = budget;
+}
+
+std::shared_ptr<const Buffer> ChunkCache::Get(const std::string& key) {
+  std::lock_guard lock(impl_->mutex);
+  auto found = impl_->index.find(key);
+  if (found == impl_->index.end()) return nullptr;
+  impl_->lru.splice(impl_->lru.begin(), impl_->lru, found->second);
+  return found->second->chunk;
+}
+
+void ChunkCache::Put(const std::string& key, std::shared_ptr<const Buffer> chunk) {
+  std::lock_guard lock(impl_->mutex);
+  if (auto found = impl_->index.find(key); found != impl_->index.end()) {
+    impl_->Remove(found->second);
+  }
+  if (chunk->size() > impl_->budget / 4) return;
+  impl_->lru.push_front(Impl::Entry{key, std::move(chunk)});
+  impl_->index[key] = impl_->lru.begin();
+  impl_->used += impl_->lru.front().chunk->size();
+  impl_->Evict();
+}
+
+void ChunkCache::Erase(const std::string& key) {
+  std::lock_guard lock(impl_->mutex);
+  if (auto found = impl_->index.find(key); found != impl_->index.end()) {
+    impl_->Remove(found->second);
+  }
+}
+
+void ChunkCache::EraseWithPrefix(const std::string& prefix) {
+  std::lock_guard lock(impl_->mutex);
+  for (auto it = impl_->lru.begin(); it != impl_->lru.end();) {
+    auto next = std::next(it);
+    if (it->key.starts_with(prefix)) impl_->Remove(it);
+    it = next;
+  }
+}
+
+std::size_t ChunkCache::budget_bytes() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->budget;
+}
+
+void ChunkCache::set_budget_bytes(std::size_t bytes) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->budget = bytes;
+  impl_->Evict();
+}
+
+std::size_t ChunkCache::used_bytes() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->used;
+}
+
+}  // namespace hub::engine

@@ -1,0 +1,42 @@
+// A process-wide LRU cache of decoded chunks with a byte budget, so that per-item reads from
+// one chunk decode it once. Writes through the engine keep it coherent; writes by other
+// processes are not seen while a chunk stays cached (set the budget to 0 to disable).
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "hub/buffer.h"
+
+namespace hub::engine {
+
+class ChunkCache {
+ public:
+  static ChunkCache& Instance();
+
+  std::shared_ptr<const Buffer> Get(const std::string& key);
+  // Inserts or replaces; entries larger than a quarter of the budget are not kept.
+  void Put(const std::string& key, std::shared_ptr<const Buffer> chunk);
+  void Erase(const std::string& key);
+  // Drops every entry whose key starts with `prefix` (an array being deleted or recreated).
+  void EraseWithPrefix(const std::string& prefix);
+
+  std::size_t budget_bytes() const;
+  void set_budget_bytes(std::size_t bytes);
+  std::size_t used_bytes() const;
+
+  static constexpr std::size_t kDefaultBudget = std::size_t{256} << 20;
+
+  struct Impl;
+
+ private:
+  explicit ChunkCache(std::unique_ptr<Impl> impl);
+  // A forked child may inherit the mutex locked by a thread that no longer exists: the child
+  // abandons the old cache and starts with an empty one that keeps the parent's budget.
+  static void ResetAfterFork();
+
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hub::engine

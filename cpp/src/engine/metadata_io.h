@@ -1,0 +1,19 @@
+// Reading and writing zarr.json documents through a Store.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "hub/store.h"
+
+namespace hub::engine {
+
+// The parsed document, or nullopt if `key` does not exist. InvalidArgumentError if the
+// object is not valid JSON.
+std::optional<nlohmann::json> ReadJson(Store& store, const std::string& key);
+
+void WriteJson(Store& store, const std::string& key, const nlohmann::json& document);
+
+}  // namespace hub::engine

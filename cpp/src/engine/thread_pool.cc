@@ -1,0 +1,168 @@
+// A fixed pool of workers behind ParallelFor (see thread_pool.h).
+#include "engine/thread_pool.h"
+
+#include <pthread.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "hub/errors.h"
+
+namespace hub::engine {
+namespace {
+
+class ThreadPool {
+ public:
+  explicit ThreadPool(int threads) {
+    for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { Work(); });
+  }
+  ~ThreadPool() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    ready_.notify_all();
+    for (auto& worker : workers_) {
+      // A worker may drop the last reference itself (a nested call racing SetThreadCount).
+      if (worker.get_id() == std::this_thread::get_id()) {
+        worker.detach();
+      } else {
+        worker.join();
+      }
+    }
+  }
+  int size() const { return static_cast<int>(workers_.size()); }
+
+  void Submit(std::function<void()> task) {
+    {
+      std::lock_guard lock(mutex_);
+      tasks_.push_back(std::move(task));
+    }
+    ready_.notify_one();
+  }
+
+ private:
+  void Work() {
+    while (true) {
+      std::function<void()> task;
+      {
+        std::unique_lock lock(mutex_);
+        ready_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
+        if (tasks_.empty()) return;
+        task = std::move(tasks_.front());
+        tasks_.pop_front();
+      }
+      task();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<std::function<void()>> tasks_;
+  bool stopping_ = false;
+  std::vector<std::thread> workers_;
+};
+
+int DefaultThreadCount() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+std::mutex& PoolMutex() {
+  static auto* mutex = new std::mutex;  // re-created after fork, see ResetAfterFork
+  return *mutex;
+}
+std::shared_ptr<ThreadPool>& PoolSlot() {
+  static auto* slot = new std::shared_ptr<ThreadPool>;
+  return *slot;
+}
+std::atomic<int> g_requested_threads{0};
+
+// In a forked child the pool's threads are gone and its mutexes may be held by threads that
+// no longer exist: abandon (leak) the old objects and start afresh on next use.
+void ResetAfterFork() {
+  new (&PoolMutex()) std::mutex;
+  new (&PoolSlot()) std::shared_ptr<ThreadPool>;
+}
+
+std::shared_ptr<ThreadPool> Pool() {
+  static const int registered = pthread_atfork(nullptr, nullptr, &ResetAfterFork);
+  (void)registered;
+  std::lock_guard lock(PoolMutex());
+  auto& slot = PoolSlot();
+  if (!slot) {
+    const int requested = g_requested_threads.load();
+    slot = std::make_shared<ThreadPool>(requested > 0 ? requested : DefaultThreadCount());
+  }
+  return slot;
+}
+
+struct ParallelForState {
+  std::size_t n = 0;
+  const std::function<void(std::size_t)>* body = nullptr;
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::mutex mutex;
+  std::condition_variable finished;
+  std::size_t done = 0;
+  std::exception_ptr error;
+
+  void Drain() {
+    while (true) {
+      const std::size_t i = next.fetch_add(1);
+      if (i >= n) return;
+      std::exception_ptr caught;
+      if (!failed.load()) {
+        try {
+          (*body)(i);
+        } catch (...) {
+          caught = std::current_exception();
+          failed = true;
+        }
+      }
+      std::lock_guard lock(mutex);
+      if (caught && !error) error = caught;
+      if (++done == n) finished.notify_all();
+    }
+  }
+};
+
+}  // namespace
+
+void ParallelFor(std::size_t n, const std::function<void(std::size_t)>& body,
+                 int max_parallel) {
+  if (n == 0) return;
+  if (n == 1) {
+    body(0);
+    return;
+  }
+  auto pool = Pool();
+  const int parallel = max_parallel > 0 ? max_parallel : pool->size();
+  auto state = std::make_shared<ParallelForState>();
+  state->n = n;
+  state->body = &body;
+  const std::size_t helpers = std::min<std::size_t>(n - 1, static_cast<std::size_t>(parallel));
+  for (std::size_t i = 0; i < helpers; ++i) pool->Submit([state] { state->Drain(); });
+  state->Drain();
+  std::unique_lock lock(state->mutex);
+  state->finished.wait(lock, [&] { return state->done == n; });
+  if (state->error) std::rethrow_exception(state->error);
+}
+
+int ThreadCount() { return Pool()->size(); }
+
+void SetThreadCount(int threads) {
+  if (threads < 1) throw InvalidArgumentError("the thread count must be at least 1");
+  g_requested_threads = threads;
+  std::shared_ptr<ThreadPool> old;
+  {
+    std::lock_guard lock(PoolMutex());
+    old = std::move(PoolSlot());  // running calls keep their reference until they finish
+  }
+}
+
+}  // namespace hub::engine

@@ -1,0 +1,23 @@
+// The process-wide worker pool and a parallel-for that runs on it.
+// Created lazily on first use and re-created in a child after fork(), so DataLoader workers
+// never inherit threads that do not exist.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+
+namespace hub::engine {
+
+// Runs body(0) .. body(n - 1) on up to `max_parallel` threads (the caller included; 0 means
+// the pool's size) and returns when all are done. The first exception thrown stops
+// unstarted iterations and is rethrown here.
+void ParallelFor(std::size_t n, const std::function<void(std::size_t)>& body,
+                 int max_parallel = 0);
+
+// Number of worker threads (defaults to the CPU count).
+int ThreadCount();
+
+// Replaces the pool with one of `threads` workers (>= 1) for calls that start afterwards.
+void SetThreadCount(int threads);
+
+}  // namespace hub::engine

@@ -1,0 +1,238 @@
+// Zarr v3 array metadata (see array_metadata.h).
+#include "format/array_metadata.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "hub/errors.h"
+
+namespace hub::format {
+namespace {
+
+using nlohmann::json;
+
+[[noreturn]] void Invalid(const std::string& where, const std::string& what) {
+  throw InvalidArgumentError(where + ": " + what);
+}
+
+std::vector<std::int64_t> ParseExtents(const json& value, const std::string& where,
+                                       const char* field) {
+  if (!value.is_array()) Invalid(where, std::string("'") + field + "' must be a list of integers");
+  std::vector<std::int64_t> extents;
+  for (const auto& item : value) {
+    if (!item.is_number_integer()) {
+      Invalid(where, std::string("'") + field + "' must be a list of integers, got " + value.dump());
+    }
+    extents.push_back(item.get<std::int64_t>());
+  }
+  return extents;
+}
+
+template <typename T>
+std::vector<std::byte> BytesOf(T value) {
+  std::vector<std::byte> bytes(sizeof(T));
+  std::memcpy(bytes.data(), &value, sizeof(T));
+  return bytes;
+}
+
+// IEEE half precision from a double, rounding to nearest even (fill values only).
+std::uint16_t ToHalf(double value) {
+  const float f = static_cast<float>(value);
+  std::uint32_t bits;
+  std::memcpy(&bits, &f, 4);
+  const std::uint32_t sign = (bits >> 16) & 0x8000;
+  const int exponent = static_cast<int>((bits >> 23) & 0xff) - 127 + 15;
+  std::uint32_t mantissa = bits & 0x7fffff;
+  if (std::isnan(f)) return static_cast<std::uint16_t>(sign | 0x7e00);
+  if (exponent >= 31) return static_cast<std::uint16_t>(sign | 0x7c00);
+  if (exponent <= 0) {
+    if (exponent < -10) return static_cast<std::uint16_t>(sign);
+    mantissa |= 0x800000;
+    const int shift = 14 - exponent;
+    std::uint32_t half = mantissa >> shift;
+    const std::uint32_t rest = mantissa & ((1u << shift) - 1);
+    const std::uint32_t halfway = 1u << (shift - 1);
+    if (rest > halfway || (rest == halfway && (half & 1))) ++half;
+    return static_cast<std::uint16_t>(sign | half);
+  }
+  std::uint32_t half = (static_cast<std::uint32_t>(exponent) << 10) | (mantissa >> 13);
+  const std::uint32_t rest = mantissa & 0x1fff;
+  if (rest > 0x1000 || (rest == 0x1000 && (half & 1))) ++half;
+  return static_cast<std::uint16_t>(sign | half);
+}
+
+double ParseFloatFill(const json& value, const std::string& where) {
+  if (value.is_number()) return value.get<double>();
+  if (value == "NaN") return std::numeric_limits<double>::quiet_NaN();
+  if (value == "Infinity") return std::numeric_limits<double>::infinity();
+  if (value == "-Infinity") return -std::numeric_limits<double>::infinity();
+  Invalid(where, "unsupported float fill_value " + value.dump());
+}
+
+std::vector<std::byte> ParseFillValue(const json& value, DataType dtype,
+                                      const std::string& where) {
+  if (value.is_null()) return std::vector<std::byte>(ItemSize(dtype), std::byte{0});
+  switch (dtype) {
+    case DataType::kBool:
+      if (!value.is_boolean()) Invalid(where, "fill_value of a bool array must be true or false");
+      return BytesOf<std::uint8_t>(value.get<bool>() ? 1 : 0);
+    case DataType::kFloat16:
+      return BytesOf(ToHalf(ParseFloatFill(value, where)));
+    case DataType::kFloat32:
+      return BytesOf(static_cast<float>(ParseFloatFill(value, where)));
+    case DataType::kFloat64:
+      return BytesOf(ParseFloatFill(value, where));
+    default:
+      break;
+  }
+  if (!value.is_number_integer()) {
+    Invalid(where, "fill_value of an integer array must be an integer, got " + value.dump());
+  }
+  switch (dtype) {
+    case DataType::kInt8: return BytesOf(static_cast<std::int8_t>(value.get<std::int64_t>()));
+    case DataType::kInt16: return BytesOf(static_cast<std::int16_t>(value.get<std::int64_t>()));
+    case DataType::kInt32: return BytesOf(static_cast<std::int32_t>(value.get<std::int64_t>()));
+    case DataType::kInt64: return BytesOf(value.get<std::int64_t>());
+    case DataType::kUint8: return BytesOf(static_cast<std::uint8_t>(value.get<std::uint64_t>()));
+    case DataType::kUint16: return BytesOf(static_cast<std::uint16_t>(value.get<std::uint64_t>()));
+    case DataType::kUint32: return BytesOf(static_cast<std::uint32_t>(value.get<std::uint64_t>()));
+    default: return BytesOf(value.get<std::uint64_t>());
+  }
+}
+
+json FillValueJson(const ArrayMetadata& metadata) {
+  if (metadata.FillIsZero()) {
+    if (metadata.dtype == DataType::kBool) return false;
+    const bool is_float = metadata.dtype == DataType::kFloat16 ||
+                          metadata.dtype == DataType::kFloat32 ||
+                          metadata.dtype == DataType::kFloat64;
+    return is_float ? json(0.0) : json(0);
+  }
+  // hub_v1 only creates arrays with fill 0; other fills are kept as parsed from the file.
+  throw UnsupportedError("hub_v1 writes zarr.json only for arrays whose fill_value is 0");
+}
+
+}  // namespace
+
+std::size_t ArrayMetadata::ChunkBytes() const {
+  std::size_t bytes = ItemSize(dtype);
+  for (std::int64_t extent : chunk_shape) bytes *= static_cast<std::size_t>(extent);
+  return bytes;
+}
+
+bool ArrayMetadata::FillIsZero() const {
+  for (std::byte b : fill_value) {
+    if (b != std::byte{0}) return false;
+  }
+  return true;
+}
+
+void ValidateGeometry(std::span<const std::int64_t> shape, std::span<const std::int64_t> chunk,
+                      std::size_t item_size) {
+  if (shape.empty()) throw InvalidArgumentError("shape must have at least one dimension");
+  if (chunk.size() != shape.size()) {
+    throw InvalidArgumentError("chunk has " + std::to_string(chunk.size()) +
+                               " dimensions but shape has " + std::to_string(shape.size()));
+  }
+  constexpr std::int64_t kMaxExtent = std::int64_t{1} << 62;
+  std::uint64_t chunk_bytes = item_size;
+  for (std::size_t axis = 0; axis < shape.size(); ++axis) {
+    if (shape[axis] <= 0 || shape[axis] > kMaxExtent) {
+      throw InvalidArgumentError("shape sizes must be positive, got " +
+                                 std::to_string(shape[axis]) + " on axis " +
+                                 std::to_string(axis));
+    }
+    if (chunk[axis] <= 0) {
+      throw InvalidArgumentError("chunk sizes must be positive, got " +
+                                 std::to_string(chunk[axis]) + " on axis " +
+                                 std::to_string(axis));
+    }
+    if (static_cast<std::uint64_t>(chunk[axis]) > kMaxChunkBytes / chunk_bytes) {
+      throw InvalidArgumentError("a chunk may hold at most 4 GiB; choose a smaller chunk");
+    }
+    chunk_bytes *= static_cast<std::uint64_t>(chunk[axis]);
+  }
+}
+
+ArrayMetadata ParseArrayMetadata(const json& document, const std::string& where) {
+  if (!document.is_object()) Invalid(where, "zarr.json must hold a JSON object");
+  if (document.value("zarr_format", json()) != 3) Invalid(where, "only zarr_format 3 is supported");
+  if (document.value("node_type", json()) != "array") Invalid(where, "node_type is not \"array\"");
+  ArrayMetadata metadata;
+  if (!document.contains("data_type") || !document["data_type"].is_string()) {
+    Invalid(where, "'data_type' must be a string");
+  }
+  try {
+    metadata.dtype = ParseDataType(document["data_type"].get<std::string>());
+  } catch (const InvalidArgumentError& error) {
+    throw UnsupportedError(where + ": " + error.what());
+  }
+  metadata.shape = ParseExtents(document.value("shape", json()), where, "shape");
+
+  const json grid = document.value("chunk_grid", json());
+  if (!grid.is_object() || grid.value("name", json()) != "regular" ||
+      !grid.contains("configuration") || !grid["configuration"].is_object()) {
+    throw UnsupportedError(where + ": only the \"regular\" chunk_grid is supported");
+  }
+  metadata.chunk_shape =
+      ParseExtents(grid["configuration"].value("chunk_shape", json()), where, "chunk_shape");
+  try {
+    ValidateGeometry(metadata.shape, metadata.chunk_shape, ItemSize(metadata.dtype));
+  } catch (const InvalidArgumentError& error) {
+    Invalid(where, error.what());
+  }
+
+  const json encoding = document.value("chunk_key_encoding", json::object());
+  const json encoding_name = encoding.value("name", json("default"));
+  if (encoding_name != "default" && encoding_name != "v2") {
+    throw UnsupportedError(where + ": unsupported chunk_key_encoding " + encoding_name.dump());
+  }
+  metadata.v2_chunk_keys = encoding_name == "v2";
+  metadata.separator = metadata.v2_chunk_keys ? '.' : '/';
+  const json separator = encoding.value("configuration", json::object()).value("separator", json());
+  if (separator == "." || separator == "/") {
+    metadata.separator = separator.get<std::string>()[0];
+  } else if (!separator.is_null()) {
+    Invalid(where, "chunk key separator must be \"/\" or \".\"");
+  }
+
+  metadata.fill_value = ParseFillValue(document.value("fill_value", json()), metadata.dtype, where);
+  metadata.codecs = document.value("codecs", json());
+  if (!metadata.codecs.is_array()) Invalid(where, "'codecs' must be a list");
+  const json transformers = document.value("storage_transformers", json::array());
+  if (!transformers.is_array() || !transformers.empty()) {
+    throw UnsupportedError(where + ": storage transformers are not supported");
+  }
+  metadata.attributes = document.value("attributes", json::object());
+  if (!metadata.attributes.is_object()) Invalid(where, "'attributes' must be an object");
+  return metadata;
+}
+
+json ToJson(const ArrayMetadata& metadata) {
+  json encoding = {{"name", metadata.v2_chunk_keys ? "v2" : "default"},
+                   {"configuration", {{"separator", std::string(1, metadata.separator)}}}};
+  return json{
+      {"zarr_format", 3},
+      {"node_type", "array"},
+      {"shape", metadata.shape},
+      {"data_type", DataTypeName(metadata.dtype)},
+      {"chunk_grid",
+       {{"name", "regular"}, {"configuration", {{"chunk_shape", metadata.chunk_shape}}}}},
+      {"chunk_key_encoding", encoding},
+      {"fill_value", FillValueJson(metadata)},
+      {"codecs", metadata.codecs},
+      {"attributes", metadata.attributes},
+  };
+}
+
+std::string ChunkKey(const ArrayMetadata& metadata, std::span<const std::int64_t> grid_position) {
+  std::string key = metadata.v2_chunk_keys ? "" : "c";
+  for (std::size_t axis = 0; axis < grid_position.size(); ++axis) {
+    if (!key.empty()) key += metadata.separator;
+    key += std::to_string(grid_position[axis]);
+  }
+  return key;
+}
+
+}  // namespace hub::format

@@ -1,0 +1,49 @@
+// Names and sizes of the element types (see hub/dtype.h).
+#include "hub/dtype.h"
+
+#include <array>
+#include <utility>
+
+#include "hub/errors.h"
+
+namespace hub {
+namespace {
+
+struct DataTypeInfo {
+  DataType type;
+  std::string_view name;
+  std::size_t size;
+};
+
+constexpr std::array<DataTypeInfo, 12> kDataTypes = {{
+    {DataType::kBool, "bool", 1},
+    {DataType::kInt8, "int8", 1},
+    {DataType::kInt16, "int16", 2},
+    {DataType::kInt32, "int32", 4},
+    {DataType::kInt64, "int64", 8},
+    {DataType::kUint8, "uint8", 1},
+    {DataType::kUint16, "uint16", 2},
+    {DataType::kUint32, "uint32", 4},
+    {DataType::kUint64, "uint64", 8},
+    {DataType::kFloat16, "float16", 2},
+    {DataType::kFloat32, "float32", 4},
+    {DataType::kFloat64, "float64", 8},
+}};
+
+const DataTypeInfo& Info(DataType type) { return kDataTypes[static_cast<std::size_t>(type)]; }
+
+}  // namespace
+
+std::size_t ItemSize(DataType type) { return Info(type).size; }
+
+std::string_view DataTypeName(DataType type) { return Info(type).name; }
+
+DataType ParseDataType(std::string_view name) {
+  for (const auto& info : kDataTypes) {
+    if (info.name == name) return info.type;
+  }
+  throw InvalidArgumentError("unsupported dtype '" + std::string(name) +
+                             "': use bool, int8-int64, uint8-uint64 or float16-float64");
+}
+
+}  // namespace hub

@@ -1,0 +1,74 @@
+// Chunk-grid walk of a normalised selection (see chunk_plan.h).
+#include "index/chunk_plan.h"
+
+#include <map>
+
+namespace hub::index {
+namespace {
+
+// Pieces of a step-1 range: one run per chunk, computed per chunk instead of per element.
+std::vector<AxisPiece> ContiguousPieces(std::int64_t start, std::int64_t count,
+                                        std::int64_t chunk) {
+  std::vector<AxisPiece> pieces;
+  std::int64_t output = 0;
+  while (output < count) {
+    const std::int64_t coordinate = start + output;
+    const std::int64_t chunk_index = coordinate / chunk;
+    const std::int64_t offset = coordinate % chunk;
+    const std::int64_t length = std::min(chunk - offset, count - output);
+    pieces.push_back(AxisPiece{chunk_index, length, {Run{offset, output, length}}});
+    output += length;
+  }
+  return pieces;
+}
+
+// Pieces of any coordinate sequence: group by chunk, merging neighbours into runs.
+std::vector<AxisPiece> GeneralPieces(const DimSelection& dim, std::int64_t chunk) {
+  std::map<std::int64_t, AxisPiece> by_chunk;
+  for (std::int64_t k = 0; k < dim.count; ++k) {
+    const std::int64_t coordinate = dim.Coordinate(k);
+    const std::int64_t chunk_index = coordinate / chunk;
+    const std::int64_t offset = coordinate % chunk;
+    AxisPiece& piece = by_chunk[chunk_index];
+    piece.chunk_index = chunk_index;
+    ++piece.count;
+    if (!piece.runs.empty()) {
+      Run& last = piece.runs.back();
+      if (last.chunk_start + last.length == offset && last.output_start + last.length == k) {
+        ++last.length;
+        continue;
+      }
+    }
+    piece.runs.push_back(Run{offset, k, 1});
+  }
+  std::vector<AxisPiece> pieces;
+  pieces.reserve(by_chunk.size());
+  for (auto& [index, piece] : by_chunk) pieces.push_back(std::move(piece));
+  return pieces;
+}
+
+}  // namespace
+
+ChunkPlan::ChunkPlan(const NormalizedSelection& selection,
+                     std::span<const std::int64_t> chunk_shape) {
+  axes_.reserve(selection.dims.size());
+  num_chunks_ = 1;
+  for (std::size_t axis = 0; axis < selection.dims.size(); ++axis) {
+    const DimSelection& dim = selection.dims[axis];
+    const bool contiguous = dim.kind != DimSelection::Kind::kList && dim.step == 1;
+    axes_.push_back(contiguous ? ContiguousPieces(dim.start, dim.count, chunk_shape[axis])
+                               : GeneralPieces(dim, chunk_shape[axis]));
+    num_chunks_ *= axes_.back().size();
+  }
+}
+
+void ChunkPlan::PiecesOf(std::size_t n, std::vector<const AxisPiece*>& pieces) const {
+  pieces.resize(axes_.size());
+  for (std::size_t axis = axes_.size(); axis-- > 0;) {
+    const std::size_t count = axes_[axis].size();
+    pieces[axis] = &axes_[axis][n % count];
+    n /= count;
+  }
+}
+
+}  // namespace hub::index

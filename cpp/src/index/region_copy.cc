@@ -1,0 +1,155 @@
+// Strided chunk <-> output copies (see region_copy.h).
+#include "index/region_copy.h"
+
+#include <cstring>
+
+namespace hub::index {
+namespace {
+
+bool IsWholeAxis(const AxisPiece& piece, std::int64_t chunk_extent) {
+  return piece.runs.size() == 1 && piece.runs[0].chunk_start == 0 &&
+         piece.runs[0].length == chunk_extent;
+}
+
+// The trailing axes that both buffers store contiguously collapse into one block; the copy
+// then walks the remaining axes and moves whole blocks (or runs of blocks) with memcpy.
+struct CopyWalker {
+  CopyDirection direction;
+  const CopyGeometry& geometry;
+  std::span<const std::byte> fill_element;  // set: fill the output instead of copying
+  std::size_t inner_axis;
+  std::int64_t block_bytes;
+  bool runs_contiguous;
+
+  CopyWalker(CopyDirection dir, const CopyGeometry& g) : direction(dir), geometry(g) {
+    std::size_t axis = g.pieces.size() - 1;
+    block_bytes = static_cast<std::int64_t>(g.item_size);
+    while (axis > 0 && IsWholeAxis(*g.pieces[axis], g.chunk_shape[axis]) &&
+           g.output_strides[axis] == block_bytes && g.chunk_strides[axis] == block_bytes) {
+      block_bytes *= g.chunk_shape[axis];
+      --axis;
+    }
+    inner_axis = axis;
+    runs_contiguous =
+        g.output_strides[axis] == block_bytes && g.chunk_strides[axis] == block_bytes;
+  }
+
+  void Move(std::byte* chunk, std::byte* output, std::int64_t bytes) const {
+    if (!fill_element.empty()) {
+      FillWithElement({output, static_cast<std::size_t>(bytes)}, fill_element);
+    } else if (direction == CopyDirection::kChunkToOutput) {
+      std::memcpy(output, chunk, static_cast<std::size_t>(bytes));
+    } else {
+      std::memcpy(chunk, output, static_cast<std::size_t>(bytes));
+    }
+  }
+
+  void Walk(std::size_t axis, std::byte* chunk, std::byte* output) const {
+    const std::int64_t chunk_stride = geometry.chunk_strides[axis];
+    const std::int64_t output_stride = geometry.output_strides[axis];
+    for (const Run& run : geometry.pieces[axis]->runs) {
+      std::byte* chunk_at = chunk + run.chunk_start * chunk_stride;
+      std::byte* output_at = output + run.output_start * output_stride;
+      if (axis == inner_axis && runs_contiguous) {
+        Move(chunk_at, output_at, run.length * block_bytes);
+        continue;
+      }
+      for (std::int64_t i = 0; i < run.length; ++i) {
+        if (axis == inner_axis) {
+          Move(chunk_at + i * chunk_stride, output_at + i * output_stride, block_bytes);
+        } else {
+          Walk(axis + 1, chunk_at + i * chunk_stride, output_at + i * output_stride);
+        }
+      }
+    }
+  }
+};
+
+}  // namespace
+
+std::vector<std::int64_t> CStrides(std::span<const std::int64_t> shape, std::size_t item_size) {
+  std::vector<std::int64_t> strides(shape.size());
+  std::int64_t stride = static_cast<std::int64_t>(item_size);
+  for (std::size_t axis = shape.size(); axis-- > 0;) {
+    strides[axis] = stride;
+    stride *= shape[axis];
+  }
+  return strides;
+}
+
+std::vector<std::int64_t> OutputStrides(const NormalizedSelection& selection,
+                                        std::size_t item_size) {
+  std::vector<std::int64_t> strides(selection.dims.size(), 0);
+  std::int64_t stride = static_cast<std::int64_t>(item_size);
+  for (std::size_t i = selection.output_axes.size(); i-- > 0;) {
+    const std::size_t axis = selection.output_axes[i];
+    strides[axis] = stride;
+    stride *= selection.dims[axis].count;
+  }
+  return strides;
+}
+
+void CopyRegion(CopyDirection direction, std::byte* chunk, std::byte* output,
+                const CopyGeometry& geometry) {
+  CopyWalker(direction, geometry).Walk(0, chunk, output);
+}
+
+void FillRegion(std::byte* output, const CopyGeometry& geometry,
+                std::span<const std::byte> element) {
+  CopyWalker walker(CopyDirection::kChunkToOutput, geometry);
+  walker.fill_element = element;
+  walker.Walk(0, output, output);  // the chunk side is never touched when filling
+}
+
+void FillWithElement(std::span<std::byte> buffer, std::span<const std::byte> element) {
+  bool zero = true;
+  for (std::byte b : element) zero = zero && b == std::byte{0};
+  if (zero) {
+    std::memset(buffer.data(), 0, buffer.size());
+    return;
+  }
+  for (std::size_t i = 0; i + element.size() <= buffer.size(); i += element.size()) {
+    std::memcpy(buffer.data() + i, element.data(), element.size());
+  }
+}
+
+std::optional<std::int64_t> WholeChunkOutputOffset(const CopyGeometry& geometry) {
+  const CopyWalker walker(CopyDirection::kChunkToOutput, geometry);
+  if (!walker.runs_contiguous) return std::nullopt;
+  for (std::size_t axis = 0; axis <= walker.inner_axis; ++axis) {
+    const AxisPiece& piece = *geometry.pieces[axis];
+    if (!IsWholeAxis(piece, geometry.chunk_shape[axis])) return std::nullopt;
+    if (axis < walker.inner_axis && geometry.chunk_shape[axis] != 1) return std::nullopt;
+  }
+  std::int64_t offset = 0;
+  for (std::size_t axis = 0; axis < geometry.pieces.size(); ++axis) {
+    offset += geometry.pieces[axis]->runs[0].output_start * geometry.output_strides[axis];
+  }
+  return offset;
+}
+
+bool CoversChunk(const CopyGeometry& geometry, std::span<const std::int64_t> array_shape) {
+  for (std::size_t axis = 0; axis < geometry.pieces.size(); ++axis) {
+    const AxisPiece& piece = *geometry.pieces[axis];
+    const std::int64_t extent = geometry.chunk_shape[axis];
+    const std::int64_t in_bounds =
+        std::min(extent, array_shape[axis] - piece.chunk_index * extent);
+    if (piece.count < in_bounds) return false;
+    // Only an index list can pick a position twice; count distinct positions.
+    std::vector<bool> seen(static_cast<std::size_t>(in_bounds), false);
+    std::int64_t distinct = 0;
+    for (const Run& run : piece.runs) {
+      for (std::int64_t i = 0; i < run.length; ++i) {
+        const auto position = static_cast<std::size_t>(run.chunk_start + i);
+        if (!seen[position]) {
+          seen[position] = true;
+          ++distinct;
+        }
+      }
+    }
+    if (distinct != in_bounds) return false;
+  }
+  return true;
+}
+
+}  // namespace hub::index

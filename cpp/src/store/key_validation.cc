@@ -1,0 +1,36 @@
+// Checks that keys and names are clean relative paths, so no store can be escaped.
+#include <string>
+
+#include "hub/errors.h"
+#include "hub/store.h"
+
+namespace hub {
+
+void ValidateKey(const std::string& key) {
+  auto reject = [&](const char* why) {
+    throw InvalidArgumentError("invalid name '" + key + "': " + why);
+  };
+  if (key.empty()) reject("it is empty");
+  if (key.front() == '/') reject("it must not start with '/'");
+  if (key.back() == '/') reject("it must not end with '/'");
+  std::size_t segment_start = 0;
+  for (std::size_t i = 0; i <= key.size(); ++i) {
+    if (i < key.size()) {
+      const unsigned char c = static_cast<unsigned char>(key[i]);
+      if (c == '\\') reject("backslashes are not allowed");
+      if (c < 0x20 || c == 0x7f) reject("control characters are not allowed");
+      if (c != '/') continue;
+    }
+    const std::string_view segment(key.data() + segment_start, i - segment_start);
+    if (segment.empty()) reject("it has an empty path segment ('//')");
+    if (segment == "." || segment == "..") reject("'.' and '..' segments are not allowed");
+    segment_start = i + 1;
+  }
+}
+
+void Store::DeletePrefix(const std::string& prefix) {
+  for (const auto& key : List(prefix)) Delete(key);
+  Delete(prefix);
+}
+
+}  // namespace hub

@@ -1,0 +1,177 @@
+// LocalStore: files under a root folder (see local_store.h).
+#include "store/local_store.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+
+#include "hub/errors.h"
+
+namespace hub {
+namespace {
+
+[[noreturn]] void ThrowIoError(const std::string& what, const std::filesystem::path& path,
+                               int error) {
+  std::string message = what + " '" + path.string() + "': " + std::strerror(error);
+  if (error == EACCES || error == EPERM || error == EROFS) throw PermissionDeniedError(message);
+  throw StorageError(message);
+}
+
+// Closes a file descriptor on scope exit.
+class FileDescriptor {
+ public:
+  explicit FileDescriptor(int fd) : fd_(fd) {}
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  ~FileDescriptor() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+  // Closes now, reporting the error a deferred write may surface at close.
+  int Close() {
+    const int result = ::close(fd_);
+    fd_ = -1;
+    return result;
+  }
+
+ private:
+  int fd_;
+};
+
+// Reads up to `length` bytes at `offset`; returns how many were read.
+std::size_t ReadFully(int fd, std::byte* out, std::size_t length, std::uint64_t offset,
+                      const std::filesystem::path& path) {
+  std::size_t done = 0;
+  while (done < length) {
+    const ssize_t n = ::pread(fd, out + done, length - done, static_cast<off_t>(offset + done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      ThrowIoError("cannot read", path, errno);
+    }
+    if (n == 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  return done;
+}
+
+std::string TempName(const std::filesystem::path& target) {
+  static std::atomic<std::uint64_t> counter{0};
+  return std::string(LocalStore::kTempPrefix) + target.filename().string() + "." +
+         std::to_string(::getpid()) + "." + std::to_string(counter.fetch_add(1));
+}
+
+}  // namespace
+
+LocalStore::LocalStore(std::filesystem::path root) : root_(std::move(root)) {
+  std::error_code error;
+  std::filesystem::create_directories(root_, error);
+  if (error) ThrowIoError("cannot create storage folder", root_, error.value());
+  root_ = std::filesystem::canonical(root_);
+}
+
+std::filesystem::path LocalStore::PathOf(const std::string& key) const {
+  ValidateKey(key);
+  return root_ / key;
+}
+
+std::optional<Buffer> LocalStore::Get(const std::string& key) {
+  return GetRange(key, 0, UINT64_MAX);
+}
+
+std::optional<Buffer> LocalStore::GetRange(const std::string& key, std::uint64_t offset,
+                                           std::uint64_t length) {
+  const auto path = PathOf(key);
+  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
+    ThrowIoError("cannot open", path, errno);
+  }
+  struct stat info {};
+  if (::fstat(fd.get(), &info) != 0) ThrowIoError("cannot stat", path, errno);
+  if (S_ISDIR(info.st_mode)) return std::nullopt;
+  const auto file_size = static_cast<std::uint64_t>(info.st_size);
+  const std::uint64_t start = std::min(offset, file_size);
+  const std::uint64_t count = std::min(length, file_size - start);
+  Buffer buffer = Buffer::Allocate(count);
+  const std::size_t read = ReadFully(fd.get(), buffer.data(), count, start, path);
+  buffer.Shrink(read);  // the file may have been replaced by a shorter one meanwhile
+  return buffer;
+}
+
+void LocalStore::Put(const std::string& key, std::span<const std::byte> value) {
+  const auto path = PathOf(key);
+  std::error_code error;
+  std::filesystem::create_directories(path.parent_path(), error);
+  if (error) ThrowIoError("cannot create folder", path.parent_path(), error.value());
+
+  const auto temp_path = path.parent_path() / TempName(path);
+  FileDescriptor fd(::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  if (fd.get() < 0) ThrowIoError("cannot create", temp_path, errno);
+  auto fail = [&](const char* what, int saved_errno) {
+    ::unlink(temp_path.c_str());
+    ThrowIoError(what, path, saved_errno);
+  };
+  std::size_t done = 0;
+  while (done < value.size()) {
+    const ssize_t n = ::write(fd.get(), value.data() + done, value.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail("cannot write", errno);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (fd.Close() != 0) fail("cannot write", errno);
+  if (::rename(temp_path.c_str(), path.c_str()) != 0) fail("cannot replace", errno);
+}
+
+void LocalStore::Delete(const std::string& key) {
+  const auto path = PathOf(key);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT && errno != ENOTDIR && errno != EISDIR) {
+    ThrowIoError("cannot delete", path, errno);
+  }
+}
+
+void LocalStore::DeletePrefix(const std::string& prefix) {
+  const auto path = PathOf(prefix);
+  std::error_code error;
+  std::filesystem::remove_all(path, error);
+  if (error) ThrowIoError("cannot delete", path, error.value());
+}
+
+std::vector<std::string> LocalStore::List(const std::string& prefix) {
+  const auto base = prefix.empty() ? root_ : PathOf(prefix);
+  std::vector<std::string> keys;
+  std::error_code error;
+  if (!std::filesystem::is_directory(base, error)) return keys;
+  std::filesystem::recursive_directory_iterator it(base, error), end;
+  if (error) ThrowIoError("cannot list", base, error.value());
+  for (; it != end; it.increment(error)) {
+    if (error) ThrowIoError("cannot list", base, error.value());
+    if (!it->is_regular_file(error)) continue;
+    const std::string name = it->path().filename().string();
+    if (name.starts_with(kTempPrefix)) continue;
+    keys.push_back(std::filesystem::relative(it->path(), root_).generic_string());
+  }
+  std::sort(keys.begin(), keys.end());
+  return keys;
+}
+
+bool LocalStore::Exists(const std::string& key) {
+  std::error_code error;
+  return std::filesystem::is_regular_file(PathOf(key), error);
+}
+
+std::string LocalStore::Describe() const { return "file://" + root_.string(); }
+
+std::shared_ptr<Store> OpenLocalStore(const std::string& root) {
+  if (root.empty()) throw InvalidArgumentError("the storage folder path is empty");
+  return std::make_shared<LocalStore>(root);
+}
+
+}  // namespace hub

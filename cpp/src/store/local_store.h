@@ -1,0 +1,35 @@
+// LocalStore: objects as files under a root folder.
+// Reads use pread; writes go to a hidden temp file in the same folder and are renamed in place.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "hub/store.h"
+
+namespace hub {
+
+class LocalStore final : public Store {
+ public:
+  explicit LocalStore(std::filesystem::path root);
+
+  std::optional<Buffer> Get(const std::string& key) override;
+  std::optional<Buffer> GetRange(const std::string& key, std::uint64_t offset,
+                                 std::uint64_t length) override;
+  void Put(const std::string& key, std::span<const std::byte> value) override;
+  void Delete(const std::string& key) override;
+  void DeletePrefix(const std::string& prefix) override;
+  std::vector<std::string> List(const std::string& prefix) override;
+  bool Exists(const std::string& key) override;
+  std::string Describe() const override;
+
+  // Temp files carry this prefix; listings skip them.
+  static constexpr std::string_view kTempPrefix = ".hub_tmp.";
+
+ private:
+  std::filesystem::path PathOf(const std::string& key) const;
+
+  std::filesystem::path root_;
+};
+
+}  // namespace hub

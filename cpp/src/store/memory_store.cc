@@ -1,0 +1,74 @@
+// MemoryStore: a thread-safe map from key to immutable bytes, for tests and scratch work.
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <mutex>
+
+#include "hub/errors.h"
+#include "hub/store.h"
+
+namespace hub {
+namespace {
+
+class MemoryStore final : public Store {
+ public:
+  MemoryStore() : id_(next_id_.fetch_add(1)) {}
+
+  std::optional<Buffer> Get(const std::string& key) override {
+    std::lock_guard lock(mutex_);
+    auto it = objects_.find(key);
+    if (it == objects_.end()) return std::nullopt;
+    return it->second;  // shares the immutable bytes
+  }
+
+  std::optional<Buffer> GetRange(const std::string& key, std::uint64_t offset,
+                                 std::uint64_t length) override {
+    auto whole = Get(key);
+    if (!whole) return std::nullopt;
+    const std::uint64_t start = std::min<std::uint64_t>(offset, whole->size());
+    const std::uint64_t count = std::min<std::uint64_t>(length, whole->size() - start);
+    return whole->Slice(start, count);
+  }
+
+  void Put(const std::string& key, std::span<const std::byte> value) override {
+    ValidateKey(key);
+    Buffer copy = Buffer::CopyOf(value);
+    std::lock_guard lock(mutex_);
+    objects_[key] = std::move(copy);
+  }
+
+  void Delete(const std::string& key) override {
+    std::lock_guard lock(mutex_);
+    objects_.erase(key);
+  }
+
+  std::vector<std::string> List(const std::string& prefix) override {
+    const std::string folder = prefix.empty() ? "" : prefix + "/";
+    std::vector<std::string> keys;
+    std::lock_guard lock(mutex_);
+    for (auto it = objects_.lower_bound(folder); it != objects_.end(); ++it) {
+      if (!it->first.starts_with(folder)) break;
+      keys.push_back(it->first);
+    }
+    return keys;  // std::map iterates in sorted order
+  }
+
+  bool Exists(const std::string& key) override {
+    std::lock_guard lock(mutex_);
+    return objects_.contains(key);
+  }
+
+  std::string Describe() const override { return "memory://" + std::to_string(id_); }
+
+ private:
+  static inline std::atomic<int> next_id_{0};
+  const int id_;
+  std::mutex mutex_;
+  std::map<std::string, Buffer> objects_;
+};
+
+}  // namespace
+
+std::shared_ptr<Store> MakeMemoryStore() { return std::make_shared<MemoryStore>(); }
+
+}  // namespace hub
