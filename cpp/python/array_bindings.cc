@@ -1,0 +1,119 @@
+// hub::Array for Python: selections in, numpy arrays out, the GIL released while data moves.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "bindings.h"
+#include "hub/array.h"
+#include "hub/errors.h"
+
+namespace py = pybind11;
+
+namespace hub::python {
+namespace {
+
+std::optional<std::int64_t> OptionalInt(const py::handle& value) {
+  if (value.is_none()) return std::nullopt;
+  return value.cast<std::int64_t>();
+}
+
+// hub_v1.array normalises keys to int, slice, Ellipsis or a 1-d int64 ndarray per entry.
+Selection ToSelection(const py::tuple& key) {
+  Selection selection;
+  selection.reserve(key.size());
+  for (const py::handle entry : key) {
+    if (entry.is(py::ellipsis())) {
+      selection.emplace_back(Ellipsis{});
+    } else if (py::isinstance<py::slice>(entry)) {
+      selection.emplace_back(Slice{OptionalInt(entry.attr("start")),
+                                   OptionalInt(entry.attr("stop")),
+                                   OptionalInt(entry.attr("step"))});
+    } else if (py::isinstance<py::array>(entry)) {
+      const auto list = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>::
+          ensure(entry);
+      if (!list || list.ndim() != 1) {
+        throw InvalidArgumentError("an index array must be one-dimensional integers");
+      }
+      selection.emplace_back(IndexList(list.data(), list.data() + list.size()));
+    } else {
+      selection.emplace_back(entry.cast<std::int64_t>());
+    }
+  }
+  return selection;
+}
+
+py::dtype NumpyDtype(DataType type) { return py::dtype(std::string(DataTypeName(type))); }
+
+py::array Read(const Array& array, const Region& region) {
+  py::array out(NumpyDtype(array.dtype()), region.shape());
+  std::span<std::byte> buffer(static_cast<std::byte*>(out.mutable_data()), region.num_bytes());
+  {
+    py::gil_scoped_release release;
+    array.Read(region, buffer);
+  }
+  return out;
+}
+
+void Write(const Array& array, const Region& region, const py::array& value) {
+  if (!value.dtype().is(NumpyDtype(array.dtype())) ||
+      !(value.flags() & py::array::c_style)) {
+    throw InvalidArgumentError("the value must be a C-contiguous array of dtype " +
+                               std::string(DataTypeName(array.dtype())));
+  }
+  std::span<const std::byte> buffer(static_cast<const std::byte*>(value.data()),
+                                    static_cast<std::size_t>(value.nbytes()));
+  py::gil_scoped_release release;
+  array.Write(region, buffer);
+}
+
+std::shared_ptr<Array> Create(std::shared_ptr<Store> store, const std::string& path,
+                              std::vector<std::int64_t> shape,
+                              std::optional<std::vector<std::int64_t>> chunk,
+                              const std::string& dtype, const std::string& compress,
+                              double compresslevel) {
+  ArraySpec spec;
+  spec.shape = std::move(shape);
+  spec.chunk_shape = chunk.value_or(std::vector<std::int64_t>{});
+  spec.dtype = ParseDataType(dtype);
+  spec.compress = compress;
+  spec.compresslevel = compresslevel;
+  py::gil_scoped_release release;
+  return Array::Create(std::move(store), path, spec);
+}
+
+}  // namespace
+
+void RegisterArrays(py::module_& module) {
+  py::class_<Region>(module, "Region").def_property_readonly("shape", [](const Region& region) {
+    return py::tuple(py::cast(region.shape()));
+  });
+
+  py::class_<Array, std::shared_ptr<Array>>(module, "Array")
+      .def_static("create", &Create, py::arg("store"), py::arg("path"), py::arg("shape"),
+                  py::arg("chunk"), py::arg("dtype"), py::arg("compress"),
+                  py::arg("compresslevel"))
+      .def_static("open", &Array::Open, py::arg("store"), py::arg("path"),
+                  py::call_guard<py::gil_scoped_release>())
+      .def_property_readonly("path", &Array::path)
+      .def_property_readonly("shape",
+                             [](const Array& a) { return py::tuple(py::cast(a.shape())); })
+      .def_property_readonly("chunk",
+                             [](const Array& a) { return py::tuple(py::cast(a.chunk_shape())); })
+      .def_property_readonly("dtype", [](const Array& a) { return NumpyDtype(a.dtype()); })
+      .def_property_readonly("compress", &Array::compress)
+      .def_property_readonly("compresslevel", &Array::compresslevel)
+      .def("metadata_json", &Array::MetadataJson)
+      .def("select", [](const Array& a, const py::tuple& key) { return a.Select(ToSelection(key)); })
+      .def("read", &Read, py::arg("region"))
+      .def("write", &Write, py::arg("region"), py::arg("value"));
+
+  module.def("default_chunk", [](std::vector<std::int64_t> shape, const std::string& dtype) {
+    return DefaultChunkShape(shape, ParseDataType(dtype));
+  });
+  module.def("cache_budget_bytes", &CacheBudgetBytes);
+  module.def("set_cache_budget_bytes", &SetCacheBudgetBytes, py::arg("bytes"));
+  module.def("thread_count", &ThreadCount);
+  module.def("set_thread_count", &SetThreadCount, py::arg("threads"));
+}
+
+}  // namespace hub::python

@@ -1,0 +1,12 @@
+// Registration functions of the _core extension's parts; each lives in its own file.
+#pragma once
+
+#include <pybind11/pybind11.h>
+
+namespace hub::python {
+
+void RegisterErrors(pybind11::module_& module);
+void RegisterStores(pybind11::module_& module);
+void RegisterArrays(pybind11::module_& module);
+
+}  // namespace hub::python

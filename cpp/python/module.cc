@@ -1,0 +1,10 @@
+// hub_v1._core: the pybind11 face of the engine. Bindings convert, release the GIL and
+// delegate; policy lives in C++ (cpp/src) or in plain Python (python/hub_v1).
+#include "bindings.h"
+
+PYBIND11_MODULE(_core, module) {
+  module.doc() = "hub_v1's C++ engine. Use the hub_v1 package, not this module.";
+  hub::python::RegisterErrors(module);
+  hub::python::RegisterStores(module);
+  hub::python::RegisterArrays(module);
+}

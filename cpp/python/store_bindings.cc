@@ -1,0 +1,90 @@
+// Stores and the node tree: opaque store handles, groups, listing, deletion.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "bindings.h"
+#include "hub/node.h"
+#include "hub/store.h"
+
+namespace py = pybind11;
+
+namespace hub::python {
+namespace {
+
+const char* KindName(NodeKind kind) {
+  switch (kind) {
+    case NodeKind::kArray: return "array";
+    case NodeKind::kGroup: return "group";
+    default: return "missing";
+  }
+}
+
+py::tuple NodeTuple(const NodeInfo& node) {
+  return py::make_tuple(node.path, KindName(node.kind), node.attributes_json);
+}
+
+}  // namespace
+
+void RegisterStores(py::module_& module) {
+  py::class_<Store, std::shared_ptr<Store>>(module, "Store")
+      .def("describe", &Store::Describe)
+      .def("__repr__", [](const Store& store) { return "<Store " + store.Describe() + ">"; })
+      .def(
+          "get",
+          [](Store& store, const std::string& key) -> py::object {
+            std::optional<Buffer> value;
+            {
+              py::gil_scoped_release release;
+              value = store.Get(key);
+            }
+            if (!value) return py::none();
+            return py::bytes(reinterpret_cast<const char*>(value->data()), value->size());
+          },
+          py::arg("key"))
+      .def(
+          "put",
+          [](Store& store, const std::string& key, const py::bytes& value) {
+            const std::string_view view = value;
+            py::gil_scoped_release release;
+            store.Put(key, std::as_bytes(std::span(view)));
+          },
+          py::arg("key"), py::arg("value"))
+      .def("list", &Store::List, py::arg("prefix") = "",
+           py::call_guard<py::gil_scoped_release>());
+
+  module.def("local_store", &OpenLocalStore, py::arg("root"),
+             py::call_guard<py::gil_scoped_release>());
+  module.def("memory_store", &MakeMemoryStore);
+  module.def("validate_name", &ValidateKey, py::arg("name"));
+
+  module.def(
+      "read_node",
+      [](Store& store, const std::string& path) {
+        NodeInfo node;
+        {
+          py::gil_scoped_release release;
+          node = ReadNode(store, path);
+        }
+        return NodeTuple(node);
+      },
+      py::arg("store"), py::arg("path"));
+  module.def("create_group", &CreateGroup, py::arg("store"), py::arg("path"),
+             py::arg("attributes_json"), py::call_guard<py::gil_scoped_release>());
+  module.def("delete_node", &DeleteNode, py::arg("store"), py::arg("path"),
+             py::call_guard<py::gil_scoped_release>());
+  module.def(
+      "list_nodes",
+      [](Store& store, const std::string& prefix) {
+        std::vector<NodeInfo> nodes;
+        {
+          py::gil_scoped_release release;
+          nodes = ListNodes(store, prefix);
+        }
+        py::list result;
+        for (const auto& node : nodes) result.append(NodeTuple(node));
+        return result;
+      },
+      py::arg("store"), py::arg("prefix"));
+}
+
+}  // namespace hub::python

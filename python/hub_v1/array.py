@@ -1,0 +1,109 @@
+"""`Array`: a chunked N-dimensional array in a store, sliced like a numpy array."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from hub_v1 import _core
+from hub_v1.errors import InvalidArgumentError
+from hub_v1.indexing import normalize_key
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+
+class Array:
+    """A Zarr v3 array read and written through hub_v1's engine.
+
+    Indexing follows numpy: integers (negative too), slices with any step, ``...`` and one
+    integer or boolean array per key. Reads return numpy arrays (a numpy scalar for a single
+    element); writes broadcast the value and cast it to the array's dtype.
+
+    >>> import hub_v1 as hub, numpy as np
+    >>> arr = hub.memory().connect().array("x", shape=(4, 3), dtype="int32")
+    >>> arr[1] = 7
+    >>> arr[:2].tolist()
+    [[0, 0, 0], [7, 7, 7]]
+    """
+
+    def __init__(self, core: _core.Array, store_description: str) -> None:
+        self._core = core
+        self._store_description = store_description
+
+    @property
+    def name(self) -> str:
+        """The array's path in its store, e.g. ``"test/example:input"``."""
+        return self._core.path
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._core.shape
+
+    @property
+    def chunk(self) -> tuple[int, ...]:
+        """The shape of one stored chunk."""
+        return self._core.chunk
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        return self._core.dtype
+
+    @property
+    def compress(self) -> str:
+        return self._core.compress
+
+    @property
+    def compresslevel(self) -> float:
+        return self._core.compresslevel
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes the whole array takes decoded (not what it takes in storage)."""
+        return self.size * self.dtype.itemsize
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, key: Any) -> Any:
+        region = self._core.select(normalize_key(key, self.shape))
+        result = self._core.read(region)
+        return result[()] if result.ndim == 0 else result
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        region = self._core.select(normalize_key(key, self.shape))
+        self._core.write(region, self._prepare_value(value, region.shape))
+
+    def _prepare_value(self, value: Any, shape: tuple[int, ...]) -> np.ndarray:
+        array = np.asarray(value)
+        if array.shape != shape:
+            try:
+                array = np.broadcast_to(array, shape)
+            except ValueError:
+                raise InvalidArgumentError(
+                    f"cannot write a value of shape {array.shape} into a selection of shape "
+                    f"{shape} of array '{self.name}'"
+                ) from None
+        if array.dtype != self.dtype:
+            array = array.astype(self.dtype, casting="unsafe")
+        return np.ascontiguousarray(array)
+
+    def __array__(self, dtype: npt.DTypeLike | None = None, copy: bool | None = None) -> Any:
+        data = self[...]
+        return data if dtype is None else data.astype(dtype, copy=False)
+
+    def __repr__(self) -> str:
+        return (
+            f"hub_v1.Array({self.name!r}, shape={self.shape}, chunk={self.chunk}, "
+            f"dtype='{self.dtype}', compress={self.compress!r}, "
+            f"compresslevel={self.compresslevel:g}, store={self._store_description!r})"
+        )

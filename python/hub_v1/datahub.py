@@ -1,0 +1,214 @@
+"""`DataHub`: one connected store, and the arrays and datasets in it."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from hub_v1 import _core
+from hub_v1.array import Array
+from hub_v1.dataset import Dataset
+from hub_v1.errors import ContainsNodeError, InvalidArgumentError, NotFoundError
+
+logger = logging.getLogger("hub_v1")
+
+_SUPPORTED_DTYPES = (
+    "bool int8 int16 int32 int64 uint8 uint16 uint32 uint64 float16 float32 float64".split()
+)
+
+
+def _dtype_name(dtype: Any) -> str:
+    try:
+        name = np.dtype(dtype).name
+    except TypeError:
+        raise InvalidArgumentError(f"unknown dtype {dtype!r}") from None
+    if name not in _SUPPORTED_DTYPES:
+        raise InvalidArgumentError(
+            f"unsupported dtype {dtype!r}: use one of {', '.join(_SUPPORTED_DTYPES)}"
+        )
+    return name
+
+
+def _extents(value: Any, what: str) -> tuple[int, ...]:
+    extents = (value,) if isinstance(value, (int, np.integer)) else tuple(value)
+    for extent in extents:
+        if isinstance(extent, bool) or not isinstance(extent, (int, np.integer)):
+            raise InvalidArgumentError(f"{what} must hold integers, got {value!r}")
+    return tuple(int(extent) for extent in extents)
+
+
+class DataHub:
+    """The arrays and datasets of one store; made by ``hub.fs(...).connect()`` and friends."""
+
+    def __init__(self, store: _core.Store) -> None:
+        self._store = store
+
+    @property
+    def location(self) -> str:
+        """Where the data lives, e.g. ``file:///data/cache`` (never holds credentials)."""
+        return self._store.describe()
+
+    def __repr__(self) -> str:
+        return f"hub_v1.DataHub({self.location!r})"
+
+    def array(
+        self,
+        name: str,
+        shape: Any = None,
+        chunk: Any = None,
+        dtype: Any = "float32",
+        compress: str | None = "default",
+        compresslevel: float = 0.5,
+        overwrite: bool = False,
+    ) -> Array:
+        """Create an array of zeros that costs nothing until written, and return it.
+
+        `chunk` defaults to about 8 MB split along the first axis. `compress` is one of
+        ``default`` (raw bytes), ``gzip``, ``zlib``, ``lz4`` or ``zstd``; `compresslevel`
+        runs from 0 (smallest) to 1 (fastest). If an array with the same settings exists
+        under `name`, it is opened instead, so scripts can be re-run; anything else there
+        raises :class:`ContainsNodeError` unless ``overwrite=True`` deletes it first.
+
+        >>> import hub_v1 as hub
+        >>> hub.memory().connect().array("images", shape=(10, 32, 32, 3), dtype="uint8").chunk
+        (10, 32, 32, 3)
+        """
+        if shape is None:
+            raise InvalidArgumentError("array() needs a shape")
+        shape = _extents(shape, "shape")
+        chunk = None if chunk is None else _extents(chunk, "chunk")
+        dtype_name = _dtype_name(dtype)
+        compress = "default" if compress is None else compress
+        if not isinstance(compress, str):
+            raise InvalidArgumentError(f"compress must be a codec name, got {compress!r}")
+        _core.validate_name(name)
+        existing = self._read_node(name)
+        if existing[1] != "missing":
+            if overwrite:
+                self.delete(name)
+            else:
+                return self._reopen_if_same(name, shape, chunk, dtype_name, compress, compresslevel)
+        core = _core.Array.create(
+            self._store, name, list(shape), None if chunk is None else list(chunk),
+            dtype_name, compress, float(compresslevel),
+        )
+        logger.debug("created array %s in %s", name, self.location)
+        return Array(core, self.location)
+
+    def _reopen_if_same(
+        self, name: str, shape: tuple[int, ...], chunk: tuple[int, ...] | None,
+        dtype: str, compress: str, compresslevel: float,
+    ) -> Array:
+        try:
+            found = self.open(name)
+        except NotFoundError:
+            found = None
+        wanted_chunk = chunk or tuple(_core.default_chunk(list(shape), dtype))
+        level = min(max(float(compresslevel), 0.0), 1.0)
+        if (
+            isinstance(found, Array)
+            and (found.shape, found.chunk, found.dtype.name, found.compress) ==
+            (shape, wanted_chunk, dtype, compress)
+            and abs(found.compresslevel - level) < 1e-9
+        ):
+            return found
+        raise ContainsNodeError(
+            f"'{name}' already exists in {self.location} as {found!r}; open it with "
+            f"datahub.open({name!r}), or pass overwrite=True to replace it and its data"
+        )
+
+    def dataset(
+        self, name: str, components: Mapping[str, Array], overwrite: bool = False
+    ) -> Dataset:
+        """Group arrays of this store that share their first dimension as a dataset.
+
+        The component arrays stay where they are; the dataset records their names.
+
+        >>> import hub_v1 as hub
+        >>> datahub = hub.memory().connect()
+        >>> x = datahub.array("x", shape=(4, 2), dtype="uint8")
+        >>> datahub.dataset("d", components={"x": x}).shape
+        (4, 2)
+        """
+        if not isinstance(components, Mapping) or not components:
+            raise InvalidArgumentError("components must be a non-empty dict {name: Array}")
+        for key, array in components.items():
+            if not isinstance(key, str) or not key:
+                raise InvalidArgumentError(f"component names must be non-empty strings: {key!r}")
+            if not isinstance(array, Array):
+                raise InvalidArgumentError(f"component {key!r} is not a hub_v1 Array")
+            if array._store_description != self.location:
+                raise InvalidArgumentError(
+                    f"component {key!r} lives in {array._store_description}, not in "
+                    f"{self.location}; a dataset's arrays must share its store"
+                )
+        dataset = Dataset(name, components)  # validates the shared first dimension
+        paths = {key: array.name for key, array in components.items()}
+        _core.validate_name(name)
+        existing = self._read_node(name)
+        if existing[1] != "missing":
+            if overwrite:
+                self.delete(name)
+            elif _components_of(existing) == paths:
+                return dataset
+            else:
+                raise ContainsNodeError(
+                    f"'{name}' already exists in {self.location}; open it with "
+                    f"datahub.open({name!r}), or pass overwrite=True to replace it"
+                )
+        attributes = {"hub_v1": {"components": paths}}
+        _core.create_group(self._store, name, json.dumps(attributes))
+        return dataset
+
+    def open(self, name: str) -> Array | Dataset:
+        """Open the array or dataset stored under `name`; KeyError if there is none."""
+        _core.validate_name(name)
+        node = self._read_node(name)
+        if node[1] == "array":
+            return Array(_core.Array.open(self._store, name), self.location)
+        if node[1] == "group":
+            paths = _components_of(node)
+            if paths is None:  # a plain Zarr group: its child arrays become the components
+                children = _core.list_nodes(self._store, name)
+                paths = {
+                    path[len(name) + 1:]: path for path, kind, _ in children
+                    if kind == "array" and "/" not in path[len(name) + 1:]
+                }
+            arrays = {key: self._open_array(path) for key, path in paths.items()}
+            return Dataset(name, arrays)
+        raise NotFoundError(f"no array or dataset named '{name}' in {self.location}")
+
+    def _open_array(self, path: str) -> Array:
+        return Array(_core.Array.open(self._store, path), self.location)
+
+    def delete(self, name: str) -> None:
+        """Delete the array or dataset `name` and its data. A dataset's component arrays are
+        separate arrays and stay. KeyError if nothing is there."""
+        _core.validate_name(name)
+        _core.delete_node(self._store, name)
+
+    def list(self, prefix: str = "") -> list[str]:
+        """Names of the arrays and datasets under `prefix` (a folder-like name), sorted."""
+        if prefix:
+            _core.validate_name(prefix.rstrip("/"))
+        names = []
+        for path, kind, attributes in _core.list_nodes(self._store, prefix.rstrip("/")):
+            if kind == "array" or _components_of((path, kind, attributes)) is not None:
+                names.append(path)
+        return sorted(names)
+
+    def _read_node(self, name: str) -> tuple[str, str, str]:
+        return _core.read_node(self._store, name)
+
+
+def _components_of(node: tuple[str, str, str]) -> dict[str, str] | None:
+    """The component map of a hub_v1 dataset group, None for anything else."""
+    if node[1] != "group":
+        return None
+    hub = json.loads(node[2]).get("hub_v1")
+    components = hub.get("components") if isinstance(hub, dict) else None
+    return components if isinstance(components, dict) else None
