@@ -112,6 +112,14 @@ void RegisterArrays(py::module_& module) {
   });
   module.def("cache_budget_bytes", &CacheBudgetBytes);
   module.def("set_cache_budget_bytes", &SetCacheBudgetBytes, py::arg("bytes"));
+  module.def("cache_stats", [] {
+    const CacheStats stats = GetCacheStats();
+    py::dict result;
+    result["used_bytes"] = stats.used_bytes;
+    result["hits"] = stats.hits;
+    result["misses"] = stats.misses;
+    return result;
+  });
   module.def("thread_count", &ThreadCount);
   module.def("set_thread_count", &SetThreadCount, py::arg("threads"));
 }

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from hub_v1 import _core  # noqa: F401  (loads the engine; errors must import first)
 from hub_v1.array import Array
-from hub_v1.config import cache_size, set_cache_size, set_threads, threads
+from hub_v1.config import cache_size, cache_stats, set_cache_size, set_threads, threads
 from hub_v1.connections import fs, memory
 from hub_v1.datahub import DataHub
 from hub_v1.dataset import Dataset
@@ -44,6 +44,7 @@ __all__ = [
     "StorageError",
     "UnsupportedError",
     "cache_size",
+    "cache_stats",
     "fs",
     "memory",
     "set_cache_size",

@@ -22,6 +22,11 @@ def set_cache_size(nbytes: int) -> None:
     _core.set_cache_budget_bytes(int(nbytes))
 
 
+def cache_stats() -> dict[str, int]:
+    """The decoded-chunk cache's ``used_bytes`` and its lookup ``hits`` and ``misses``."""
+    return dict(_core.cache_stats())
+
+
 def threads() -> int:
     """Worker threads the engine uses to fetch, decode and copy chunks."""
     return int(_core.thread_count())

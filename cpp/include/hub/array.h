@@ -78,6 +78,12 @@ class Array {
 // Process-wide engine settings.
 std::size_t CacheBudgetBytes();
 void SetCacheBudgetBytes(std::size_t bytes);  // 0 disables the decoded-chunk cache
+struct CacheStats {
+  std::size_t used_bytes = 0;
+  std::size_t hits = 0;    // chunk lookups answered from the cache
+  std::size_t misses = 0;  // chunk lookups that went to the store
+};
+CacheStats GetCacheStats();
 int ThreadCount();
 void SetThreadCount(int threads);
 

@@ -157,6 +157,11 @@ std::size_t CacheBudgetBytes() { return engine::ChunkCache::Instance().budget_by
 void SetCacheBudgetBytes(std::size_t bytes) {
   engine::ChunkCache::Instance().set_budget_bytes(bytes);
 }
+CacheStats GetCacheStats() {
+  const auto& cache = engine::ChunkCache::Instance();
+  const auto counters = cache.counters();
+  return CacheStats{cache.used_bytes(), counters.hits, counters.misses};
+}
 int ThreadCount() { return engine::ThreadCount(); }
 void SetThreadCount(int threads) { engine::SetThreadCount(threads); }
 

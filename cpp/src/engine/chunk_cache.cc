@@ -19,6 +19,7 @@ struct ChunkCache::Impl {
   std::unordered_map<std::string, std::list<Entry>::iterator> index;
   std::size_t budget = kDefaultBudget;
   std::size_t used = 0;
+  Counters counters;
 
   void Remove(std::list<Entry>::iterator it) {
     used -= it->chunk->size();
@@ -55,7 +56,11 @@ void ChunkCache::ResetAfterFork() {
 std::shared_ptr<const Buffer> ChunkCache::Get(const std::string& key) {
   std::lock_guard lock(impl_->mutex);
   auto found = impl_->index.find(key);
-  if (found == impl_->index.end()) return nullptr;
+  if (found == impl_->index.end()) {
+    ++impl_->counters.misses;
+    return nullptr;
+  }
+  ++impl_->counters.hits;
   impl_->lru.splice(impl_->lru.begin(), impl_->lru, found->second);
   return found->second->chunk;
 }
@@ -97,6 +102,11 @@ void ChunkCache::set_budget_bytes(std::size_t bytes) {
   std::lock_guard lock(impl_->mutex);
   impl_->budget = bytes;
   impl_->Evict();
+}
+
+ChunkCache::Counters ChunkCache::counters() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->counters;
 }
 
 std::size_t ChunkCache::used_bytes() const {

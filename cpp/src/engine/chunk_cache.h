@@ -26,6 +26,13 @@ class ChunkCache {
   void set_budget_bytes(std::size_t bytes);
   std::size_t used_bytes() const;
 
+  // Lookups answered from the cache and lookups that missed, since the process started.
+  struct Counters {
+    std::size_t hits = 0;
+    std::size_t misses = 0;
+  };
+  Counters counters() const;
+
   static constexpr std::size_t kDefaultBudget = std::size_t{256} << 20;
 
   struct Impl;

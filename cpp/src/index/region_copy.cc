@@ -20,6 +20,7 @@ struct CopyWalker {
   std::size_t inner_axis;
   std::int64_t block_bytes;
   bool runs_contiguous;
+  std::int64_t collapsed_output_offset = 0;  // where the collapsed axes' runs start
 
   CopyWalker(CopyDirection dir, const CopyGeometry& g) : direction(dir), geometry(g) {
     std::size_t axis = g.pieces.size() - 1;
@@ -27,6 +28,7 @@ struct CopyWalker {
     while (axis > 0 && IsWholeAxis(*g.pieces[axis], g.chunk_shape[axis]) &&
            g.output_strides[axis] == block_bytes && g.chunk_strides[axis] == block_bytes) {
       block_bytes *= g.chunk_shape[axis];
+      collapsed_output_offset += g.pieces[axis]->runs[0].output_start * g.output_strides[axis];
       --axis;
     }
     inner_axis = axis;
@@ -91,14 +93,16 @@ std::vector<std::int64_t> OutputStrides(const NormalizedSelection& selection,
 
 void CopyRegion(CopyDirection direction, std::byte* chunk, std::byte* output,
                 const CopyGeometry& geometry) {
-  CopyWalker(direction, geometry).Walk(0, chunk, output);
+  const CopyWalker walker(direction, geometry);
+  walker.Walk(0, chunk, output + walker.collapsed_output_offset);
 }
 
 void FillRegion(std::byte* output, const CopyGeometry& geometry,
                 std::span<const std::byte> element) {
   CopyWalker walker(CopyDirection::kChunkToOutput, geometry);
   walker.fill_element = element;
-  walker.Walk(0, output, output);  // the chunk side is never touched when filling
+  std::byte* start = output + walker.collapsed_output_offset;
+  walker.Walk(0, start, start);  // the chunk side is never touched when filling
 }
 
 void FillWithElement(std::span<std::byte> buffer, std::span<const std::byte> element) {

@@ -1,0 +1,52 @@
+# hub_v1: `make demo` runs the demo, `make test` runs every test. Both install what they need
+# (Debian packages, a virtual environment in .venv, the build) on a fresh machine.
+
+PYTHON ?= python3
+VENV := .venv
+VPY := $(VENV)/bin/python
+STAMPS := .make
+CPP_BUILD := build/cpp
+
+.PHONY: all demo test test-cpp test-python build bench lint clean
+
+all: build
+
+$(STAMPS)/system-deps: scripts/install_system_deps.sh
+	bash scripts/install_system_deps.sh
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/venv: requirements/dev.txt $(STAMPS)/system-deps
+	test -x $(VPY) || $(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install -q --upgrade pip
+	$(VPY) -m pip install -q -r requirements/dev.txt
+	@touch $@
+
+# Incremental: scikit-build-core keeps its CMake build folder under build/.
+build: $(STAMPS)/venv
+	$(VPY) -m pip install -q --no-build-isolation --no-deps .
+
+demo: build
+	$(VPY) examples/demo.py
+
+test-cpp: $(STAMPS)/venv
+	$(VENV)/bin/cmake -S . -B $(CPP_BUILD) -G Ninja -DCMAKE_MAKE_PROGRAM=$(abspath $(VENV)/bin/ninja) \
+	  -DHUB_BUILD_TESTS=ON -DHUB_BUILD_PYTHON=OFF > /dev/null
+	$(VENV)/bin/cmake --build $(CPP_BUILD)
+	cd $(CPP_BUILD) && $(abspath $(VENV))/bin/ctest --output-on-failure -j2
+
+test-python: build
+	$(VPY) -m pytest -q -p no:cacheprovider tests
+
+test: test-cpp test-python
+
+bench: build
+	$(VPY) -m pip install -q -r requirements/dev.txt
+	$(VPY) benchmarks/bench_local.py
+
+lint: $(STAMPS)/venv
+	$(VPY) -m pip install -q ruff mypy
+	$(VENV)/bin/ruff check python tests benchmarks examples
+	$(VENV)/bin/mypy python/hub_v1
+
+clean:
+	rm -rf build $(STAMPS) $(VENV)

@@ -1,0 +1,132 @@
+"""numpy is the oracle: every selection reads and writes exactly what numpy would."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import hub_v1 as hub
+
+# One memory store for the property tests: hypothesis calls the test many times.
+_HUB = hub.memory().connect()
+_COUNTER = iter(range(10**9))
+
+
+@st.composite
+def array_and_selection(draw):
+    ndim = draw(st.integers(1, 4))
+    shape = tuple(draw(st.integers(1, 9)) for _ in range(ndim))
+    chunk = tuple(draw(st.integers(1, extent + 2)) for extent in shape)
+    key = []
+    list_used = False
+    for extent in shape:
+        kind = draw(st.sampled_from(["int", "slice", "slice", "list", "full"]))
+        if kind == "int":
+            key.append(draw(st.integers(-extent, extent - 1)))
+        elif kind == "list" and not list_used:
+            list_used = True
+            key.append(draw(st.lists(st.integers(-extent, extent - 1), min_size=0, max_size=6)))
+        elif kind == "full":
+            key.append(slice(None))
+        else:
+            bound = st.one_of(st.none(), st.integers(-extent - 3, extent + 3))
+            step = draw(st.one_of(st.none(), st.integers(-4, 4).filter(lambda s: s != 0)))
+            key.append(slice(draw(bound), draw(bound), step))
+    # Sometimes leave trailing axes out, or stand an ellipsis in for some of them.
+    cut = draw(st.integers(0, ndim))
+    if draw(st.booleans()):
+        key = key[:cut]
+    elif draw(st.booleans()):
+        key = key[:cut] + [Ellipsis]
+    return shape, chunk, tuple(key)
+
+
+def _new_array(shape, chunk, dtype="int32"):
+    return _HUB.array(f"prop/{next(_COUNTER)}", shape=shape, chunk=chunk, dtype=dtype)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(array_and_selection())
+def test_reads_match_numpy(case):
+    shape, chunk, key = case
+    reference = np.arange(int(np.prod(shape)), dtype=np.int32).reshape(shape)
+    array = _new_array(shape, chunk)
+    array[...] = reference
+    expected = reference[key]
+    got = array[key]
+    assert np.shape(got) == np.shape(expected)
+    np.testing.assert_array_equal(got, expected)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(array_and_selection(), st.integers(0, 2**31))
+def test_writes_match_numpy(case, seed):
+    shape, chunk, key = case
+    rng = np.random.default_rng(seed)
+    reference = rng.integers(-1000, 1000, shape).astype(np.int32)
+    array = _new_array(shape, chunk)
+    array[...] = reference
+    target_shape = reference[key].shape
+    value = rng.integers(-1000, 1000, target_shape).astype(np.int32)
+    if isinstance(key, tuple) and any(isinstance(k, list) and len(set(k)) != len(k) for k in key):
+        value[...] = 7  # duplicate list entries: numpy's winner is unspecified; keep them equal
+    reference[key] = value
+    array[key] = value
+    np.testing.assert_array_equal(array[...], reference)
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        -1,
+        (slice(None, None, -1),),
+        (Ellipsis, 0),
+        (0, Ellipsis, slice(1, None, 2)),
+        ([3, 0, 3, 1],),
+        (slice(None), [2, 0]),
+        (0, slice(None), [1, 2]),  # numpy moves the gathered axis first here
+        ([1, 2], slice(None), 0),
+        (np.array([True, False, True, False, True]),),
+        (np.int64(2), np.int32(-1)),
+        (slice(np.int64(1), np.int64(4)),),
+        (slice(10, 20),),
+    ],
+)
+def test_specific_keys_match_numpy(datahub, key):
+    reference = np.arange(5 * 4 * 3, dtype=np.float64).reshape(5, 4, 3)
+    array = datahub.array("a", shape=(5, 4, 3), chunk=(2, 3, 2), dtype="float64")
+    array[...] = reference
+    np.testing.assert_array_equal(array[key], reference[key])
+    assert np.shape(array[key]) == np.shape(reference[key])
+
+
+def test_single_element_is_numpy_scalar(datahub):
+    array = datahub.array("s", shape=(4, 4), dtype="uint16")
+    array[2, 3] = 9
+    value = array[2, 3]
+    assert isinstance(value, np.uint16) and value == 9
+    assert isinstance(array[-2, -1], np.generic)
+
+
+def test_writes_broadcast_and_cast_like_numpy(datahub):
+    array = datahub.array("b", shape=(3, 4), chunk=(2, 2), dtype="int16")
+    array[:, 1] = 5
+    array[0] = np.array([1.9, -2.7, 70000.0, 3.2])  # unsafe cast, as astype does
+    expected = np.zeros((3, 4), np.int16)
+    expected[:, 1] = 5
+    expected[0] = np.array([1.9, -2.7, 70000.0, 3.2]).astype(np.int16)
+    np.testing.assert_array_equal(array[:], expected)
+    array[1:] = np.arange(4)  # broadcast a row over two rows
+    expected[1:] = np.arange(4)
+    np.testing.assert_array_equal(np.asarray(array), expected)
+
+
+def test_batch_gather_on_first_axis(datahub):
+    reference = np.arange(100 * 6).reshape(100, 6).astype(np.uint8)
+    array = datahub.array("g", shape=(100, 6), chunk=(7, 6), dtype="uint8")
+    array[:] = reference
+    indices = np.array([99, 0, 42, 42, 7, 64])
+    np.testing.assert_array_equal(array[indices], reference[indices])
+    np.testing.assert_array_equal(array[list(indices), 2:4], reference[indices, 2:4])
