@@ -13,6 +13,14 @@
 
 namespace hub {
 
+// The result of a conditional read (see Store::ReadIfChanged).
+struct ConditionalRead {
+  enum class Status { kMissing, kUnchanged, kValue };
+  Status status = Status::kMissing;
+  Buffer value;            // kValue only
+  std::string generation;  // kUnchanged, kValue: names this version; "" if unknown
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -24,8 +32,15 @@ class Store {
   virtual std::optional<Buffer> GetRange(const std::string& key, std::uint64_t offset,
                                          std::uint64_t length) = 0;
 
+  // Reads the object unless its current generation equals `known_generation` (a token that
+  // changes whenever the object is replaced). Caches use it to revalidate cheaply. The default
+  // always reads and reports no generation, so nothing is cached for such stores.
+  virtual ConditionalRead ReadIfChanged(const std::string& key,
+                                        const std::string& known_generation);
+
   // Replaces the object atomically: readers see the old or the new bytes, never a mix.
-  virtual void Put(const std::string& key, std::span<const std::byte> value) = 0;
+  // Returns the new generation ("" if the store cannot tell).
+  virtual std::string Put(const std::string& key, std::span<const std::byte> value) = 0;
 
   // Removes the object; removing a missing object is not an error.
   virtual void Delete(const std::string& key) = 0;

@@ -10,19 +10,19 @@
 namespace hub::engine {
 
 struct ChunkCache::Impl {
-  struct Entry {
+  struct Slot {
     std::string key;
-    std::shared_ptr<const Buffer> chunk;
+    Entry entry;
   };
   mutable std::mutex mutex;
-  std::list<Entry> lru;  // most recently used first
-  std::unordered_map<std::string, std::list<Entry>::iterator> index;
+  std::list<Slot> lru;  // most recently used first
+  std::unordered_map<std::string, std::list<Slot>::iterator> index;
   std::size_t budget = kDefaultBudget;
   std::size_t used = 0;
   Counters counters;
 
-  void Remove(std::list<Entry>::iterator it) {
-    used -= it->chunk->size();
+  void Remove(std::list<Slot>::iterator it) {
+    used -= it->entry.chunk->size();
     index.erase(it->key);
     lru.erase(it);
   }
@@ -53,27 +53,25 @@ void ChunkCache::ResetAfterFork() {
   g_instance->impl_->budget = budget;
 }
 
-std::shared_ptr<const Buffer> ChunkCache::Get(const std::string& key) {
+ChunkCache::Entry ChunkCache::Get(const std::string& key) {
   std::lock_guard lock(impl_->mutex);
   auto found = impl_->index.find(key);
-  if (found == impl_->index.end()) {
-    ++impl_->counters.misses;
-    return nullptr;
-  }
-  ++impl_->counters.hits;
+  if (found == impl_->index.end()) return {};
   impl_->lru.splice(impl_->lru.begin(), impl_->lru, found->second);
-  return found->second->chunk;
+  return found->second->entry;
 }
 
-void ChunkCache::Put(const std::string& key, std::shared_ptr<const Buffer> chunk) {
+void ChunkCache::Put(const std::string& key, std::shared_ptr<const Buffer> chunk,
+                     std::string generation) {
   std::lock_guard lock(impl_->mutex);
   if (auto found = impl_->index.find(key); found != impl_->index.end()) {
     impl_->Remove(found->second);
   }
-  if (chunk->size() > impl_->budget / 4) return;
-  impl_->lru.push_front(Impl::Entry{key, std::move(chunk)});
+  if (generation.empty() || chunk->size() > impl_->budget / 4) return;
+  const std::size_t size = chunk->size();
+  impl_->lru.push_front(Impl::Slot{key, Entry{std::move(chunk), std::move(generation)}});
   impl_->index[key] = impl_->lru.begin();
-  impl_->used += impl_->lru.front().chunk->size();
+  impl_->used += size;
   impl_->Evict();
 }
 
@@ -102,6 +100,11 @@ void ChunkCache::set_budget_bytes(std::size_t bytes) {
   std::lock_guard lock(impl_->mutex);
   impl_->budget = bytes;
   impl_->Evict();
+}
+
+void ChunkCache::CountRead(bool served_from_cache) {
+  std::lock_guard lock(impl_->mutex);
+  ++(served_from_cache ? impl_->counters.hits : impl_->counters.misses);
 }
 
 ChunkCache::Counters ChunkCache::counters() const {

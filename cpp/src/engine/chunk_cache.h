@@ -1,6 +1,6 @@
 // A process-wide LRU cache of decoded chunks with a byte budget, so that per-item reads from
-// one chunk decode it once. Writes through the engine keep it coherent; writes by other
-// processes are not seen while a chunk stays cached (set the budget to 0 to disable).
+// one chunk decode it once. Each entry keeps the store generation it was decoded from; readers
+// revalidate it with Store::ReadIfChanged, so writes by other processes are seen too.
 #pragma once
 
 #include <cstddef>
@@ -15,9 +15,14 @@ class ChunkCache {
  public:
   static ChunkCache& Instance();
 
-  std::shared_ptr<const Buffer> Get(const std::string& key);
-  // Inserts or replaces; entries larger than a quarter of the budget are not kept.
-  void Put(const std::string& key, std::shared_ptr<const Buffer> chunk);
+  struct Entry {
+    std::shared_ptr<const Buffer> chunk;  // null when absent
+    std::string generation;
+  };
+  Entry Get(const std::string& key);
+  // Inserts or replaces; entries larger than a quarter of the budget, and entries without a
+  // generation (they could never be revalidated), are not kept.
+  void Put(const std::string& key, std::shared_ptr<const Buffer> chunk, std::string generation);
   void Erase(const std::string& key);
   // Drops every entry whose key starts with `prefix` (an array being deleted or recreated).
   void EraseWithPrefix(const std::string& prefix);
@@ -26,7 +31,9 @@ class ChunkCache {
   void set_budget_bytes(std::size_t bytes);
   std::size_t used_bytes() const;
 
-  // Lookups answered from the cache and lookups that missed, since the process started.
+  // Chunk reads served from the cache and reads that had to decode, since the process started;
+  // the readers report them with CountRead.
+  void CountRead(bool served_from_cache);
   struct Counters {
     std::size_t hits = 0;
     std::size_t misses = 0;

@@ -51,15 +51,28 @@ void DecodeChunk(const ArrayState& array, const std::string& key, const Buffer& 
   }
 }
 
-// The decoded chunk, from the cache or the store; nullptr if it was never stored.
+// The decoded chunk, from the cache if the stored object has not changed since it was
+// cached, else from the store; nullptr if it was never stored.
 std::shared_ptr<const Buffer> LoadChunk(const ArrayState& array, const ChunkTask& task) {
   ChunkCache& cache = ChunkCache::Instance();
-  if (auto cached = cache.Get(task.CacheKey(array))) return cached;
-  std::optional<Buffer> encoded = array.store->Get(task.key);
-  if (!encoded) return nullptr;
+  const std::string cache_key = task.CacheKey(array);
+  const ChunkCache::Entry cached = cache.Get(cache_key);
+  ConditionalRead read =
+      array.store->ReadIfChanged(task.key, cached.chunk ? cached.generation : "");
+  switch (read.status) {
+    case ConditionalRead::Status::kUnchanged:
+      cache.CountRead(true);
+      return cached.chunk;
+    case ConditionalRead::Status::kMissing:
+      cache.Erase(cache_key);
+      return nullptr;
+    case ConditionalRead::Status::kValue:
+      break;
+  }
+  cache.CountRead(false);
   auto decoded = std::make_shared<Buffer>(Buffer::Allocate(array.metadata.ChunkBytes()));
-  DecodeChunk(array, task.key, *encoded, decoded->mutable_span());
-  cache.Put(task.CacheKey(array), decoded);
+  DecodeChunk(array, task.key, read.value, decoded->mutable_span());
+  cache.Put(cache_key, decoded, std::move(read.generation));
   return decoded;
 }
 
@@ -76,10 +89,6 @@ void ReadRegion(const ArrayState& array, const RegionPlan& plan, std::span<std::
         // bypassing the cache so that bulk reads do not evict useful entries.
         const auto whole_offset = index::WholeChunkOutputOffset(task.geometry);
         if (whole_offset) {
-          if (auto cached = ChunkCache::Instance().Get(task.CacheKey(array))) {
-            std::memcpy(out.data() + *whole_offset, cached->data(), cached->size());
-            return;
-          }
           std::optional<Buffer> encoded = array.store->Get(task.key);
           std::span<std::byte> destination =
               out.subspan(static_cast<std::size_t>(*whole_offset), array.metadata.ChunkBytes());
@@ -113,7 +122,7 @@ void WriteRegion(const ArrayState& array, const RegionPlan& plan, std::span<cons
           Buffer encoded = array.pipeline->Encode(
               in.subspan(static_cast<std::size_t>(*whole_offset), array.metadata.ChunkBytes()));
           array.store->Put(task.key, encoded.span());
-          cache.Erase(task.CacheKey(array));
+          cache.Erase(task.CacheKey(array));  // bulk writes do not fill the cache
           return;
         }
         auto chunk = std::make_shared<Buffer>();
@@ -132,8 +141,8 @@ void WriteRegion(const ArrayState& array, const RegionPlan& plan, std::span<cons
         index::CopyRegion(index::CopyDirection::kOutputToChunk, chunk->data(), source,
                           task.geometry);
         Buffer encoded = array.pipeline->Encode(chunk->span());
-        array.store->Put(task.key, encoded.span());
-        cache.Put(task.CacheKey(array), std::move(chunk));
+        std::string generation = array.store->Put(task.key, encoded.span());
+        cache.Put(task.CacheKey(array), std::move(chunk), std::move(generation));
       },
       Concurrency(array));
 }

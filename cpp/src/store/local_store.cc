@@ -60,6 +60,12 @@ std::size_t ReadFully(int fd, std::byte* out, std::size_t length, std::uint64_t 
   return done;
 }
 
+// Changes whenever a file is replaced: a rename brings a new inode.
+std::string GenerationOf(const struct stat& info) {
+  return std::to_string(info.st_ino) + ":" + std::to_string(info.st_size) + ":" +
+         std::to_string(info.st_mtim.tv_sec) + "." + std::to_string(info.st_mtim.tv_nsec);
+}
+
 std::string TempName(const std::filesystem::path& target) {
   static std::atomic<std::uint64_t> counter{0};
   return std::string(LocalStore::kTempPrefix) + target.filename().string() + "." +
@@ -84,27 +90,62 @@ std::optional<Buffer> LocalStore::Get(const std::string& key) {
   return GetRange(key, 0, UINT64_MAX);
 }
 
-std::optional<Buffer> LocalStore::GetRange(const std::string& key, std::uint64_t offset,
-                                           std::uint64_t length) {
-  const auto path = PathOf(key);
-  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) {
+namespace {
+
+// An open file with its metadata; nullopt if there is no such file.
+struct OpenFile {
+  std::unique_ptr<FileDescriptor> fd;
+  struct stat info {};
+};
+
+std::optional<OpenFile> OpenForReading(const std::filesystem::path& path) {
+  OpenFile file;
+  file.fd = std::make_unique<FileDescriptor>(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (file.fd->get() < 0) {
     if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
     ThrowIoError("cannot open", path, errno);
   }
-  struct stat info {};
-  if (::fstat(fd.get(), &info) != 0) ThrowIoError("cannot stat", path, errno);
-  if (S_ISDIR(info.st_mode)) return std::nullopt;
-  const auto file_size = static_cast<std::uint64_t>(info.st_size);
+  if (::fstat(file.fd->get(), &file.info) != 0) ThrowIoError("cannot stat", path, errno);
+  if (S_ISDIR(file.info.st_mode)) return std::nullopt;
+  return file;
+}
+
+Buffer ReadRange(const OpenFile& file, std::uint64_t offset, std::uint64_t length,
+                 const std::filesystem::path& path) {
+  const auto file_size = static_cast<std::uint64_t>(file.info.st_size);
   const std::uint64_t start = std::min(offset, file_size);
   const std::uint64_t count = std::min(length, file_size - start);
   Buffer buffer = Buffer::Allocate(count);
-  const std::size_t read = ReadFully(fd.get(), buffer.data(), count, start, path);
-  buffer.Shrink(read);  // the file may have been replaced by a shorter one meanwhile
+  buffer.Shrink(ReadFully(file.fd->get(), buffer.data(), count, start, path));
   return buffer;
 }
 
-void LocalStore::Put(const std::string& key, std::span<const std::byte> value) {
+}  // namespace
+
+std::optional<Buffer> LocalStore::GetRange(const std::string& key, std::uint64_t offset,
+                                           std::uint64_t length) {
+  const auto path = PathOf(key);
+  const auto file = OpenForReading(path);
+  if (!file) return std::nullopt;
+  return ReadRange(*file, offset, length, path);
+}
+
+ConditionalRead LocalStore::ReadIfChanged(const std::string& key,
+                                          const std::string& known_generation) {
+  const auto path = PathOf(key);
+  if (!known_generation.empty()) {
+    struct stat info {};
+    if (::stat(path.c_str(), &info) == 0 && GenerationOf(info) == known_generation) {
+      return {ConditionalRead::Status::kUnchanged, {}, known_generation};
+    }
+  }
+  const auto file = OpenForReading(path);
+  if (!file) return {};
+  return {ConditionalRead::Status::kValue, ReadRange(*file, 0, UINT64_MAX, path),
+          GenerationOf(file->info)};
+}
+
+std::string LocalStore::Put(const std::string& key, std::span<const std::byte> value) {
   const auto path = PathOf(key);
   std::error_code error;
   std::filesystem::create_directories(path.parent_path(), error);
@@ -126,8 +167,11 @@ void LocalStore::Put(const std::string& key, std::span<const std::byte> value) {
     }
     done += static_cast<std::size_t>(n);
   }
+  struct stat info {};
+  if (::fstat(fd.get(), &info) != 0) fail("cannot stat", errno);
   if (fd.Close() != 0) fail("cannot write", errno);
   if (::rename(temp_path.c_str(), path.c_str()) != 0) fail("cannot replace", errno);
+  return GenerationOf(info);  // a rename keeps the inode, size and mtime
 }
 
 void LocalStore::Delete(const std::string& key) {

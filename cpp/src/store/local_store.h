@@ -16,7 +16,9 @@ class LocalStore final : public Store {
   std::optional<Buffer> Get(const std::string& key) override;
   std::optional<Buffer> GetRange(const std::string& key, std::uint64_t offset,
                                  std::uint64_t length) override;
-  void Put(const std::string& key, std::span<const std::byte> value) override;
+  ConditionalRead ReadIfChanged(const std::string& key,
+                                const std::string& known_generation) override;
+  std::string Put(const std::string& key, std::span<const std::byte> value) override;
   void Delete(const std::string& key) override;
   void DeletePrefix(const std::string& prefix) override;
   std::vector<std::string> List(const std::string& prefix) override;

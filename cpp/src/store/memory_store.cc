@@ -18,7 +18,19 @@ class MemoryStore final : public Store {
     std::lock_guard lock(mutex_);
     auto it = objects_.find(key);
     if (it == objects_.end()) return std::nullopt;
-    return it->second;  // shares the immutable bytes
+    return it->second.bytes;  // shares the immutable bytes
+  }
+
+  ConditionalRead ReadIfChanged(const std::string& key,
+                                const std::string& known_generation) override {
+    std::lock_guard lock(mutex_);
+    auto it = objects_.find(key);
+    if (it == objects_.end()) return {};
+    const std::string generation = std::to_string(it->second.generation);
+    if (generation == known_generation) {
+      return {ConditionalRead::Status::kUnchanged, {}, generation};
+    }
+    return {ConditionalRead::Status::kValue, it->second.bytes, generation};
   }
 
   std::optional<Buffer> GetRange(const std::string& key, std::uint64_t offset,
@@ -30,11 +42,13 @@ class MemoryStore final : public Store {
     return whole->Slice(start, count);
   }
 
-  void Put(const std::string& key, std::span<const std::byte> value) override {
+  std::string Put(const std::string& key, std::span<const std::byte> value) override {
     ValidateKey(key);
     Buffer copy = Buffer::CopyOf(value);
     std::lock_guard lock(mutex_);
-    objects_[key] = std::move(copy);
+    const std::uint64_t generation = ++last_generation_;
+    objects_[key] = Object{std::move(copy), generation};
+    return std::to_string(generation);
   }
 
   void Delete(const std::string& key) override {
@@ -63,8 +77,13 @@ class MemoryStore final : public Store {
  private:
   static inline std::atomic<int> next_id_{0};
   const int id_;
+  struct Object {
+    Buffer bytes;
+    std::uint64_t generation = 0;
+  };
   std::mutex mutex_;
-  std::map<std::string, Buffer> objects_;
+  std::uint64_t last_generation_ = 0;
+  std::map<std::string, Object> objects_;
 };
 
 }  // namespace

@@ -1,4 +1,4 @@
-// Checks that keys and names are clean relative paths, so no store can be escaped.
+// Store's shared behaviour: key validation (no store can be escaped) and default methods.
 #include <string>
 
 #include "hub/errors.h"
@@ -26,6 +26,12 @@ void ValidateKey(const std::string& key) {
     if (segment == "." || segment == "..") reject("'.' and '..' segments are not allowed");
     segment_start = i + 1;
   }
+}
+
+ConditionalRead Store::ReadIfChanged(const std::string& key, const std::string&) {
+  auto value = Get(key);
+  if (!value) return {};
+  return {ConditionalRead::Status::kValue, std::move(*value), ""};
 }
 
 void Store::DeletePrefix(const std::string& prefix) {
