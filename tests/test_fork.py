@@ -1,0 +1,31 @@
+"""The engine works in forked children (DataLoader workers fork after the parent used it)."""
+
+from __future__ import annotations
+
+import multiprocessing
+
+import numpy as np
+
+import hub_v1 as hub
+
+
+def _read_in_child(path: str, queue) -> None:
+    array = hub.fs(path).connect().open("a")
+    queue.put(int(array[:].sum()))
+
+
+def test_engine_works_after_fork(tmp_path):
+    datahub = hub.fs(tmp_path).connect()
+    array = datahub.array("a", shape=(64, 100), chunk=(8, 100), dtype="int64", compress="zstd")
+    array[:] = np.arange(6400).reshape(64, 100)
+    assert int(array[:].sum()) == 6400 * 6399 // 2  # the parent's pool and cache are live
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    children = [context.Process(target=_read_in_child, args=(str(tmp_path), queue)) for _ in range(3)]
+    for child in children:
+        child.start()
+    results = [queue.get(timeout=60) for _ in children]
+    for child in children:
+        child.join(timeout=60)
+        assert child.exitcode == 0
+    assert results == [6400 * 6399 // 2] * 3
