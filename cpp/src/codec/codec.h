@@ -33,7 +33,7 @@ class ArrayToBytesCodec {
                           const ChunkLayout& layout) const = 0;
   // True if the encoded form is the chunk's bytes unchanged; the pipeline then lets the
   // next codec decode straight into the destination.
-  virtual bool IsIdentity(const ChunkLayout& layout) const { return false; }
+  virtual bool IsIdentity(const ChunkLayout& /*layout*/) const { return false; }
   virtual nlohmann::json ToJson() const = 0;
 };
 

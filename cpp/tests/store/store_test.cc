@@ -1,0 +1,98 @@
+// LocalStore and MemoryStore behave the same behind the Store interface.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "hub/errors.h"
+#include "hub/store.h"
+#include "store/local_store.h"
+
+namespace hub {
+namespace {
+
+std::span<const std::byte> Bytes(const std::string& text) {
+  return std::as_bytes(std::span(text.data(), text.size()));
+}
+
+std::string Text(const Buffer& buffer) {
+  return std::string(reinterpret_cast<const char*>(buffer.data()), buffer.size());
+}
+
+class StoreTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "local") {
+      root_ = std::filesystem::temp_directory_path() /
+              ("hub_store_test_" + std::to_string(::getpid()) + "_" +
+               ::testing::UnitTest::GetInstance()->current_test_info()->name());
+      std::filesystem::remove_all(root_);
+      store_ = OpenLocalStore(root_.string());
+    } else {
+      store_ = MakeMemoryStore();
+    }
+  }
+  void TearDown() override {
+    if (!root_.empty()) std::filesystem::remove_all(root_);
+  }
+  std::filesystem::path root_;
+  std::shared_ptr<Store> store_;
+};
+
+TEST_P(StoreTest, PutGetRangeExistsDelete) {
+  EXPECT_FALSE(store_->Get("a/b").has_value());
+  store_->Put("a/b", Bytes("hello world"));
+  EXPECT_EQ(Text(*store_->Get("a/b")), "hello world");
+  EXPECT_EQ(Text(*store_->GetRange("a/b", 6, 100)), "world");
+  EXPECT_EQ(Text(*store_->GetRange("a/b", 100, 5)), "");
+  EXPECT_TRUE(store_->Exists("a/b"));
+  store_->Put("a/b", Bytes("replaced"));
+  EXPECT_EQ(Text(*store_->Get("a/b")), "replaced");
+  store_->Delete("a/b");
+  store_->Delete("a/b");  // deleting twice is fine
+  EXPECT_FALSE(store_->Exists("a/b"));
+}
+
+TEST_P(StoreTest, ListIsSortedAndScopedToAFolder) {
+  for (const char* key : {"x/2", "x/1", "x/sub/3", "xy/4", "z"}) store_->Put(key, Bytes("v"));
+  EXPECT_EQ(store_->List("x"), (std::vector<std::string>{"x/1", "x/2", "x/sub/3"}));
+  EXPECT_EQ(store_->List("").size(), 5u);
+  store_->DeletePrefix("x");
+  EXPECT_EQ(store_->List(""), (std::vector<std::string>{"xy/4", "z"}));
+}
+
+TEST_P(StoreTest, GenerationsChangeOnEveryPut) {
+  const std::string first = store_->Put("k", Bytes("one"));
+  ASSERT_FALSE(first.empty());
+  EXPECT_EQ(store_->ReadIfChanged("k", first).status, ConditionalRead::Status::kUnchanged);
+  const std::string second = store_->Put("k", Bytes("two"));
+  EXPECT_NE(first, second);
+  const auto read = store_->ReadIfChanged("k", first);
+  ASSERT_EQ(read.status, ConditionalRead::Status::kValue);
+  EXPECT_EQ(Text(read.value), "two");
+  EXPECT_EQ(read.generation, second);
+  store_->Delete("k");
+  EXPECT_EQ(store_->ReadIfChanged("k", second).status, ConditionalRead::Status::kMissing);
+}
+
+TEST_P(StoreTest, RefusesKeysThatEscape) {
+  for (const char* key : {"../x", "/abs", "a//b", "a/./b", "a\\b", "", "a/"}) {
+    EXPECT_THROW(store_->Put(key, Bytes("v")), InvalidArgumentError) << key;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("local", "memory"));
+
+TEST(LocalStore, TempFilesAreInvisibleAndPutIsAtomic) {
+  const auto root = std::filesystem::temp_directory_path() / "hub_local_temp_test";
+  std::filesystem::remove_all(root);
+  auto store = OpenLocalStore(root.string());
+  store->Put("a/k", Bytes("v"));
+  std::ofstream(root / "a" / ".hub_tmp.k.123.0") << "partial";  // as a killed writer leaves it
+  EXPECT_EQ(store->List(""), (std::vector<std::string>{"a/k"}));
+  EXPECT_EQ(Text(*store->Get("a/k")), "v");
+  std::filesystem::remove_all(root);
+}
+
+}  // namespace
+}  // namespace hub
