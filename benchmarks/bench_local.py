@@ -1,0 +1,176 @@
+"""Local-disk benchmark: hub_v1 versus zarr-python 3 and TensorStore (zarr3 driver).
+
+One uint8 array of shape (2000, 128, 128, 3), chunk (64, 128, 128, 3), stored with
+gzip level 1 and with raw bytes (each with crc32c, identical codecs for all three
+libraries). Times, in one process: full write, full read, 300 random single-item reads
+and 20 reads of 32 random sorted indices. Prints medians over --runs repetitions and the
+ratios peer_time / hub_v1_time (above 1: hub_v1 is faster).
+
+hub_v1 runs twice: as users get it (decoded-chunk cache on, 256 MB) and with the cache
+off, so the ratios show what the cache buys and what the engine alone does.
+TensorStore runs with its default context (no cache), like zarr-python.
+
+    python benchmarks/bench_local.py [--runs 5] [--dir /tmp/hub_bench]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import time
+from collections.abc import Callable
+from importlib.metadata import version
+
+import numpy as np
+import tensorstore as ts
+import zarr
+import zarr.codecs
+
+import hub_v1 as hub
+
+SHAPE = (2000, 128, 128, 3)
+CHUNK = (64, 128, 128, 3)
+
+
+def make_data() -> np.ndarray:
+    """Image-like content: smooth gradients plus noise, so gzip has something to do."""
+    rng = np.random.default_rng(0)
+    y, x = np.mgrid[0:128, 0:128]
+    base = (x + 2 * y)[None, :, :, None] + np.arange(SHAPE[0])[:, None, None, None] * 7
+    noise = rng.integers(0, 16, SHAPE, dtype=np.uint8)
+    return ((base % 256).astype(np.uint8) + noise).astype(np.uint8)
+
+
+class HubTarget:
+    def __init__(self, root: str, codec: str, cache: bool) -> None:
+        self.cache = cache
+        datahub = hub.fs(root).connect()
+        compress = "gzip" if codec == "gzip" else "default"
+        self.array = datahub.array("bench", shape=SHAPE, chunk=CHUNK, dtype="uint8",
+                                   compress=compress, compresslevel=1.0, overwrite=True)
+
+    def activate(self) -> None:
+        hub.set_cache_size((256 << 20) if self.cache else 0)
+
+    def write(self, data): self.array[...] = data
+    def read_all(self): return self.array[...]
+    def read_item(self, i): return self.array[i]
+    def read_indices(self, idx): return self.array[idx]
+
+
+class ZarrTarget:
+    def __init__(self, root: str, codec: str) -> None:
+        compressors = [zarr.codecs.GzipCodec(level=1)] if codec == "gzip" else []
+        self.array = zarr.create_array(
+            store=root, shape=SHAPE, chunks=CHUNK, dtype="uint8", fill_value=0,
+            compressors=[*compressors, zarr.codecs.Crc32cCodec()], overwrite=True,
+        )
+
+    def activate(self) -> None: pass
+    def write(self, data): self.array[...] = data
+    def read_all(self): return self.array[...]
+    def read_item(self, i): return self.array[i]
+    def read_indices(self, idx): return self.array.oindex[idx]
+
+
+class TensorStoreTarget:
+    def __init__(self, root: str, codec: str) -> None:
+        codecs = [{"name": "bytes"}]
+        if codec == "gzip":
+            codecs.append({"name": "gzip", "configuration": {"level": 1}})
+        codecs.append({"name": "crc32c"})
+        self.store = ts.open({
+            "driver": "zarr3",
+            "kvstore": {"driver": "file", "path": root},
+            "metadata": {
+                "shape": list(SHAPE), "data_type": "uint8", "fill_value": 0, "codecs": codecs,
+                "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": list(CHUNK)}},
+            },
+        }, create=True, delete_existing=True).result()
+
+    def activate(self) -> None: pass
+    def write(self, data): self.store.write(data).result()
+    def read_all(self): return self.store.read().result()
+    def read_item(self, i): return self.store[i].read().result()
+    def read_indices(self, idx): return self.store.oindex[idx].read().result()
+
+
+def median_seconds(operation: Callable[[], object], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        operation()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def run_suite(target, data: np.ndarray, runs: int) -> dict[str, float]:
+    target.activate()
+    rng = np.random.default_rng(1)
+    items = rng.integers(0, SHAPE[0], 300)
+    batches = [np.sort(rng.choice(SHAPE[0], 32, replace=False)) for _ in range(20)]
+    results = {"full write": median_seconds(lambda: target.write(data), runs)}
+    full = target.read_all()
+    assert np.array_equal(full, data), "read back differs from what was written"
+    results["full read"] = median_seconds(target.read_all, runs)
+    results["300 random items"] = median_seconds(lambda: [target.read_item(int(i)) for i in items], runs)
+    results["20 x 32 sorted indices"] = median_seconds(
+        lambda: [target.read_indices(b) for b in batches], runs)
+    assert np.array_equal(target.read_indices(batches[0]), data[batches[0]])
+    return results
+
+
+def machine() -> str:
+    model = platform.processor() or "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="hub_v1 vs zarr-python vs TensorStore, local disk")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--dir", default="/tmp/hub_v1_bench")
+    args = parser.parse_args()
+    data = make_data()
+    print(f"machine: {machine()}")
+    print(f"versions: hub_v1 {hub.__version__}, zarr {zarr.__version__}, tensorstore "
+          f"{version('tensorstore')}, numpy {np.__version__}; engine threads {hub.threads()}")
+    print(f"array {SHAPE} uint8 ({data.nbytes / 1e6:.0f} MB), chunk {CHUNK}, "
+          f"medians of {args.runs} runs, seconds\n")
+    for codec in ["gzip", "raw"]:
+        shutil.rmtree(args.dir, ignore_errors=True)
+        targets = {
+            "hub_v1": HubTarget(f"{args.dir}/hub", codec, cache=True),
+            "hub_v1 (no cache)": HubTarget(f"{args.dir}/hub_nocache", codec, cache=False),
+            "zarr-python": ZarrTarget(f"{args.dir}/zarr", codec),
+            "tensorstore": TensorStoreTarget(f"{args.dir}/ts", codec),
+        }
+        results = {name: run_suite(target, data, args.runs) for name, target in targets.items()}
+        hub.set_cache_size(256 << 20)
+        operations = list(results["hub_v1"])
+        print(f"== codec: {codec} (+crc32c) ==")
+        header = f"{'operation':<24}" + "".join(f"{name:>19}" for name in results)
+        print(header)
+        for op in operations:
+            print(f"{op:<24}" + "".join(f"{results[name][op]:>19.4f}" for name in results))
+        print("ratios peer / hub_v1 (hub_v1 with its default cache; no-cache hub_v1 in brackets):")
+        for op in operations:
+            base, bare = results["hub_v1"][op], results["hub_v1 (no cache)"][op]
+            parts = [
+                f"{peer} {results[peer][op] / base:6.2f}x [{results[peer][op] / bare:5.2f}x]"
+                for peer in ("zarr-python", "tensorstore")
+            ]
+            print(f"  {op:<24}" + "   ".join(parts))
+        print()
+    shutil.rmtree(args.dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
