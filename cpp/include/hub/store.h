@@ -32,6 +32,12 @@ class Store {
   virtual std::optional<Buffer> GetRange(const std::string& key, std::uint64_t offset,
                                          std::uint64_t length) = 0;
 
+  // Scatter read: fills `buffers` in order from the start of the object and returns the
+  // object's full size (it may be larger or smaller than the buffers), or nullopt if missing.
+  // Lets the engine read stored-verbatim chunks straight into the caller's array.
+  virtual std::optional<std::uint64_t> ReadInto(const std::string& key,
+                                                std::span<const std::span<std::byte>> buffers);
+
   // Reads the object unless its current generation equals `known_generation` (a token that
   // changes whenever the object is replaced). Caches use it to revalidate cheaply. The default
   // always reads and reports no generation, so nothing is cached for such stores.

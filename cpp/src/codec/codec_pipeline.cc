@@ -1,7 +1,11 @@
 // Building and running codec chains (see codec_pipeline.h).
 #include "codec/codec_pipeline.h"
 
+#include <cstring>
+
 #include "codec/codec_registry.h"
+#include "codec/crc32c.h"
+#include "codec/crc32c_codec.h"
 #include "hub/errors.h"
 
 namespace hub::codec {
@@ -60,6 +64,25 @@ void CodecPipeline::DecodeInto(const Buffer& encoded, std::span<std::byte> chunk
     bytes_to_bytes_[0]->DecodeInto(current, chunk);
   } else {
     array_to_bytes_->DecodeInto(current, chunk, layout_);
+  }
+}
+
+std::optional<std::size_t> CodecPipeline::VerbatimTrailerBytes() const {
+  if (!array_to_bytes_->IsIdentity(layout_)) return std::nullopt;
+  if (bytes_to_bytes_.empty()) return 0;
+  if (bytes_to_bytes_.size() == 1 && dynamic_cast<const Crc32cCodec*>(bytes_to_bytes_[0].get())) {
+    return 4;
+  }
+  return std::nullopt;
+}
+
+void CodecPipeline::VerifyVerbatim(std::span<const std::byte> chunk,
+                                   std::span<const std::byte> trailer) const {
+  if (trailer.empty()) return;
+  std::uint32_t stored;
+  std::memcpy(&stored, trailer.data(), sizeof(stored));
+  if (Crc32c(chunk) != stored) {
+    throw CorruptChunkError("crc32c checksum mismatch: the chunk is corrupted or truncated");
   }
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "codec/codec.h"
@@ -20,6 +21,13 @@ class CodecPipeline {
   void DecodeInto(const Buffer& encoded, std::span<std::byte> chunk) const;
   nlohmann::json ToJson() const;
   const ChunkLayout& layout() const { return layout_; }
+
+  // When chunks are stored verbatim (the chunk's own bytes, then an optional crc32c), the
+  // number of trailing checksum bytes (0 or 4); nullopt for every other pipeline. The engine
+  // then reads such chunks straight into place and checks them with VerifyVerbatim.
+  std::optional<std::size_t> VerbatimTrailerBytes() const;
+  // CorruptChunkError unless `trailer` is the crc32c of `chunk`.
+  void VerifyVerbatim(std::span<const std::byte> chunk, std::span<const std::byte> trailer) const;
 
  private:
   ChunkLayout layout_;

@@ -1,5 +1,6 @@
-// CRC-32C (Castagnoli), as Zarr v3's crc32c codec and Google's libraries compute it.
-// Uses the SSE4.2 crc32 instruction when the CPU has it, a table otherwise.
+// CRC-32C (Castagnoli), as Zarr v3's crc32c codec computes it.
+// ISA-L's crc32_iscsi picks the fastest kernel for the CPU at run time (PCLMUL folding on
+// x86-64, about 25 GB/s per core here).
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,8 @@
 // Read and write executors (see chunk_io.h).
 #include "engine/chunk_io.h"
 
+#include <array>
+
 #include "engine/chunk_cache.h"
 #include "engine/thread_pool.h"
 #include "hub/errors.h"
@@ -39,15 +41,21 @@ struct ChunkTask {
   }
 };
 
+// The codec's complaint, with the array, chunk key and store it concerns.
+CorruptChunkError ChunkError(const ArrayState& array, const std::string& key,
+                             const CorruptChunkError& error) {
+  return CorruptChunkError("array '" + array.path + "': chunk '" + key + "' in " +
+                           array.store->Describe() + " cannot be read: " + error.what() +
+                           ". Rewrite the chunk or restore it from a copy.");
+}
+
 // Decodes a stored chunk, naming the array and key if its bytes are bad.
 void DecodeChunk(const ArrayState& array, const std::string& key, const Buffer& encoded,
                  std::span<std::byte> destination) {
   try {
     array.pipeline->DecodeInto(encoded, destination);
   } catch (const CorruptChunkError& error) {
-    throw CorruptChunkError("array '" + array.path + "': chunk '" + key + "' in " +
-                            array.store->Describe() + " cannot be read: " + error.what() +
-                            ". Rewrite the chunk or restore it from a copy.");
+    throw ChunkError(array, key, error);
   }
 }
 
@@ -76,6 +84,38 @@ std::shared_ptr<const Buffer> LoadChunk(const ArrayState& array, const ChunkTask
   return decoded;
 }
 
+// Reads a chunk that lands whole in the output straight into `destination`: verbatim chunks
+// with one scatter read (no copy), others decoded in place. Missing chunks read as fill.
+void ReadWholeChunk(const ArrayState& array, const std::string& key,
+                    std::span<std::byte> destination) {
+  if (const auto trailer_bytes = array.pipeline->VerbatimTrailerBytes()) {
+    std::array<std::byte, 4> trailer{};
+    const std::span<std::byte> parts[] = {destination, std::span(trailer).first(*trailer_bytes)};
+    const auto size = array.store->ReadInto(key, parts);
+    if (!size) {
+      index::FillWithElement(destination, array.metadata.fill_value);
+      return;
+    }
+    try {
+      if (*size != destination.size() + *trailer_bytes) {
+        throw CorruptChunkError("the chunk holds " + std::to_string(*size) + " bytes where " +
+                                std::to_string(destination.size() + *trailer_bytes) +
+                                " were expected");
+      }
+      array.pipeline->VerifyVerbatim(destination, std::span(trailer).first(*trailer_bytes));
+    } catch (const CorruptChunkError& error) {
+      throw ChunkError(array, key, error);
+    }
+    return;
+  }
+  std::optional<Buffer> encoded = array.store->Get(key);
+  if (encoded) {
+    DecodeChunk(array, key, *encoded, destination);
+  } else {
+    index::FillWithElement(destination, array.metadata.fill_value);
+  }
+}
+
 int Concurrency(const ArrayState& array) { return array.store->PreferredConcurrency(); }
 
 }  // namespace
@@ -89,14 +129,9 @@ void ReadRegion(const ArrayState& array, const RegionPlan& plan, std::span<std::
         // bypassing the cache so that bulk reads do not evict useful entries.
         const auto whole_offset = index::WholeChunkOutputOffset(task.geometry);
         if (whole_offset) {
-          std::optional<Buffer> encoded = array.store->Get(task.key);
-          std::span<std::byte> destination =
-              out.subspan(static_cast<std::size_t>(*whole_offset), array.metadata.ChunkBytes());
-          if (encoded) {
-            DecodeChunk(array, task.key, *encoded, destination);
-          } else {
-            index::FillWithElement(destination, array.metadata.fill_value);
-          }
+          ReadWholeChunk(array, task.key,
+                         out.subspan(static_cast<std::size_t>(*whole_offset),
+                                     array.metadata.ChunkBytes()));
           return;
         }
         auto chunk = LoadChunk(array, task);

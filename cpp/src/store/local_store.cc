@@ -130,6 +130,18 @@ std::optional<Buffer> LocalStore::GetRange(const std::string& key, std::uint64_t
   return ReadRange(*file, offset, length, path);
 }
 
+std::optional<std::uint64_t> LocalStore::ReadInto(const std::string& key,
+                                                 std::span<const std::span<std::byte>> buffers) {
+  const auto path = PathOf(key);
+  const auto file = OpenForReading(path);
+  if (!file) return std::nullopt;
+  std::uint64_t offset = 0;
+  for (const auto& buffer : buffers) {
+    offset += ReadFully(file->fd->get(), buffer.data(), buffer.size(), offset, path);
+  }
+  return static_cast<std::uint64_t>(file->info.st_size);
+}
+
 ConditionalRead LocalStore::ReadIfChanged(const std::string& key,
                                           const std::string& known_generation) {
   const auto path = PathOf(key);

@@ -16,6 +16,8 @@ class LocalStore final : public Store {
   std::optional<Buffer> Get(const std::string& key) override;
   std::optional<Buffer> GetRange(const std::string& key, std::uint64_t offset,
                                  std::uint64_t length) override;
+  std::optional<std::uint64_t> ReadInto(const std::string& key,
+                                        std::span<const std::span<std::byte>> buffers) override;
   ConditionalRead ReadIfChanged(const std::string& key,
                                 const std::string& known_generation) override;
   std::string Put(const std::string& key, std::span<const std::byte> value) override;

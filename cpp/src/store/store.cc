@@ -1,4 +1,6 @@
 // Store's shared behaviour: key validation (no store can be escaped) and default methods.
+#include <algorithm>
+#include <cstring>
 #include <string>
 
 #include "hub/errors.h"
@@ -26,6 +28,19 @@ void ValidateKey(const std::string& key) {
     if (segment == "." || segment == "..") reject("'.' and '..' segments are not allowed");
     segment_start = i + 1;
   }
+}
+
+std::optional<std::uint64_t> Store::ReadInto(const std::string& key,
+                                            std::span<const std::span<std::byte>> buffers) {
+  const auto value = Get(key);
+  if (!value) return std::nullopt;
+  std::size_t offset = 0;
+  for (const auto& buffer : buffers) {
+    const std::size_t count = std::min(buffer.size(), value->size() - offset);
+    if (count > 0) std::memcpy(buffer.data(), value->data() + offset, count);
+    offset += count;
+  }
+  return value->size();
 }
 
 ConditionalRead Store::ReadIfChanged(const std::string& key, const std::string&) {
