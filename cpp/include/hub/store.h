@@ -44,9 +44,16 @@ class Store {
   virtual ConditionalRead ReadIfChanged(const std::string& key,
                                         const std::string& known_generation);
 
-  // Replaces the object atomically: readers see the old or the new bytes, never a mix.
-  // Returns the new generation ("" if the store cannot tell).
-  virtual std::string Put(const std::string& key, std::span<const std::byte> value) = 0;
+  // Replaces the object with the concatenation of `parts`, atomically: readers see the old or
+  // the new bytes, never a mix. Returns the new generation ("" if the store cannot tell).
+  // Parts let a chunk and its checksum go out without first being copied together.
+  virtual std::string PutParts(const std::string& key,
+                               std::span<const std::span<const std::byte>> parts) = 0;
+
+  std::string Put(const std::string& key, std::span<const std::byte> value) {
+    const std::span<const std::byte> parts[] = {value};
+    return PutParts(key, parts);
+  }
 
   // Removes the object; removing a missing object is not an error.
   virtual void Delete(const std::string& key) = 0;

@@ -86,6 +86,15 @@ void CodecPipeline::VerifyVerbatim(std::span<const std::byte> chunk,
   }
 }
 
+std::array<std::byte, 4> CodecPipeline::VerbatimTrailer(std::span<const std::byte> chunk) const {
+  std::array<std::byte, 4> trailer{};
+  if (VerbatimTrailerBytes() == 4) {
+    const std::uint32_t checksum = Crc32c(chunk);
+    std::memcpy(trailer.data(), &checksum, sizeof(checksum));
+  }
+  return trailer;
+}
+
 nlohmann::json CodecPipeline::ToJson() const {
   nlohmann::json codecs = nlohmann::json::array();
   codecs.push_back(array_to_bytes_->ToJson());

@@ -2,6 +2,7 @@
 // zarr.json `codecs` list. Decoding writes straight into the destination where it can.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -28,6 +29,8 @@ class CodecPipeline {
   std::optional<std::size_t> VerbatimTrailerBytes() const;
   // CorruptChunkError unless `trailer` is the crc32c of `chunk`.
   void VerifyVerbatim(std::span<const std::byte> chunk, std::span<const std::byte> trailer) const;
+  // The trailer to store after a verbatim chunk (its first VerbatimTrailerBytes() bytes).
+  std::array<std::byte, 4> VerbatimTrailer(std::span<const std::byte> chunk) const;
 
  private:
   ChunkLayout layout_;

@@ -116,6 +116,20 @@ void ReadWholeChunk(const ArrayState& array, const std::string& key,
   }
 }
 
+// Stores a whole chunk from the caller's buffer; a verbatim chunk goes out as the caller's
+// bytes plus its checksum, without being copied first.
+void WriteWholeChunk(const ArrayState& array, const std::string& key,
+                     std::span<const std::byte> chunk) {
+  if (const auto trailer_bytes = array.pipeline->VerbatimTrailerBytes()) {
+    const auto trailer = array.pipeline->VerbatimTrailer(chunk);
+    const std::span<const std::byte> parts[] = {chunk, std::span(trailer).first(*trailer_bytes)};
+    array.store->PutParts(key, parts);
+    return;
+  }
+  Buffer encoded = array.pipeline->Encode(chunk);
+  array.store->Put(key, encoded.span());
+}
+
 int Concurrency(const ArrayState& array) { return array.store->PreferredConcurrency(); }
 
 }  // namespace
@@ -154,9 +168,9 @@ void WriteRegion(const ArrayState& array, const RegionPlan& plan, std::span<cons
         ChunkCache& cache = ChunkCache::Instance();
         if (const auto whole_offset = index::WholeChunkOutputOffset(task.geometry)) {
           // Whole-chunk writes never read: encode straight from the caller's buffer.
-          Buffer encoded = array.pipeline->Encode(
-              in.subspan(static_cast<std::size_t>(*whole_offset), array.metadata.ChunkBytes()));
-          array.store->Put(task.key, encoded.span());
+          WriteWholeChunk(array, task.key,
+                          in.subspan(static_cast<std::size_t>(*whole_offset),
+                                     array.metadata.ChunkBytes()));
           cache.Erase(task.CacheKey(array));  // bulk writes do not fill the cache
           return;
         }

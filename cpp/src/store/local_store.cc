@@ -157,7 +157,8 @@ ConditionalRead LocalStore::ReadIfChanged(const std::string& key,
           GenerationOf(file->info)};
 }
 
-std::string LocalStore::Put(const std::string& key, std::span<const std::byte> value) {
+std::string LocalStore::PutParts(const std::string& key,
+                                 std::span<const std::span<const std::byte>> parts) {
   const auto path = PathOf(key);
   std::error_code error;
   std::filesystem::create_directories(path.parent_path(), error);
@@ -170,14 +171,16 @@ std::string LocalStore::Put(const std::string& key, std::span<const std::byte> v
     ::unlink(temp_path.c_str());
     ThrowIoError(what, path, saved_errno);
   };
-  std::size_t done = 0;
-  while (done < value.size()) {
-    const ssize_t n = ::write(fd.get(), value.data() + done, value.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      fail("cannot write", errno);
+  for (const auto& part : parts) {
+    std::size_t done = 0;
+    while (done < part.size()) {
+      const ssize_t n = ::write(fd.get(), part.data() + done, part.size() - done);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        fail("cannot write", errno);
+      }
+      done += static_cast<std::size_t>(n);
     }
-    done += static_cast<std::size_t>(n);
   }
   struct stat info {};
   if (::fstat(fd.get(), &info) != 0) fail("cannot stat", errno);

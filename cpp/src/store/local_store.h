@@ -20,7 +20,8 @@ class LocalStore final : public Store {
                                         std::span<const std::span<std::byte>> buffers) override;
   ConditionalRead ReadIfChanged(const std::string& key,
                                 const std::string& known_generation) override;
-  std::string Put(const std::string& key, std::span<const std::byte> value) override;
+  std::string PutParts(const std::string& key,
+                       std::span<const std::span<const std::byte>> parts) override;
   void Delete(const std::string& key) override;
   void DeletePrefix(const std::string& prefix) override;
   std::vector<std::string> List(const std::string& prefix) override;

@@ -1,6 +1,7 @@
 // MemoryStore: a thread-safe map from key to immutable bytes, for tests and scratch work.
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <map>
 #include <mutex>
 
@@ -42,9 +43,17 @@ class MemoryStore final : public Store {
     return whole->Slice(start, count);
   }
 
-  std::string Put(const std::string& key, std::span<const std::byte> value) override {
+  std::string PutParts(const std::string& key,
+                       std::span<const std::span<const std::byte>> parts) override {
     ValidateKey(key);
-    Buffer copy = Buffer::CopyOf(value);
+    std::size_t size = 0;
+    for (const auto& part : parts) size += part.size();
+    Buffer copy = Buffer::Allocate(size);
+    std::size_t offset = 0;
+    for (const auto& part : parts) {
+      if (!part.empty()) std::memcpy(copy.data() + offset, part.data(), part.size());
+      offset += part.size();
+    }
     std::lock_guard lock(mutex_);
     const std::uint64_t generation = ++last_generation_;
     objects_[key] = Object{std::move(copy), generation};
