@@ -46,7 +46,7 @@ bench: build
 lint: $(STAMPS)/venv
 	$(VPY) -m pip install -q ruff mypy
 	$(VENV)/bin/ruff check python tests benchmarks examples
-	$(VENV)/bin/mypy python/hub_v1
+	$(VENV)/bin/mypy
 
 clean:
 	rm -rf build $(STAMPS) $(VENV)

@@ -24,12 +24,11 @@ import time
 from collections.abc import Callable
 from importlib.metadata import version
 
+import hub_v1 as hub
 import numpy as np
 import tensorstore as ts
 import zarr
 import zarr.codecs
-
-import hub_v1 as hub
 
 SHAPE = (2000, 128, 128, 3)
 CHUNK = (64, 128, 128, 3)
@@ -49,31 +48,59 @@ class HubTarget:
         self.cache = cache
         datahub = hub.fs(root).connect()
         compress = "gzip" if codec == "gzip" else "default"
-        self.array = datahub.array("bench", shape=SHAPE, chunk=CHUNK, dtype="uint8",
-                                   compress=compress, compresslevel=1.0, overwrite=True)
+        self.array = datahub.array(
+            "bench",
+            shape=SHAPE,
+            chunk=CHUNK,
+            dtype="uint8",
+            compress=compress,
+            compresslevel=1.0,
+            overwrite=True,
+        )
 
     def activate(self) -> None:
         hub.set_cache_size((256 << 20) if self.cache else 0)
 
-    def write(self, data): self.array[...] = data
-    def read_all(self): return self.array[...]
-    def read_item(self, i): return self.array[i]
-    def read_indices(self, idx): return self.array[idx]
+    def write(self, data):
+        self.array[...] = data
+
+    def read_all(self):
+        return self.array[...]
+
+    def read_item(self, i):
+        return self.array[i]
+
+    def read_indices(self, idx):
+        return self.array[idx]
 
 
 class ZarrTarget:
     def __init__(self, root: str, codec: str) -> None:
         compressors = [zarr.codecs.GzipCodec(level=1)] if codec == "gzip" else []
         self.array = zarr.create_array(
-            store=root, shape=SHAPE, chunks=CHUNK, dtype="uint8", fill_value=0,
-            compressors=[*compressors, zarr.codecs.Crc32cCodec()], overwrite=True,
+            store=root,
+            shape=SHAPE,
+            chunks=CHUNK,
+            dtype="uint8",
+            fill_value=0,
+            compressors=[*compressors, zarr.codecs.Crc32cCodec()],
+            overwrite=True,
         )
 
-    def activate(self) -> None: pass
-    def write(self, data): self.array[...] = data
-    def read_all(self): return self.array[...]
-    def read_item(self, i): return self.array[i]
-    def read_indices(self, idx): return self.array.oindex[idx]
+    def activate(self) -> None:
+        pass
+
+    def write(self, data):
+        self.array[...] = data
+
+    def read_all(self):
+        return self.array[...]
+
+    def read_item(self, i):
+        return self.array[i]
+
+    def read_indices(self, idx):
+        return self.array.oindex[idx]
 
 
 class TensorStoreTarget:
@@ -82,20 +109,39 @@ class TensorStoreTarget:
         if codec == "gzip":
             codecs.append({"name": "gzip", "configuration": {"level": 1}})
         codecs.append({"name": "crc32c"})
-        self.store = ts.open({
-            "driver": "zarr3",
-            "kvstore": {"driver": "file", "path": root},
-            "metadata": {
-                "shape": list(SHAPE), "data_type": "uint8", "fill_value": 0, "codecs": codecs,
-                "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": list(CHUNK)}},
+        self.store = ts.open(
+            {
+                "driver": "zarr3",
+                "kvstore": {"driver": "file", "path": root},
+                "metadata": {
+                    "shape": list(SHAPE),
+                    "data_type": "uint8",
+                    "fill_value": 0,
+                    "codecs": codecs,
+                    "chunk_grid": {
+                        "name": "regular",
+                        "configuration": {"chunk_shape": list(CHUNK)},
+                    },
+                },
             },
-        }, create=True, delete_existing=True).result()
+            create=True,
+            delete_existing=True,
+        ).result()
 
-    def activate(self) -> None: pass
-    def write(self, data): self.store.write(data).result()
-    def read_all(self): return self.store.read().result()
-    def read_item(self, i): return self.store[i].read().result()
-    def read_indices(self, idx): return self.store.oindex[idx].read().result()
+    def activate(self) -> None:
+        pass
+
+    def write(self, data):
+        self.store.write(data).result()
+
+    def read_all(self):
+        return self.store.read().result()
+
+    def read_item(self, i):
+        return self.store[i].read().result()
+
+    def read_indices(self, idx):
+        return self.store.oindex[idx].read().result()
 
 
 def median_seconds(operation: Callable[[], object], runs: int) -> float:
@@ -116,9 +162,12 @@ def run_suite(target, data: np.ndarray, runs: int) -> dict[str, float]:
     full = target.read_all()
     assert np.array_equal(full, data), "read back differs from what was written"
     results["full read"] = median_seconds(target.read_all, runs)
-    results["300 random items"] = median_seconds(lambda: [target.read_item(int(i)) for i in items], runs)
+    results["300 random items"] = median_seconds(
+        lambda: [target.read_item(int(i)) for i in items], runs
+    )
     results["20 x 32 sorted indices"] = median_seconds(
-        lambda: [target.read_indices(b) for b in batches], runs)
+        lambda: [target.read_indices(b) for b in batches], runs
+    )
     assert np.array_equal(target.read_indices(batches[0]), data[batches[0]])
     return results
 
@@ -127,7 +176,9 @@ def machine() -> str:
     model = platform.processor() or "unknown CPU"
     try:
         with open("/proc/cpuinfo") as f:
-            model = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+            model = next(
+                line.split(":", 1)[1].strip() for line in f if line.startswith("model name")
+            )
     except (OSError, StopIteration):
         pass
     return f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
@@ -140,10 +191,14 @@ def main() -> None:
     args = parser.parse_args()
     data = make_data()
     print(f"machine: {machine()}")
-    print(f"versions: hub_v1 {hub.__version__}, zarr {zarr.__version__}, tensorstore "
-          f"{version('tensorstore')}, numpy {np.__version__}; engine threads {hub.threads()}")
-    print(f"array {SHAPE} uint8 ({data.nbytes / 1e6:.0f} MB), chunk {CHUNK}, "
-          f"medians of {args.runs} runs, seconds\n")
+    print(
+        f"versions: hub_v1 {hub.__version__}, zarr {zarr.__version__}, tensorstore "
+        f"{version('tensorstore')}, numpy {np.__version__}; engine threads {hub.threads()}"
+    )
+    print(
+        f"array {SHAPE} uint8 ({data.nbytes / 1e6:.0f} MB), chunk {CHUNK}, "
+        f"medians of {args.runs} runs, seconds\n"
+    )
     for codec in ["gzip", "raw"]:
         shutil.rmtree(args.dir, ignore_errors=True)
         targets = {

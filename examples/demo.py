@@ -11,15 +11,18 @@ import os
 import shutil
 import time
 
-import numpy as np
-
 import hub_v1 as hub
+import numpy as np
 
 
 def synthetic_images(rng: np.random.Generator, start: int, count: int) -> np.ndarray:
     """Smooth gradients with noise: compressible like photos, different per image."""
     y, x = np.mgrid[0:64, 0:64]
-    base = (x[None, :, :, None] * 2 + y[None, :, :, None] + np.arange(start, start + count)[:, None, None, None])
+    base = (
+        x[None, :, :, None] * 2
+        + y[None, :, :, None]
+        + np.arange(start, start + count)[:, None, None, None]
+    )
     noise = rng.integers(0, 32, (count, 16, 16, 3)).repeat(4, axis=1).repeat(4, axis=2)
     return ((base + noise) % 256).astype(np.uint8)
 
@@ -37,24 +40,28 @@ def main() -> None:
     shutil.rmtree(args.path, ignore_errors=True)
     datahub = hub.fs(args.path).connect()
     n = args.items
-    images = datahub.array("demo/images", shape=(n, 64, 64, 3), chunk=(250, 64, 64, 3),
-                           dtype="uint8", compress="lz4")
+    images = datahub.array(
+        "demo/images", shape=(n, 64, 64, 3), chunk=(250, 64, 64, 3), dtype="uint8", compress="lz4"
+    )
     labels = datahub.array("demo/labels", shape=(n,), chunk=(n,), dtype="int64")
     datahub.dataset("demo/train", components={"images": images, "labels": labels})
     print(f"hub_v1 {hub.__version__}: {datahub!r}")
 
     rng = np.random.default_rng(0)
-    batches = [(first, synthetic_images(rng, first, min(1000, n - first)))
-               for first in range(0, n, 1000)]
+    batches = [
+        (first, synthetic_images(rng, first, min(1000, n - first))) for first in range(0, n, 1000)
+    ]
     start = time.perf_counter()
     for first, batch_of_images in batches:  # one engine call per batch: one write per chunk
-        images[first:first + len(batch_of_images)] = batch_of_images
+        images[first : first + len(batch_of_images)] = batch_of_images
     labels[:] = np.arange(n) % 10
     write_s = time.perf_counter() - start
     raw_mb = images.nbytes / 1e6
     stored_mb = folder_bytes(args.path) / 1e6
-    print(f"wrote {n} images ({raw_mb:.1f} MB raw, {stored_mb:.1f} MB stored with lz4) "
-          f"in {write_s:.2f} s: {raw_mb / write_s:.0f} MB/s")
+    print(
+        f"wrote {n} images ({raw_mb:.1f} MB raw, {stored_mb:.1f} MB stored with lz4) "
+        f"in {write_s:.2f} s: {raw_mb / write_s:.0f} MB/s"
+    )
 
     ds = datahub.open("demo/train")
     assert isinstance(ds, hub.Dataset)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 import hub_v1 as hub
+import pytest
 
 
 @pytest.fixture(params=["fs", "memory"])

@@ -6,10 +6,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import hub_v1 as hub
 import numpy as np
 import pytest
-
-import hub_v1 as hub
 
 
 @pytest.fixture
@@ -21,8 +20,9 @@ def default_cache():
 
 
 def _gzip_array(datahub, name="a"):
-    array = datahub.array(name, shape=(64, 32, 32), chunk=(32, 32, 32), dtype="uint8",
-                          compress="gzip")
+    array = datahub.array(
+        name, shape=(64, 32, 32), chunk=(32, 32, 32), dtype="uint8", compress="gzip"
+    )
     array[:] = np.random.default_rng(0).integers(0, 255, (64, 32, 32))
     return array
 
@@ -53,10 +53,7 @@ def test_writes_by_another_process_are_seen(tmp_path, default_cache):
     datahub = hub.fs(tmp_path).connect()
     array = _gzip_array(datahub)
     assert array[1, 2, 3] != 77
-    script = (
-        "import hub_v1 as hub; "
-        f"hub.fs({str(tmp_path)!r}).connect().open('a')[1, 2, 3] = 77"
-    )
+    script = f"import hub_v1 as hub; hub.fs({str(tmp_path)!r}).connect().open('a')[1, 2, 3] = 77"
     subprocess.run([sys.executable, "-c", script], check=True)
     assert array[1, 2, 3] == 77
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import hub_v1 as hub
 import numpy as np
 import pytest
 
-import hub_v1 as hub
-
 
 def _tutorial_dataset(datahub):
-    x = datahub.array(name="test/example:input", shape=(100, 25, 25), chunk=(20, 5, 5), dtype="uint8")
+    x = datahub.array(
+        name="test/example:input", shape=(100, 25, 25), chunk=(20, 5, 5), dtype="uint8"
+    )
     y = datahub.array(name="test/example:label", shape=(100, 4), chunk=(20, 2), dtype="uint8")
     return datahub.dataset(name="test/dataset:train", components={"input": x, "label": y})
 
@@ -54,16 +55,25 @@ def test_open_returns_array_or_dataset(datahub):
     _tutorial_dataset(datahub)
     assert isinstance(datahub.open("test/dataset:train"), hub.Dataset)
     assert isinstance(datahub.open("test/example:input"), hub.Array)
-    assert repr(datahub.open("test/dataset:train")).startswith("hub_v1.Dataset('test/dataset:train'")
+    assert repr(datahub.open("test/dataset:train")).startswith(
+        "hub_v1.Dataset('test/dataset:train'"
+    )
 
 
 def test_list_and_delete(datahub):
     _tutorial_dataset(datahub)
     datahub.array("other", shape=(3,))
     assert datahub.list() == [
-        "other", "test/dataset:train", "test/example:input", "test/example:label"
+        "other",
+        "test/dataset:train",
+        "test/example:input",
+        "test/example:label",
     ]
-    assert datahub.list("test") == ["test/dataset:train", "test/example:input", "test/example:label"]
+    assert datahub.list("test") == [
+        "test/dataset:train",
+        "test/example:input",
+        "test/example:label",
+    ]
     datahub.delete("test/example:input")
     assert "test/example:input" not in datahub.list()
     with pytest.raises(KeyError):
@@ -102,9 +112,15 @@ def test_default_chunk_is_1_to_16_mb_along_first_axis(datahub):
 
 
 def test_array_properties_and_repr(datahub):
-    array = datahub.array("p", shape=(6, 5), chunk=(4, 5), dtype="uint16", compress="lz4",
-                          compresslevel=0.8)
-    assert (array.shape, array.chunk, array.dtype, array.compress) == ((6, 5), (4, 5), np.uint16, "lz4")
+    array = datahub.array(
+        "p", shape=(6, 5), chunk=(4, 5), dtype="uint16", compress="lz4", compresslevel=0.8
+    )
+    assert (array.shape, array.chunk, array.dtype, array.compress) == (
+        (6, 5),
+        (4, 5),
+        np.uint16,
+        "lz4",
+    )
     assert array.compresslevel == pytest.approx(0.8)
     assert len(array) == 6 and array.ndim == 2 and array.nbytes == 60
     text = repr(array)
@@ -124,5 +140,7 @@ def test_new_array_writes_only_metadata(fs_hub):
 
     fs_hub.array("huge", shape=(100000, 512, 512, 3), chunk=(100, 512, 512, 3), dtype="int32")
     root = fs_hub.location.removeprefix("file://")
-    files = sorted(os.path.relpath(os.path.join(d, f), root) for d, _, fs in os.walk(root) for f in fs)
+    files = sorted(
+        os.path.relpath(os.path.join(d, f), root) for d, _, fs in os.walk(root) for f in fs
+    )
     assert files == ["huge/zarr.json", "zarr.json"]

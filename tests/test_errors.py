@@ -7,10 +7,9 @@ import subprocess
 import sys
 import textwrap
 
+import hub_v1 as hub
 import numpy as np
 import pytest
-
-import hub_v1 as hub
 
 
 def test_out_of_bounds_index_is_index_error(datahub):
@@ -56,7 +55,8 @@ def test_bad_array_arguments_are_value_errors_and_create_nothing(datahub, kwargs
 
 
 @pytest.mark.parametrize(
-    "name", ["../escape", "a/../b", "/abs", "a//b", "a\\b", "a/./b", "", "tab\there", "a/", "nul\x00"]
+    "name",
+    ["../escape", "a/../b", "/abs", "a//b", "a\\b", "a/./b", "", "tab\there", "a/", "nul\x00"],
 )
 def test_invalid_names_are_value_errors(datahub, name):
     with pytest.raises(ValueError, match="invalid name"):

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import multiprocessing
 
-import numpy as np
-
 import hub_v1 as hub
+import numpy as np
 
 
 def _read_in_child(path: str, queue) -> None:
@@ -21,7 +20,9 @@ def test_engine_works_after_fork(tmp_path):
     assert int(array[:].sum()) == 6400 * 6399 // 2  # the parent's pool and cache are live
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
-    children = [context.Process(target=_read_in_child, args=(str(tmp_path), queue)) for _ in range(3)]
+    children = [
+        context.Process(target=_read_in_child, args=(str(tmp_path), queue)) for _ in range(3)
+    ]
     for child in children:
         child.start()
     results = [queue.get(timeout=60) for _ in children]

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import hub_v1 as hub
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-import hub_v1 as hub
 
 # One memory store for the property tests: hypothesis calls the test many times.
 _HUB = hub.memory().connect()

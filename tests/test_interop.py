@@ -3,13 +3,12 @@ hub_v1 reads what zarr-python writes."""
 
 from __future__ import annotations
 
+import hub_v1 as hub
 import numpy as np
 import pytest
 import tensorstore as ts
 import zarr
 import zarr.codecs
-
-import hub_v1 as hub
 
 ZARR_CODECS = ["default", "gzip", "zlib", "lz4", "zstd"]
 TENSORSTORE_CODECS = ["default", "gzip", "zstd"]
@@ -25,8 +24,14 @@ def _data(dtype="int32", shape=(50, 13, 7)):
 def _write_with_hub(root, name, compress, dtype="int32", level=0.5):
     datahub = hub.fs(root).connect()
     data = _data(dtype)
-    array = datahub.array(name, shape=data.shape, chunk=(16, 5, 7), dtype=dtype,
-                          compress=compress, compresslevel=level)
+    array = datahub.array(
+        name,
+        shape=data.shape,
+        chunk=(16, 5, 7),
+        dtype=dtype,
+        compress=compress,
+        compresslevel=level,
+    )
     array[:] = data
     return data
 
@@ -78,8 +83,13 @@ ZARR_WRITER_CODECS = {
 def test_hub_reads_zarr_python_arrays(tmp_path, codecs, chunks, dtype):
     data = _data(dtype)
     z = zarr.create_array(
-        store=str(tmp_path), name="from_zarr", shape=data.shape, chunks=chunks, dtype=dtype,
-        compressors=ZARR_WRITER_CODECS[codecs], fill_value=0,
+        store=str(tmp_path),
+        name="from_zarr",
+        shape=data.shape,
+        chunks=chunks,
+        dtype=dtype,
+        compressors=ZARR_WRITER_CODECS[codecs],
+        fill_value=0,
     )
     z[...] = data
     array = hub.fs(tmp_path).connect().open("from_zarr")
@@ -90,8 +100,14 @@ def test_hub_reads_zarr_python_arrays(tmp_path, codecs, chunks, dtype):
 
 def test_hub_reads_big_endian_and_nonzero_fill_from_zarr_python(tmp_path):
     z = zarr.create_array(
-        store=str(tmp_path), name="be", shape=(20, 3), chunks=(8, 3), dtype="int32",
-        serializer=zarr.codecs.BytesCodec(endian="big"), compressors=[], fill_value=-7,
+        store=str(tmp_path),
+        name="be",
+        shape=(20, 3),
+        chunks=(8, 3),
+        dtype="int32",
+        serializer=zarr.codecs.BytesCodec(endian="big"),
+        compressors=[],
+        fill_value=-7,
     )
     z[0:8] = np.arange(24).reshape(8, 3)
     array = hub.fs(tmp_path).connect().open("be")

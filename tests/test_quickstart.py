@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import os
 
-import numpy as np
-
 import hub_v1 as hub
+import numpy as np
 
 
 def test_quickstart_snippet_from_the_issue(tmp_path, monkeypatch):
@@ -27,7 +26,9 @@ def test_quickstart_snippet_from_the_issue(tmp_path, monkeypatch):
     assert arr.shape == (5, 512, 3) and arr.dtype == np.int32
     np.testing.assert_array_equal(arr, image[:5].astype(np.int32))
 
-    x = datahub.array(name="test/example:input", shape=(100, 25, 25), chunk=(20, 5, 5), dtype="uint8")
+    x = datahub.array(
+        name="test/example:input", shape=(100, 25, 25), chunk=(20, 5, 5), dtype="uint8"
+    )
     y = datahub.array(name="test/example:label", shape=(100, 4), chunk=(20, 2), dtype="uint8")
     ds = datahub.dataset(name="test/dataset:train", components={"input": x, "label": y})
     ds = datahub.open("test/dataset:train")
@@ -56,8 +57,12 @@ def test_tutorial_array_reads_zeros_and_reopens(datahub):
 
 def test_tutorial_batch_write_with_gzip(datahub):
     bigarray = datahub.array(
-        "gz", shape=(1000, 64, 64, 3), chunk=(100, 64, 64, 3), dtype="int32",
-        compress="gzip", compresslevel=0.3,
+        "gz",
+        shape=(1000, 64, 64, 3),
+        chunk=(100, 64, 64, 3),
+        dtype="int32",
+        compress="gzip",
+        compresslevel=0.3,
     )
     values = np.random.default_rng(1).integers(0, 1000, (2, 64, 64, 3))
     bigarray[0:2] = values

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 import os
 
-import numpy as np
-
 import crc32c
+import numpy as np
 
 
 def _root(fs_hub):
@@ -15,8 +14,14 @@ def _root(fs_hub):
 
 
 def test_array_zarr_json(fs_hub):
-    fs_hub.array("test/example:input", shape=(100, 25, 25), chunk=(20, 5, 5), dtype="uint8",
-                 compress="gzip", compresslevel=0.25)
+    fs_hub.array(
+        "test/example:input",
+        shape=(100, 25, 25),
+        chunk=(20, 5, 5),
+        dtype="uint8",
+        compress="gzip",
+        compresslevel=0.25,
+    )
     with open(os.path.join(_root(fs_hub), "test/example:input/zarr.json")) as f:
         meta = json.load(f)
     assert meta == {
@@ -66,5 +71,9 @@ def test_only_touched_chunks_are_written(fs_hub):
     array[15, 25] = 1
     array[99, 0:11] = 2
     chunk_dir = os.path.join(_root(fs_hub), "sparse", "c")
-    keys = sorted(os.path.relpath(os.path.join(d, f), chunk_dir) for d, _, fs in os.walk(chunk_dir) for f in fs)
+    keys = sorted(
+        os.path.relpath(os.path.join(d, f), chunk_dir)
+        for d, _, fs in os.walk(chunk_dir)
+        for f in fs
+    )
     assert keys == ["1/2", "9/0", "9/1"]

@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from hub_v1 import _core  # noqa: F401  (loads the engine; errors must import first)
+from hub_v1 import _core as _core  # loads the engine first
 from hub_v1.array import Array
 from hub_v1.config import cache_size, cache_stats, set_cache_size, set_threads, threads
 from hub_v1.connections import fs, memory

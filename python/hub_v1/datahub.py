@@ -16,9 +16,20 @@ from hub_v1.errors import ContainsNodeError, InvalidArgumentError, NotFoundError
 
 logger = logging.getLogger("hub_v1")
 
-_SUPPORTED_DTYPES = (
-    "bool int8 int16 int32 int64 uint8 uint16 uint32 uint64 float16 float32 float64".split()
-)
+_SUPPORTED_DTYPES = [
+    "bool",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "uint8",
+    "uint16",
+    "uint32",
+    "uint64",
+    "float16",
+    "float32",
+    "float64",
+]
 
 
 def _dtype_name(dtype: Any) -> str:
@@ -93,15 +104,25 @@ class DataHub:
             else:
                 return self._reopen_if_same(name, shape, chunk, dtype_name, compress, compresslevel)
         core = _core.Array.create(
-            self._store, name, list(shape), None if chunk is None else list(chunk),
-            dtype_name, compress, float(compresslevel),
+            self._store,
+            name,
+            list(shape),
+            None if chunk is None else list(chunk),
+            dtype_name,
+            compress,
+            float(compresslevel),
         )
         logger.debug("created array %s in %s", name, self.location)
         return Array(core, self.location)
 
     def _reopen_if_same(
-        self, name: str, shape: tuple[int, ...], chunk: tuple[int, ...] | None,
-        dtype: str, compress: str, compresslevel: float,
+        self,
+        name: str,
+        shape: tuple[int, ...],
+        chunk: tuple[int, ...] | None,
+        dtype: str,
+        compress: str,
+        compresslevel: float,
     ) -> Array:
         try:
             found = self.open(name)
@@ -111,8 +132,8 @@ class DataHub:
         level = min(max(float(compresslevel), 0.0), 1.0)
         if (
             isinstance(found, Array)
-            and (found.shape, found.chunk, found.dtype.name, found.compress) ==
-            (shape, wanted_chunk, dtype, compress)
+            and (found.shape, found.chunk, found.dtype.name, found.compress)
+            == (shape, wanted_chunk, dtype, compress)
             and abs(found.compresslevel - level) < 1e-9
         ):
             return found
@@ -175,8 +196,9 @@ class DataHub:
             if paths is None:  # a plain Zarr group: its child arrays become the components
                 children = _core.list_nodes(self._store, name)
                 paths = {
-                    path[len(name) + 1:]: path for path, kind, _ in children
-                    if kind == "array" and "/" not in path[len(name) + 1:]
+                    path[len(name) + 1 :]: path
+                    for path, kind, _ in children
+                    if kind == "array" and "/" not in path[len(name) + 1 :]
                 }
             arrays = {key: self._open_array(path) for key, path in paths.items()}
             return Dataset(name, arrays)

@@ -14,7 +14,7 @@ def common_leading_shape(shapes: list[tuple[int, ...]]) -> tuple[int, ...]:
     if not shapes:
         return ()
     prefix: list[int] = []
-    for extents in zip(*shapes):
+    for extents in zip(*shapes, strict=False):
         if any(extent != extents[0] for extent in extents):
             break
         prefix.append(extents[0])
@@ -114,7 +114,8 @@ class Dataset:
 
     def __repr__(self) -> str:
         parts = ", ".join(
-            f"{name!r}: {array.dtype}{list(array.shape)}" for name, array in self._components.items()
+            f"{name!r}: {array.dtype}{list(array.shape)}"
+            for name, array in self._components.items()
         )
         return f"hub_v1.Dataset({self._name!r}, shape={self._shape}, components={{{parts}}})"
 

@@ -24,7 +24,9 @@ def _slice_part(value: Any) -> int | None:
     try:
         return operator.index(value)
     except TypeError:
-        raise IndexError(f"slice indices must be integers or None, not {type(value).__name__}")
+        raise IndexError(
+            f"slice indices must be integers or None, not {type(value).__name__}"
+        ) from None
 
 
 def _axis_of(position: int, key: tuple[Any, ...], ndim: int) -> int:
