@@ -75,6 +75,50 @@ TEST(Array, ErrorsAreTyped) {
   EXPECT_EQ(ReadNode(*store, "a").kind, NodeKind::kMissing);
 }
 
+// Counts the requests that reach the store beneath it.
+class CountingStore final : public Store {
+ public:
+  std::shared_ptr<Store> inner = MakeMemoryStore();
+  int gets = 0;
+  int puts = 0;
+
+  std::optional<Buffer> Get(const std::string& key) override { return ++gets, inner->Get(key); }
+  std::optional<Buffer> GetRange(const std::string& key, std::uint64_t offset,
+                                 std::uint64_t length) override {
+    return ++gets, inner->GetRange(key, offset, length);
+  }
+  ConditionalRead ReadIfChanged(const std::string& key, const std::string& known) override {
+    return ++gets, inner->ReadIfChanged(key, known);
+  }
+  std::optional<std::uint64_t> ReadInto(const std::string& key,
+                                        std::span<const std::span<std::byte>> buffers) override {
+    return ++gets, inner->ReadInto(key, buffers);
+  }
+  std::string PutParts(const std::string& key,
+                       std::span<const std::span<const std::byte>> parts) override {
+    return ++puts, inner->PutParts(key, parts);
+  }
+  void Delete(const std::string& key) override { inner->Delete(key); }
+  std::vector<std::string> List(const std::string& prefix) override { return inner->List(prefix); }
+  bool Exists(const std::string& key) override { return inner->Exists(key); }
+  std::string Describe() const override { return "counting:" + inner->Describe(); }
+};
+
+TEST(Array, ABatchWriteIsOneRequestPerChunk) {
+  auto store = std::make_shared<CountingStore>();
+  auto array = Array::Create(store, "a", {{100, 8}, {50, 8}, DataType::kUint8, "lz4", 0.5});
+  std::vector<std::uint8_t> batch(100 * 8, 1);
+  store->gets = store->puts = 0;
+  array->Write(array->Select({Slice{0, 100, 1}}), std::as_bytes(std::span(batch)));
+  EXPECT_EQ(store->puts, 2);  // two chunks, one PUT each
+  EXPECT_EQ(store->gets, 0);  // whole chunks are never read
+  store->gets = store->puts = 0;
+  for (std::int64_t i = 0; i < 10; ++i) {
+    array->Write(array->Select({i}), std::as_bytes(std::span(batch).first(8)));
+  }
+  EXPECT_EQ(store->puts, 10);  // item by item: the chunk is rewritten every time
+}
+
 TEST(Array, DefaultChunkSplitsTheFirstAxis) {
   const std::int64_t shape[] = {100000, 512, 512, 3};
   const auto chunk = DefaultChunkShape(shape, DataType::kUint8);
