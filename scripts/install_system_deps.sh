@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential pkg-config python3-venv
-  libdeflate-dev libisal-dev liblz4-dev libzstd-dev
+  libdeflate-dev libisal-dev liblz4-dev libzstd-dev libturbojpeg0-dev libpng-dev
   nlohmann-json3-dev libgtest-dev
 )
 

@@ -4,6 +4,7 @@
 #include <pybind11/stl.h>
 
 #include "bindings.h"
+#include "codec/codec_pipeline.h"
 #include "hub/array.h"
 #include "hub/errors.h"
 
@@ -70,15 +71,27 @@ std::shared_ptr<Array> Create(std::shared_ptr<Store> store, const std::string& p
                               std::vector<std::int64_t> shape,
                               std::optional<std::vector<std::int64_t>> chunk,
                               const std::string& dtype, const std::string& compress,
-                              double compresslevel) {
+                              double compresslevel, std::optional<int> quality) {
   ArraySpec spec;
   spec.shape = std::move(shape);
   spec.chunk_shape = chunk.value_or(std::vector<std::int64_t>{});
   spec.dtype = ParseDataType(dtype);
   spec.compress = compress;
   spec.compresslevel = compresslevel;
+  spec.jpeg_quality = quality;
   py::gil_scoped_release release;
   return Array::Create(std::move(store), path, spec);
+}
+
+std::shared_ptr<const codec::CodecPipeline> ChunkPipeline(const std::string& codecs_json,
+                                                         const py::array& chunk) {
+  if (!(chunk.flags() & py::array::c_style)) {
+    throw InvalidArgumentError("the chunk must be a C-contiguous array");
+  }
+  const auto codecs = nlohmann::json::parse(codecs_json, nullptr, /*allow_exceptions=*/false);
+  const std::string dtype = py::str(chunk.dtype());
+  std::vector<std::int64_t> shape(chunk.shape(), chunk.shape() + chunk.ndim());
+  return codec::CodecPipeline::FromJson(codecs, {ParseDataType(dtype), std::move(shape)});
 }
 
 }  // namespace
@@ -91,7 +104,7 @@ void RegisterArrays(py::module_& module) {
   py::class_<Array, std::shared_ptr<Array>>(module, "Array")
       .def_static("create", &Create, py::arg("store"), py::arg("path"), py::arg("shape"),
                   py::arg("chunk"), py::arg("dtype"), py::arg("compress"),
-                  py::arg("compresslevel"))
+                  py::arg("compresslevel"), py::arg("quality") = py::none())
       .def_static("open", &Array::Open, py::arg("store"), py::arg("path"),
                   py::call_guard<py::gil_scoped_release>())
       .def_property_readonly("path", &Array::path)
@@ -106,6 +119,38 @@ void RegisterArrays(py::module_& module) {
       .def("select", [](const Array& a, const py::tuple& key) { return a.Select(ToSelection(key)); })
       .def("read", &Read, py::arg("region"))
       .def("write", &Write, py::arg("region"), py::arg("value"));
+
+  // One chunk through a codec list from zarr.json (used by hub_v1's zarr-python codecs).
+  module.def(
+      "encode_chunk",
+      [](const std::string& codecs_json, const py::array& chunk) {
+        const auto pipeline = ChunkPipeline(codecs_json, chunk);
+        std::span<const std::byte> input(static_cast<const std::byte*>(chunk.data()),
+                                         static_cast<std::size_t>(chunk.nbytes()));
+        Buffer encoded;
+        {
+          py::gil_scoped_release release;
+          encoded = pipeline->Encode(input);
+        }
+        return py::bytes(reinterpret_cast<const char*>(encoded.data()), encoded.size());
+      },
+      py::arg("codecs_json"), py::arg("chunk"));
+  module.def(
+      "decode_chunk",
+      [](const std::string& codecs_json, const py::bytes& data, const py::dtype& dtype,
+         std::vector<std::int64_t> shape) {
+        py::array out(dtype, shape);
+        const auto pipeline = ChunkPipeline(codecs_json, out);
+        const std::string_view view = data;
+        std::span<std::byte> output(static_cast<std::byte*>(out.mutable_data()),
+                                    static_cast<std::size_t>(out.nbytes()));
+        {
+          py::gil_scoped_release release;
+          pipeline->DecodeInto(Buffer::CopyOf(std::as_bytes(std::span(view))), output);
+        }
+        return out;
+      },
+      py::arg("codecs_json"), py::arg("data"), py::arg("dtype"), py::arg("shape"));
 
   module.def("default_chunk", [](std::vector<std::int64_t> shape, const std::string& dtype) {
     return DefaultChunkShape(shape, ParseDataType(dtype));

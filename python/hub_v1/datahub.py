@@ -75,12 +75,16 @@ class DataHub:
         compress: str | None = "default",
         compresslevel: float = 0.5,
         overwrite: bool = False,
+        quality: int | None = None,
     ) -> Array:
         """Create an array of zeros that costs nothing until written, and return it.
 
         `chunk` defaults to about 8 MB split along the first axis. `compress` is one of
-        ``default`` (raw bytes), ``gzip``, ``zlib``, ``lz4`` or ``zstd``; `compresslevel`
-        runs from 0 (smallest) to 1 (fastest). If an array with the same settings exists
+        ``default`` (raw bytes), ``gzip``, ``zlib``, ``lz4``, ``zstd``, ``jpeg`` or ``png``;
+        `compresslevel` runs from 0 (smallest) to 1 (fastest). Image codecs encode each
+        trailing image on its own: ``(H, W, C)`` for 4+ dimensions, ``(H, W)`` otherwise;
+        jpeg takes uint8 with 1 or 3 channels, png uint8/uint16 with 1-4. `quality` (1-100)
+        overrides jpeg's quality, ``50 + round(45 * compresslevel)``. If an array with the same settings exists
         under `name`, it is opened instead, so scripts can be re-run; anything else there
         raises :class:`ContainsNodeError` unless ``overwrite=True`` deletes it first.
 
@@ -111,6 +115,7 @@ class DataHub:
             dtype_name,
             compress,
             float(compresslevel),
+            None if quality is None else int(quality),
         )
         logger.debug("created array %s in %s", name, self.location)
         return Array(core, self.location)

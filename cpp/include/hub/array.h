@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -18,8 +19,9 @@ struct ArraySpec {
   std::vector<std::int64_t> shape;
   std::vector<std::int64_t> chunk_shape;  // empty: DefaultChunkShape(shape, dtype)
   DataType dtype = DataType::kFloat32;
-  std::string compress = "default";  // default, gzip, zlib, lz4, zstd
+  std::string compress = "default";  // default, gzip, zlib, lz4, zstd, jpeg, png
   double compresslevel = 0.5;        // 1 = fastest, 0 = smallest; clamped to [0, 1]
+  std::optional<int> jpeg_quality;   // compress="jpeg" only: overrides compresslevel's quality
 };
 
 // A chunk of roughly 1-16 MB, split along the first axis (then the next, for huge items).

@@ -6,6 +6,7 @@
 #include "codec/codec_registry.h"
 #include "codec/crc32c.h"
 #include "codec/crc32c_codec.h"
+#include "codec/image_codec.h"
 #include "hub/errors.h"
 
 namespace hub::codec {
@@ -24,6 +25,9 @@ std::shared_ptr<const CodecPipeline> CodecPipeline::FromJson(const nlohmann::jso
         throw InvalidArgumentError("zarr.json 'codecs' must hold exactly one array -> bytes "
                                    "codec, before every bytes -> bytes codec");
       }
+      if (const auto* image = dynamic_cast<const ImageCodec*>(array_to_bytes->get())) {
+        image->CheckLayout(pipeline->layout_);
+      }
       pipeline->array_to_bytes_ = std::move(*array_to_bytes);
     } else {
       if (!pipeline->array_to_bytes_) {
@@ -36,18 +40,33 @@ std::shared_ptr<const CodecPipeline> CodecPipeline::FromJson(const nlohmann::jso
   return pipeline;
 }
 
-Buffer CodecPipeline::Encode(std::span<const std::byte> chunk) const {
-  Buffer current;
-  std::size_t next = 0;
-  if (array_to_bytes_->IsIdentity(layout_) && !bytes_to_bytes_.empty()) {
-    current = bytes_to_bytes_[next++]->Encode(chunk);  // skip copying the raw bytes
-  } else {
-    current = array_to_bytes_->Encode(chunk, layout_);
-  }
-  for (; next < bytes_to_bytes_.size(); ++next) {
-    current = bytes_to_bytes_[next]->Encode(current.span());
+const ImageCodec* CodecPipeline::image_codec() const {
+  return dynamic_cast<const ImageCodec*>(array_to_bytes_.get());
+}
+
+Buffer CodecPipeline::DecodeBytesStages(const Buffer& encoded) const {
+  const std::size_t max_intermediate = 2 * layout_.NumBytes() + (1 << 20);
+  Buffer current = encoded;
+  for (std::size_t i = bytes_to_bytes_.size(); i-- > 0;) {
+    current = bytes_to_bytes_[i]->Decode(current, max_intermediate);
   }
   return current;
+}
+
+Buffer CodecPipeline::EncodeBytesStages(Buffer encoded) const {
+  for (const auto& codec : bytes_to_bytes_) encoded = codec->Encode(encoded.span());
+  return encoded;
+}
+
+Buffer CodecPipeline::Encode(std::span<const std::byte> chunk) const {
+  if (array_to_bytes_->IsIdentity(layout_) && !bytes_to_bytes_.empty()) {
+    Buffer current = bytes_to_bytes_[0]->Encode(chunk);  // skip copying the raw bytes
+    for (std::size_t next = 1; next < bytes_to_bytes_.size(); ++next) {
+      current = bytes_to_bytes_[next]->Encode(current.span());
+    }
+    return current;
+  }
+  return EncodeBytesStages(array_to_bytes_->Encode(chunk, layout_));
 }
 
 void CodecPipeline::DecodeInto(const Buffer& encoded, std::span<std::byte> chunk) const {

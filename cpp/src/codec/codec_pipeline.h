@@ -23,6 +23,13 @@ class CodecPipeline {
   nlohmann::json ToJson() const;
   const ChunkLayout& layout() const { return layout_; }
 
+  // The image codec when chunks are sequences of independently encoded images, else null.
+  const class ImageCodec* image_codec() const;
+  // Undoes the bytes -> bytes codecs (verifying checksums): the array -> bytes codec's output.
+  Buffer DecodeBytesStages(const Buffer& encoded) const;
+  // Applies the bytes -> bytes codecs to an array -> bytes codec's output.
+  Buffer EncodeBytesStages(Buffer encoded) const;
+
   // When chunks are stored verbatim (the chunk's own bytes, then an optional crc32c), the
   // number of trailing checksum bytes (0 or 4); nullopt for every other pipeline. The engine
   // then reads such chunks straight into place and checks them with VerifyVerbatim.

@@ -7,7 +7,9 @@
 #include "codec/bytes_codec.h"
 #include "codec/crc32c_codec.h"
 #include "codec/deflate_codecs.h"
+#include "codec/jpeg_codec.h"
 #include "codec/lz4_codec.h"
+#include "codec/png_codec.h"
 #include "codec/zstd_codec.h"
 #include "hub/errors.h"
 
@@ -21,8 +23,10 @@ std::unique_ptr<BytesToBytesCodec> MakeCrc32c(const nlohmann::json&) {
   return std::make_unique<Crc32cCodec>();
 }
 
-constexpr std::array<std::pair<std::string_view, ArrayToBytesFactory>, 1> kArrayToBytes = {{
+constexpr std::array<std::pair<std::string_view, ArrayToBytesFactory>, 3> kArrayToBytes = {{
     {"bytes", &BytesCodec::FromConfig},
+    {"hub_v1.jpeg", &JpegCodec::FromConfig},
+    {"hub_v1.png", &PngCodec::FromConfig},
 }};
 
 constexpr std::array<std::pair<std::string_view, BytesToBytesFactory>, 5> kBytesToBytes = {{

@@ -28,8 +28,26 @@ double ClampCompressLevel(double compresslevel) {
   return std::clamp(compresslevel, 0.0, 1.0);
 }
 
-nlohmann::json CodecsForCompression(const std::string& compress, double compresslevel) {
+nlohmann::json CodecsForCompression(const std::string& compress, double compresslevel,
+                                    std::optional<int> jpeg_quality) {
   const double level = ClampCompressLevel(compresslevel);
+  if (jpeg_quality && compress != "jpeg") {
+    throw InvalidArgumentError("quality= applies to compress=\"jpeg\" only");
+  }
+  if (compress == "jpeg" || compress == "png") {
+    nlohmann::json image_codec;
+    if (compress == "jpeg") {
+      const int quality = jpeg_quality.value_or(50 + static_cast<int>(std::lround(45 * level)));
+      if (quality < 1 || quality > 100) {
+        throw InvalidArgumentError("jpeg quality must be from 1 to 100, got " +
+                                   std::to_string(quality));
+      }
+      image_codec = CodecJson("hub_v1.jpeg", {{"quality", quality}});
+    } else {
+      image_codec = CodecJson("hub_v1.png", {{"level", DeflateLevel(level)}});
+    }
+    return nlohmann::json::array({image_codec, CodecJson("crc32c")});
+  }
   nlohmann::json codecs = nlohmann::json::array({CodecJson("bytes", {{"endian", "little"}})});
   if (compress == "gzip") {
     codecs.push_back(CodecJson("gzip", {{"level", DeflateLevel(level)}}));
@@ -41,7 +59,7 @@ nlohmann::json CodecsForCompression(const std::string& compress, double compress
     codecs.push_back(CodecJson("zstd", {{"level", DeflateLevel(level)}, {"checksum", false}}));
   } else if (compress != "default") {
     throw InvalidArgumentError("unknown compress '" + compress +
-                               "': use one of default, gzip, zlib, lz4, zstd");
+                               "': use one of default, gzip, zlib, lz4, zstd, jpeg, png");
   }
   codecs.push_back(CodecJson("crc32c"));
   return codecs;

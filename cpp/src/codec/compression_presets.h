@@ -2,6 +2,7 @@
 // The resulting levels are written into the codec configuration, so readers need no mapping.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -10,8 +11,11 @@
 
 namespace hub::codec {
 
-// InvalidArgumentError for unknown names or a level that is not a number.
-nlohmann::json CodecsForCompression(const std::string& compress, double compresslevel);
+// InvalidArgumentError for unknown names or a level that is not a number. `jpeg_quality`,
+// if given, overrides the quality derived from compresslevel (1-100). Image codecs are checked
+// against the array's dtype and chunk shape by CodecPipeline::FromJson.
+nlohmann::json CodecsForCompression(const std::string& compress, double compresslevel,
+                                    std::optional<int> jpeg_quality = std::nullopt);
 
 // Clamps to [0, 1]; InvalidArgumentError for NaN.
 double ClampCompressLevel(double compresslevel);

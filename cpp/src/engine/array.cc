@@ -45,6 +45,9 @@ std::shared_ptr<Array> MakeArray(std::shared_ptr<Store> store, const std::string
   state->pipeline = codec::CodecPipeline::FromJson(m.codecs, {m.dtype, m.chunk_shape});
   state->chunk_strides = index::CStrides(m.chunk_shape, ItemSize(m.dtype));
   state->cache_prefix = detail::CachePrefix(*state->store, path);
+  if (state->pipeline->image_codec()) {
+    state->images = codec::ImageGeometry::Of(state->pipeline->layout());
+  }
   ReadCompressionAttributes(*state);
   return std::make_shared<Array>(std::move(state));
 }
@@ -88,7 +91,7 @@ std::shared_ptr<Array> Array::Create(std::shared_ptr<Store> store, const std::st
   format::ValidateGeometry(metadata.shape, metadata.chunk_shape, ItemSize(spec.dtype));
   metadata.fill_value.assign(ItemSize(spec.dtype), std::byte{0});
   const double level = codec::ClampCompressLevel(spec.compresslevel);
-  metadata.codecs = codec::CodecsForCompression(spec.compress, level);
+  metadata.codecs = codec::CodecsForCompression(spec.compress, level, spec.jpeg_quality);
   metadata.attributes = {{"hub_v1", {{"compress", spec.compress}, {"compresslevel", level}}}};
   auto array = MakeArray(store, path, metadata);  // validates the codec chain before writing
 

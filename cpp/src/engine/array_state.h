@@ -3,10 +3,12 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "codec/codec_pipeline.h"
+#include "codec/image_codec.h"
 #include "format/array_metadata.h"
 #include "hub/array.h"
 #include "index/chunk_plan.h"
@@ -23,6 +25,7 @@ struct ArrayState {
   std::string cache_prefix;                 // unique to this store and path
   std::string compress;
   double compresslevel = 0.5;
+  std::optional<codec::ImageGeometry> images;  // set for image codecs (jpeg, png)
 
   std::string ChunkStoreKey(std::span<const std::int64_t> grid_position) const {
     return path + "/" + format::ChunkKey(metadata, grid_position);

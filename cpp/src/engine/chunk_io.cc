@@ -4,6 +4,8 @@
 #include <array>
 
 #include "engine/chunk_cache.h"
+#include "engine/chunk_task.h"
+#include "engine/image_chunk_io.h"
 #include "engine/thread_pool.h"
 #include "hub/errors.h"
 #include "index/region_copy.h"
@@ -13,41 +15,6 @@ namespace {
 
 using detail::ArrayState;
 using detail::RegionPlan;
-
-// Everything one chunk of a selection needs: its key, grid position and copy geometry.
-struct ChunkTask {
-  std::vector<const index::AxisPiece*> pieces;
-  std::vector<std::int64_t> grid_position;
-  std::string key;
-  index::CopyGeometry geometry;
-
-  ChunkTask(const ArrayState& array, const RegionPlan& plan, std::size_t n) {
-    plan.chunks.PiecesOf(n, pieces);
-    grid_position.reserve(pieces.size());
-    for (const auto* piece : pieces) grid_position.push_back(piece->chunk_index);
-    key = array.ChunkStoreKey(grid_position);
-    geometry = index::CopyGeometry{pieces, array.metadata.chunk_shape, array.chunk_strides,
-                                   plan.output_strides, ItemSize(array.metadata.dtype)};
-  }
-
-  std::string CacheKey(const ArrayState& array) const { return array.cache_prefix + key; }
-
-  bool IsEdgeChunk(const ArrayState& array) const {
-    for (std::size_t axis = 0; axis < grid_position.size(); ++axis) {
-      const std::int64_t extent = array.metadata.chunk_shape[axis];
-      if ((grid_position[axis] + 1) * extent > array.metadata.shape[axis]) return true;
-    }
-    return false;
-  }
-};
-
-// The codec's complaint, with the array, chunk key and store it concerns.
-CorruptChunkError ChunkError(const ArrayState& array, const std::string& key,
-                             const CorruptChunkError& error) {
-  return CorruptChunkError("array '" + array.path + "': chunk '" + key + "' in " +
-                           array.store->Describe() + " cannot be read: " + error.what() +
-                           ". Rewrite the chunk or restore it from a copy.");
-}
 
 // Decodes a stored chunk, naming the array and key if its bytes are bad.
 void DecodeChunk(const ArrayState& array, const std::string& key, const Buffer& encoded,
@@ -139,6 +106,10 @@ void ReadRegion(const ArrayState& array, const RegionPlan& plan, std::span<std::
       plan.chunks.NumChunks(),
       [&](std::size_t n) {
         ChunkTask task(array, plan, n);
+        if (array.images) {
+          ReadImageChunk(array, task, out);
+          return;
+        }
         // A chunk that lands whole and contiguous in the output is decoded straight into it,
         // bypassing the cache so that bulk reads do not evict useful entries.
         const auto whole_offset = index::WholeChunkOutputOffset(task.geometry);
@@ -165,6 +136,10 @@ void WriteRegion(const ArrayState& array, const RegionPlan& plan, std::span<cons
       plan.chunks.NumChunks(),
       [&](std::size_t n) {
         ChunkTask task(array, plan, n);
+        if (array.images) {
+          WriteImageChunk(array, task, in);
+          return;
+        }
         ChunkCache& cache = ChunkCache::Instance();
         if (const auto whole_offset = index::WholeChunkOutputOffset(task.geometry)) {
           // Whole-chunk writes never read: encode straight from the caller's buffer.

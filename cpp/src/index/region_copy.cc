@@ -11,18 +11,17 @@ bool IsWholeAxis(const AxisPiece& piece, std::int64_t chunk_extent) {
          piece.runs[0].length == chunk_extent;
 }
 
-// The trailing axes that both buffers store contiguously collapse into one block; the copy
-// then walks the remaining axes and moves whole blocks (or runs of blocks) with memcpy.
-struct CopyWalker {
-  CopyDirection direction;
+// The trailing axes that both buffers store contiguously collapse into one block; the walk
+// then visits the remaining axes and reports each move of a whole block (or of a run of
+// blocks) as (chunk byte offset, output byte offset, bytes).
+struct MoveWalker {
   const CopyGeometry& geometry;
-  std::span<const std::byte> fill_element;  // set: fill the output instead of copying
   std::size_t inner_axis;
   std::int64_t block_bytes;
   bool runs_contiguous;
   std::int64_t collapsed_output_offset = 0;  // where the collapsed axes' runs start
 
-  CopyWalker(CopyDirection dir, const CopyGeometry& g) : direction(dir), geometry(g) {
+  explicit MoveWalker(const CopyGeometry& g) : geometry(g) {
     std::size_t axis = g.pieces.size() - 1;
     block_bytes = static_cast<std::int64_t>(g.item_size);
     while (axis > 0 && IsWholeAxis(*g.pieces[axis], g.chunk_shape[axis]) &&
@@ -36,31 +35,27 @@ struct CopyWalker {
         g.output_strides[axis] == block_bytes && g.chunk_strides[axis] == block_bytes;
   }
 
-  void Move(std::byte* chunk, std::byte* output, std::int64_t bytes) const {
-    if (!fill_element.empty()) {
-      FillWithElement({output, static_cast<std::size_t>(bytes)}, fill_element);
-    } else if (direction == CopyDirection::kChunkToOutput) {
-      std::memcpy(output, chunk, static_cast<std::size_t>(bytes));
-    } else {
-      std::memcpy(chunk, output, static_cast<std::size_t>(bytes));
-    }
+  template <typename MoveFn>
+  void Walk(MoveFn& move) const {
+    Walk(0, 0, collapsed_output_offset, move);
   }
 
-  void Walk(std::size_t axis, std::byte* chunk, std::byte* output) const {
+  template <typename MoveFn>
+  void Walk(std::size_t axis, std::int64_t chunk, std::int64_t output, MoveFn& move) const {
     const std::int64_t chunk_stride = geometry.chunk_strides[axis];
     const std::int64_t output_stride = geometry.output_strides[axis];
     for (const Run& run : geometry.pieces[axis]->runs) {
-      std::byte* chunk_at = chunk + run.chunk_start * chunk_stride;
-      std::byte* output_at = output + run.output_start * output_stride;
+      const std::int64_t chunk_at = chunk + run.chunk_start * chunk_stride;
+      const std::int64_t output_at = output + run.output_start * output_stride;
       if (axis == inner_axis && runs_contiguous) {
-        Move(chunk_at, output_at, run.length * block_bytes);
+        move(chunk_at, output_at, run.length * block_bytes);
         continue;
       }
       for (std::int64_t i = 0; i < run.length; ++i) {
         if (axis == inner_axis) {
-          Move(chunk_at + i * chunk_stride, output_at + i * output_stride, block_bytes);
+          move(chunk_at + i * chunk_stride, output_at + i * output_stride, block_bytes);
         } else {
-          Walk(axis + 1, chunk_at + i * chunk_stride, output_at + i * output_stride);
+          Walk(axis + 1, chunk_at + i * chunk_stride, output_at + i * output_stride, move);
         }
       }
     }
@@ -93,16 +88,30 @@ std::vector<std::int64_t> OutputStrides(const NormalizedSelection& selection,
 
 void CopyRegion(CopyDirection direction, std::byte* chunk, std::byte* output,
                 const CopyGeometry& geometry) {
-  const CopyWalker walker(direction, geometry);
-  walker.Walk(0, chunk, output + walker.collapsed_output_offset);
+  auto move = [&](std::int64_t chunk_at, std::int64_t output_at, std::int64_t bytes) {
+    if (direction == CopyDirection::kChunkToOutput) {
+      std::memcpy(output + output_at, chunk + chunk_at, static_cast<std::size_t>(bytes));
+    } else {
+      std::memcpy(chunk + chunk_at, output + output_at, static_cast<std::size_t>(bytes));
+    }
+  };
+  MoveWalker(geometry).Walk(move);
 }
 
 void FillRegion(std::byte* output, const CopyGeometry& geometry,
                 std::span<const std::byte> element) {
-  CopyWalker walker(CopyDirection::kChunkToOutput, geometry);
-  walker.fill_element = element;
-  std::byte* start = output + walker.collapsed_output_offset;
-  walker.Walk(0, start, start);  // the chunk side is never touched when filling
+  auto move = [&](std::int64_t, std::int64_t output_at, std::int64_t bytes) {
+    FillWithElement({output + output_at, static_cast<std::size_t>(bytes)}, element);
+  };
+  MoveWalker(geometry).Walk(move);
+}
+
+void ForEachMove(const CopyGeometry& geometry, const MoveVisitor& visit) {
+  MoveWalker(geometry).Walk(visit);
+}
+
+std::int64_t ContiguousBlockBytes(const CopyGeometry& geometry) {
+  return MoveWalker(geometry).block_bytes;
 }
 
 void FillWithElement(std::span<std::byte> buffer, std::span<const std::byte> element) {
@@ -118,7 +127,7 @@ void FillWithElement(std::span<std::byte> buffer, std::span<const std::byte> ele
 }
 
 std::optional<std::int64_t> WholeChunkOutputOffset(const CopyGeometry& geometry) {
-  const CopyWalker walker(CopyDirection::kChunkToOutput, geometry);
+  const MoveWalker walker(geometry);
   if (!walker.runs_contiguous) return std::nullopt;
   for (std::size_t axis = 0; axis <= walker.inner_axis; ++axis) {
     const AxisPiece& piece = *geometry.pieces[axis];

@@ -1,0 +1,61 @@
+// Chunk-level encoding for image codecs (see image_codec.h).
+#include "codec/image_codec.h"
+
+#include <climits>
+#include <string>
+#include <vector>
+
+#include "codec/image_chunk.h"
+#include "hub/errors.h"
+
+namespace hub::codec {
+
+ImageGeometry ImageGeometry::Of(const ChunkLayout& layout) {
+  const auto& shape = layout.shape;
+  if (shape.size() < 2) {
+    throw InvalidArgumentError("image codecs need at least 2 dimensions: (H, W) images");
+  }
+  const std::size_t image_axes = shape.size() >= 4 ? 3 : 2;
+  const std::size_t leading = shape.size() - image_axes;
+  ImageGeometry geometry;
+  for (std::size_t axis = 0; axis < leading; ++axis) {
+    geometry.count *= static_cast<std::size_t>(shape[axis]);
+  }
+  const std::int64_t height = shape[leading];
+  const std::int64_t width = shape[leading + 1];
+  const std::int64_t channels = image_axes == 3 ? shape[leading + 2] : 1;
+  if (height > 65535 || width > 65535) {
+    throw InvalidArgumentError("images may be at most 65535 x 65535 pixels, got " +
+                               std::to_string(height) + " x " + std::to_string(width));
+  }
+  geometry.height = static_cast<int>(height);
+  geometry.width = static_cast<int>(width);
+  geometry.channels = static_cast<int>(channels);
+  geometry.item_bytes = static_cast<std::size_t>(height * width * channels) * ItemSize(layout.dtype);
+  return geometry;
+}
+
+Buffer ImageCodec::Encode(std::span<const std::byte> chunk, const ChunkLayout& layout) const {
+  const ImageGeometry geometry = ImageGeometry::Of(layout);
+  std::vector<Buffer> images;
+  std::vector<std::span<const std::byte>> views;
+  images.reserve(geometry.count);
+  for (std::size_t i = 0; i < geometry.count; ++i) {
+    images.push_back(EncodeImage(chunk.subspan(i * geometry.item_bytes, geometry.item_bytes),
+                                 geometry));
+    views.push_back(images.back().span());
+  }
+  return ImageChunk::Assemble(views);
+}
+
+void ImageCodec::DecodeInto(const Buffer& encoded, std::span<std::byte> chunk,
+                            const ChunkLayout& layout) const {
+  const ImageGeometry geometry = ImageGeometry::Of(layout);
+  const ImageChunk images(encoded, geometry.count);
+  for (std::size_t i = 0; i < geometry.count; ++i) {
+    DecodeImage(images.Image(i), chunk.subspan(i * geometry.item_bytes, geometry.item_bytes),
+                geometry);
+  }
+}
+
+}  // namespace hub::codec
