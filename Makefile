@@ -42,6 +42,7 @@ test: test-cpp test-python
 bench: build
 	$(VPY) -m pip install -q -r requirements/dev.txt
 	$(VPY) benchmarks/bench_local.py
+	$(VPY) benchmarks/bench_images.py
 
 lint: $(STAMPS)/venv
 	$(VPY) -m pip install -q ruff mypy

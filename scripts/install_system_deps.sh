@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages hub_v1 builds against: codec libraries, JSON, GoogleTest.
+# Installs the Debian packages hub_v1 builds against: codec libraries, JSON, GoogleTest,
+# and tjbench (libjpeg-turbo-progs) for the image benchmark.
 # Skips apt entirely when everything is already there.
 set -euo pipefail
 
@@ -7,6 +8,7 @@ packages=(
   build-essential pkg-config python3-venv
   libdeflate-dev libisal-dev liblz4-dev libzstd-dev libturbojpeg0-dev libpng-dev
   nlohmann-json3-dev libgtest-dev
+  libjpeg-turbo-progs
 )
 
 missing=()

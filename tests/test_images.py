@@ -9,13 +9,12 @@ import os
 import struct
 
 import crc32c
+import hub_v1 as hub
 import numpy as np
 import pytest
 import skimage.data
 import zarr
 from PIL import Image
-
-import hub_v1 as hub
 
 ASTRONAUT = skimage.data.astronaut()  # 512x512x3 uint8 photograph
 COFFEE = skimage.data.coffee()[:384, :512]  # 400x600x3 cropped to 384x512
@@ -33,8 +32,9 @@ def _photos_rgb() -> np.ndarray:
 
 def test_png_round_trips_photos_exactly(datahub):
     photos = _photos_rgb()
-    array = datahub.array("rgb", shape=(4, 512, 512, 3), chunk=(2, 512, 512, 3), dtype="uint8",
-                          compress="png")
+    array = datahub.array(
+        "rgb", shape=(4, 512, 512, 3), chunk=(2, 512, 512, 3), dtype="uint8", compress="png"
+    )
     array[0:2] = photos
     array[3] = photos[0]
     np.testing.assert_array_equal(array[0:2], photos)
@@ -49,26 +49,43 @@ def test_png_channels_and_depths(datahub, channels, dtype):
     if dtype == "uint16":
         base = base * 257 + 3  # use the full 16-bit range, not just the high byte
     alpha = np.linspace(0, np.iinfo(dtype).max, 96, dtype=dtype)[None, :].repeat(128, 0)
-    planes = {1: [base[..., 0]], 2: [base[..., 1], alpha], 3: list(np.moveaxis(base, -1, 0)),
-              4: [*np.moveaxis(base, -1, 0), alpha]}[channels]
+    planes = {
+        1: [base[..., 0]],
+        2: [base[..., 1], alpha],
+        3: list(np.moveaxis(base, -1, 0)),
+        4: [*np.moveaxis(base, -1, 0), alpha],
+    }[channels]
     image = np.stack(planes, axis=-1)
-    array = datahub.array("p", shape=(3, 128, 96, channels), chunk=(3, 128, 96, channels),
-                          dtype=dtype, compress="png")
+    array = datahub.array(
+        "p", shape=(3, 128, 96, channels), chunk=(3, 128, 96, channels), dtype=dtype, compress="png"
+    )
     array[1] = image
     np.testing.assert_array_equal(array[1], image)
 
 
 def test_png_grey_images_of_a_rank_3_array(datahub):
-    array = datahub.array("grey", shape=(5, 512, 512), chunk=(2, 512, 512), dtype="uint8",
-                          compress="png", compresslevel=1.0)
+    array = datahub.array(
+        "grey",
+        shape=(5, 512, 512),
+        chunk=(2, 512, 512),
+        dtype="uint8",
+        compress="png",
+        compresslevel=1.0,
+    )
     array[:] = CAMERA
     np.testing.assert_array_equal(array[4], CAMERA)
 
 
 @pytest.mark.parametrize("quality", [50, 73, 90])
 def test_jpeg_matches_pillow_at_the_same_quality(fs_hub, quality):
-    array = fs_hub.array("j", shape=(1, 512, 512, 3), chunk=(1, 512, 512, 3), dtype="uint8",
-                         compress="jpeg", quality=quality)
+    array = fs_hub.array(
+        "j",
+        shape=(1, 512, 512, 3),
+        chunk=(1, 512, 512, 3),
+        dtype="uint8",
+        compress="jpeg",
+        quality=quality,
+    )
     array[0] = ASTRONAUT
     ours = array[0]
     buffer = io.BytesIO()
@@ -89,8 +106,9 @@ def test_jpeg_default_quality_and_psnr(fs_hub):
     with open(os.path.join(fs_hub.location.removeprefix("file://"), "j", "zarr.json")) as f:
         codecs = json.load(f)["codecs"]
     assert codecs == [{"name": "hub_v1.jpeg", "configuration": {"quality": 73}}, {"name": "crc32c"}]
-    fast = fs_hub.array("fast", shape=(1, 64, 64), dtype="uint8", compress="jpeg",
-                        compresslevel=1.0)
+    fast = fs_hub.array(
+        "fast", shape=(1, 64, 64), dtype="uint8", compress="jpeg", compresslevel=1.0
+    )
     assert fast.compresslevel == 1.0
 
 
@@ -103,8 +121,13 @@ def test_jpeg_grey(datahub):
 def test_partial_image_selections(datahub):
     photos = _photos_rgb()
     for compress in ["png", "jpeg"]:
-        array = datahub.array(compress, shape=(2, 512, 512, 3), chunk=(2, 512, 512, 3),
-                              dtype="uint8", compress=compress)
+        array = datahub.array(
+            compress,
+            shape=(2, 512, 512, 3),
+            chunk=(2, 512, 512, 3),
+            dtype="uint8",
+            compress=compress,
+        )
         array[:] = photos
         full = array[:]
         for key in [(1, slice(10, 20), slice(None, None, 2), 1), (slice(None), 5), ([1, 0], 0, 0)]:
@@ -123,7 +146,10 @@ def test_partial_image_selections(datahub):
         ({"compress": "png", "dtype": "int16", "shape": (2, 8, 8, 3)}, "uint8 or uint16"),
         ({"compress": "png", "dtype": "uint8", "shape": (2, 8, 8, 5)}, "1 to 4 channels"),
         ({"compress": "png", "dtype": "uint8", "shape": (64,)}, "at least 2 dimensions"),
-        ({"compress": "png", "dtype": "uint8", "shape": (2, 8, 8), "quality": 80}, "applies to compress=.jpeg. only"),
+        (
+            {"compress": "png", "dtype": "uint8", "shape": (2, 8, 8), "quality": 80},
+            "applies to compress=.jpeg. only",
+        ),
         ({"compress": "jpeg", "dtype": "uint8", "shape": (2, 8, 8), "quality": 0}, "1 to 100"),
     ],
 )
@@ -151,8 +177,9 @@ def _write_with_crc(path, payload: bytes):
 
 @pytest.mark.parametrize("compress", ["jpeg", "png"])
 def test_corrupt_image_names_chunk_and_image_and_others_still_read(fs_hub, compress):
-    array = fs_hub.array("a", shape=(4, 128, 128, 3), chunk=(4, 128, 128, 3), dtype="uint8",
-                         compress=compress)
+    array = fs_hub.array(
+        "a", shape=(4, 128, 128, 3), chunk=(4, 128, 128, 3), dtype="uint8", compress=compress
+    )
     array[:] = ASTRONAUT[:128, :128]
     path = os.path.join(fs_hub.location.removeprefix("file://"), "a", "c", "0", "0", "0", "0")
     payload, start, offsets = _chunk_parts(path)
@@ -169,8 +196,9 @@ def test_corrupt_image_names_chunk_and_image_and_others_still_read(fs_hub, compr
 
 
 def test_an_image_of_the_wrong_size_is_refused(fs_hub):
-    array = fs_hub.array("a", shape=(2, 64, 64, 3), chunk=(2, 64, 64, 3), dtype="uint8",
-                         compress="png")
+    array = fs_hub.array(
+        "a", shape=(2, 64, 64, 3), chunk=(2, 64, 64, 3), dtype="uint8", compress="png"
+    )
     array[:] = 1
     # A valid PNG of another size, spliced in with a correct header and checksum.
     small = hub._core.encode_chunk(
@@ -186,8 +214,9 @@ def test_an_image_of_the_wrong_size_is_refused(fs_hub):
 
 
 def test_writing_one_image_keeps_the_others_bytes(fs_hub):
-    array = fs_hub.array("a", shape=(4, 128, 128, 3), chunk=(4, 128, 128, 3), dtype="uint8",
-                         compress="jpeg")
+    array = fs_hub.array(
+        "a", shape=(4, 128, 128, 3), chunk=(4, 128, 128, 3), dtype="uint8", compress="jpeg"
+    )
     array[:] = ASTRONAUT[:128, :128]
     path = os.path.join(fs_hub.location.removeprefix("file://"), "a", "c", "0", "0", "0", "0")
     payload, start, offsets = _chunk_parts(path)
@@ -203,8 +232,9 @@ def test_writing_one_image_keeps_the_others_bytes(fs_hub):
 @pytest.mark.parametrize("compress", ["jpeg", "png"])
 def test_zarr_python_reads_image_arrays(tmp_path, compress):
     datahub = hub.fs(tmp_path).connect()
-    array = datahub.array("imgs", shape=(3, 512, 512, 3), chunk=(2, 512, 512, 3), dtype="uint8",
-                          compress=compress)
+    array = datahub.array(
+        "imgs", shape=(3, 512, 512, 3), chunk=(2, 512, 512, 3), dtype="uint8", compress=compress
+    )
     array[:] = _photos_rgb()[[0, 1, 0]]
     z = zarr.open_array(store=str(tmp_path), path="imgs", mode="r")
     np.testing.assert_array_equal(z[...], array[:])

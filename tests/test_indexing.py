@@ -129,3 +129,16 @@ def test_batch_gather_on_first_axis(datahub):
     indices = np.array([99, 0, 42, 42, 7, 64])
     np.testing.assert_array_equal(array[indices], reference[indices])
     np.testing.assert_array_equal(array[list(indices), 2:4], reference[indices, 2:4])
+
+
+def test_read_into_a_reused_buffer(datahub):
+    array = datahub.array("r", shape=(10, 3), chunk=(4, 3), dtype="int32")
+    array[:] = np.arange(30).reshape(10, 3)
+    buffer = np.empty((4, 3), np.int32)
+    assert array.read(slice(2, 6), out=buffer) is buffer
+    np.testing.assert_array_equal(buffer, np.arange(6, 18).reshape(4, 3))
+    with pytest.raises(ValueError, match="shape"):
+        array.read(slice(0, 5), out=buffer)
+    with pytest.raises(ValueError, match="dtype"):
+        array.read(slice(2, 6), out=np.empty((4, 3), np.int64))
+    np.testing.assert_array_equal(array.read(), np.arange(30).reshape(10, 3))

@@ -55,6 +55,21 @@ py::array Read(const Array& array, const Region& region) {
   return out;
 }
 
+void ReadInto(const Array& array, const Region& region, py::array& out) {
+  if (!out.dtype().is(NumpyDtype(array.dtype())) || !(out.flags() & py::array::c_style) ||
+      !out.writeable()) {
+    throw InvalidArgumentError("out must be a writeable C-contiguous array of dtype " +
+                               std::string(DataTypeName(array.dtype())));
+  }
+  const std::vector<std::int64_t> shape(out.shape(), out.shape() + out.ndim());
+  if (shape != region.shape()) {
+    throw InvalidArgumentError("out has the wrong shape for this selection");
+  }
+  std::span<std::byte> buffer(static_cast<std::byte*>(out.mutable_data()), region.num_bytes());
+  py::gil_scoped_release release;
+  array.Read(region, buffer);
+}
+
 void Write(const Array& array, const Region& region, const py::array& value) {
   if (!value.dtype().is(NumpyDtype(array.dtype())) ||
       !(value.flags() & py::array::c_style)) {
@@ -118,6 +133,7 @@ void RegisterArrays(py::module_& module) {
       .def("metadata_json", &Array::MetadataJson)
       .def("select", [](const Array& a, const py::tuple& key) { return a.Select(ToSelection(key)); })
       .def("read", &Read, py::arg("region"))
+      .def("read_into", &ReadInto, py::arg("region"), py::arg("out"))
       .def("write", &Write, py::arg("region"), py::arg("value"));
 
   // One chunk through a codec list from zarr.json (used by hub_v1's zarr-python codecs).

@@ -79,6 +79,26 @@ class Array:
         result = self._core.read(region)
         return result[()] if result.ndim == 0 else result
 
+    def read(self, key: Any = ..., out: np.ndarray | None = None) -> np.ndarray:
+        """Read ``self[key]``, into `out` if given (a C-contiguous array of this dtype and the
+        selection's shape), so a training loop can reuse one buffer for every batch.
+
+        >>> import hub_v1 as hub, numpy as np
+        >>> arr = hub.memory().connect().array("x", shape=(8, 2), dtype="uint8")
+        >>> buffer = np.empty((4, 2), np.uint8)
+        >>> arr.read(slice(0, 4), out=buffer) is buffer
+        True
+        """
+        region = self._core.select(normalize_key(key, self.shape))
+        if out is None:
+            return self._core.read(region)
+        if out.shape != region.shape:
+            raise InvalidArgumentError(
+                f"out has shape {out.shape}; the selection of '{self.name}' has {region.shape}"
+            )
+        self._core.read_into(region, out)
+        return out
+
     def __setitem__(self, key: Any, value: Any) -> None:
         region = self._core.select(normalize_key(key, self.shape))
         self._core.write(region, self._prepare_value(value, region.shape))

@@ -84,9 +84,10 @@ class DataHub:
         `compresslevel` runs from 0 (smallest) to 1 (fastest). Image codecs encode each
         trailing image on its own: ``(H, W, C)`` for 4+ dimensions, ``(H, W)`` otherwise;
         jpeg takes uint8 with 1 or 3 channels, png uint8/uint16 with 1-4. `quality` (1-100)
-        overrides jpeg's quality, ``50 + round(45 * compresslevel)``. If an array with the same settings exists
-        under `name`, it is opened instead, so scripts can be re-run; anything else there
-        raises :class:`ContainsNodeError` unless ``overwrite=True`` deletes it first.
+        overrides jpeg's quality, ``50 + round(45 * compresslevel)``. If an array with the
+        same settings exists under `name`, it is opened instead, so scripts can be re-run;
+        anything else there raises :class:`ContainsNodeError` unless ``overwrite=True``
+        deletes it first.
 
         >>> import hub_v1 as hub
         >>> hub.memory().connect().array("images", shape=(10, 32, 32, 3), dtype="uint8").chunk

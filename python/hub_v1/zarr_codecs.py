@@ -54,7 +54,7 @@ class _ImageCodec(ArrayBytesCodec):
         pixels = _core.decode_chunk(
             self._codecs_json(), chunk_bytes.to_bytes(), dtype, list(chunk_spec.shape)
         )
-        return chunk_spec.prototype.nd_buffer.from_ndarray_like(pixels)
+        return chunk_spec.prototype.nd_buffer.from_ndarray_like(pixels)  # type: ignore[arg-type]
 
     async def _encode_single(self, chunk_array: NDBuffer, chunk_spec: ArraySpec) -> Buffer | None:
         pixels = np.ascontiguousarray(chunk_array.as_numpy_array())
