@@ -13,6 +13,12 @@ from hub_v1.indexing import normalize_key
 if TYPE_CHECKING:
     import numpy.typing as npt
 
+    from hub_v1.datahub import DataHub
+
+
+def _reopen(datahub: DataHub, name: str) -> Any:
+    return datahub.open(name)
+
 
 class Array:
     """A Zarr v3 array read and written through hub_v1's engine.
@@ -28,9 +34,19 @@ class Array:
     [[0, 0, 0], [7, 7, 7]]
     """
 
-    def __init__(self, core: _core.Array, store_description: str) -> None:
+    def __init__(self, core: _core.Array, datahub: DataHub) -> None:
         self._core = core
-        self._store_description = store_description
+        self._datahub = datahub
+
+    @property
+    def datahub(self) -> DataHub:
+        """The DataHub (store) this array lives in."""
+        return self._datahub
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """An array pickles as its location (store and name) and reopens when unpickled, so it
+        can be sent to DataLoader or Dask workers. No data is pickled."""
+        return (_reopen, (self._datahub, self.name))
 
     @property
     def name(self) -> str:
@@ -125,5 +141,5 @@ class Array:
         return (
             f"hub_v1.Array({self.name!r}, shape={self.shape}, chunk={self.chunk}, "
             f"dtype='{self.dtype}', compress={self.compress!r}, "
-            f"compresslevel={self.compresslevel:g}, store={self._store_description!r})"
+            f"compresslevel={self.compresslevel:g}, store={self._datahub.location!r})"
         )

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import itertools
 import os
+import weakref
+from typing import Any
 
 from hub_v1 import _core
 from hub_v1.datahub import DataHub
-from hub_v1.errors import InvalidArgumentError
+from hub_v1.errors import InvalidArgumentError, NotFoundError
+
+# In-memory stores by id, so that arrays pickled in this process (or inherited by a forked
+# DataLoader worker) can find theirs again. Weak: a store lives as long as someone uses it.
+_MEMORY_CONNECTIONS: weakref.WeakValueDictionary[int, MemoryConnection] = (
+    weakref.WeakValueDictionary()
+)
+_MEMORY_IDS = itertools.count()
 
 
 class FsConnection:
@@ -24,7 +34,11 @@ class FsConnection:
         self.path = os.path.abspath(os.path.expanduser(path))
 
     def connect(self) -> DataHub:
-        return DataHub(_core.local_store(self.path))
+        return DataHub(_core.local_store(self.path), self)
+
+    def spec(self) -> tuple[str, Any]:
+        """What another process needs to connect to the same store."""
+        return ("fs", self.path)
 
     def __repr__(self) -> str:
         return f"hub_v1.fs({self.path!r})"
@@ -35,12 +49,35 @@ class MemoryConnection:
 
     def __init__(self) -> None:
         self._store = _core.memory_store()
+        self._id = next(_MEMORY_IDS)
+        self._pid = os.getpid()  # a spawned process may reuse ids; a forked one keeps this
+        _MEMORY_CONNECTIONS[self._id] = self
 
     def connect(self) -> DataHub:
-        return DataHub(self._store)
+        return DataHub(self._store, self)
+
+    def spec(self) -> tuple[str, Any]:
+        return ("memory", (self._pid, self._id))
 
     def __repr__(self) -> str:
         return f"hub_v1.memory() <{self._store.describe()}>"
+
+
+def reconnect(spec: tuple[str, Any]) -> DataHub:
+    """The DataHub a connection's spec() names, in this process (used when unpickling)."""
+    kind, where = spec
+    if kind == "fs":
+        return FsConnection(where).connect()
+    if kind == "memory":
+        creator_pid, memory_id = where
+        connection = _MEMORY_CONNECTIONS.get(memory_id)
+        if connection is not None and connection._pid == creator_pid:
+            return connection.connect()
+        raise NotFoundError(
+            "an in-memory store only exists in the process that made it (and in children it "
+            "forks); use hub.fs(...) to share data with spawned processes"
+        )
+    raise InvalidArgumentError(f"unknown store kind {kind!r}")
 
 
 def fs(path: str | os.PathLike[str]) -> FsConnection:

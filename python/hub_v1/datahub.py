@@ -55,8 +55,9 @@ def _extents(value: Any, what: str) -> tuple[int, ...]:
 class DataHub:
     """The arrays and datasets of one store; made by ``hub.fs(...).connect()`` and friends."""
 
-    def __init__(self, store: _core.Store) -> None:
+    def __init__(self, store: _core.Store, connection: Any) -> None:
         self._store = store
+        self._connection = connection  # keeps in-memory stores alive; says how to reconnect
 
     @property
     def location(self) -> str:
@@ -65,6 +66,12 @@ class DataHub:
 
     def __repr__(self) -> str:
         return f"hub_v1.DataHub({self.location!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """A DataHub pickles as where its store is, and reconnects when unpickled."""
+        from hub_v1.connections import reconnect
+
+        return (reconnect, (self._connection.spec(),))
 
     def array(
         self,
@@ -119,7 +126,7 @@ class DataHub:
             None if quality is None else int(quality),
         )
         logger.debug("created array %s in %s", name, self.location)
-        return Array(core, self.location)
+        return Array(core, self)
 
     def _reopen_if_same(
         self,
@@ -168,12 +175,12 @@ class DataHub:
                 raise InvalidArgumentError(f"component names must be non-empty strings: {key!r}")
             if not isinstance(array, Array):
                 raise InvalidArgumentError(f"component {key!r} is not a hub_v1 Array")
-            if array._store_description != self.location:
+            if array.datahub.location != self.location:
                 raise InvalidArgumentError(
-                    f"component {key!r} lives in {array._store_description}, not in "
+                    f"component {key!r} lives in {array.datahub.location}, not in "
                     f"{self.location}; a dataset's arrays must share its store"
                 )
-        dataset = Dataset(name, components)  # validates the shared first dimension
+        dataset = Dataset(name, components, self)  # validates the shared first dimension
         paths = {key: array.name for key, array in components.items()}
         _core.validate_name(name)
         existing = self._read_node(name)
@@ -196,7 +203,7 @@ class DataHub:
         _core.validate_name(name)
         node = self._read_node(name)
         if node[1] == "array":
-            return Array(_core.Array.open(self._store, name), self.location)
+            return Array(_core.Array.open(self._store, name), self)
         if node[1] == "group":
             paths = _components_of(node)
             if paths is None:  # a plain Zarr group: its child arrays become the components
@@ -207,11 +214,11 @@ class DataHub:
                     if kind == "array" and "/" not in path[len(name) + 1 :]
                 }
             arrays = {key: self._open_array(path) for key, path in paths.items()}
-            return Dataset(name, arrays)
+            return Dataset(name, arrays, self)
         raise NotFoundError(f"no array or dataset named '{name}' in {self.location}")
 
     def _open_array(self, path: str) -> Array:
-        return Array(_core.Array.open(self._store, path), self.location)
+        return Array(_core.Array.open(self._store, path), self)
 
     def delete(self, name: str) -> None:
         """Delete the array or dataset `name` and its data. A dataset's component arrays are

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
+
+from typing import TYPE_CHECKING
 
 from hub_v1.array import Array
 from hub_v1.errors import InvalidArgumentError, NotFoundError
+
+if TYPE_CHECKING:
+    from hub_v1.datahub import DataHub
+
+
+def _reopen(datahub: DataHub, name: str, paths: dict[str, str]) -> Dataset:
+    arrays = {key: datahub._open_array(path) for key, path in paths.items()}
+    return Dataset(name, arrays, datahub)
 
 
 def common_leading_shape(shapes: list[tuple[int, ...]]) -> tuple[int, ...]:
@@ -37,7 +47,8 @@ class Dataset:
     (['input', 'label'], 10)
     """
 
-    def __init__(self, name: str, components: Mapping[str, Array]) -> None:
+    def __init__(self, name: str, components: Mapping[str, Array], datahub: DataHub) -> None:
+        self._datahub = datahub
         if not components:
             raise InvalidArgumentError(f"dataset '{name}' needs at least one component")
         self._name = name
@@ -53,6 +64,17 @@ class Dataset:
     @property
     def name(self) -> str:
         return self._name
+
+    @property
+    def datahub(self) -> DataHub:
+        """The DataHub (store) this dataset lives in."""
+        return self._datahub
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """A dataset pickles as its location (store, name, components) and reopens when
+        unpickled: DataLoader workers started with spawn get their own engine and files."""
+        paths = {key: array.name for key, array in self._components.items()}
+        return (_reopen, (self._datahub, self._name, paths))
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -118,6 +140,69 @@ class Dataset:
             for name, array in self._components.items()
         )
         return f"hub_v1.Dataset({self._name!r}, shape={self._shape}, components={{{parts}}})"
+
+    def to_pytorch(
+        self,
+        transform: Any = None,
+        components: Sequence[str] | None = None,
+        batch_size: int | None = None,
+        shuffle: bool = False,
+        seed: int = 0,
+        drop_last: bool = False,
+        prefetch: int = 4,
+        rank: int | None = None,
+        world_size: int | None = None,
+        progress: bool = False,
+    ) -> Any:
+        """This dataset as a PyTorch dataset (needs ``torch``).
+
+        Without `batch_size`: a map-style ``torch.utils.data.Dataset`` whose items are
+        ``{component: tensor}`` (passed through `transform`, a per-sample function, if given);
+        it works with every DataLoader option, workers forked or spawned. With `batch_size`: an
+        ``IterableDataset`` of whole batches, read with one engine call per component, shuffled
+        at chunk granularity (`seed`, and ``set_epoch(e)`` per epoch), `prefetch` batches read
+        ahead, sharded across DataLoader workers and ``torch.distributed`` ranks (or explicit
+        `rank`/`world_size`) so each sample is seen exactly once per epoch; use it with
+        ``DataLoader(..., batch_size=None)`` or iterate it. `progress` shows a tqdm bar per epoch.
+
+        >>> import hub_v1 as hub, torch
+        >>> datahub = hub.memory().connect()
+        >>> x = datahub.array("x", shape=(64, 4), dtype="float32")
+        >>> ds = datahub.dataset("d", components={"x": x})
+        >>> loader = torch.utils.data.DataLoader(ds.to_pytorch(), batch_size=16)
+        >>> next(iter(loader))["x"].shape
+        torch.Size([16, 4])
+        """
+        from hub_v1.integrations.torch import to_pytorch
+
+        return to_pytorch(
+            self, transform, components, batch_size, shuffle, seed, drop_last, prefetch, rank,
+            world_size, progress,
+        )
+
+    def to_tensorflow(
+        self,
+        components: Sequence[str] | None = None,
+        transform: Any = None,
+        read_batch: int = 256,
+        progress: bool = False,
+    ) -> Any:
+        """This dataset as a ``tf.data.Dataset`` of ``{component: tensor}`` (needs TensorFlow).
+
+        Reads `read_batch` samples per engine call (the next batch ahead on a thread) and
+        unbatches them, so ``.batch``, ``.shuffle`` and ``.prefetch`` work as usual;
+        `transform` is mapped over elements in parallel.
+
+        >>> import hub_v1 as hub
+        >>> datahub = hub.memory().connect()
+        >>> x = datahub.array("x", shape=(64, 4), dtype="float32")
+        >>> ds = datahub.dataset("d", components={"x": x})
+        >>> next(iter(ds.to_tensorflow().batch(16)))["x"].shape
+        TensorShape([16, 4])
+        """
+        from hub_v1.integrations.tensorflow import to_tensorflow
+
+        return to_tensorflow(self, components, transform, read_batch, progress)
 
     def __array__(self) -> Any:
         raise TypeError("a Dataset holds several arrays; convert ds['component'] instead")
