@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hub_v1.array import Array
 from hub_v1.errors import InvalidArgumentError, NotFoundError
@@ -176,8 +174,17 @@ class Dataset:
         from hub_v1.integrations.torch import to_pytorch
 
         return to_pytorch(
-            self, transform, components, batch_size, shuffle, seed, drop_last, prefetch, rank,
-            world_size, progress,
+            self,
+            transform,
+            components,
+            batch_size,
+            shuffle,
+            seed,
+            drop_last,
+            prefetch,
+            rank,
+            world_size,
+            progress,
         )
 
     def to_tensorflow(

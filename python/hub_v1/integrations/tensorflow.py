@@ -58,7 +58,11 @@ def to_tensorflow(
         if bar is not None:
             bar.close()
 
-    result = tf.data.Dataset.from_generator(generate, output_signature=signature).unbatch()
+    result = (
+        tf.data.Dataset.from_generator(generate, output_signature=signature)
+        .unbatch()
+        .apply(tf.data.experimental.assert_cardinality(length))  # len() and Keras epochs work
+    )
     if transform is not None:
         result = result.map(transform, num_parallel_calls=tf.data.AUTOTUNE)
     return result

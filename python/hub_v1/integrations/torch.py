@@ -187,6 +187,15 @@ def to_pytorch(
     if batch_size is None:
         return HubTorchDataset(dataset, components, transform)
     return HubBatchedIterable(
-        dataset, components, batch_size, shuffle, seed, drop_last, prefetch, rank, world_size,
-        transform, progress,
+        dataset,
+        components,
+        batch_size,
+        shuffle,
+        seed,
+        drop_last,
+        prefetch,
+        rank,
+        world_size,
+        transform,
+        progress,
     )
