@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 
+#include <future>
 #include <list>
 #include <mutex>
 #include <unordered_map>
@@ -20,6 +21,7 @@ struct ChunkCache::Impl {
   std::size_t budget = kDefaultBudget;
   std::size_t used = 0;
   Counters counters;
+  std::unordered_map<std::string, std::shared_future<std::shared_ptr<const Buffer>>> loading;
 
   void Remove(std::list<Slot>::iterator it) {
     used -= it->entry.chunk->size();
@@ -73,6 +75,38 @@ void ChunkCache::Put(const std::string& key, std::shared_ptr<const Buffer> chunk
   impl_->index[key] = impl_->lru.begin();
   impl_->used += size;
   impl_->Evict();
+}
+
+std::shared_ptr<const Buffer> ChunkCache::LoadOnce(
+    const std::string& key, const std::function<std::shared_ptr<const Buffer>()>& load) {
+  std::promise<std::shared_ptr<const Buffer>> promise;
+  std::shared_future<std::shared_ptr<const Buffer>> pending;
+  bool leader = false;
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (auto found = impl_->loading.find(key); found != impl_->loading.end()) {
+      pending = found->second;
+    } else {
+      pending = promise.get_future().share();
+      impl_->loading.emplace(key, pending);
+      leader = true;
+    }
+  }
+  if (!leader) return pending.get();  // rethrows the leader's exception
+  auto done = [&] {
+    std::lock_guard lock(impl_->mutex);
+    impl_->loading.erase(key);
+  };
+  try {
+    auto result = load();
+    promise.set_value(result);
+    done();
+    return result;
+  } catch (...) {
+    promise.set_exception(std::current_exception());
+    done();
+    throw;
+  }
 }
 
 void ChunkCache::Erase(const std::string& key) {

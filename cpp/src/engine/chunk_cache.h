@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -24,6 +25,12 @@ class ChunkCache {
   // generation (they could never be revalidated), are not kept.
   void Put(const std::string& key, std::shared_ptr<const Buffer> chunk, std::string generation);
   void Erase(const std::string& key);
+
+  // Runs `load` for `key` unless another thread is already loading it, in which case this
+  // waits for that load's result (or exception): concurrent readers of one chunk, such as
+  // prefetching loader threads, decode it once.
+  std::shared_ptr<const Buffer> LoadOnce(
+      const std::string& key, const std::function<std::shared_ptr<const Buffer>()>& load);
   // Drops every entry whose key starts with `prefix` (an array being deleted or recreated).
   void EraseWithPrefix(const std::string& prefix);
 

@@ -28,7 +28,7 @@ void DecodeChunk(const ArrayState& array, const std::string& key, const Buffer& 
 
 // The decoded chunk, from the cache if the stored object has not changed since it was
 // cached, else from the store; nullptr if it was never stored.
-std::shared_ptr<const Buffer> LoadChunk(const ArrayState& array, const ChunkTask& task) {
+std::shared_ptr<const Buffer> LoadChunkNow(const ArrayState& array, const ChunkTask& task) {
   ChunkCache& cache = ChunkCache::Instance();
   const std::string cache_key = task.CacheKey(array);
   const ChunkCache::Entry cached = cache.Get(cache_key);
@@ -49,6 +49,12 @@ std::shared_ptr<const Buffer> LoadChunk(const ArrayState& array, const ChunkTask
   DecodeChunk(array, task.key, read.value, decoded->mutable_span());
   cache.Put(cache_key, decoded, std::move(read.generation));
   return decoded;
+}
+
+// LoadChunkNow, once per chunk however many threads ask for it at the same time.
+std::shared_ptr<const Buffer> LoadChunk(const ArrayState& array, const ChunkTask& task) {
+  return ChunkCache::Instance().LoadOnce(task.CacheKey(array),
+                                         [&] { return LoadChunkNow(array, task); });
 }
 
 // Reads a chunk that lands whole in the output straight into `destination`: verbatim chunks

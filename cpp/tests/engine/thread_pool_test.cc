@@ -1,5 +1,11 @@
-// ParallelFor: every index once, errors propagate, nesting does not deadlock.
+// ParallelFor: every index once, errors propagate, nesting does not deadlock; and the
+// cache's LoadOnce, which runs on it.
 #include "engine/thread_pool.h"
+
+#include <chrono>
+#include <thread>
+
+#include "engine/chunk_cache.h"
 
 #include <gtest/gtest.h>
 
@@ -41,6 +47,32 @@ TEST(ParallelFor, ThreadCountIsSettable) {
   ParallelFor(10, [&](std::size_t) { ++total; });
   EXPECT_EQ(total.load(), 10);
   SetThreadCount(before);
+}
+
+}  // namespace
+}  // namespace hub::engine
+
+namespace hub::engine {
+namespace {
+
+TEST(ChunkCacheLoadOnce, ConcurrentLoadsOfOneKeyRunOnce) {
+  std::atomic<int> loads{0};
+  std::atomic<int> results{0};
+  ParallelFor(16, [&](std::size_t) {
+    auto chunk = ChunkCache::Instance().LoadOnce("test|load-once", [&] {
+      ++loads;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      return std::make_shared<const Buffer>(Buffer::Allocate(8));
+    });
+    if (chunk && chunk->size() == 8) ++results;
+  }, 16);
+  EXPECT_EQ(results.load(), 16);
+  EXPECT_LT(loads.load(), 16);  // callers that overlapped the first load shared its result
+  EXPECT_THROW(ChunkCache::Instance().LoadOnce(
+                   "test|fails", []() -> std::shared_ptr<const Buffer> {
+                     throw std::runtime_error("x");
+                   }),
+               std::runtime_error);
 }
 
 }  // namespace
