@@ -1,4 +1,5 @@
-// LocalStore: files under a root folder (see local_store.h).
+// LocalStore: files under a root folder (see local_store.h). Every path is opened beneath the
+// root (store/beneath.h), so '..' or a symlink pointing outside can never be followed.
 #include "store/local_store.h"
 
 #include <fcntl.h>
@@ -10,8 +11,10 @@
 #include <cerrno>
 #include <cstring>
 #include <system_error>
+#include <utility>
 
 #include "hub/errors.h"
+#include "store/beneath.h"
 
 namespace hub {
 namespace {
@@ -23,10 +26,20 @@ namespace {
   throw StorageError(message);
 }
 
+[[noreturn]] void ThrowOpenError(const std::filesystem::path& path, int error) {
+  if (error == EXDEV || error == ELOOP) {
+    throw PermissionDeniedError("'" + path.string() +
+                                "' leads outside the storage folder (through '..' or a "
+                                "symlink); hub_v1 never follows such paths");
+  }
+  ThrowIoError("cannot open", path, error);
+}
+
 // Closes a file descriptor on scope exit.
 class FileDescriptor {
  public:
   explicit FileDescriptor(int fd) : fd_(fd) {}
+  FileDescriptor(FileDescriptor&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
   FileDescriptor(const FileDescriptor&) = delete;
   FileDescriptor& operator=(const FileDescriptor&) = delete;
   ~FileDescriptor() {
@@ -66,10 +79,38 @@ std::string GenerationOf(const struct stat& info) {
          std::to_string(info.st_mtim.tv_sec) + "." + std::to_string(info.st_mtim.tv_nsec);
 }
 
-std::string TempName(const std::filesystem::path& target) {
+std::string TempName(const std::string& name) {
   static std::atomic<std::uint64_t> counter{0};
-  return std::string(LocalStore::kTempPrefix) + target.filename().string() + "." +
-         std::to_string(::getpid()) + "." + std::to_string(counter.fetch_add(1));
+  return std::string(LocalStore::kTempPrefix) + name + "." + std::to_string(::getpid()) + "." +
+         std::to_string(counter.fetch_add(1));
+}
+
+// An object's file, open for reading, with its metadata.
+struct OpenFile {
+  FileDescriptor fd;
+  struct stat info {};
+};
+
+Buffer ReadRange(const OpenFile& file, std::uint64_t offset, std::uint64_t length,
+                 const std::filesystem::path& path) {
+  const auto file_size = static_cast<std::uint64_t>(file.info.st_size);
+  const std::uint64_t start = std::min(offset, file_size);
+  const std::uint64_t count = std::min(length, file_size - start);
+  Buffer buffer = Buffer::Allocate(count);
+  buffer.Shrink(ReadFully(file.fd.get(), buffer.data(), count, start, path));
+  return buffer;
+}
+
+std::optional<OpenFile> OpenForReading(int root_fd, const std::string& key,
+                                       const std::filesystem::path& path) {
+  OpenFile file{FileDescriptor(store::OpenBeneath(root_fd, key, O_RDONLY)), {}};
+  if (file.fd.get() < 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
+    ThrowOpenError(path, errno);
+  }
+  if (::fstat(file.fd.get(), &file.info) != 0) ThrowIoError("cannot stat", path, errno);
+  if (!S_ISREG(file.info.st_mode)) return std::nullopt;
+  return file;
 }
 
 }  // namespace
@@ -79,7 +120,11 @@ LocalStore::LocalStore(std::filesystem::path root) : root_(std::move(root)) {
   std::filesystem::create_directories(root_, error);
   if (error) ThrowIoError("cannot create storage folder", root_, error.value());
   root_ = std::filesystem::canonical(root_);
+  root_fd_ = ::open(root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root_fd_ < 0) ThrowIoError("cannot open storage folder", root_, errno);
 }
+
+LocalStore::~LocalStore() { ::close(root_fd_); }
 
 std::filesystem::path LocalStore::PathOf(const std::string& key) const {
   ValidateKey(key);
@@ -90,42 +135,10 @@ std::optional<Buffer> LocalStore::Get(const std::string& key) {
   return GetRange(key, 0, UINT64_MAX);
 }
 
-namespace {
-
-// An open file with its metadata; nullopt if there is no such file.
-struct OpenFile {
-  std::unique_ptr<FileDescriptor> fd;
-  struct stat info {};
-};
-
-std::optional<OpenFile> OpenForReading(const std::filesystem::path& path) {
-  OpenFile file;
-  file.fd = std::make_unique<FileDescriptor>(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (file.fd->get() < 0) {
-    if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
-    ThrowIoError("cannot open", path, errno);
-  }
-  if (::fstat(file.fd->get(), &file.info) != 0) ThrowIoError("cannot stat", path, errno);
-  if (S_ISDIR(file.info.st_mode)) return std::nullopt;
-  return file;
-}
-
-Buffer ReadRange(const OpenFile& file, std::uint64_t offset, std::uint64_t length,
-                 const std::filesystem::path& path) {
-  const auto file_size = static_cast<std::uint64_t>(file.info.st_size);
-  const std::uint64_t start = std::min(offset, file_size);
-  const std::uint64_t count = std::min(length, file_size - start);
-  Buffer buffer = Buffer::Allocate(count);
-  buffer.Shrink(ReadFully(file.fd->get(), buffer.data(), count, start, path));
-  return buffer;
-}
-
-}  // namespace
-
 std::optional<Buffer> LocalStore::GetRange(const std::string& key, std::uint64_t offset,
                                            std::uint64_t length) {
   const auto path = PathOf(key);
-  const auto file = OpenForReading(path);
+  const auto file = OpenForReading(root_fd_, key, path);
   if (!file) return std::nullopt;
   return ReadRange(*file, offset, length, path);
 }
@@ -133,11 +146,11 @@ std::optional<Buffer> LocalStore::GetRange(const std::string& key, std::uint64_t
 std::optional<std::uint64_t> LocalStore::ReadInto(const std::string& key,
                                                  std::span<const std::span<std::byte>> buffers) {
   const auto path = PathOf(key);
-  const auto file = OpenForReading(path);
+  const auto file = OpenForReading(root_fd_, key, path);
   if (!file) return std::nullopt;
   std::uint64_t offset = 0;
   for (const auto& buffer : buffers) {
-    offset += ReadFully(file->fd->get(), buffer.data(), buffer.size(), offset, path);
+    offset += ReadFully(file->fd.get(), buffer.data(), buffer.size(), offset, path);
   }
   return static_cast<std::uint64_t>(file->info.st_size);
 }
@@ -145,30 +158,28 @@ std::optional<std::uint64_t> LocalStore::ReadInto(const std::string& key,
 ConditionalRead LocalStore::ReadIfChanged(const std::string& key,
                                           const std::string& known_generation) {
   const auto path = PathOf(key);
-  if (!known_generation.empty()) {
-    struct stat info {};
-    if (::stat(path.c_str(), &info) == 0 && GenerationOf(info) == known_generation) {
-      return {ConditionalRead::Status::kUnchanged, {}, known_generation};
-    }
-  }
-  const auto file = OpenForReading(path);
+  const auto file = OpenForReading(root_fd_, key, path);
   if (!file) return {};
+  std::string generation = GenerationOf(file->info);
+  if (generation == known_generation) {
+    return {ConditionalRead::Status::kUnchanged, {}, std::move(generation)};
+  }
   return {ConditionalRead::Status::kValue, ReadRange(*file, 0, UINT64_MAX, path),
-          GenerationOf(file->info)};
+          std::move(generation)};
 }
 
 std::string LocalStore::PutParts(const std::string& key,
                                  std::span<const std::span<const std::byte>> parts) {
   const auto path = PathOf(key);
-  std::error_code error;
-  std::filesystem::create_directories(path.parent_path(), error);
-  if (error) ThrowIoError("cannot create folder", path.parent_path(), error.value());
-
-  const auto temp_path = path.parent_path() / TempName(path);
-  FileDescriptor fd(::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-  if (fd.get() < 0) ThrowIoError("cannot create", temp_path, errno);
+  const FileDescriptor folder(store::OpenParentBeneath(root_fd_, key, /*create=*/true));
+  if (folder.get() < 0) ThrowOpenError(path.parent_path(), errno);
+  const std::string name = store::BaseName(key);
+  const std::string temp = TempName(name);
+  FileDescriptor fd(::openat(folder.get(), temp.c_str(),
+                             O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+  if (fd.get() < 0) ThrowIoError("cannot create a file in", path.parent_path(), errno);
   auto fail = [&](const char* what, int saved_errno) {
-    ::unlink(temp_path.c_str());
+    ::unlinkat(folder.get(), temp.c_str(), 0);
     ThrowIoError(what, path, saved_errno);
   };
   for (const auto& part : parts) {
@@ -185,34 +196,55 @@ std::string LocalStore::PutParts(const std::string& key,
   struct stat info {};
   if (::fstat(fd.get(), &info) != 0) fail("cannot stat", errno);
   if (fd.Close() != 0) fail("cannot write", errno);
-  if (::rename(temp_path.c_str(), path.c_str()) != 0) fail("cannot replace", errno);
+  // Within one folder, by plain names: the rename resolves no path at all.
+  if (::renameat(folder.get(), temp.c_str(), folder.get(), name.c_str()) != 0) {
+    fail("cannot replace", errno);
+  }
   return GenerationOf(info);  // a rename keeps the inode, size and mtime
 }
 
 void LocalStore::Delete(const std::string& key) {
   const auto path = PathOf(key);
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT && errno != ENOTDIR && errno != EISDIR) {
+  const FileDescriptor folder(store::OpenParentBeneath(root_fd_, key, /*create=*/false));
+  if (folder.get() < 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return;
+    ThrowOpenError(path.parent_path(), errno);
+  }
+  const std::string name = store::BaseName(key);
+  if (::unlinkat(folder.get(), name.c_str(), 0) != 0 && errno != ENOENT && errno != EISDIR) {
     ThrowIoError("cannot delete", path, errno);
   }
 }
 
-void LocalStore::DeletePrefix(const std::string& prefix) {
+std::optional<std::filesystem::path> LocalStore::FolderBeneath(const std::string& prefix) const {
+  if (prefix.empty()) return root_;
   const auto path = PathOf(prefix);
+  const FileDescriptor folder(store::OpenBeneath(root_fd_, prefix, O_PATH | O_DIRECTORY));
+  if (folder.get() < 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
+    ThrowOpenError(path, errno);
+  }
+  return path;
+}
+
+void LocalStore::DeletePrefix(const std::string& prefix) {
+  const auto folder = FolderBeneath(prefix);
+  if (!folder) return;
   std::error_code error;
-  std::filesystem::remove_all(path, error);
-  if (error) ThrowIoError("cannot delete", path, error.value());
+  std::filesystem::remove_all(*folder, error);  // removes symlinks, never follows them
+  if (error) ThrowIoError("cannot delete", *folder, error.value());
 }
 
 std::vector<std::string> LocalStore::List(const std::string& prefix) {
-  const auto base = prefix.empty() ? root_ : PathOf(prefix);
   std::vector<std::string> keys;
+  const auto base = FolderBeneath(prefix);
+  if (!base) return keys;
   std::error_code error;
-  if (!std::filesystem::is_directory(base, error)) return keys;
-  std::filesystem::recursive_directory_iterator it(base, error), end;
-  if (error) ThrowIoError("cannot list", base, error.value());
+  std::filesystem::recursive_directory_iterator it(*base, error), end;  // follows no symlink
+  if (error) ThrowIoError("cannot list", *base, error.value());
   for (; it != end; it.increment(error)) {
-    if (error) ThrowIoError("cannot list", base, error.value());
-    if (!it->is_regular_file(error)) continue;
+    if (error) ThrowIoError("cannot list", *base, error.value());
+    if (it->is_symlink(error) || !it->is_regular_file(error)) continue;
     const std::string name = it->path().filename().string();
     if (name.starts_with(kTempPrefix)) continue;
     keys.push_back(std::filesystem::relative(it->path(), root_).generic_string());
@@ -222,8 +254,7 @@ std::vector<std::string> LocalStore::List(const std::string& prefix) {
 }
 
 bool LocalStore::Exists(const std::string& key) {
-  std::error_code error;
-  return std::filesystem::is_regular_file(PathOf(key), error);
+  return OpenForReading(root_fd_, key, PathOf(key)).has_value();
 }
 
 std::string LocalStore::Describe() const { return "file://" + root_.string(); }

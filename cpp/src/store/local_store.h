@@ -1,5 +1,6 @@
 // LocalStore: objects as files under a root folder.
 // Reads use pread; writes go to a hidden temp file in the same folder and are renamed in place.
+// Paths are resolved beneath the root: '..' and symlinks leading outside it are refused.
 #pragma once
 
 #include <filesystem>
@@ -12,6 +13,9 @@ namespace hub {
 class LocalStore final : public Store {
  public:
   explicit LocalStore(std::filesystem::path root);
+  ~LocalStore() override;
+  LocalStore(const LocalStore&) = delete;
+  LocalStore& operator=(const LocalStore&) = delete;
 
   std::optional<Buffer> Get(const std::string& key) override;
   std::optional<Buffer> GetRange(const std::string& key, std::uint64_t offset,
@@ -33,8 +37,11 @@ class LocalStore final : public Store {
 
  private:
   std::filesystem::path PathOf(const std::string& key) const;
+  // The folder `prefix` names, checked to lie beneath the root; nullopt if it does not exist.
+  std::optional<std::filesystem::path> FolderBeneath(const std::string& prefix) const;
 
   std::filesystem::path root_;
+  int root_fd_ = -1;  // O_PATH descriptor every path is resolved beneath
 };
 
 }  // namespace hub
