@@ -18,7 +18,6 @@ Prints medians of --runs epochs and ratios; states the machine.
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import shutil
 import statistics
@@ -26,13 +25,12 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import hub_v1 as hub  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import zarr  # noqa: E402
 from PIL import Image  # noqa: E402
 from torch.utils.data import DataLoader, Dataset, Subset  # noqa: E402
-
-import hub_v1 as hub  # noqa: E402
 
 BATCH = 64
 
@@ -140,37 +138,56 @@ def bench_lz4(root: str, runs: int) -> None:
     memmap_path = os.path.join(root, "a.u8")
     images.tofile(memmap_path)
     del images
-    subset = Subset(ZarrDataset(root, "a/images"), np.random.default_rng(0).permutation(20000)[:640])
+    subset = Subset(
+        ZarrDataset(root, "a/images"), np.random.default_rng(0).permutation(20000)[:640]
+    )
     rates = {}
     for workers in (0, 2):
         rates[f"hub_v1 map-style, {workers} workers"] = epoch_rate(
-            DataLoader(ds.to_pytorch(), batch_size=BATCH, shuffle=True, num_workers=workers), runs)
+            DataLoader(ds.to_pytorch(), batch_size=BATCH, shuffle=True, num_workers=workers), runs
+        )
         rates[f"hub_v1 batched, {workers} workers"] = epoch_rate(
-            DataLoader(ds.to_pytorch(batch_size=BATCH, shuffle=True), batch_size=None,
-                       num_workers=workers), runs)
+            DataLoader(
+                ds.to_pytorch(batch_size=BATCH, shuffle=True), batch_size=None, num_workers=workers
+            ),
+            runs,
+        )
         rates[f"zarr-python map-style, {workers} workers"] = epoch_rate(
-            DataLoader(subset, batch_size=BATCH, num_workers=workers), 1)
+            DataLoader(subset, batch_size=BATCH, num_workers=workers), 1
+        )
         rates[f"memmap map-style, {workers} workers"] = epoch_rate(
-            DataLoader(MemmapDataset(memmap_path, (20000, 128, 128, 3)), batch_size=BATCH,
-                       shuffle=True, num_workers=workers), runs)
+            DataLoader(
+                MemmapDataset(memmap_path, (20000, 128, 128, 3)),
+                batch_size=BATCH,
+                shuffle=True,
+                num_workers=workers,
+            ),
+            runs,
+        )
     rates["memmap sorted batch gathers (ceiling)"] = memmap_gather_rate(
-        memmap_path, (20000, 128, 128, 3), runs)
+        memmap_path, (20000, 128, 128, 3), runs
+    )
     rates["tf.data pipeline"] = tf_rate(ds, runs)
     best_hub = max(rates[f"hub_v1 batched, {w} workers"] for w in (0, 2))
     rates["hub_v1 batched, best"] = best_hub
     best_zarr = max(rates[f"zarr-python map-style, {w} workers"] for w in (0, 2))
     rates["zarr-python map-style, best"] = best_zarr
-    report("(a) 20,000 x 128x128x3 uint8, lz4", rates, {
-        "batched / memmap ceiling": "hub_v1 batched, best / memmap sorted batch gathers (ceiling)",
-        "batched / zarr-python wrapper": "hub_v1 batched, best / zarr-python map-style, best",
-    })
+    report(
+        "(a) 20,000 x 128x128x3 uint8, lz4",
+        rates,
+        {
+            "batched / memmap ceiling": "hub_v1 batched, best / memmap sorted batch gathers (ceiling)",
+            "batched / zarr-python wrapper": "hub_v1 batched, best / zarr-python map-style, best",
+        },
+    )
 
 
 def bench_jpeg(root: str, runs: int) -> None:
     images = synthetic_images(5000, 256, 1)
     datahub = hub.fs(root).connect()
-    array = datahub.array("b/images", shape=images.shape, chunk=(50, 256, 256, 3), dtype="uint8",
-                          compress="jpeg")
+    array = datahub.array(
+        "b/images", shape=images.shape, chunk=(50, 256, 256, 3), dtype="uint8", compress="jpeg"
+    )
     array[:] = images
     labels = datahub.array("b/labels", shape=(5000,), dtype="int64")
     labels[:] = np.arange(5000)
@@ -184,19 +201,28 @@ def bench_jpeg(root: str, runs: int) -> None:
     rates = {}
     for workers in (0, 2):
         rates[f"hub_v1 map-style, {workers} workers"] = epoch_rate(
-            DataLoader(ds.to_pytorch(), batch_size=BATCH, shuffle=True, num_workers=workers), runs)
+            DataLoader(ds.to_pytorch(), batch_size=BATCH, shuffle=True, num_workers=workers), runs
+        )
         rates[f"hub_v1 batched, {workers} workers"] = epoch_rate(
-            DataLoader(ds.to_pytorch(batch_size=BATCH, shuffle=True), batch_size=None,
-                       num_workers=workers), runs)
+            DataLoader(
+                ds.to_pytorch(batch_size=BATCH, shuffle=True), batch_size=None, num_workers=workers
+            ),
+            runs,
+        )
         rates[f"Pillow files map-style, {workers} workers"] = epoch_rate(
-            DataLoader(PillowDataset(files), batch_size=BATCH, shuffle=True,
-                       num_workers=workers), runs)
+            DataLoader(PillowDataset(files), batch_size=BATCH, shuffle=True, num_workers=workers),
+            runs,
+        )
     rates["tf.data pipeline"] = tf_rate(ds, runs)
     rates["hub_v1 batched, best"] = max(rates[f"hub_v1 batched, {w} workers"] for w in (0, 2))
     rates["Pillow, best"] = max(rates[f"Pillow files map-style, {w} workers"] for w in (0, 2))
-    report("(b) 5,000 x 256x256x3 jpeg (quality 73)", rates, {
-        "batched / Pillow": "hub_v1 batched, best / Pillow, best",
-    })
+    report(
+        "(b) 5,000 x 256x256x3 jpeg (quality 73)",
+        rates,
+        {
+            "batched / Pillow": "hub_v1 batched, best / Pillow, best",
+        },
+    )
 
 
 def main() -> None:
@@ -205,8 +231,10 @@ def main() -> None:
     parser.add_argument("--dir", default="/tmp/hub_v1_bench_loaders")
     args = parser.parse_args()
     shutil.rmtree(args.dir, ignore_errors=True)
-    print(f"{os.cpu_count()} cores, torch {torch.__version__}, zarr {zarr.__version__}, "
-          f"batches of {BATCH}, medians of {args.runs} epochs")
+    print(
+        f"{os.cpu_count()} cores, torch {torch.__version__}, zarr {zarr.__version__}, "
+        f"batches of {BATCH}, medians of {args.runs} epochs"
+    )
     bench_lz4(args.dir, args.runs)
     bench_jpeg(args.dir, args.runs)
     shutil.rmtree(args.dir, ignore_errors=True)

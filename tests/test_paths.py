@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import os
 
+import hub_v1 as hub
 import numpy as np
 import pytest
-
-import hub_v1 as hub
 
 
 @pytest.fixture

@@ -52,7 +52,7 @@ void RegisterStores(py::module_& module) {
       .def("list", &Store::List, py::arg("prefix") = "",
            py::call_guard<py::gil_scoped_release>());
 
-  module.def("local_store", &OpenLocalStore, py::arg("root"),
+  module.def("local_store", &OpenLocalStore, py::arg("root"), py::arg("lock_writes") = false,
              py::call_guard<py::gil_scoped_release>());
   module.def("memory_store", &MakeMemoryStore);
   module.def("validate_name", &ValidateKey, py::arg("name"));

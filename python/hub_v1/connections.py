@@ -27,21 +27,22 @@ class FsConnection:
     []
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], lock: bool = False) -> None:
         path = os.fspath(path)
         if not path:
             raise InvalidArgumentError("hub.fs() needs a folder path")
         self.path = os.path.abspath(os.path.expanduser(path))
+        self.lock = lock
 
     def connect(self) -> DataHub:
-        return DataHub(_core.local_store(self.path), self)
+        return DataHub(_core.local_store(self.path, self.lock), self)
 
     def spec(self) -> tuple[str, Any]:
         """What another process needs to connect to the same store."""
-        return ("fs", self.path)
+        return ("fs", (self.path, self.lock))
 
     def __repr__(self) -> str:
-        return f"hub_v1.fs({self.path!r})"
+        return f"hub_v1.fs({self.path!r}" + (", lock=True)" if self.lock else ")")
 
 
 class MemoryConnection:
@@ -67,7 +68,8 @@ def reconnect(spec: tuple[str, Any]) -> DataHub:
     """The DataHub a connection's spec() names, in this process (used when unpickling)."""
     kind, where = spec
     if kind == "fs":
-        return FsConnection(where).connect()
+        path, lock = where
+        return FsConnection(path, lock).connect()
     if kind == "memory":
         creator_pid, memory_id = where
         connection = _MEMORY_CONNECTIONS.get(memory_id)
@@ -80,9 +82,15 @@ def reconnect(spec: tuple[str, Any]) -> DataHub:
     raise InvalidArgumentError(f"unknown store kind {kind!r}")
 
 
-def fs(path: str | os.PathLike[str]) -> FsConnection:
-    """Connect to a local folder: ``hub.fs("./data/cache").connect()``."""
-    return FsConnection(path)
+def fs(path: str | os.PathLike[str], lock: bool = False) -> FsConnection:
+    """Connect to a local folder: ``hub.fs("./data/cache").connect()``.
+
+    Writers in several processes are safe when each writes whole, different chunks. With
+    ``lock=True`` every chunk write holds a file lock (hidden ``.hub_lock.*`` files beside
+    the chunks) from reading the old chunk to replacing it, so processes may also write
+    different parts of the same chunk without losing each other's updates.
+    """
+    return FsConnection(path, lock)
 
 
 def memory() -> MemoryConnection:

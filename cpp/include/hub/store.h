@@ -21,6 +21,12 @@ struct ConditionalRead {
   std::string generation;  // kUnchanged, kValue: names this version; "" if unknown
 };
 
+// Held while a chunk is read, patched and rewritten; released when destroyed.
+class KeyLock {
+ public:
+  virtual ~KeyLock() = default;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -66,6 +72,10 @@ class Store {
 
   virtual bool Exists(const std::string& key) = 0;
 
+  // An exclusive lock on `key` across processes, for stores opened with locking; nullptr
+  // (no locking) by default. The engine holds it around each chunk's read-patch-write.
+  virtual std::unique_ptr<KeyLock> LockKey(const std::string& key);
+
   // How many chunk requests are worth keeping in flight at once.
   virtual int PreferredConcurrency() const { return 0; }
 
@@ -73,8 +83,10 @@ class Store {
   virtual std::string Describe() const = 0;
 };
 
-// A folder on local disk, created if missing.
-std::shared_ptr<Store> OpenLocalStore(const std::string& root);
+// A folder on local disk, created if missing. With `lock_writes`, each chunk write holds an
+// flock on a hidden lock file beside the chunk, so processes patching the same chunk take
+// turns instead of losing each other's updates.
+std::shared_ptr<Store> OpenLocalStore(const std::string& root, bool lock_writes = false);
 
 // A process-local in-memory store, for tests and scratch work.
 std::shared_ptr<Store> MakeMemoryStore();

@@ -142,6 +142,8 @@ void WriteRegion(const ArrayState& array, const RegionPlan& plan, std::span<cons
       plan.chunks.NumChunks(),
       [&](std::size_t n) {
         ChunkTask task(array, plan, n);
+        // With a locking store, writers of one chunk take turns from read to rewrite.
+        const auto lock = array.store->LockKey(task.key);
         if (array.images) {
           WriteImageChunk(array, task, in);
           return;

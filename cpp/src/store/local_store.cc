@@ -3,6 +3,7 @@
 #include "store/local_store.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -115,7 +116,8 @@ std::optional<OpenFile> OpenForReading(int root_fd, const std::string& key,
 
 }  // namespace
 
-LocalStore::LocalStore(std::filesystem::path root) : root_(std::move(root)) {
+LocalStore::LocalStore(std::filesystem::path root, bool lock_writes)
+    : root_(std::move(root)), lock_writes_(lock_writes) {
   std::error_code error;
   std::filesystem::create_directories(root_, error);
   if (error) ThrowIoError("cannot create storage folder", root_, error.value());
@@ -246,7 +248,7 @@ std::vector<std::string> LocalStore::List(const std::string& prefix) {
     if (error) ThrowIoError("cannot list", *base, error.value());
     if (it->is_symlink(error) || !it->is_regular_file(error)) continue;
     const std::string name = it->path().filename().string();
-    if (name.starts_with(kTempPrefix)) continue;
+    if (name.starts_with(kHiddenPrefix)) continue;  // temp and lock files
     keys.push_back(std::filesystem::relative(it->path(), root_).generic_string());
   }
   std::sort(keys.begin(), keys.end());
@@ -257,11 +259,39 @@ bool LocalStore::Exists(const std::string& key) {
   return OpenForReading(root_fd_, key, PathOf(key)).has_value();
 }
 
+namespace {
+
+// An flock held on an open lock file; closing the descriptor releases it.
+class FileLock final : public KeyLock {
+ public:
+  explicit FileLock(FileDescriptor fd) : fd_(std::move(fd)) {}
+
+ private:
+  FileDescriptor fd_;
+};
+
+}  // namespace
+
+std::unique_ptr<KeyLock> LocalStore::LockKey(const std::string& key) {
+  if (!lock_writes_) return nullptr;
+  const auto path = PathOf(key);
+  const FileDescriptor folder(store::OpenParentBeneath(root_fd_, key, /*create=*/true));
+  if (folder.get() < 0) ThrowOpenError(path.parent_path(), errno);
+  const std::string name = std::string(kLockPrefix) + store::BaseName(key);
+  FileDescriptor fd(
+      ::openat(folder.get(), name.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644));
+  if (fd.get() < 0) ThrowIoError("cannot open the lock file for", path, errno);
+  while (::flock(fd.get(), LOCK_EX) != 0) {
+    if (errno != EINTR) ThrowIoError("cannot lock", path, errno);
+  }
+  return std::make_unique<FileLock>(std::move(fd));
+}
+
 std::string LocalStore::Describe() const { return "file://" + root_.string(); }
 
-std::shared_ptr<Store> OpenLocalStore(const std::string& root) {
+std::shared_ptr<Store> OpenLocalStore(const std::string& root, bool lock_writes) {
   if (root.empty()) throw InvalidArgumentError("the storage folder path is empty");
-  return std::make_shared<LocalStore>(root);
+  return std::make_shared<LocalStore>(root, lock_writes);
 }
 
 }  // namespace hub

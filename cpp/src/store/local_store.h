@@ -12,7 +12,7 @@ namespace hub {
 
 class LocalStore final : public Store {
  public:
-  explicit LocalStore(std::filesystem::path root);
+  LocalStore(std::filesystem::path root, bool lock_writes);
   ~LocalStore() override;
   LocalStore(const LocalStore&) = delete;
   LocalStore& operator=(const LocalStore&) = delete;
@@ -30,10 +30,13 @@ class LocalStore final : public Store {
   void DeletePrefix(const std::string& prefix) override;
   std::vector<std::string> List(const std::string& prefix) override;
   bool Exists(const std::string& key) override;
+  std::unique_ptr<KeyLock> LockKey(const std::string& key) override;
   std::string Describe() const override;
 
-  // Temp files carry this prefix; listings skip them.
+  // Temp and lock files carry these prefixes; listings skip every name starting ".hub_".
+  static constexpr std::string_view kHiddenPrefix = ".hub_";
   static constexpr std::string_view kTempPrefix = ".hub_tmp.";
+  static constexpr std::string_view kLockPrefix = ".hub_lock.";
 
  private:
   std::filesystem::path PathOf(const std::string& key) const;
@@ -42,6 +45,7 @@ class LocalStore final : public Store {
 
   std::filesystem::path root_;
   int root_fd_ = -1;  // O_PATH descriptor every path is resolved beneath
+  bool lock_writes_ = false;
 };
 
 }  // namespace hub

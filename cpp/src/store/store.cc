@@ -49,6 +49,8 @@ ConditionalRead Store::ReadIfChanged(const std::string& key, const std::string&)
   return {ConditionalRead::Status::kValue, std::move(*value), ""};
 }
 
+std::unique_ptr<KeyLock> Store::LockKey(const std::string&) { return nullptr; }
+
 void Store::DeletePrefix(const std::string& prefix) {
   for (const auto& key : List(prefix)) Delete(key);
   Delete(prefix);
