@@ -176,7 +176,9 @@ def bench_lz4(root: str, runs: int) -> None:
         "(a) 20,000 x 128x128x3 uint8, lz4",
         rates,
         {
-            "batched / memmap ceiling": "hub_v1 batched, best / memmap sorted batch gathers (ceiling)",
+            "batched / memmap ceiling": (
+                "hub_v1 batched, best / memmap sorted batch gathers (ceiling)"
+            ),
             "batched / zarr-python wrapper": "hub_v1 batched, best / zarr-python map-style, best",
         },
     )
