@@ -7,7 +7,7 @@ VPY := $(VENV)/bin/python
 STAMPS := .make
 CPP_BUILD := build/cpp
 
-.PHONY: all demo test test-cpp test-python build bench lint clean
+.PHONY: all demo test test-cpp test-python test-sanitize test-fuzz build bench lint clean
 
 all: build
 
@@ -37,7 +37,19 @@ test-cpp: $(STAMPS)/venv
 test-python: build
 	$(VPY) -m pytest -q -p no:cacheprovider tests
 
-test: test-cpp test-python
+# The C++ tests and a Python smoke test under AddressSanitizer + UndefinedBehaviorSanitizer.
+ASAN_BUILD := build/asan
+test-sanitize: $(STAMPS)/venv
+	$(VENV)/bin/cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_MAKE_PROGRAM=$(abspath $(VENV)/bin/ninja) \
+	  -DCMAKE_BUILD_TYPE=Debug -DHUB_SANITIZE=ON -DHUB_BUILD_TESTS=ON -DHUB_BUILD_PYTHON=ON \
+	  -DPython_EXECUTABLE=$(abspath $(VPY)) \
+	  -Dpybind11_DIR=$$($(VPY) -c 'import pybind11; print(pybind11.get_cmake_dir())') > /dev/null
+	$(VENV)/bin/cmake --build $(ASAN_BUILD)
+	cd $(ASAN_BUILD) && UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  $(abspath $(VENV))/bin/ctest --output-on-failure -j2
+	bash scripts/sanitized_smoke_test.sh $(ASAN_BUILD) $(VPY)
+
+test: test-cpp test-python test-sanitize
 
 bench: build
 	$(VPY) -m pip install -q -r requirements/dev.txt
