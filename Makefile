@@ -2,6 +2,7 @@
 # (Debian packages, a virtual environment in .venv, the build) on a fresh machine.
 
 PYTHON ?= python3
+SHELL := /bin/bash
 VENV := .venv
 VPY := $(VENV)/bin/python
 STAMPS := .make
@@ -49,7 +50,23 @@ test-sanitize: $(STAMPS)/venv
 	  $(abspath $(VENV))/bin/ctest --output-on-failure -j2
 	bash scripts/sanitized_smoke_test.sh $(ASAN_BUILD) $(VPY)
 
-test: test-cpp test-python test-sanitize
+# Each libFuzzer target (cpp/fuzz) for FUZZ_SECONDS on a scratch copy of its seed corpus.
+FUZZ_BUILD := build/fuzz
+FUZZ_SECONDS ?= 30
+test-fuzz: $(STAMPS)/venv
+	CC=clang-14 CXX=clang++-14 $(VENV)/bin/cmake -S . -B $(FUZZ_BUILD) -G Ninja \
+	  -DCMAKE_MAKE_PROGRAM=$(abspath $(VENV)/bin/ninja) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DHUB_FUZZ=ON -DHUB_BUILD_TESTS=OFF -DHUB_BUILD_PYTHON=OFF > /dev/null
+	$(VENV)/bin/cmake --build $(FUZZ_BUILD)
+	for target in fuzz_chunk_decode fuzz_zarr_json; do \
+	  scratch=$$(mktemp -d) && cp cpp/fuzz/corpus/$$target/* $$scratch/ && \
+	  $(FUZZ_BUILD)/cpp/fuzz/$$target -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_BUILD)/$$target- $$scratch 2>&1 | \
+	    grep -E "stat::number_of_executed_units|Done|ERROR|SUMMARY" ; \
+	  status=$${PIPESTATUS[0]}; rm -rf $$scratch; [ $$status -eq 0 ] || exit $$status; \
+	done
+
+test: test-cpp test-python test-sanitize test-fuzz
 
 bench: build
 	$(VPY) -m pip install -q -r requirements/dev.txt

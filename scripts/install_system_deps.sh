@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages hub_v1 builds against: codec libraries, JSON, GoogleTest,
-# and tjbench (libjpeg-turbo-progs) for the image benchmark.
+# tjbench (libjpeg-turbo-progs) for the image benchmark, and clang's libFuzzer for the fuzzers.
 # Skips apt entirely when everything is already there.
 set -euo pipefail
 
@@ -9,6 +9,7 @@ packages=(
   libdeflate-dev libisal-dev liblz4-dev libzstd-dev libturbojpeg0-dev libpng-dev
   nlohmann-json3-dev libgtest-dev
   libjpeg-turbo-progs
+  clang-14 libclang-rt-14-dev libfuzzer-14-dev
 )
 
 missing=()

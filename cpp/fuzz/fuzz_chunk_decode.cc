@@ -1,0 +1,66 @@
+// libFuzzer target: hostile bytes through every decoder (gzip, zlib, lz4, zstd, jpeg, png, the
+// image-chunk header, crc32c). The first byte picks the pipeline; the rest is the stored chunk.
+// Decoding may fail with a hub::Error; anything else (a crash, a sanitizer report, a write
+// outside the output) is a bug.
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "codec/codec_pipeline.h"
+#include "hub/errors.h"
+
+namespace {
+
+using hub::codec::ChunkLayout;
+using hub::codec::CodecPipeline;
+
+struct Target {
+  const char* codecs;
+  ChunkLayout layout;
+};
+
+const std::vector<std::shared_ptr<const CodecPipeline>>& Pipelines() {
+  static const auto* pipelines = [] {
+    const Target targets[] = {
+        {R"([{"name":"bytes"},{"name":"crc32c"}])", {hub::DataType::kUint16, {64}}},
+        {R"([{"name":"bytes"},{"name":"gzip","configuration":{"level":1}}])",
+         {hub::DataType::kUint16, {64}}},
+        {R"([{"name":"bytes"},{"name":"numcodecs.zlib","configuration":{"level":1}}])",
+         {hub::DataType::kUint16, {64}}},
+        {R"([{"name":"bytes"},{"name":"numcodecs.lz4","configuration":{"acceleration":1}}])",
+         {hub::DataType::kUint16, {64}}},
+        {R"([{"name":"bytes"},{"name":"zstd","configuration":{"level":1}}])",
+         {hub::DataType::kUint16, {64}}},
+        {R"([{"name":"hub_v1.jpeg","configuration":{"quality":75}}])",
+         {hub::DataType::kUint8, {2, 16, 16, 3}}},
+        {R"([{"name":"hub_v1.png","configuration":{"level":1}}])",
+         {hub::DataType::kUint8, {2, 16, 16, 3}}},
+        {R"([{"name":"hub_v1.png","configuration":{"level":1}}])",
+         {hub::DataType::kUint16, {2, 16, 16}}},
+        {R"([{"name":"bytes"},{"name":"gzip","configuration":{"level":1}},{"name":"zstd"}])",
+         {hub::DataType::kUint8, {128}}},
+    };
+    auto* built = new std::vector<std::shared_ptr<const CodecPipeline>>;
+    for (const auto& target : targets) {
+      built->push_back(CodecPipeline::FromJson(nlohmann::json::parse(target.codecs), target.layout));
+    }
+    return built;
+  }();
+  return *pipelines;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size < 1) return 0;
+  const auto& pipelines = Pipelines();
+  const auto& pipeline = pipelines[data[0] % pipelines.size()];
+  const hub::Buffer encoded =
+      hub::Buffer::CopyOf({reinterpret_cast<const std::byte*>(data + 1), size - 1});
+  std::vector<std::byte> out(pipeline->layout().NumBytes());
+  try {
+    pipeline->DecodeInto(encoded, out);
+  } catch (const hub::Error&) {
+  }
+  return 0;
+}

@@ -1,0 +1,61 @@
+"""Writes the seed corpus of the libFuzzer targets in cpp/fuzz (valid inputs to mutate).
+
+fuzz_chunk_decode: one valid encoded chunk per pipeline, prefixed by the byte that selects
+the pipeline (the order of `Targets` in fuzz_chunk_decode.cc). fuzz_zarr_json: zarr.json
+documents as hub_v1 and zarr-python write them. Run after building hub_v1:
+
+    python scripts/make_fuzz_corpus.py cpp/fuzz/corpus
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+import hub_v1 as hub
+
+CHUNK_TARGETS = [  # (codecs, dtype, shape), as in fuzz_chunk_decode.cc
+    ([{"name": "bytes"}, {"name": "crc32c"}], "uint16", (64,)),
+    ([{"name": "bytes"}, {"name": "gzip", "configuration": {"level": 1}}], "uint16", (64,)),
+    ([{"name": "bytes"}, {"name": "numcodecs.zlib", "configuration": {"level": 1}}], "uint16", (64,)),
+    ([{"name": "bytes"}, {"name": "numcodecs.lz4", "configuration": {"acceleration": 1}}],
+     "uint16", (64,)),
+    ([{"name": "bytes"}, {"name": "zstd", "configuration": {"level": 1}}], "uint16", (64,)),
+    ([{"name": "hub_v1.jpeg", "configuration": {"quality": 75}}], "uint8", (2, 16, 16, 3)),
+    ([{"name": "hub_v1.png", "configuration": {"level": 1}}], "uint8", (2, 16, 16, 3)),
+    ([{"name": "hub_v1.png", "configuration": {"level": 1}}], "uint16", (2, 16, 16)),
+    ([{"name": "bytes"}, {"name": "gzip", "configuration": {"level": 1}}, {"name": "zstd"}],
+     "uint8", (128,)),
+]
+
+
+def main(out: Path) -> None:
+    rng = np.random.default_rng(0)
+    chunks = out / "fuzz_chunk_decode"
+    chunks.mkdir(parents=True, exist_ok=True)
+    for selector, (codecs, dtype, shape) in enumerate(CHUNK_TARGETS):
+        smooth = (np.arange(int(np.prod(shape))) % 37).reshape(shape)
+        noisy = rng.integers(0, 200, shape)
+        for variant, data in (("smooth", smooth), ("noisy", noisy)):
+            encoded = hub._core.encode_chunk(json.dumps(codecs), data.astype(dtype))
+            (chunks / f"{selector}_{variant}.bin").write_bytes(bytes([selector]) + encoded)
+    documents = out / "fuzz_zarr_json"
+    documents.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as root:
+        datahub = hub.fs(root).connect()
+        for compress, dtype, shape in [
+            ("default", "float32", (10, 20)), ("gzip", "int16", (7, 3, 5)),
+            ("lz4", "uint8", (100,)), ("zstd", "float64", (4, 4)),
+            ("jpeg", "uint8", (3, 16, 16, 3)), ("png", "uint16", (3, 16, 16)),
+        ]:
+            datahub.array(compress, shape=shape, dtype=dtype, compress=compress)
+            text = (Path(root) / compress / "zarr.json").read_text()
+            (documents / f"{compress}.json").write_text(text)
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))
