@@ -148,3 +148,34 @@ def test_errors_subclass_builtins():
     assert issubclass(hub.CorruptChunkError, OSError)
     assert issubclass(hub.PermissionDeniedError, PermissionError)
     assert str(hub.NotFoundError("plain message")) == "plain message"
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A 1 MiB tmpfs, so a write really fails with ENOSPC (needs root, as CI has)."""
+    mount_point = tmp_path / "tiny"
+    mount_point.mkdir()
+    result = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount_point)],
+        capture_output=True, text=True, check=False,
+    )
+    if result.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip()}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", str(mount_point)], check=True)
+
+
+def test_disk_full_raises_and_keeps_the_previous_chunk(tiny_disk):
+    datahub = hub.fs(tiny_disk).connect()
+    array = datahub.array("a", shape=(8, 256, 256), chunk=(1, 256, 256), dtype="int16")
+    array[0] = 1  # 128 KiB chunks: the disk holds about seven
+    with pytest.raises(hub.StorageError, match="No space left"):
+        for i in range(1, 8):
+            array[i] = i + 1
+    with pytest.raises(hub.StorageError, match="No space left"):
+        array[0] = 99  # rewriting needs room for the new copy before the old one goes
+    assert (array[0] == 1).all()
+    leftovers = [f for _, _, files in os.walk(tiny_disk) for f in files if ".hub_tmp" in f]
+    assert leftovers == []

@@ -5,6 +5,7 @@
 #include <libdeflate.h>
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <optional>
 #include <vector>
@@ -120,6 +121,16 @@ Buffer DeflateCodec::Encode(std::span<const std::byte> decoded) const {
 }
 
 void DeflateCodec::DecodeInto(const Buffer& encoded, std::span<std::byte> out) const {
+  // gzip records the decoded size (mod 2^32) in its trailer: refuse a mismatch before
+  // writing a byte. (zlib streams carry no size; libdeflate stops at the end of `out`.)
+  if (container_ == Container::kGzip && encoded.size() >= 18) {
+    std::uint32_t declared;
+    std::memcpy(&declared, encoded.data() + encoded.size() - 4, 4);
+    if (declared != static_cast<std::uint32_t>(out.size())) {
+      throw CorruptChunkError("gzip data declares " + std::to_string(declared) +
+                              " bytes where the chunk holds " + std::to_string(out.size()));
+    }
+  }
   const auto produced = Inflate(container_, encoded, out);
   if (!produced || *produced != out.size()) {
     throw CorruptChunkError(std::string(NameOf(container_)) +
