@@ -27,7 +27,8 @@ def _gzip_array(datahub, name="a"):
     return array
 
 
-def test_item_reads_decode_each_chunk_once(datahub, default_cache):
+def test_item_reads_decode_each_chunk_once(local_datahub, default_cache):
+    datahub = local_datahub
     array = _gzip_array(datahub)
     before = hub.cache_stats()
     items = [array[i] for i in range(64)]
@@ -37,7 +38,8 @@ def test_item_reads_decode_each_chunk_once(datahub, default_cache):
     np.testing.assert_array_equal(np.stack(items), array[:])
 
 
-def test_writes_keep_the_cache_coherent(datahub, default_cache):
+def test_writes_keep_the_cache_coherent(local_datahub, default_cache):
+    datahub = local_datahub
     array = _gzip_array(datahub)
     array[3]  # cache chunk 0
     array[3, 0, 0] = 200  # partial write through the cache
@@ -58,7 +60,8 @@ def test_writes_by_another_process_are_seen(tmp_path, default_cache):
     assert array[1, 2, 3] == 77
 
 
-def test_cache_can_be_disabled(datahub, default_cache):
+def test_cache_can_be_disabled(local_datahub, default_cache):
+    datahub = local_datahub
     hub.set_cache_size(0)
     assert hub.cache_size() == 0
     array = _gzip_array(datahub)
@@ -69,7 +72,8 @@ def test_cache_can_be_disabled(datahub, default_cache):
     assert hub.cache_stats()["used_bytes"] == 0
 
 
-def test_cache_respects_its_budget(datahub, default_cache):
+def test_cache_respects_its_budget(local_datahub, default_cache):
+    datahub = local_datahub
     hub.set_cache_size(200_000)  # room for six of the ten 32 KiB chunks
     array = datahub.array("b", shape=(320, 32, 32), chunk=(32, 32, 32), dtype="uint8")
     array[:] = 1
@@ -78,7 +82,8 @@ def test_cache_respects_its_budget(datahub, default_cache):
     assert 5 * 32768 <= hub.cache_stats()["used_bytes"] <= 200_000
 
 
-def test_thread_count_is_settable(datahub):
+def test_thread_count_is_settable(local_datahub):
+    datahub = local_datahub
     before = hub.threads()
     try:
         hub.set_threads(1)

@@ -10,8 +10,11 @@
 
 from __future__ import annotations
 
+import pyarrow.fs  # noqa: F401  (loads libarrow_s3 and registers Arrow's S3 finalizer)
+
 from hub_v1 import _core as _core  # loads the engine first
 from hub_v1.array import Array
+from hub_v1.cloud import connect, gs, s3
 from hub_v1.config import cache_size, cache_stats, set_cache_size, set_threads, threads
 from hub_v1.connections import fs, memory
 from hub_v1.datahub import DataHub
@@ -45,8 +48,11 @@ __all__ = [
     "UnsupportedError",
     "cache_size",
     "cache_stats",
+    "connect",
     "fs",
+    "gs",
     "memory",
+    "s3",
     "set_cache_size",
     "set_threads",
     "threads",

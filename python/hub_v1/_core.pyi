@@ -63,3 +63,21 @@ def set_cache_budget_bytes(bytes: int) -> None: ...
 def cache_stats() -> dict[str, int]: ...
 def thread_count() -> int: ...
 def set_thread_count(threads: int) -> None: ...
+def s3_store(
+    bucket: str,
+    prefix: str = "",
+    access_key_id: str = "",
+    secret_access_key: str = "",
+    region: str = "",
+    endpoint: str = "",
+    max_attempts: int = 6,
+    create_bucket: bool = False,
+) -> Store: ...
+def gcs_store(
+    bucket: str,
+    prefix: str = "",
+    service_account_json: str = "",
+    endpoint: str = "",
+    anonymous: bool = False,
+    project_id: str = "",
+) -> Store: ...

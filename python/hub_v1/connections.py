@@ -79,6 +79,14 @@ def reconnect(spec: tuple[str, Any]) -> DataHub:
             "an in-memory store only exists in the process that made it (and in children it "
             "forks); use hub.fs(...) to share data with spawned processes"
         )
+    if kind == "s3":
+        from hub_v1.cloud import S3Connection
+
+        return S3Connection(**where).connect()
+    if kind == "gs":
+        from hub_v1.cloud import GcsConnection
+
+        return GcsConnection(**where).connect()
     raise InvalidArgumentError(f"unknown store kind {kind!r}")
 
 

@@ -1,0 +1,217 @@
+// ArrowStore over arrow::fs::FileSystem (see arrow_store.h).
+#include "store/arrow_store.h"
+
+#include <arrow/filesystem/api.h>
+#include <arrow/filesystem/gcsfs.h>
+#include <arrow/filesystem/s3fs.h>
+#include <arrow/io/interfaces.h>
+#include <arrow/util/io_util.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "hub/errors.h"
+
+namespace hub {
+namespace {
+
+bool IsNotFound(const arrow::Status& status) {
+  return arrow::internal::ErrnoFromStatus(status) == ENOENT;
+}
+
+bool AlreadyExists(const arrow::Status& status) {
+  return arrow::internal::ErrnoFromStatus(status) == EEXIST;
+}
+
+// Arrow's messages name the bucket and key and never the credentials.
+[[noreturn]] void ThrowStatus(const std::string& what, const std::string& where,
+                              const arrow::Status& status) {
+  const std::string message = what + " '" + where + "': " + status.ToString();
+  const std::string text = status.message();
+  if (text.find("AccessDenied") != std::string::npos ||
+      text.find("InvalidAccessKeyId") != std::string::npos ||
+      text.find("SignatureDoesNotMatch") != std::string::npos ||
+      text.find("403") != std::string::npos || text.find("PERMISSION_DENIED") != std::string::npos) {
+    throw PermissionDeniedError(message);
+  }
+  throw StorageError(message);
+}
+
+class ArrowStore final : public Store {
+ public:
+  ArrowStore(std::shared_ptr<arrow::fs::FileSystem> fs, std::string base,
+             std::string description)
+      : fs_(std::move(fs)), base_(std::move(base)), description_(std::move(description)) {}
+
+  std::optional<Buffer> Get(const std::string& key) override {
+    return GetRange(key, 0, UINT64_MAX);
+  }
+
+  std::optional<Buffer> GetRange(const std::string& key, std::uint64_t offset,
+                                 std::uint64_t length) override {
+    const std::string path = PathOf(key);
+    auto input = fs_->OpenInputFile(path);
+    if (!input.ok()) {
+      if (IsNotFound(input.status())) return std::nullopt;
+      ThrowStatus("cannot open", path, input.status());
+    }
+    auto size = (*input)->GetSize();
+    if (!size.ok()) ThrowStatus("cannot read", path, size.status());
+    const auto total = static_cast<std::uint64_t>(*size);
+    const std::uint64_t start = std::min(offset, total);
+    const std::uint64_t count = std::min(length, total - start);
+    Buffer buffer = Buffer::Allocate(count);
+    auto read = (*input)->ReadAt(static_cast<std::int64_t>(start),
+                                 static_cast<std::int64_t>(count), buffer.data());
+    if (!read.ok()) ThrowStatus("cannot read", path, read.status());
+    buffer.Shrink(static_cast<std::size_t>(*read));
+    return buffer;
+  }
+
+  std::string PutParts(const std::string& key,
+                       std::span<const std::span<const std::byte>> parts) override {
+    ValidateKey(key);
+    const std::string path = PathOf(key);
+    auto output = fs_->OpenOutputStream(path);
+    if (!output.ok()) ThrowStatus("cannot write", path, output.status());
+    for (const auto& part : parts) {
+      const auto status = (*output)->Write(part.data(), static_cast<std::int64_t>(part.size()));
+      if (!status.ok()) ThrowStatus("cannot write", path, status);
+    }
+    // The object appears only when Close completes its single PUT (or multipart upload).
+    const auto status = (*output)->Close();
+    if (!status.ok()) ThrowStatus("cannot write", path, status);
+    return "";
+  }
+
+  void Delete(const std::string& key) override {
+    const std::string path = PathOf(key);
+    const auto status = fs_->DeleteFile(path);
+    if (!status.ok() && !IsNotFound(status)) ThrowStatus("cannot delete", path, status);
+  }
+
+  void DeletePrefix(const std::string& prefix) override {
+    const std::string path = PathOf(prefix);
+    const auto status = fs_->DeleteDirContents(path, /*missing_dir_ok=*/true);
+    if (!status.ok() && !IsNotFound(status)) ThrowStatus("cannot delete", path, status);
+    const auto dir_status = fs_->DeleteDir(path);
+    (void)dir_status;  // object stores may have no directory marker to remove
+  }
+
+  std::vector<std::string> List(const std::string& prefix) override {
+    arrow::fs::FileSelector selector;
+    selector.base_dir = prefix.empty() ? base_ : PathOf(prefix);
+    selector.recursive = true;
+    selector.allow_not_found = true;
+    auto infos = fs_->GetFileInfo(selector);
+    if (!infos.ok()) ThrowStatus("cannot list", selector.base_dir, infos.status());
+    std::vector<std::string> keys;
+    const std::string root = base_ + "/";
+    for (const auto& info : *infos) {
+      if (info.type() != arrow::fs::FileType::File) continue;
+      const std::string& path = info.path();
+      if (path.starts_with(root)) keys.push_back(path.substr(root.size()));
+    }
+    std::sort(keys.begin(), keys.end());
+    return keys;
+  }
+
+  bool Exists(const std::string& key) override {
+    const std::string path = PathOf(key);
+    auto info = fs_->GetFileInfo(path);
+    if (!info.ok()) ThrowStatus("cannot inspect", path, info.status());
+    return info->type() == arrow::fs::FileType::File;
+  }
+
+  // Each request waits on the network: keep many in flight.
+  int PreferredConcurrency() const override { return 32; }
+
+  std::string Describe() const override { return description_; }
+
+ private:
+  std::string PathOf(const std::string& key) const {
+    ValidateKey(key);
+    return base_ + "/" + key;
+  }
+
+  std::shared_ptr<arrow::fs::FileSystem> fs_;
+  std::string base_;  // "bucket" or "bucket/prefix"
+  std::string description_;
+};
+
+std::string BaseOf(const std::string& bucket, const std::string& prefix) {
+  if (bucket.empty()) throw InvalidArgumentError("a bucket name is required");
+  if (prefix.empty()) return bucket;
+  ValidateKey(prefix);
+  return bucket + "/" + prefix;
+}
+
+// "http://host:port" -> ("http", "host:port"); a bare "host:port" keeps https.
+std::pair<std::string, std::string> SplitEndpoint(const std::string& endpoint) {
+  const auto separator = endpoint.find("://");
+  if (separator == std::string::npos) return {"https", endpoint};
+  std::string host = endpoint.substr(separator + 3);
+  while (!host.empty() && host.back() == '/') host.pop_back();
+  return {endpoint.substr(0, separator), host};
+}
+
+}  // namespace
+
+std::shared_ptr<Store> OpenS3Store(const S3StoreOptions& options) {
+  const std::string base = BaseOf(options.bucket, options.prefix);
+  if (const auto status = arrow::fs::EnsureS3Initialized(); !status.ok()) {
+    throw StorageError("cannot initialise S3 support: " + status.ToString());
+  }
+  arrow::fs::S3Options s3 = options.access_key_id.empty()
+                                ? arrow::fs::S3Options::Defaults()
+                                : arrow::fs::S3Options::FromAccessKey(options.access_key_id,
+                                                                      options.secret_access_key);
+  if (!options.region.empty()) s3.region = options.region;
+  if (!options.endpoint.empty()) {
+    std::tie(s3.scheme, s3.endpoint_override) = SplitEndpoint(options.endpoint);
+  }
+  s3.allow_delayed_open = true;  // small objects: one PUT instead of a multipart upload
+  s3.allow_bucket_creation = options.create_bucket;
+  s3.retry_strategy = arrow::fs::S3RetryStrategy::GetAwsStandardRetryStrategy(
+      std::max(1, options.max_attempts));
+  auto fs = arrow::fs::S3FileSystem::Make(s3);
+  if (!fs.ok()) ThrowStatus("cannot connect to S3 bucket", options.bucket, fs.status());
+  if (options.create_bucket) {
+    const auto status = (*fs)->CreateDir(options.bucket, /*recursive=*/false);
+    if (!status.ok() && !AlreadyExists(status)) {
+      ThrowStatus("cannot create bucket", options.bucket, status);
+    }
+  }
+  return std::make_shared<ArrowStore>(*fs, base, "s3://" + base);
+}
+
+std::shared_ptr<Store> OpenGcsStore(const GcsStoreOptions& options) {
+  const std::string base = BaseOf(options.bucket, options.prefix);
+  arrow::fs::GcsOptions gcs =
+      options.anonymous ? arrow::fs::GcsOptions::Anonymous()
+      : options.service_account_json.empty()
+          ? arrow::fs::GcsOptions::Defaults()
+          : arrow::fs::GcsOptions::FromServiceAccountCredentials(options.service_account_json);
+  if (!options.endpoint.empty()) {
+    std::tie(gcs.scheme, gcs.endpoint_override) = SplitEndpoint(options.endpoint);
+  }
+  if (!options.project_id.empty()) gcs.project_id = options.project_id;
+  gcs.retry_limit_seconds = options.retry_limit_seconds;
+  auto fs = arrow::fs::GcsFileSystem::Make(gcs);
+  if (!fs.ok()) ThrowStatus("cannot connect to GCS bucket", options.bucket, fs.status());
+  if (!options.project_id.empty()) {
+    const auto status = (*fs)->CreateDir(options.bucket, /*recursive=*/false);
+    if (!status.ok() && !AlreadyExists(status)) {
+      ThrowStatus("cannot create bucket", options.bucket, status);
+    }
+  }
+  return std::make_shared<ArrowStore>(*fs, base, "gs://" + base);
+}
+
+void FinalizeCloudStores() {
+  const auto status = arrow::fs::FinalizeS3();
+  (void)status;  // nothing useful to do about a failure at exit
+}
+
+}  // namespace hub

@@ -1,0 +1,211 @@
+"""Cloud connections: ``hub.s3(...)`` and ``hub.gs(...)``, and ``hub.connect(url)``.
+
+Credentials are read here and handed once to the engine; they are never logged, never shown in
+a repr or an error, and never pickled: a connection pickles as where its credentials come
+from (a file path, or the environment), so spawned workers read them afresh.
+"""
+
+from __future__ import annotations
+
+import configparser
+import json
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from hub_v1 import _core
+from hub_v1.datahub import DataHub
+from hub_v1.errors import InvalidArgumentError, NotFoundError
+
+
+def _read_aws_credentials(path: str, profile: str | None) -> dict[str, str]:
+    """Keys from an AWS credentials INI file (`profile` or its first profile) or a JSON file
+    with ``aws_access_key_id``, ``aws_secret_access_key`` and optionally ``bucket``."""
+    file = Path(path).expanduser()
+    try:
+        text = file.read_text()
+    except FileNotFoundError:
+        raise NotFoundError(f"no AWS credentials file at {str(file)!r}") from None
+    if text.lstrip().startswith("{"):
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError:
+            raise InvalidArgumentError(f"{str(file)!r} is not valid JSON") from None
+        return {k: str(v) for k, v in document.items() if isinstance(v, (str, int))}
+    parser = configparser.ConfigParser()
+    try:
+        parser.read_string(text)
+    except configparser.Error:
+        raise InvalidArgumentError(
+            f"{str(file)!r} is neither an AWS credentials INI file nor JSON"
+        ) from None
+    sections = parser.sections()
+    if not sections:
+        raise InvalidArgumentError(f"{str(file)!r} holds no credentials profile")
+    section = profile or sections[0]
+    if section not in parser:
+        raise NotFoundError(f"no profile {section!r} in {str(file)!r}; it has {sections}")
+    return dict(parser[section])
+
+
+class S3Connection:
+    """An S3 bucket (or any S3-compatible server through `endpoint` / ``AWS_ENDPOINT_URL``)."""
+
+    def __init__(
+        self,
+        bucket: str | None = None,
+        aws_creds_filepath: str | None = None,
+        aws_access_key_id: str | None = None,
+        aws_secret_access_key: str | None = None,
+        region: str | None = None,
+        endpoint: str | None = None,
+        prefix: str = "",
+        profile: str | None = None,
+        max_attempts: int = 6,
+        create_bucket: bool = False,
+    ) -> None:
+        file_keys = _read_aws_credentials(aws_creds_filepath, profile) if aws_creds_filepath else {}
+        self.bucket = bucket or file_keys.get("bucket", "")
+        if not self.bucket:
+            raise InvalidArgumentError("hub.s3() needs a bucket name")
+        self._key_id = aws_access_key_id or file_keys.get("aws_access_key_id", "")
+        self._secret = aws_secret_access_key or file_keys.get("aws_secret_access_key", "")
+        if bool(self._key_id) != bool(self._secret):
+            raise InvalidArgumentError("pass both aws_access_key_id and aws_secret_access_key")
+        self._creds_file = aws_creds_filepath
+        self._explicit_keys = bool(aws_access_key_id)
+        self._profile = profile
+        self.region = region or file_keys.get("region", "")
+        self.endpoint = endpoint or os.environ.get("AWS_ENDPOINT_URL", "")
+        self.prefix = prefix.strip("/")
+        self.max_attempts = max_attempts
+        self.create_bucket = create_bucket
+
+    def connect(self) -> DataHub:
+        store = _core.s3_store(
+            self.bucket,
+            self.prefix,
+            self._key_id,
+            self._secret,
+            self.region,
+            self.endpoint,
+            self.max_attempts,
+            self.create_bucket,
+        )
+        return DataHub(store, self)
+
+    def spec(self) -> tuple[str, Any]:
+        if self._explicit_keys:
+            raise InvalidArgumentError(
+                "an S3 connection made with explicit keys cannot be sent to another process "
+                "(hub_v1 never pickles secrets); pass aws_creds_filepath= or use the "
+                "environment's AWS credentials, or fork the workers"
+            )
+        return (
+            "s3",
+            {
+                "bucket": self.bucket,
+                "aws_creds_filepath": self._creds_file,
+                "profile": self._profile,
+                "region": self.region,
+                "endpoint": self.endpoint,
+                "prefix": self.prefix,
+                "max_attempts": self.max_attempts,
+            },
+        )
+
+    def __repr__(self) -> str:
+        where = f"s3://{self.bucket}/{self.prefix}".rstrip("/")
+        endpoint = f", endpoint={self.endpoint!r}" if self.endpoint else ""
+        return f"hub_v1.s3({where!r}{endpoint})"
+
+
+class GcsConnection:
+    """A Google Cloud Storage bucket (or fake-gcs-server via `endpoint` /
+    ``STORAGE_EMULATOR_HOST``)."""
+
+    def __init__(
+        self,
+        bucket: str,
+        creds_path: str | None = None,
+        endpoint: str | None = None,
+        prefix: str = "",
+        project_id: str | None = None,
+    ) -> None:
+        if not bucket:
+            raise InvalidArgumentError("hub.gs() needs a bucket name")
+        self.bucket = bucket
+        self._creds_path = creds_path
+        self.endpoint = endpoint or os.environ.get("STORAGE_EMULATOR_HOST", "")
+        self.prefix = prefix.strip("/")
+        self.project_id = project_id or ""
+
+    def connect(self) -> DataHub:
+        key = ""
+        if self._creds_path:
+            try:
+                key = Path(self._creds_path).expanduser().read_text()
+            except FileNotFoundError:
+                raise NotFoundError(f"no credentials file at {self._creds_path!r}") from None
+        anonymous = not key and bool(self.endpoint)  # emulators take no credentials
+        store = _core.gcs_store(
+            self.bucket, self.prefix, key, self.endpoint, anonymous, self.project_id
+        )
+        return DataHub(store, self)
+
+    def spec(self) -> tuple[str, Any]:
+        return (
+            "gs",
+            {
+                "bucket": self.bucket,
+                "creds_path": self._creds_path,
+                "endpoint": self.endpoint,
+                "prefix": self.prefix,
+            },
+        )
+
+    def __repr__(self) -> str:
+        where = f"gs://{self.bucket}/{self.prefix}".rstrip("/")
+        endpoint = f", endpoint={self.endpoint!r}" if self.endpoint else ""
+        return f"hub_v1.gs({where!r}{endpoint})"
+
+
+def s3(bucket: str | None = None, **kwargs: Any) -> S3Connection:
+    """Connect to S3: ``hub.s3("bucket", aws_creds_filepath="~/.aws/credentials").connect()``.
+
+    Credentials come from `aws_creds_filepath` (an AWS credentials INI file, first profile or
+    `profile`, or a JSON file with ``aws_access_key_id``, ``aws_secret_access_key`` and
+    optionally ``bucket``), from explicit keys, or else from the standard AWS chain
+    (environment, ``~/.aws``, instance metadata). `endpoint` points at MinIO or any
+    S3-compatible server. Requests are retried with backoff, `max_attempts` at most.
+    """
+    return S3Connection(bucket, **kwargs)
+
+
+def gs(bucket: str, **kwargs: Any) -> GcsConnection:
+    """Connect to Google Cloud Storage: ``hub.gs("bucket", creds_path="key.json").connect()``.
+
+    `creds_path` is a service-account JSON key; without it, Application Default Credentials
+    apply (or none, against an emulator given by `endpoint` or ``STORAGE_EMULATOR_HOST``).
+    """
+    return GcsConnection(bucket, **kwargs)
+
+
+def connect(url: str, **kwargs: Any) -> DataHub:
+    """One entry point for every store: ``s3://bucket/prefix``, ``gs://bucket/prefix``,
+    ``file:///path`` or a plain path, and ``memory://``; `kwargs` go to the connection."""
+    from hub_v1.connections import fs, memory
+
+    parsed = urlparse(url)
+    if parsed.scheme == "s3":
+        return s3(parsed.netloc, prefix=parsed.path.strip("/"), **kwargs).connect()
+    if parsed.scheme in ("gs", "gcs"):
+        return gs(parsed.netloc, prefix=parsed.path.strip("/"), **kwargs).connect()
+    if parsed.scheme == "memory":
+        return memory().connect()
+    if parsed.scheme == "file":
+        return fs(parsed.netloc + parsed.path, **kwargs).connect()
+    if parsed.scheme == "":
+        return fs(url, **kwargs).connect()
+    raise InvalidArgumentError(f"unsupported URL scheme {parsed.scheme!r} in {url!r}")
