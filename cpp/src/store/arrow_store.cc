@@ -8,6 +8,7 @@
 #include <arrow/util/io_util.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 
@@ -28,12 +29,15 @@ bool AlreadyExists(const arrow::Status& status) {
 [[noreturn]] void ThrowStatus(const std::string& what, const std::string& where,
                               const arrow::Status& status) {
   const std::string message = what + " '" + where + "': " + status.ToString();
-  const std::string text = status.message();
-  if (text.find("AccessDenied") != std::string::npos ||
-      text.find("InvalidAccessKeyId") != std::string::npos ||
-      text.find("SignatureDoesNotMatch") != std::string::npos ||
-      text.find("403") != std::string::npos || text.find("PERMISSION_DENIED") != std::string::npos) {
-    throw PermissionDeniedError(message);
+  std::string text = status.message();
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (const char* marker : {"access_denied", "accessdenied", "invalidaccesskeyid",
+                             "signaturedoesnotmatch", "permission_denied", "forbidden",
+                             "unauthenticated", "http status code: 403"}) {
+    if (text.find(marker) != std::string::npos) {
+      throw PermissionDeniedError(message + " (check the credentials and their permissions)");
+    }
   }
   throw StorageError(message);
 }

@@ -1,0 +1,202 @@
+"""S3 and GCS specifics on real servers (moto, fake-gcs-server): credentials from every
+source, clear authentication errors, the URL entry point, workers, and secrets kept secret."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import subprocess
+import sys
+import time
+import uuid
+
+import hub_v1 as hub
+import numpy as np
+import pytest
+from conftest import S3_KEYS, free_port, s3_hub
+
+SECRET = "s3cr3t-" + uuid.uuid4().hex  # moto accepts any key; this one must never leak
+
+
+def _round_trip(datahub):
+    array = datahub.array("probe", shape=(20, 5), chunk=(8, 5), dtype="int16", compress="zstd")
+    array[:] = np.arange(100).reshape(20, 5)
+    return array
+
+
+def test_credentials_from_an_ini_file(tmp_path, s3_endpoint):
+    creds = tmp_path / "credentials"
+    creds.write_text(
+        "[default]\naws_access_key_id = first\naws_secret_access_key = " + SECRET + "\n"
+        "[other]\naws_access_key_id = second\naws_secret_access_key = " + SECRET + "\n"
+    )
+    for profile in (None, "other"):
+        datahub = hub.s3(
+            "hub-tests",
+            aws_creds_filepath=str(creds),
+            profile=profile,
+            endpoint=s3_endpoint,
+            region="us-east-1",
+            create_bucket=True,
+            prefix=uuid.uuid4().hex,
+        ).connect()
+        assert (_round_trip(datahub)[3] == np.arange(15, 20)).all()
+    with pytest.raises(KeyError, match="no profile 'missing'"):
+        hub.s3("hub-tests", aws_creds_filepath=str(creds), profile="missing")
+
+
+def test_credentials_from_a_json_file_with_the_bucket(tmp_path, s3_endpoint):
+    creds = tmp_path / "creds.json"
+    creds.write_text(
+        json.dumps(
+            {"aws_access_key_id": "k", "aws_secret_access_key": SECRET, "bucket": "hub-tests"}
+        )
+    )
+    connection = hub.s3(
+        aws_creds_filepath=str(creds),
+        endpoint=s3_endpoint,
+        region="us-east-1",
+        prefix=uuid.uuid4().hex,
+    )
+    assert connection.bucket == "hub-tests"
+    _round_trip(connection.connect())
+
+
+def test_credentials_from_the_environment(monkeypatch, s3_endpoint):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "env-key")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", s3_endpoint)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    _round_trip(hub.s3("hub-tests", prefix=uuid.uuid4().hex).connect())
+
+
+def test_url_entry_point(tmp_path, s3_endpoint, gcs_endpoint):
+    prefix = uuid.uuid4().hex
+    s3 = hub.connect(
+        f"s3://hub-tests/{prefix}", endpoint=s3_endpoint, region="us-east-1", **S3_KEYS
+    )
+    _round_trip(s3)
+    assert s3.location == f"s3://hub-tests/{prefix}"
+    again = hub.connect(
+        f"s3://hub-tests/{prefix}", endpoint=s3_endpoint, region="us-east-1", **S3_KEYS
+    )
+    assert again.open("probe")[19, 4] == 99
+    gcs = hub.connect(f"gs://hub-tests/{prefix}", endpoint=gcs_endpoint)
+    _round_trip(gcs)
+    assert gcs.location == f"gs://hub-tests/{prefix}"
+    for url in (f"file://{tmp_path}/a", str(tmp_path / "b"), "memory://"):
+        _round_trip(hub.connect(url))
+    with pytest.raises(ValueError, match="unsupported URL scheme"):
+        hub.connect("ftp://x/y")
+
+
+@pytest.fixture(scope="module")
+def authenticating_s3():
+    """A second moto server that checks credentials (none are registered, so all fail)."""
+    port = free_port()
+    env = dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT="0")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 30
+    import socket
+
+    while time.time() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}"
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def test_a_wrong_key_is_a_clear_error_without_the_secret(authenticating_s3):
+    connection = hub.s3(
+        "hub-tests",
+        aws_access_key_id="AKIAWRONG",
+        aws_secret_access_key=SECRET,
+        endpoint=authenticating_s3,
+        region="us-east-1",
+        max_attempts=1,
+    )
+    with pytest.raises(hub.HubError) as raised:
+        connection.connect().open("anything")
+    message = str(raised.value)
+    assert isinstance(raised.value, PermissionError), message
+    assert "hub-tests" in message and SECRET not in message
+
+
+def test_secrets_never_appear_in_reprs_errors_or_pickles(tmp_path, s3_endpoint):
+    connection = hub.s3(
+        "hub-tests",
+        aws_access_key_id="key-id",
+        aws_secret_access_key=SECRET,
+        endpoint=s3_endpoint,
+        region="us-east-1",
+        prefix=uuid.uuid4().hex,
+    )
+    datahub = connection.connect()
+    array = _round_trip(datahub)
+    texts = [repr(connection), str(connection), repr(datahub), repr(array), datahub.location]
+    try:
+        datahub.open("missing")
+    except KeyError as error:
+        texts.append(str(error))
+    with pytest.raises(ValueError, match="never pickles secrets"):
+        pickle.dumps(array)  # explicit keys cannot travel: nothing secret is ever pickled
+    creds = tmp_path / "credentials"
+    creds.write_text(f"[default]\naws_access_key_id = key-id\naws_secret_access_key = {SECRET}\n")
+    from_file = hub.s3(
+        "hub-tests",
+        aws_creds_filepath=str(creds),
+        endpoint=s3_endpoint,
+        region="us-east-1",
+        prefix=connection.prefix,
+    ).connect()
+    pickled = pickle.dumps(from_file.open("probe"))
+    assert pickle.loads(pickled)[19, 4] == 99
+    texts.append(pickled.decode("latin-1"))
+    assert all(SECRET not in text for text in texts)
+
+
+def _sum_in_worker(dataset) -> int:
+    import torch
+
+    loader = torch.utils.data.DataLoader(
+        dataset.to_pytorch(), batch_size=4, num_workers=2, multiprocessing_context="spawn"
+    )
+    return int(sum(batch["x"].sum() for batch in loader))
+
+
+def test_a_dataset_on_s3_feeds_dataloader_workers(tmp_path, s3_endpoint):
+    pytest.importorskip("torch")
+    creds = tmp_path / "credentials"
+    creds.write_text(f"[default]\naws_access_key_id = k\naws_secret_access_key = {SECRET}\n")
+    datahub = hub.s3(
+        "hub-tests",
+        aws_creds_filepath=str(creds),
+        endpoint=s3_endpoint,
+        region="us-east-1",
+        prefix=uuid.uuid4().hex,
+    ).connect()
+    x = datahub.array("x", shape=(40,), chunk=(8,), dtype="int64")
+    x[:] = np.arange(40)
+    ds = datahub.dataset("d", components={"x": x})
+    assert _sum_in_worker(ds) == sum(range(40))  # spawned workers reconnect from the file
+
+
+def test_many_chunks_round_trip_on_both_clouds(s3_endpoint, gcs_endpoint):
+    from conftest import gcs_hub
+
+    data = np.random.default_rng(0).integers(0, 255, (200, 64, 64), dtype=np.uint8)
+    for datahub in (s3_hub(s3_endpoint), gcs_hub(gcs_endpoint)):
+        array = datahub.array(
+            "many", shape=data.shape, chunk=(1, 64, 64), dtype="uint8", compress="lz4"
+        )
+        array[:] = data  # 200 chunks, 32 requests in flight
+        np.testing.assert_array_equal(datahub.open("many")[:], data)
