@@ -40,6 +40,7 @@ void RegisterCloudStores(py::module_& module) {
       },
       py::arg("bucket"), py::arg("prefix") = "", py::arg("service_account_json") = "",
       py::arg("endpoint") = "", py::arg("anonymous") = false, py::arg("project_id") = "");
+  module.def("cloud_retry_count", &CloudRetryCount);
 }
 
 }  // namespace hub::python

@@ -29,11 +29,15 @@ struct GcsStoreOptions {
   std::string endpoint;                // "http://127.0.0.1:4443" for fake-gcs-server
   bool anonymous = false;              // no credentials (emulators)
   std::string project_id;              // needed to create buckets
-  double retry_limit_seconds = 30;
+  double retry_limit_seconds = 30;     // google-cloud-cpp's own retries, per call
+  int max_attempts = 6;                // hub_v1's retries of transient failures
 };
 
 std::shared_ptr<Store> OpenS3Store(const S3StoreOptions& options);
 std::shared_ptr<Store> OpenGcsStore(const GcsStoreOptions& options);
+
+// Transient cloud failures retried so far in this process (throttling, 5xx, resets).
+std::uint64_t CloudRetryCount();
 
 // Shuts down the AWS SDK; call once at process exit (the Python module does, via atexit).
 void FinalizeCloudStores();

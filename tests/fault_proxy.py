@@ -1,0 +1,131 @@
+"""A fault-injecting HTTP proxy for the cloud tests: it sits between hub_v1 and a real S3
+server on 127.0.0.1 and fails a share of requests the way clouds do (500, 503 SlowDown, a
+connection reset), never more than `max_failures_in_a_row` times for the same request, so a
+client that retries must always get through."""
+
+from __future__ import annotations
+
+import http.client
+import random
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+SLOW_DOWN = (
+    b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code>'
+    b"<Message>Please reduce your request rate.</Message></Error>"
+)
+INTERNAL = (
+    b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code>'
+    b"<Message>We encountered an internal error. Please try again.</Message></Error>"
+)
+
+
+class FaultProxy:
+    def __init__(
+        self,
+        upstream_port: int,
+        failure_rate: float,
+        seed: int = 0,
+        max_failures_in_a_row: int = 2,
+        faults: tuple[str, ...] = ("500", "503", "reset"),
+    ) -> None:
+        self.faults = faults
+        self.upstream_port = upstream_port
+        self.failure_rate = failure_rate
+        self.max_failures_in_a_row = max_failures_in_a_row
+        self.random = random.Random(seed)
+        self.lock = threading.Lock()
+        self.streak: dict[tuple[str, str], int] = {}
+        self.injected = {"500": 0, "503": 0, "reset": 0}
+        self.forwarded = 0
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):  # quiet
+                pass
+
+            def _read_body(self) -> bytes | None:
+                if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+                    body = b""
+                    while True:  # HTTP/1.1 chunked transfer coding
+                        size = int(self.rfile.readline().split(b";")[0].strip(), 16)
+                        if size == 0:
+                            while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                                pass
+                            return body
+                        body += self.rfile.read(size)
+                        self.rfile.readline()
+                length = int(self.headers.get("Content-Length") or 0)
+                return self.rfile.read(length) if length else None
+
+            def _handle(self):
+                body = self._read_body()
+                fault = proxy._choose_fault(self.command, self.path)
+                if fault == "reset":
+                    self.connection.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+                    )
+                    self.connection.close()
+                    self.close_connection = True
+                    return
+                if fault in ("500", "503"):
+                    payload = SLOW_DOWN if fault == "503" else INTERNAL
+                    self.send_response(int(fault))
+                    self.send_header("Content-Type", "application/xml")
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    if self.command != "HEAD":
+                        self.wfile.write(payload)
+                    return
+                upstream = http.client.HTTPConnection("127.0.0.1", proxy.upstream_port, timeout=60)
+                headers = {
+                    k: v
+                    for k, v in self.headers.items()
+                    if k.lower() not in ("connection", "transfer-encoding", "content-length")
+                }
+                upstream.request(self.command, self.path, body=body, headers=headers)
+                response = upstream.getresponse()
+                payload = response.read()
+                self.send_response(response.status, response.reason)
+                for key, value in response.getheaders():
+                    if key.lower() not in ("transfer-encoding", "connection", "content-length"):
+                        self.send_header(key, value)
+                # A HEAD response has no body but reports the object's size.
+                length = response.getheader("Content-Length") if self.command == "HEAD" else None
+                self.send_header("Content-Length", length or str(len(payload)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(payload)
+                upstream.close()
+                with proxy.lock:
+                    proxy.forwarded += 1
+
+            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _handle
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def _choose_fault(self, method: str, path: str) -> str | None:
+        with self.lock:
+            key = (method, path)
+            streak = self.streak.get(key, 0)
+            if streak < self.max_failures_in_a_row and self.random.random() < self.failure_rate:
+                fault = self.random.choice(self.faults)
+                self.streak[key] = streak + 1
+                self.injected[fault] += 1
+                return fault
+            self.streak[key] = 0
+            return None
+
+    def __enter__(self) -> FaultProxy:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
