@@ -17,16 +17,15 @@ import io
 import os
 import re
 import shutil
-import statistics
 import struct
 import subprocess
 import tempfile
-import time
 
 import hub_v1 as hub
 import numpy as np
 import skimage.data
 from PIL import Image
+from timing import machine, median_seconds
 
 PHOTOS = ["astronaut", "coffee", "chelsea", "rocket", "immunohistochemistry", "hubble_deep_field"]
 
@@ -57,15 +56,6 @@ def encoded_images(root: str, name: str) -> list[bytes]:
         start = 16 + 8 * (count + 1)
         streams += [payload[start + offsets[i] : start + offsets[i + 1]] for i in range(count)]
     return streams
-
-
-def median_seconds(operation, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        operation()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def pillow_decode_all(streams: list[bytes]) -> None:
@@ -140,6 +130,7 @@ def main() -> None:
     shutil.rmtree(args.dir, ignore_errors=True)
     images = make_images(args.count)
     datahub = hub.fs(args.dir).connect()
+    print(f"machine: {machine()}")
     print(
         f"{args.count} images 512x512x3 uint8, {os.cpu_count()} cores, engine threads "
         f"{hub.threads()}, medians of {args.runs} runs"

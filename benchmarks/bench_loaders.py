@@ -30,6 +30,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import zarr  # noqa: E402
 from PIL import Image  # noqa: E402
+from timing import machine  # noqa: E402
 from torch.utils.data import DataLoader, Dataset, Subset  # noqa: E402
 
 BATCH = 64
@@ -233,6 +234,7 @@ def main() -> None:
     parser.add_argument("--dir", default="/tmp/hub_v1_bench_loaders")
     args = parser.parse_args()
     shutil.rmtree(args.dir, ignore_errors=True)
+    print(f"machine: {machine()}")
     print(
         f"{os.cpu_count()} cores, torch {torch.__version__}, zarr {zarr.__version__}, "
         f"batches of {BATCH}, medians of {args.runs} epochs"

@@ -16,12 +16,7 @@ TensorStore runs with its default context (no cache), like zarr-python.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import shutil
-import statistics
-import time
-from collections.abc import Callable
 from importlib.metadata import version
 
 import hub_v1 as hub
@@ -29,6 +24,7 @@ import numpy as np
 import tensorstore as ts
 import zarr
 import zarr.codecs
+from timing import machine, median_seconds
 
 SHAPE = (2000, 128, 128, 3)
 CHUNK = (64, 128, 128, 3)
@@ -144,15 +140,6 @@ class TensorStoreTarget:
         return self.store.oindex[idx].read().result()
 
 
-def median_seconds(operation: Callable[[], object], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        operation()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def run_suite(target, data: np.ndarray, runs: int) -> dict[str, float]:
     target.activate()
     rng = np.random.default_rng(1)
@@ -170,18 +157,6 @@ def run_suite(target, data: np.ndarray, runs: int) -> dict[str, float]:
     )
     assert np.array_equal(target.read_indices(batches[0]), data[batches[0]])
     return results
-
-
-def machine() -> str:
-    model = platform.processor() or "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as f:
-            model = next(
-                line.split(":", 1)[1].strip() for line in f if line.startswith("model name")
-            )
-    except (OSError, StopIteration):
-        pass
-    return f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
 
 
 def main() -> None:

@@ -56,6 +56,14 @@ def _write_rows(root: str, rows: slice, value: int) -> None:
         array[rows] = value
 
 
+def _run_all(processes) -> None:
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=120)
+        assert process.exitcode == 0
+
+
 def test_four_processes_writing_disjoint_chunks_produce_the_union(tmp_path):
     datahub = hub.fs(tmp_path).connect()
     datahub.array("shared", shape=(64, 256), chunk=(16, 256), dtype="int32", compress="lz4")
@@ -64,11 +72,7 @@ def test_four_processes_writing_disjoint_chunks_produce_the_union(tmp_path):
         context.Process(target=_write_rows, args=(str(tmp_path), slice(16 * p, 16 * p + 16), p + 1))
         for p in range(4)
     ]
-    for writer in writers:
-        writer.start()
-    for writer in writers:
-        writer.join(timeout=120)
-        assert writer.exitcode == 0
+    _run_all(writers)
     expected = np.repeat(np.arange(1, 5, dtype=np.int32), 16)[:, None] * np.ones(256, np.int32)
     np.testing.assert_array_equal(datahub.open("shared")[:], expected)
 
@@ -92,11 +96,7 @@ def test_locked_writers_share_one_chunk_without_losing_updates(tmp_path):
         context.Process(target=_patch_rows_one_by_one, args=(str(tmp_path), p, barrier))
         for p in range(4)
     ]
-    for writer in writers:
-        writer.start()
-    for writer in writers:
-        writer.join(timeout=120)
-        assert writer.exitcode == 0
+    _run_all(writers)
     rows = datahub.open("shared")[:, 0]
     np.testing.assert_array_equal(rows, np.repeat(np.arange(1, 5, dtype=np.int32), 16))
     assert hub.fs(tmp_path, lock=True).connect().list() == ["shared"]  # lock files are hidden
