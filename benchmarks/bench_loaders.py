@@ -107,6 +107,21 @@ def tf_rate(ds, runs: int) -> float:
     return epoch_rate(pipeline, runs)
 
 
+def hub_loader_rates(ds, workers: int, runs: int) -> dict[str, float]:
+    """hub_v1's map-style and batched loaders with `workers` DataLoader workers."""
+    return {
+        f"hub_v1 map-style, {workers} workers": epoch_rate(
+            DataLoader(ds.to_pytorch(), batch_size=BATCH, shuffle=True, num_workers=workers), runs
+        ),
+        f"hub_v1 batched, {workers} workers": epoch_rate(
+            DataLoader(
+                ds.to_pytorch(batch_size=BATCH, shuffle=True), batch_size=None, num_workers=workers
+            ),
+            runs,
+        ),
+    }
+
+
 def synthetic_images(count: int, side: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     y, x = np.mgrid[0:side, 0:side]
@@ -144,15 +159,7 @@ def bench_lz4(root: str, runs: int) -> None:
     )
     rates = {}
     for workers in (0, 2):
-        rates[f"hub_v1 map-style, {workers} workers"] = epoch_rate(
-            DataLoader(ds.to_pytorch(), batch_size=BATCH, shuffle=True, num_workers=workers), runs
-        )
-        rates[f"hub_v1 batched, {workers} workers"] = epoch_rate(
-            DataLoader(
-                ds.to_pytorch(batch_size=BATCH, shuffle=True), batch_size=None, num_workers=workers
-            ),
-            runs,
-        )
+        rates.update(hub_loader_rates(ds, workers, runs))
         rates[f"zarr-python map-style, {workers} workers"] = epoch_rate(
             DataLoader(subset, batch_size=BATCH, num_workers=workers), 1
         )
@@ -203,15 +210,7 @@ def bench_jpeg(root: str, runs: int) -> None:
         Image.fromarray(image).save(files[-1], quality=73)
     rates = {}
     for workers in (0, 2):
-        rates[f"hub_v1 map-style, {workers} workers"] = epoch_rate(
-            DataLoader(ds.to_pytorch(), batch_size=BATCH, shuffle=True, num_workers=workers), runs
-        )
-        rates[f"hub_v1 batched, {workers} workers"] = epoch_rate(
-            DataLoader(
-                ds.to_pytorch(batch_size=BATCH, shuffle=True), batch_size=None, num_workers=workers
-            ),
-            runs,
-        )
+        rates.update(hub_loader_rates(ds, workers, runs))
         rates[f"Pillow files map-style, {workers} workers"] = epoch_rate(
             DataLoader(PillowDataset(files), batch_size=BATCH, shuffle=True, num_workers=workers),
             runs,

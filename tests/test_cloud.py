@@ -19,6 +19,19 @@ from conftest import S3_KEYS, free_port, s3_hub
 SECRET = "s3cr3t-" + uuid.uuid4().hex  # moto accepts any key; this one must never leak
 
 
+def _hub_from_creds_file(tmp_path, s3_endpoint, prefix: str) -> hub.DataHub:
+    """A DataHub whose credentials come from an INI file holding SECRET."""
+    creds = tmp_path / "credentials"
+    creds.write_text(f"[default]\naws_access_key_id = key-id\naws_secret_access_key = {SECRET}\n")
+    return hub.s3(
+        "hub-tests",
+        aws_creds_filepath=str(creds),
+        endpoint=s3_endpoint,
+        region="us-east-1",
+        prefix=prefix,
+    ).connect()
+
+
 def _round_trip(datahub):
     array = datahub.array("probe", shape=(20, 5), chunk=(8, 5), dtype="int16", compress="zstd")
     array[:] = np.arange(100).reshape(20, 5)
@@ -149,15 +162,7 @@ def test_secrets_never_appear_in_reprs_errors_or_pickles(tmp_path, s3_endpoint):
         texts.append(str(error))
     with pytest.raises(ValueError, match="never pickles secrets"):
         pickle.dumps(array)  # explicit keys cannot travel: nothing secret is ever pickled
-    creds = tmp_path / "credentials"
-    creds.write_text(f"[default]\naws_access_key_id = key-id\naws_secret_access_key = {SECRET}\n")
-    from_file = hub.s3(
-        "hub-tests",
-        aws_creds_filepath=str(creds),
-        endpoint=s3_endpoint,
-        region="us-east-1",
-        prefix=connection.prefix,
-    ).connect()
+    from_file = _hub_from_creds_file(tmp_path, s3_endpoint, connection.prefix)
     pickled = pickle.dumps(from_file.open("probe"))
     assert pickle.loads(pickled)[19, 4] == 99
     texts.append(pickled.decode("latin-1"))
@@ -175,15 +180,7 @@ def _sum_in_worker(dataset) -> int:
 
 def test_a_dataset_on_s3_feeds_dataloader_workers(tmp_path, s3_endpoint):
     pytest.importorskip("torch")
-    creds = tmp_path / "credentials"
-    creds.write_text(f"[default]\naws_access_key_id = k\naws_secret_access_key = {SECRET}\n")
-    datahub = hub.s3(
-        "hub-tests",
-        aws_creds_filepath=str(creds),
-        endpoint=s3_endpoint,
-        region="us-east-1",
-        prefix=uuid.uuid4().hex,
-    ).connect()
+    datahub = _hub_from_creds_file(tmp_path, s3_endpoint, uuid.uuid4().hex)
     x = datahub.array("x", shape=(40,), chunk=(8,), dtype="int64")
     x[:] = np.arange(40)
     ds = datahub.dataset("d", components={"x": x})
