@@ -37,6 +37,7 @@ test-cpp: $(STAMPS)/venv
 
 test-python: build
 	$(VPY) -m pytest -q -p no:cacheprovider tests
+	$(VPY) -m pytest -q -p no:cacheprovider --doctest-modules --pyargs hub_v1
 
 # The C++ tests and a Python smoke test under AddressSanitizer + UndefinedBehaviorSanitizer.
 ASAN_BUILD := build/asan

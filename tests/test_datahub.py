@@ -144,3 +144,11 @@ def test_new_array_writes_only_metadata(fs_hub):
         os.path.relpath(os.path.join(d, f), root) for d, _, fs in os.walk(root) for f in fs
     )
     assert files == ["huge/zarr.json", "zarr.json"]
+
+
+def test_overwrite_with_bad_settings_keeps_the_old_array(datahub):
+    old = datahub.array("a", shape=(4,), dtype="int32")
+    old[:] = [1, 2, 3, 4]
+    with pytest.raises(ValueError, match="unknown compress"):
+        datahub.array("a", shape=(4,), dtype="int32", compress="nope", overwrite=True)
+    assert datahub.open("a")[:].tolist() == [1, 2, 3, 4]

@@ -109,15 +109,7 @@ class DataHub:
         if not isinstance(compress, str):
             raise InvalidArgumentError(f"compress must be a codec name, got {compress!r}")
         _core.validate_name(name)
-        existing = self._read_node(name)
-        if existing[1] != "missing":
-            if overwrite:
-                self.delete(name)
-            else:
-                return self._reopen_if_same(name, shape, chunk, dtype_name, compress, compresslevel)
-        core = _core.Array.create(
-            self._store,
-            name,
+        settings = (
             list(shape),
             None if chunk is None else list(chunk),
             dtype_name,
@@ -125,6 +117,14 @@ class DataHub:
             float(compresslevel),
             None if quality is None else int(quality),
         )
+        existing = self._read_node(name)
+        if existing[1] != "missing":
+            if not overwrite:
+                return self._reopen_if_same(name, shape, chunk, dtype_name, compress, compresslevel)
+            # Check the new settings on scratch metadata before deleting anything.
+            _core.Array.create(_core.memory_store(), name, *settings)
+            self.delete(name)
+        core = _core.Array.create(self._store, name, *settings)
         logger.debug("created array %s in %s", name, self.location)
         return Array(core, self)
 
