@@ -1,7 +1,8 @@
 """A fault-injecting HTTP proxy for the cloud tests: it sits between hub_v1 and a real S3
 server on 127.0.0.1 and fails a share of requests the way clouds do (500, 503 SlowDown, a
-connection reset), never more than `max_failures_in_a_row` times for the same request, so a
-client that retries must always get through."""
+connection reset, a stall that outlasts the client's low-speed timeout), never more than
+`max_failures_in_a_row` times for the same request, so a client that retries must always
+get through."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import http.client
 import random
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 SLOW_DOWN = (
@@ -37,7 +39,7 @@ class FaultProxy:
         self.random = random.Random(seed)
         self.lock = threading.Lock()
         self.streak: dict[tuple[str, str], int] = {}
-        self.injected = {"500": 0, "503": 0, "reset": 0}
+        self.injected = {fault: 0 for fault in faults}
         self.forwarded = 0
         proxy = self
 
@@ -64,6 +66,9 @@ class FaultProxy:
             def _handle(self):
                 body = self._read_body()
                 fault = proxy._choose_fault(self.command, self.path)
+                if fault == "stall":  # say nothing until the client gives up, then hang up
+                    time.sleep(proxy.stall_seconds)
+                    fault = "reset"
                 if fault == "reset":
                     self.connection.setsockopt(
                         socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"

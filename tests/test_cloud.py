@@ -200,15 +200,16 @@ def test_many_chunks_round_trip_on_both_clouds(s3_endpoint, gcs_endpoint):
 
 
 def test_transient_faults_are_retried_and_nothing_is_lost(s3_endpoint):
-    """A fault-injecting proxy fails 10% of requests (500 InternalError, 503 SlowDown); a
-    200-chunk write followed by a full read still round-trips bit for bit."""
+    """A fault-injecting proxy fails 10% of requests (500 InternalError, 503 SlowDown,
+    connection resets, stalls past the client's timeout); a 200-chunk write followed by a
+    full read still round-trips bit for bit."""
     from fault_proxy import FaultProxy
 
     s3_hub(s3_endpoint)  # makes sure the bucket exists
     port = int(s3_endpoint.rsplit(":", 1)[1])
     data = np.random.default_rng(1).integers(0, 255, (200, 32, 32), dtype=np.uint8)
     retries_before = hub._core.cloud_retry_count()
-    with FaultProxy(port, failure_rate=0.1, seed=7, faults=("500", "503")) as proxy:
+    with FaultProxy(port, failure_rate=0.1, seed=7) as proxy:
         datahub = hub.s3(
             "hub-tests",
             endpoint=f"http://127.0.0.1:{proxy.port}",
@@ -223,6 +224,6 @@ def test_transient_faults_are_retried_and_nothing_is_lost(s3_endpoint):
         array[:] = data
         np.testing.assert_array_equal(datahub.open("faulty")[:], data)
     assert sum(proxy.injected.values()) > 20, proxy.injected
-    assert proxy.injected["500"] > 0 and proxy.injected["503"] > 0, proxy.injected
+    assert all(count > 0 for count in proxy.injected.values()), proxy.injected
     # The AWS SDK retries once itself; hub_v1 retried the failures that outlasted it.
     assert hub._core.cloud_retry_count() > retries_before
