@@ -30,9 +30,13 @@ class FaultProxy:
         failure_rate: float,
         seed: int = 0,
         max_failures_in_a_row: int = 2,
-        faults: tuple[str, ...] = ("500", "503", "reset"),
+        faults: tuple[str, ...] = ("500", "503", "reset", "stall"),
+        stall_seconds: float = 5.0,
+        delay_seconds: float = 0.0,
     ) -> None:
         self.faults = faults
+        self.stall_seconds = stall_seconds
+        self.delay_seconds = delay_seconds  # added before every forwarded request (latency)
         self.upstream_port = upstream_port
         self.failure_rate = failure_rate
         self.max_failures_in_a_row = max_failures_in_a_row
@@ -85,6 +89,8 @@ class FaultProxy:
                     if self.command != "HEAD":
                         self.wfile.write(payload)
                     return
+                if proxy.delay_seconds:
+                    time.sleep(proxy.delay_seconds)
                 upstream = http.client.HTTPConnection("127.0.0.1", proxy.upstream_port, timeout=60)
                 headers = {
                     k: v
