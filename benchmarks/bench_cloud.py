@@ -20,12 +20,11 @@ import sys
 import uuid
 from pathlib import Path
 
+import hub_v1 as hub
 import numpy as np
 import tensorstore as ts
 from moto.server import ThreadedMotoServer
 from timing import machine, median_seconds
-
-import hub_v1 as hub
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from fault_proxy import FaultProxy  # noqa: E402
@@ -44,8 +43,13 @@ def free_port() -> int:
 def tensorstore_read(endpoint: str, path: str) -> np.ndarray:
     spec = {
         "driver": "zarr3",
-        "kvstore": {"driver": "s3", "bucket": "bench", "path": path + "/",
-                    "endpoint": endpoint, "aws_region": "us-east-1"},
+        "kvstore": {
+            "driver": "s3",
+            "bucket": "bench",
+            "path": path + "/",
+            "endpoint": endpoint,
+            "aws_region": "us-east-1",
+        },
         "context": {"s3_request_concurrency": {"limit": 32}},
     }
     return ts.open(spec, open=True).result().read().result()
@@ -66,8 +70,14 @@ def main() -> None:
         for label, count, chunk_bytes in [("64 KB", 2000, 64 << 10), ("1 MB", 200, 1 << 20)]:
             side = int(np.sqrt(chunk_bytes))
             prefix = uuid.uuid4().hex
-            datahub = hub.s3("bench", endpoint=direct, region="us-east-1", create_bucket=True,
-                             prefix=prefix, **KEYS).connect()
+            datahub = hub.s3(
+                "bench",
+                endpoint=direct,
+                region="us-east-1",
+                create_bucket=True,
+                prefix=prefix,
+                **KEYS,
+            ).connect()
             data = np.random.default_rng(0).integers(0, 255, (count, side, side), dtype=np.uint8)
             array = datahub.array("a", shape=data.shape, chunk=(1, side, side), dtype="uint8")
             array[:] = data
@@ -76,17 +86,27 @@ def main() -> None:
             with FaultProxy(port, failure_rate=0.0, delay_seconds=0.02) as proxy:
                 delayed = f"http://127.0.0.1:{proxy.port}"
                 for name, endpoint in [("direct", direct), ("+20 ms per request", delayed)]:
-                    reader = hub.s3("bench", endpoint=endpoint, region="us-east-1",
-                                    prefix=prefix, **KEYS).connect().open("a")
+                    reader = (
+                        hub.s3(
+                            "bench", endpoint=endpoint, region="us-east-1", prefix=prefix, **KEYS
+                        )
+                        .connect()
+                        .open("a")
+                    )
                     hub_s = median_seconds(lambda r=reader: r[:], args.runs)
                     ts_s = median_seconds(
-                        lambda e=endpoint: tensorstore_read(e, f"{prefix}/a"), args.runs)
+                        lambda e=endpoint: tensorstore_read(e, f"{prefix}/a"), args.runs
+                    )
                     assert np.array_equal(tensorstore_read(endpoint, f"{prefix}/a"), data)
-                    print(f"  {name:<20} hub_v1 {total_mb / hub_s:8.1f} MB/s   TensorStore "
-                          f"{total_mb / ts_s:8.1f} MB/s   hub_v1/TensorStore {ts_s / hub_s:5.2f}x")
+                    print(
+                        f"  {name:<20} hub_v1 {total_mb / hub_s:8.1f} MB/s   TensorStore "
+                        f"{total_mb / ts_s:8.1f} MB/s   hub_v1/TensorStore {ts_s / hub_s:5.2f}x"
+                    )
                 ideal = 32 * chunk_bytes / 0.02 / 1e6
-                print(f"  ideal with 32 in flight and 20 ms: {ideal:.0f} MB/s "
-                      f"(moto serves ~500 requests/s, so it is the limit here)")
+                print(
+                    f"  ideal with 32 in flight and 20 ms: {ideal:.0f} MB/s "
+                    f"(moto serves ~500 requests/s, so it is the limit here)"
+                )
     finally:
         server.stop()
 

@@ -80,6 +80,13 @@ std::shared_ptr<ThreadPool>& PoolSlot() {
   static auto* slot = new std::shared_ptr<ThreadPool>;
   return *slot;
 }
+// Threads for calls that mostly wait on the network (cloud stores ask for 32 requests in
+// flight): blocking on a socket must not hold the CPU pool's few workers.
+std::shared_ptr<ThreadPool>& IoPoolSlot() {
+  static auto* slot = new std::shared_ptr<ThreadPool>;
+  return *slot;
+}
+constexpr int kIoThreads = 32;
 std::atomic<int> g_requested_threads{0};
 
 // In a forked child the pool's threads are gone and its mutexes may be held by threads that
@@ -87,16 +94,18 @@ std::atomic<int> g_requested_threads{0};
 void ResetAfterFork() {
   new (&PoolMutex()) std::mutex;
   new (&PoolSlot()) std::shared_ptr<ThreadPool>;
+  new (&IoPoolSlot()) std::shared_ptr<ThreadPool>;
 }
 
-std::shared_ptr<ThreadPool> Pool() {
+std::shared_ptr<ThreadPool> Pool(bool for_io = false) {
   static const int registered = pthread_atfork(nullptr, nullptr, &ResetAfterFork);
   (void)registered;
   std::lock_guard lock(PoolMutex());
-  auto& slot = PoolSlot();
+  auto& slot = for_io ? IoPoolSlot() : PoolSlot();
   if (!slot) {
     const int requested = g_requested_threads.load();
-    slot = std::make_shared<ThreadPool>(requested > 0 ? requested : DefaultThreadCount());
+    const int threads = for_io ? kIoThreads : (requested > 0 ? requested : DefaultThreadCount());
+    slot = std::make_shared<ThreadPool>(threads);
   }
   return slot;
 }
@@ -141,7 +150,8 @@ void ParallelFor(std::size_t n, const std::function<void(std::size_t)>& body,
     return;
   }
   auto pool = Pool();
-  const int parallel = max_parallel > 0 ? max_parallel : pool->size();
+  if (max_parallel > pool->size()) pool = Pool(/*for_io=*/true);  // waits, not computation
+  const int parallel = max_parallel > 0 ? std::min(max_parallel, pool->size()) : pool->size();
   auto state = std::make_shared<ParallelForState>();
   state->n = n;
   state->body = &body;
