@@ -95,7 +95,7 @@ def main() -> None:
                     )
                     hub_s = median_seconds(lambda r=reader: r[:], args.runs)
                     ts_s = median_seconds(
-                        lambda e=endpoint: tensorstore_read(e, f"{prefix}/a"), args.runs
+                        lambda e=endpoint, p=f"{prefix}/a": tensorstore_read(e, p), args.runs
                     )
                     assert np.array_equal(tensorstore_read(endpoint, f"{prefix}/a"), data)
                     print(
