@@ -73,6 +73,7 @@ bench: build
 	$(VPY) -m pip install -q -r requirements/dev.txt
 	$(VPY) benchmarks/bench_local.py
 	$(VPY) benchmarks/bench_images.py
+	$(VPY) benchmarks/bench_cloud.py
 
 lint: $(STAMPS)/venv
 	$(VPY) -m pip install -q ruff mypy
