@@ -105,18 +105,25 @@ class Dataset:
                 f"it has {sorted(self._components)}"
             ) from None
 
+    def _component_and_index(self, key: Any) -> tuple[Array, Any] | None:
+        """For ``ds["name", index...]``: the component and the rest of the key; else None."""
+        if not (isinstance(key, tuple) and key and isinstance(key[0], str)):
+            return None
+        index = key[1:] if len(key) > 2 else key[1] if len(key) == 2 else ...
+        return self._component(key[0]), index
+
     def __getitem__(self, key: Any) -> Any:
         if isinstance(key, str):
             return self._component(key)
-        if isinstance(key, tuple) and key and isinstance(key[0], str):
-            index = key[1:] if len(key) > 2 else key[1] if len(key) == 2 else ...
-            return self._component(key[0])[index]
+        if (component := self._component_and_index(key)) is not None:
+            array, index = component
+            return array[index]
         return {component: array[key] for component, array in self._components.items()}
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        if isinstance(key, tuple) and key and isinstance(key[0], str):
-            index = key[1:] if len(key) > 2 else key[1] if len(key) == 2 else ...
-            self._component(key[0])[index] = value
+        if (component := self._component_and_index(key)) is not None:
+            array, index = component
+            array[index] = value
             return
         if isinstance(key, str):
             self._component(key)[...] = value

@@ -44,41 +44,42 @@ const ImageCodec* CodecPipeline::image_codec() const {
   return dynamic_cast<const ImageCodec*>(array_to_bytes_.get());
 }
 
-Buffer CodecPipeline::DecodeBytesStages(const Buffer& encoded) const {
+Buffer CodecPipeline::DecodeStagesDownTo(Buffer encoded, std::size_t stop) const {
+  // Intermediate results are bounded so hostile data cannot make us allocate without limit.
   const std::size_t max_intermediate = 2 * layout_.NumBytes() + (1 << 20);
-  Buffer current = encoded;
-  for (std::size_t i = bytes_to_bytes_.size(); i-- > 0;) {
-    current = bytes_to_bytes_[i]->Decode(current, max_intermediate);
+  for (std::size_t i = bytes_to_bytes_.size(); i-- > stop;) {
+    encoded = bytes_to_bytes_[i]->Decode(encoded, max_intermediate);
   }
-  return current;
+  return encoded;
+}
+
+Buffer CodecPipeline::EncodeStagesFrom(Buffer decoded, std::size_t first) const {
+  for (std::size_t i = first; i < bytes_to_bytes_.size(); ++i) {
+    decoded = bytes_to_bytes_[i]->Encode(decoded.span());
+  }
+  return decoded;
+}
+
+Buffer CodecPipeline::DecodeBytesStages(const Buffer& encoded) const {
+  return DecodeStagesDownTo(encoded, 0);
 }
 
 Buffer CodecPipeline::EncodeBytesStages(Buffer encoded) const {
-  for (const auto& codec : bytes_to_bytes_) encoded = codec->Encode(encoded.span());
-  return encoded;
+  return EncodeStagesFrom(std::move(encoded), 0);
 }
 
 Buffer CodecPipeline::Encode(std::span<const std::byte> chunk) const {
   if (array_to_bytes_->IsIdentity(layout_) && !bytes_to_bytes_.empty()) {
-    Buffer current = bytes_to_bytes_[0]->Encode(chunk);  // skip copying the raw bytes
-    for (std::size_t next = 1; next < bytes_to_bytes_.size(); ++next) {
-      current = bytes_to_bytes_[next]->Encode(current.span());
-    }
-    return current;
+    // Skip copying the raw bytes: the first stage reads the caller's chunk directly.
+    return EncodeStagesFrom(bytes_to_bytes_[0]->Encode(chunk), 1);
   }
   return EncodeBytesStages(array_to_bytes_->Encode(chunk, layout_));
 }
 
 void CodecPipeline::DecodeInto(const Buffer& encoded, std::span<std::byte> chunk) const {
-  // Intermediate results are bounded so hostile data cannot make us allocate without limit.
-  const std::size_t max_intermediate = 2 * chunk.size() + (1 << 20);
-  Buffer current = encoded;
-  std::size_t remaining = bytes_to_bytes_.size();
-  const bool decode_last_into_chunk = remaining > 0 && array_to_bytes_->IsIdentity(layout_);
-  const std::size_t stop = decode_last_into_chunk ? 1 : 0;
-  while (remaining > stop) {
-    current = bytes_to_bytes_[--remaining]->Decode(current, max_intermediate);
-  }
+  const bool decode_last_into_chunk =
+      !bytes_to_bytes_.empty() && array_to_bytes_->IsIdentity(layout_);
+  const Buffer current = DecodeStagesDownTo(encoded, decode_last_into_chunk ? 1 : 0);
   if (decode_last_into_chunk) {
     bytes_to_bytes_[0]->DecodeInto(current, chunk);
   } else {

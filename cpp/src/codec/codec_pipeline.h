@@ -40,6 +40,11 @@ class CodecPipeline {
   std::array<std::byte, 4> VerbatimTrailer(std::span<const std::byte> chunk) const;
 
  private:
+  // Undoes the bytes -> bytes stages with index >= `stop`, the last one first.
+  Buffer DecodeStagesDownTo(Buffer encoded, std::size_t stop) const;
+  // Applies bytes -> bytes stages from index `first` on.
+  Buffer EncodeStagesFrom(Buffer decoded, std::size_t first) const;
+
   ChunkLayout layout_;
   std::unique_ptr<ArrayToBytesCodec> array_to_bytes_;
   std::vector<std::unique_ptr<BytesToBytesCodec>> bytes_to_bytes_;  // in encoding order

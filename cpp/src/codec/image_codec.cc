@@ -15,9 +15,10 @@ ImageGeometry ImageGeometry::Of(const ChunkLayout& layout) {
   if (shape.size() < 2) {
     throw InvalidArgumentError("image codecs need at least 2 dimensions: (H, W) images");
   }
-  const std::size_t image_axes = shape.size() >= 4 ? 3 : 2;
-  const std::size_t leading = shape.size() - image_axes;
   ImageGeometry geometry;
+  geometry.image_axes = shape.size() >= 4 ? 3 : 2;
+  const std::size_t image_axes = geometry.image_axes;
+  const std::size_t leading = shape.size() - image_axes;
   for (std::size_t axis = 0; axis < leading; ++axis) {
     geometry.count *= static_cast<std::size_t>(shape[axis]);
   }

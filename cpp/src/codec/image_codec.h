@@ -19,6 +19,7 @@ struct ImageGeometry {
   int width = 0;
   int channels = 1;
   std::size_t item_bytes = 0;  // decoded bytes per image
+  std::size_t image_axes = 2;  // trailing axes that form one image: 3 for (H, W, C)
 
   // InvalidArgumentError for a rank below 2 or extents too large for an image.
   static ImageGeometry Of(const ChunkLayout& layout);

@@ -12,14 +12,10 @@ namespace {
 
 using detail::ArrayState;
 
-std::size_t ImageAxes(const ArrayState& array) {
-  return array.metadata.shape.size() >= 4 ? 3 : 2;
-}
-
 // Which images of the chunk the selection touches (by index within the chunk).
 std::vector<bool> TouchedImages(const ArrayState& array, const ChunkTask& task) {
   const auto& chunk_shape = array.metadata.chunk_shape;
-  const std::size_t leading = chunk_shape.size() - ImageAxes(array);
+  const std::size_t leading = chunk_shape.size() - array.images->image_axes;
   std::vector<bool> touched(array.images->count, false);
   std::vector<std::int64_t> positions;  // odometer over the leading axes' picked positions
   auto visit = [&](auto& self, std::size_t axis, std::int64_t item) -> void {
@@ -40,7 +36,7 @@ std::vector<bool> TouchedImages(const ArrayState& array, const ChunkTask& task) 
 // True when the selection covers every pixel of each image it touches.
 bool CoversWholeImages(const ArrayState& array, const ChunkTask& task) {
   const auto& chunk_shape = array.metadata.chunk_shape;
-  for (std::size_t axis = chunk_shape.size() - ImageAxes(array); axis < chunk_shape.size();
+  for (std::size_t axis = chunk_shape.size() - array.images->image_axes; axis < chunk_shape.size();
        ++axis) {
     const auto& runs = task.pieces[axis]->runs;
     if (runs.size() != 1 || runs[0].chunk_start != 0 || runs[0].length != chunk_shape[axis]) {
