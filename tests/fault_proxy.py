@@ -6,6 +6,7 @@ get through."""
 
 from __future__ import annotations
 
+import collections
 import http.client
 import random
 import socket
@@ -45,6 +46,7 @@ class FaultProxy:
         self.streak: dict[tuple[str, str], int] = {}
         self.injected = {fault: 0 for fault in faults}
         self.forwarded = 0
+        self.requests: collections.Counter[str] = collections.Counter()  # by HTTP method
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -69,6 +71,8 @@ class FaultProxy:
 
             def _handle(self):
                 body = self._read_body()
+                with proxy.lock:
+                    proxy.requests[self.command] += 1
                 fault = proxy._choose_fault(self.command, self.path)
                 if fault == "stall":  # say nothing until the client gives up, then hang up
                     time.sleep(proxy.stall_seconds)

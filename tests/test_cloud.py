@@ -4,17 +4,20 @@ source, clear authentication errors, the URL entry point, workers, and secrets k
 from __future__ import annotations
 
 import json
+import logging
 import os
 import pickle
+import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 
 import hub_v1 as hub
 import numpy as np
 import pytest
-from conftest import S3_KEYS, free_port, s3_hub
+from conftest import S3_KEYS, free_port, gcs_hub, s3_hub
 
 SECRET = "s3cr3t-" + uuid.uuid4().hex  # moto accepts any key; this one must never leak
 
@@ -188,8 +191,6 @@ def test_a_dataset_on_s3_feeds_dataloader_workers(tmp_path, s3_endpoint):
 
 
 def test_many_chunks_round_trip_on_both_clouds(s3_endpoint, gcs_endpoint):
-    from conftest import gcs_hub
-
     data = np.random.default_rng(0).integers(0, 255, (200, 64, 64), dtype=np.uint8)
     for datahub in (s3_hub(s3_endpoint), gcs_hub(gcs_endpoint)):
         array = datahub.array(
@@ -199,7 +200,32 @@ def test_many_chunks_round_trip_on_both_clouds(s3_endpoint, gcs_endpoint):
         np.testing.assert_array_equal(datahub.open("many")[:], data)
 
 
-def test_transient_faults_are_retried_and_nothing_is_lost(s3_endpoint):
+def test_reading_a_gcs_chunk_is_one_request(gcs_endpoint):
+    """GCS reads stream each chunk in one GET, with no metadata request before it."""
+    from fault_proxy import FaultProxy
+
+    port = int(gcs_endpoint.rsplit(":", 1)[1])
+    data = np.random.default_rng(2).integers(0, 255, (100, 64, 64), dtype=np.uint8)
+    with FaultProxy(port, failure_rate=0.0) as proxy:
+        datahub = gcs_hub(f"http://127.0.0.1:{proxy.port}")
+        datahub.array("one_get", shape=data.shape, chunk=(1, 64, 64), dtype="uint8")[:] = data
+        reopened = datahub.open("one_get")
+        proxy.requests.clear()
+        np.testing.assert_array_equal(reopened[:], data)
+    assert proxy.requests == {"GET": 100}, proxy.requests
+
+
+def test_reads_of_objects_larger_than_the_size_hint_are_whole(s3_endpoint, gcs_endpoint):
+    """The first read of a store guesses a small size; larger chunks must still come back
+    whole (a second request fetches the rest)."""
+    data = np.random.default_rng(3).integers(0, 255, (3, 700, 1000), dtype=np.uint8)
+    for datahub in (s3_hub(s3_endpoint), gcs_hub(gcs_endpoint)):
+        datahub.array("large", shape=data.shape, chunk=(1, 700, 1000), dtype="uint8")[:] = data
+        np.testing.assert_array_equal(datahub.open("large")[:], data)
+        np.testing.assert_array_equal(datahub.open("large")[1, 350:, 10], data[1, 350:, 10])
+
+
+def test_transient_faults_are_retried_and_nothing_is_lost(s3_endpoint, caplog):
     """A fault-injecting proxy fails 10% of requests (500 InternalError, 503 SlowDown,
     connection resets, stalls past the client's timeout); a 200-chunk write followed by a
     full read still round-trips bit for bit."""
@@ -209,6 +235,7 @@ def test_transient_faults_are_retried_and_nothing_is_lost(s3_endpoint):
     port = int(s3_endpoint.rsplit(":", 1)[1])
     data = np.random.default_rng(1).integers(0, 255, (200, 32, 32), dtype=np.uint8)
     retries_before = hub._core.cloud_retry_count()
+    caplog.set_level(logging.DEBUG, logger="hub_v1")
     with FaultProxy(port, failure_rate=0.1, seed=7) as proxy:
         datahub = hub.s3(
             "hub-tests",
@@ -225,5 +252,100 @@ def test_transient_faults_are_retried_and_nothing_is_lost(s3_endpoint):
         np.testing.assert_array_equal(datahub.open("faulty")[:], data)
     assert sum(proxy.injected.values()) > 20, proxy.injected
     assert all(count > 0 for count in proxy.injected.values()), proxy.injected
-    # The AWS SDK retries once itself; hub_v1 retried the failures that outlasted it.
-    assert hub._core.cloud_retry_count() > retries_before
+    # The AWS SDK retries once itself; hub_v1 retried the failures that outlasted it, and
+    # logged each retry at debug level.
+    retries = hub._core.cloud_retry_count() - retries_before
+    assert retries > 0
+    retry_lines = [r for r in caplog.records if r.getMessage().startswith("retrying ")]
+    assert len(retry_lines) == retries, (len(retry_lines), retries)
+    assert all(r.levelno == logging.DEBUG and r.name == "hub_v1" for r in retry_lines)
+    assert all("'hub-tests/" in r.getMessage() for r in retry_lines)  # names bucket and key
+
+
+def _sum_in_forked_child(array, queue) -> None:
+    queue.put(int(array[:].sum(dtype=np.int64)))
+
+
+def test_forked_children_read_after_the_parent_used_s3(s3_endpoint, tmp_path):
+    """DataLoader workers fork by default on Linux: the AWS SDK and the engine's pools must
+    work in a child forked after the parent already had requests in flight."""
+    import multiprocessing
+
+    s3_hub(s3_endpoint)  # makes sure the bucket exists
+    datahub = _hub_from_creds_file(tmp_path, s3_endpoint, uuid.uuid4().hex)
+    array = datahub.array("a", shape=(64, 1000), chunk=(4, 1000), dtype="int64")
+    array[:] = np.arange(64_000).reshape(64, 1000)
+    expected = 64_000 * 63_999 // 2
+    assert int(array[:].sum()) == expected  # the parent's clients and pools are live
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    children = [context.Process(target=_sum_in_forked_child, args=(array, queue)) for _ in "ab"]
+    for child in children:
+        child.start()
+    results = [queue.get(timeout=60) for _ in children]
+    for child in children:
+        child.join(timeout=60)
+        assert child.exitcode == 0
+    assert results == [expected, expected]
+    assert int(array[:].sum()) == expected  # and the parent still works
+
+
+def test_a_server_killed_mid_read_is_an_error_not_a_hang():
+    """The S3 server dies while 32 requests are in flight: the read fails with a
+    StorageError after its bounded retries; nothing crashes or hangs."""
+    from fault_proxy import FaultProxy
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_for_port(port)
+        data = np.random.default_rng(4).integers(0, 255, (400, 128, 128), dtype=np.uint8)
+        s3_hub(f"http://127.0.0.1:{port}").array(
+            "x", shape=data.shape, chunk=(1, 128, 128), dtype="uint8"
+        )  # creates the bucket
+        with FaultProxy(port, failure_rate=0.0, delay_seconds=0.05) as proxy:
+            datahub = hub.s3(
+                "hub-tests",
+                endpoint=f"http://127.0.0.1:{proxy.port}",
+                region="us-east-1",
+                prefix=uuid.uuid4().hex,
+                max_attempts=3,
+                **S3_KEYS,
+            ).connect()
+            array = datahub.array("x", shape=data.shape, chunk=(1, 128, 128), dtype="uint8")
+            array[:] = data
+            outcome: dict[str, BaseException] = {}
+
+            def read() -> None:
+                try:
+                    array[:]
+                except BaseException as error:  # noqa: BLE001 (reported below)
+                    outcome["error"] = error
+
+            reader = threading.Thread(target=read)
+            started = time.monotonic()
+            reader.start()
+            time.sleep(0.3)  # 400 chunks at 32 in flight and 50 ms each take ~0.7 s
+            server.kill()
+            server.wait()
+            reader.join(timeout=120)
+            assert not reader.is_alive(), "the read hung after the server died"
+        assert isinstance(outcome.get("error"), hub.StorageError), outcome
+        assert time.monotonic() - started < 120
+    finally:
+        server.kill()
+        server.wait()
+
+
+def _wait_for_port(port: int) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port}")

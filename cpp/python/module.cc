@@ -7,6 +7,7 @@ PYBIND11_MODULE(_core, module) {
   hub::python::RegisterErrors(module);
   hub::python::RegisterStores(module);
   hub::python::RegisterArrays(module);
+  hub::python::RegisterLogging(module);
 #ifdef HUB_WITH_ARROW
   hub::python::RegisterCloudStores(module);
 #endif

@@ -13,6 +13,7 @@ from __future__ import annotations
 import pyarrow.fs  # noqa: F401  (loads libarrow_s3 and registers Arrow's S3 finalizer)
 
 from hub_v1 import _core as _core  # loads the engine first
+from hub_v1 import _logging
 from hub_v1.array import Array
 from hub_v1.cloud import connect, gs, s3
 from hub_v1.config import cache_size, cache_stats, set_cache_size, set_threads, threads
@@ -32,6 +33,8 @@ from hub_v1.errors import (
 )
 
 __version__ = "0.1.0"
+
+_logging.install()
 
 __all__ = [
     "Array",

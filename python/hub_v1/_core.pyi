@@ -1,5 +1,6 @@
 """Type stubs for the C++ engine module built from cpp/python/."""
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -82,3 +83,4 @@ def gcs_store(
     project_id: str = "",
 ) -> Store: ...
 def cloud_retry_count() -> int: ...
+def set_log_sink(sink: Callable[[int, str], None] | None) -> None: ...

@@ -19,6 +19,7 @@
 #include <cstring>
 
 #include "hub/errors.h"
+#include "hub/log.h"
 
 namespace hub {
 namespace {
@@ -67,8 +68,10 @@ bool IsTransient(const arrow::Status& status) {
 
 // Runs `attempt` until it succeeds, fails permanently, or `max_attempts` tries have failed,
 // sleeping with exponential backoff and full jitter (50 ms doubling, at most 2 s) between.
+// Each retry is counted and logged at debug level as "<action> '<path>'".
 template <typename Attempt>
-auto WithRetries(int max_attempts, Attempt&& attempt) -> decltype(attempt()) {
+auto WithRetries(int max_attempts, const char* action, const std::string& path,
+                 Attempt&& attempt) -> decltype(attempt()) {
   thread_local std::mt19937 rng(std::random_device{}());
   for (int tried = 1;; ++tried) {
     auto result = attempt();
@@ -82,16 +85,24 @@ auto WithRetries(int max_attempts, Attempt&& attempt) -> decltype(attempt()) {
     if (status.ok() || tried >= max_attempts || !IsTransient(status)) return result;
     ++g_retries;
     const double cap_ms = std::min(2000.0, 50.0 * std::pow(2.0, tried - 1));
-    std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(
-        std::uniform_real_distribution<double>(0, cap_ms)(rng)));
+    const double backoff_ms = std::uniform_real_distribution<double>(0, cap_ms)(rng);
+    Log(LogLevel::kDebug, "retrying " + std::string(action) + " '" + path + "' (attempt " +
+                              std::to_string(tried + 1) + " of " +
+                              std::to_string(max_attempts) + ", after " +
+                              std::to_string(static_cast<int>(backoff_ms)) +
+                              " ms): " + status.ToString());
+    std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(backoff_ms));
   }
 }
 
+enum class CloudService { kS3, kGcs };
+
 class ArrowStore final : public Store {
  public:
-  ArrowStore(std::shared_ptr<arrow::fs::FileSystem> fs, std::string base,
+  ArrowStore(std::shared_ptr<arrow::fs::FileSystem> fs, CloudService service, std::string base,
              std::string description, int max_attempts)
       : fs_(std::move(fs)),
+        service_(service),
         base_(std::move(base)),
         description_(std::move(description)),
         max_attempts_(std::max(1, max_attempts)) {}
@@ -103,24 +114,18 @@ class ArrowStore final : public Store {
   std::optional<Buffer> GetRange(const std::string& key, std::uint64_t offset,
                                  std::uint64_t length) override {
     const std::string path = PathOf(key);
-    Buffer buffer;
-    const arrow::Status status = WithRetries(max_attempts_, [&]() -> arrow::Status {
-      ARROW_ASSIGN_OR_RAISE(auto input, fs_->OpenInputFile(path));
-      ARROW_ASSIGN_OR_RAISE(const std::int64_t size, input->GetSize());
-      const auto total = static_cast<std::uint64_t>(size);
-      const std::uint64_t start = std::min(offset, total);
-      const std::uint64_t count = std::min(length, total - start);
-      buffer = Buffer::Allocate(count);
-      ARROW_ASSIGN_OR_RAISE(const std::int64_t read,
-                            input->ReadAt(static_cast<std::int64_t>(start),
-                                          static_cast<std::int64_t>(count), buffer.data()));
-      buffer.Shrink(static_cast<std::size_t>(read));
+    std::optional<Buffer> buffer;
+    const arrow::Status status = WithRetries(max_attempts_, "read", path, [&]() -> arrow::Status {
+      ARROW_ASSIGN_OR_RAISE(buffer, ReadInOneRequest(path, offset, length));
+      if (buffer) return arrow::Status::OK();
+      ARROW_ASSIGN_OR_RAISE(buffer, ReadAfterSizeQuery(path, offset, length));
       return arrow::Status::OK();
     });
     if (!status.ok()) {
       if (IsNotFound(status)) return std::nullopt;
       ThrowStatus("cannot read", path, status);
     }
+    NoteObjectSize(buffer->size());
     return buffer;
   }
 
@@ -129,7 +134,7 @@ class ArrowStore final : public Store {
     const std::string path = PathOf(key);
     // The object appears only when Close completes its single PUT (or multipart upload), so
     // a failed attempt leaves the old object in place and can simply be made again.
-    const arrow::Status status = WithRetries(max_attempts_, [&]() -> arrow::Status {
+    const arrow::Status status = WithRetries(max_attempts_, "write", path, [&]() -> arrow::Status {
       ARROW_ASSIGN_OR_RAISE(auto output, fs_->OpenOutputStream(path));
       for (const auto& part : parts) {
         ARROW_RETURN_NOT_OK(output->Write(part.data(), static_cast<std::int64_t>(part.size())));
@@ -142,7 +147,7 @@ class ArrowStore final : public Store {
 
   void Delete(const std::string& key) override {
     const std::string path = PathOf(key);
-    const auto status = WithRetries(max_attempts_, [&] { return fs_->DeleteFile(path); });
+    const auto status = WithRetries(max_attempts_, "delete", path, [&] { return fs_->DeleteFile(path); });
     if (!status.ok() && !IsNotFound(status)) ThrowStatus("cannot delete", path, status);
   }
 
@@ -159,7 +164,8 @@ class ArrowStore final : public Store {
     selector.base_dir = prefix.empty() ? base_ : PathOf(prefix);
     selector.recursive = true;
     selector.allow_not_found = true;
-    auto infos = WithRetries(max_attempts_, [&] { return fs_->GetFileInfo(selector); });
+    auto infos = WithRetries(max_attempts_, "list", selector.base_dir,
+                             [&] { return fs_->GetFileInfo(selector); });
     if (!infos.ok()) ThrowStatus("cannot list", selector.base_dir, infos.status());
     std::vector<std::string> keys;
     const std::string root = base_ + "/";
@@ -174,7 +180,7 @@ class ArrowStore final : public Store {
 
   bool Exists(const std::string& key) override {
     const std::string path = PathOf(key);
-    auto info = WithRetries(max_attempts_, [&] { return fs_->GetFileInfo(path); });
+    auto info = WithRetries(max_attempts_, "inspect", path, [&] { return fs_->GetFileInfo(path); });
     if (!info.ok()) ThrowStatus("cannot inspect", path, info.status());
     return info->type() == arrow::fs::FileType::File;
   }
@@ -185,12 +191,72 @@ class ArrowStore final : public Store {
   std::string Describe() const override { return description_; }
 
  private:
+  // One request per object where the service allows it: GCS streams a whole object in one
+  // GET. S3 has no such path through Arrow: given a size instead of asking for it, Arrow's
+  // ReadAt reports the size it was given even when the object is shorter, so S3 reads (and
+  // ranged GCS reads) first ask for the size. nullopt: use ReadAfterSizeQuery.
+  arrow::Result<std::optional<Buffer>> ReadInOneRequest(const std::string& path,
+                                                        std::uint64_t offset,
+                                                        std::uint64_t length) {
+    if (service_ != CloudService::kGcs || offset != 0 || length != UINT64_MAX) {
+      return std::nullopt;
+    }
+    ARROW_ASSIGN_OR_RAISE(auto input, fs_->OpenInputStream(path));
+    Buffer buffer = Buffer::Allocate(SizeHint());
+    std::size_t filled = 0;
+    for (;;) {
+      if (filled == buffer.size()) buffer = Grown(buffer, 2 * buffer.size());
+      ARROW_ASSIGN_OR_RAISE(const std::int64_t read,
+                            input->Read(static_cast<std::int64_t>(buffer.size() - filled),
+                                        buffer.data() + filled));
+      if (read == 0) break;
+      filled += static_cast<std::size_t>(read);
+    }
+    buffer.Shrink(filled);
+    return buffer;
+  }
+
+  // Two requests: the object's size (HEAD), then exactly the bytes wanted.
+  arrow::Result<Buffer> ReadAfterSizeQuery(const std::string& path, std::uint64_t offset,
+                                           std::uint64_t length) {
+    ARROW_ASSIGN_OR_RAISE(auto input, fs_->OpenInputFile(path));
+    ARROW_ASSIGN_OR_RAISE(const std::int64_t size, input->GetSize());
+    const auto total = static_cast<std::uint64_t>(size);
+    const std::uint64_t start = std::min(offset, total);
+    const std::uint64_t count = std::min(length, total - start);
+    Buffer buffer = Buffer::Allocate(count);
+    ARROW_ASSIGN_OR_RAISE(const std::int64_t read,
+                          input->ReadAt(static_cast<std::int64_t>(start),
+                                        static_cast<std::int64_t>(count), buffer.data()));
+    buffer.Shrink(static_cast<std::size_t>(read));
+    return buffer;
+  }
+
+  static Buffer Grown(const Buffer& buffer, std::size_t size) {
+    Buffer grown = Buffer::Allocate(size);
+    std::memcpy(grown.data(), buffer.data(), buffer.size());
+    return grown;
+  }
+
+  // A little more than the largest object read so far (at least 64 KiB): chunks of one
+  // array are similar in size, so nearly every stream fills its first buffer.
+  std::size_t SizeHint() const {
+    return std::max<std::size_t>(64 << 10, largest_read_ + largest_read_ / 8 + 1);
+  }
+  void NoteObjectSize(std::size_t size) {
+    std::size_t seen = largest_read_.load(std::memory_order_relaxed);
+    while (size > seen && !largest_read_.compare_exchange_weak(seen, size)) {
+    }
+  }
+
   std::string PathOf(const std::string& key) const {
     ValidateKey(key);
     return base_ + "/" + key;
   }
 
   std::shared_ptr<arrow::fs::FileSystem> fs_;
+  CloudService service_;
+  std::atomic<std::size_t> largest_read_{0};
   std::string base_;  // "bucket" or "bucket/prefix"
   std::string description_;
   int max_attempts_;
@@ -241,7 +307,7 @@ std::shared_ptr<Store> OpenS3Store(const S3StoreOptions& options) {
       ThrowStatus("cannot create bucket", options.bucket, status);
     }
   }
-  return std::make_shared<ArrowStore>(*fs, base, "s3://" + base, options.max_attempts);
+  return std::make_shared<ArrowStore>(*fs, CloudService::kS3, base, "s3://" + base, options.max_attempts);
 }
 
 std::shared_ptr<Store> OpenGcsStore(const GcsStoreOptions& options) {
@@ -264,7 +330,7 @@ std::shared_ptr<Store> OpenGcsStore(const GcsStoreOptions& options) {
       ThrowStatus("cannot create bucket", options.bucket, status);
     }
   }
-  return std::make_shared<ArrowStore>(*fs, base, "gs://" + base, options.max_attempts);
+  return std::make_shared<ArrowStore>(*fs, CloudService::kGcs, base, "gs://" + base, options.max_attempts);
 }
 
 std::uint64_t CloudRetryCount() { return g_retries.load(); }
