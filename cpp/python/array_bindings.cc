@@ -55,8 +55,16 @@ py::array Read(const Array& array, const Region& region) {
   return out;
 }
 
+// Equal dtypes, whichever Python objects describe them (an unpickled float32 dtype, as Dask
+// workers see, is a different object from numpy's own): same type, native byte order.
+bool HasDtype(const py::array& value, DataType dtype) {
+  const py::dtype actual = value.dtype();
+  return actual.normalized_num() == NumpyDtype(dtype).normalized_num() &&
+         actual.byteorder() != '>';  // x86 and ARM hosts: little-endian
+}
+
 void ReadInto(const Array& array, const Region& region, py::array& out) {
-  if (!out.dtype().is(NumpyDtype(array.dtype())) || !(out.flags() & py::array::c_style) ||
+  if (!HasDtype(out, array.dtype()) || !(out.flags() & py::array::c_style) ||
       !out.writeable()) {
     throw InvalidArgumentError("out must be a writeable C-contiguous array of dtype " +
                                std::string(DataTypeName(array.dtype())));
@@ -71,7 +79,7 @@ void ReadInto(const Array& array, const Region& region, py::array& out) {
 }
 
 void Write(const Array& array, const Region& region, const py::array& value) {
-  if (!value.dtype().is(NumpyDtype(array.dtype())) ||
+  if (!HasDtype(value, array.dtype()) ||
       !(value.flags() & py::array::c_style)) {
     throw InvalidArgumentError("the value must be a C-contiguous array of dtype " +
                                std::string(DataTypeName(array.dtype())));

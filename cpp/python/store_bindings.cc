@@ -50,7 +50,20 @@ void RegisterStores(py::module_& module) {
           },
           py::arg("key"), py::arg("value"))
       .def("list", &Store::List, py::arg("prefix") = "",
-           py::call_guard<py::gil_scoped_release>());
+           py::call_guard<py::gil_scoped_release>())
+      .def(
+          "list_with_sizes",
+          [](Store& store, const std::string& prefix) {
+            std::vector<ObjectSize> objects;
+            {
+              py::gil_scoped_release release;
+              objects = store.ListWithSizes(prefix);
+            }
+            py::list result;
+            for (const auto& object : objects) result.append(py::make_tuple(object.key, object.bytes));
+            return result;
+          },
+          py::arg("prefix") = "", "[(key, stored bytes)] under `prefix`, sorted by key.");
 
   module.def("local_store", &OpenLocalStore, py::arg("root"), py::arg("lock_writes") = false,
              py::call_guard<py::gil_scoped_release>());

@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyarrow.fs  # noqa: F401  (loads libarrow_s3 and registers Arrow's S3 finalizer)
 
 from hub_v1 import _core as _core  # loads the engine first
@@ -18,6 +20,7 @@ from hub_v1.array import Array
 from hub_v1.cloud import connect, gs, s3
 from hub_v1.config import cache_size, cache_stats, set_cache_size, set_threads, threads
 from hub_v1.connections import fs, memory
+from hub_v1.copying import copy
 from hub_v1.datahub import DataHub
 from hub_v1.dataset import Dataset
 from hub_v1.errors import (
@@ -33,6 +36,22 @@ from hub_v1.errors import (
 )
 
 __version__ = "0.1.0"
+
+
+def from_dask(darray: Any, datahub: DataHub, name: str, **kwargs: Any) -> Any:
+    """Store a dask array as array `name` of `datahub`, written in parallel by the workers
+    (needs ``dask``); see :func:`hub_v1.integrations.dask.from_dask` for the options.
+
+    >>> import hub_v1 as hub, dask.array as da
+    >>> datahub = hub.memory().connect()
+    >>> arr = hub.from_dask(da.ones((8, 4), chunks=(2, 4)), datahub, "ones", compute=False)[0]
+    >>> arr.chunk
+    (2, 4)
+    """
+    from hub_v1.integrations.dask import from_dask as store_dask_array
+
+    return store_dask_array(darray, datahub, name, **kwargs)
+
 
 _logging.install()
 
@@ -52,6 +71,8 @@ __all__ = [
     "cache_size",
     "cache_stats",
     "connect",
+    "copy",
+    "from_dask",
     "fs",
     "gs",
     "memory",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -87,6 +88,25 @@ class Array:
         """Bytes the whole array takes decoded (not what it takes in storage)."""
         return self.size * self.dtype.itemsize
 
+    def nbytes_stored(self) -> int:
+        """Bytes the array's written chunks take in storage (compressed, with checksums).
+
+        >>> import hub_v1 as hub
+        >>> arr = hub.memory().connect().array("x", shape=(8, 8), chunk=(4, 8), dtype="uint8")
+        >>> arr[:4] = 1
+        >>> arr.nbytes_stored(), arr.nchunks_initialized()
+        (36, 1)
+        """
+        return sum(size for _, size in self._stored_chunks())
+
+    def nchunks_initialized(self) -> int:
+        """How many chunks have been written; the others read as zeros and take no space."""
+        return len(self._stored_chunks())
+
+    def _stored_chunks(self) -> list[tuple[str, int]]:
+        objects = self._datahub._store.list_with_sizes(self.name)
+        return [(key, size) for key, size in objects if key != f"{self.name}/zarr.json"]
+
     def __len__(self) -> int:
         return self.shape[0]
 
@@ -118,6 +138,38 @@ class Array:
     def __setitem__(self, key: Any, value: Any) -> None:
         region = self._core.select(normalize_key(key, self.shape))
         self._core.write(region, self._prepare_value(value, region.shape))
+
+    def write_from(self, items: Iterable[Any], start: int = 0, progress: bool | None = None) -> int:
+        """Write `items` (each one element along the first axis, e.g. images from a folder)
+        to ``self[start:]``, a whole chunk at a time; returns how many were written. Items
+        before a failing one are written before the error is raised. `progress`: a tqdm bar
+        (see :mod:`hub_v1.progress`).
+
+        >>> import hub_v1 as hub, numpy as np
+        >>> arr = hub.memory().connect().array("x", shape=(10, 2), chunk=(4, 2), dtype="int8")
+        >>> arr.write_from(np.full(2, i) for i in range(10))
+        10
+        >>> arr[:, 0].tolist()
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
+        """
+        from hub_v1.copying import write_from
+
+        return write_from(self, items, start, progress)
+
+    def to_dask(self) -> Any:
+        """This array as a chunk-aligned ``dask.array.Array`` (needs ``dask``); each task
+        reads its chunk through the engine, and the array pickles as its location, so the
+        tasks run on any worker that can reach the store.
+
+        >>> import hub_v1 as hub, numpy as np
+        >>> arr = hub.memory().connect().array("x", shape=(6, 2), chunk=(2, 2), dtype="int16")
+        >>> arr[:] = 1
+        >>> arr.to_dask().sum().compute(scheduler="sync")
+        np.int64(12)
+        """
+        from hub_v1.integrations.dask import to_dask
+
+        return to_dask(self)
 
     def _prepare_value(self, value: Any, shape: tuple[int, ...]) -> np.ndarray:
         array = np.asarray(value)

@@ -27,6 +27,12 @@ class KeyLock {
   virtual ~KeyLock() = default;
 };
 
+// One stored object and its size in bytes (as stored: compressed, with checksums).
+struct ObjectSize {
+  std::string key;
+  std::uint64_t bytes = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -69,6 +75,10 @@ class Store {
 
   // Every key under `prefix` (a folder-like path, "" for all), sorted.
   virtual std::vector<std::string> List(const std::string& prefix) = 0;
+
+  // Like List, with each object's size; for `hub_v1 info` and copy progress. The default
+  // reads every object; stores that can list sizes override it.
+  virtual std::vector<ObjectSize> ListWithSizes(const std::string& prefix);
 
   virtual bool Exists(const std::string& key) = 0;
 

@@ -160,6 +160,12 @@ class ArrowStore final : public Store {
   }
 
   std::vector<std::string> List(const std::string& prefix) override {
+    std::vector<std::string> keys;
+    for (auto& object : ListWithSizes(prefix)) keys.push_back(std::move(object.key));
+    return keys;
+  }
+
+  std::vector<ObjectSize> ListWithSizes(const std::string& prefix) override {
     arrow::fs::FileSelector selector;
     selector.base_dir = prefix.empty() ? base_ : PathOf(prefix);
     selector.recursive = true;
@@ -167,15 +173,17 @@ class ArrowStore final : public Store {
     auto infos = WithRetries(max_attempts_, "list", selector.base_dir,
                              [&] { return fs_->GetFileInfo(selector); });
     if (!infos.ok()) ThrowStatus("cannot list", selector.base_dir, infos.status());
-    std::vector<std::string> keys;
+    std::vector<ObjectSize> objects;
     const std::string root = base_ + "/";
     for (const auto& info : *infos) {
       if (info.type() != arrow::fs::FileType::File) continue;
       const std::string& path = info.path();
-      if (path.starts_with(root)) keys.push_back(path.substr(root.size()));
+      if (!path.starts_with(root)) continue;
+      objects.push_back({path.substr(root.size()), static_cast<std::uint64_t>(info.size())});
     }
-    std::sort(keys.begin(), keys.end());
-    return keys;
+    std::sort(objects.begin(), objects.end(),
+              [](const ObjectSize& a, const ObjectSize& b) { return a.key < b.key; });
+    return objects;
   }
 
   bool Exists(const std::string& key) override {

@@ -239,8 +239,14 @@ void LocalStore::DeletePrefix(const std::string& prefix) {
 
 std::vector<std::string> LocalStore::List(const std::string& prefix) {
   std::vector<std::string> keys;
+  for (auto& object : ListWithSizes(prefix)) keys.push_back(std::move(object.key));
+  return keys;
+}
+
+std::vector<ObjectSize> LocalStore::ListWithSizes(const std::string& prefix) {
+  std::vector<ObjectSize> objects;
   const auto base = FolderBeneath(prefix);
-  if (!base) return keys;
+  if (!base) return objects;
   std::error_code error;
   std::filesystem::recursive_directory_iterator it(*base, error), end;  // follows no symlink
   if (error) ThrowIoError("cannot list", *base, error.value());
@@ -249,10 +255,13 @@ std::vector<std::string> LocalStore::List(const std::string& prefix) {
     if (it->is_symlink(error) || !it->is_regular_file(error)) continue;
     const std::string name = it->path().filename().string();
     if (name.starts_with(kHiddenPrefix)) continue;  // temp and lock files
-    keys.push_back(std::filesystem::relative(it->path(), root_).generic_string());
+    const std::uint64_t bytes = it->file_size(error);
+    if (error) continue;  // removed since it was listed
+    objects.push_back({std::filesystem::relative(it->path(), root_).generic_string(), bytes});
   }
-  std::sort(keys.begin(), keys.end());
-  return keys;
+  std::sort(objects.begin(), objects.end(),
+            [](const ObjectSize& a, const ObjectSize& b) { return a.key < b.key; });
+  return objects;
 }
 
 bool LocalStore::Exists(const std::string& key) {

@@ -29,6 +29,7 @@ class LocalStore final : public Store {
   void Delete(const std::string& key) override;
   void DeletePrefix(const std::string& prefix) override;
   std::vector<std::string> List(const std::string& prefix) override;
+  std::vector<ObjectSize> ListWithSizes(const std::string& prefix) override;
   bool Exists(const std::string& key) override;
   std::unique_ptr<KeyLock> LockKey(const std::string& key) override;
   std::string Describe() const override;

@@ -49,6 +49,15 @@ ConditionalRead Store::ReadIfChanged(const std::string& key, const std::string&)
   return {ConditionalRead::Status::kValue, std::move(*value), ""};
 }
 
+std::vector<ObjectSize> Store::ListWithSizes(const std::string& prefix) {
+  std::vector<ObjectSize> objects;
+  for (auto& key : List(prefix)) {
+    const auto value = Get(key);
+    if (value) objects.push_back({std::move(key), value->size()});  // skips vanished keys
+  }
+  return objects;
+}
+
 std::unique_ptr<KeyLock> Store::LockKey(const std::string&) { return nullptr; }
 
 void Store::DeletePrefix(const std::string& prefix) {

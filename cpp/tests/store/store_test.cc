@@ -61,6 +61,19 @@ TEST_P(StoreTest, ListIsSortedAndScopedToAFolder) {
   EXPECT_EQ(store_->List(""), (std::vector<std::string>{"xy/4", "z"}));
 }
 
+TEST_P(StoreTest, ListWithSizesReportsStoredBytes) {
+  store_->Put("x/b", Bytes("three"));
+  store_->Put("x/a", Bytes("hello world"));
+  store_->Put("y", Bytes("v"));
+  const auto objects = store_->ListWithSizes("x");
+  ASSERT_EQ(objects.size(), 2u);
+  EXPECT_EQ(objects[0].key, "x/a");
+  EXPECT_EQ(objects[0].bytes, 11u);
+  EXPECT_EQ(objects[1].key, "x/b");
+  EXPECT_EQ(objects[1].bytes, 5u);
+  EXPECT_EQ(store_->ListWithSizes("").size(), 3u);
+}
+
 TEST_P(StoreTest, GenerationsChangeOnEveryPut) {
   const std::string first = store_->Put("k", Bytes("one"));
   ASSERT_FALSE(first.empty());

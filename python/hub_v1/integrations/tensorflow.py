@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import tensorflow as tf
 
+from hub_v1.progress import progress_bar
+
 if TYPE_CHECKING:
     from hub_v1.dataset import Dataset
 
@@ -42,9 +44,7 @@ def to_tensorflow(
         starts = range(0, length, read_batch)
         bar = None
         if progress:
-            from tqdm.auto import tqdm
-
-            bar = tqdm(total=length, unit="sample", desc="hub_v1 epoch")
+            bar = progress_bar(length, "hub_v1 epoch", "sample", progress=True)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hub_v1-tf") as pool:
             ahead = pool.submit(read, starts[0]) if starts else None
             for position in range(len(starts)):

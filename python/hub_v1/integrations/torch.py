@@ -28,6 +28,7 @@ from torch.utils.data import Dataset as TorchMapDataset
 from torch.utils.data import IterableDataset, get_worker_info
 
 from hub_v1.integrations.sharding import batches, epoch_indices
+from hub_v1.progress import progress_bar
 
 if TYPE_CHECKING:
     from hub_v1.dataset import Dataset
@@ -157,9 +158,7 @@ class HubBatchedIterable(IterableDataset):
 
 
 def _progress_bar(total: int) -> Any:
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, unit="batch", desc="hub_v1 epoch")
+    return progress_bar(total, "hub_v1 epoch", "batch", progress=True)
 
 
 def _tick(progress: Any, batch: Any) -> Any:

@@ -1,0 +1,201 @@
+"""The ``hub_v1`` subcommands. Each takes the parsed arguments and returns an exit status."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from typing import Any
+
+import numpy as np
+
+import hub_v1 as hub
+from hub_v1.cli.locations import connect_store, parse_extents, parse_items, split_location
+from hub_v1.cli.preview import contact_sheet, histogram, looks_like_images
+from hub_v1.errors import InvalidArgumentError
+
+
+def _human_bytes(count: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if count < 1024 or unit == "TiB":
+            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+        count /= 1024
+    raise AssertionError("unreachable")
+
+
+def describe_array(array: hub.Array) -> dict[str, Any]:
+    """Shape, chunking, codec and stored size of one array (for `info` and `ls`)."""
+    stored = array.nbytes_stored()
+    written = array.nchunks_initialized()
+    grid = [-(-extent // step) for extent, step in zip(array.shape, array.chunk, strict=True)]
+    return {
+        "name": array.name,
+        "kind": "array",
+        "shape": list(array.shape),
+        "chunk": list(array.chunk),
+        "dtype": str(array.dtype),
+        "codec": array.compress,
+        "compresslevel": array.compresslevel,
+        "chunks": int(np.prod(grid, dtype=np.int64)),
+        "chunks_stored": written,
+        "stored_bytes": stored,
+        "decoded_bytes": array.nbytes,
+        # Of the chunks written: unwritten chunks read as zeros and take no space.
+        "compression_ratio": (
+            written / max(1, int(np.prod(grid))) * array.nbytes / stored if stored else None
+        ),
+    }
+
+
+def _open(url: str) -> tuple[hub.DataHub, Any]:
+    datahub, name = split_location(url)
+    return datahub, datahub.open(name)
+
+
+def info(args: argparse.Namespace) -> int:
+    datahub, node = _open(args.url)
+    if isinstance(node, hub.Dataset):
+        report: dict[str, Any] = {
+            "name": node.name,
+            "kind": "dataset",
+            "shape": list(node.shape),
+            "components": {key: describe_array(array) for key, array in node.components.items()},
+        }
+    else:
+        report = describe_array(node)
+    report["store"] = datahub.location
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    parts = report["components"].items() if report["kind"] == "dataset" else [(None, report)]
+    if report["kind"] == "dataset":
+        print(f"dataset {report['name']}  shape {tuple(report['shape'])}  in {report['store']}")
+    for key, part in parts:
+        ratio = part["compression_ratio"]
+        lines = [
+            ("name", part["name"] if key is None else f"{key} ({part['name']})"),
+            ("store", report["store"]) if key is None else None,
+            ("shape", str(tuple(part["shape"]))),
+            (
+                "chunk",
+                f"{tuple(part['chunk'])}  ({part['chunks_stored']} of {part['chunks']} "
+                "chunks stored)",
+            ),
+            ("dtype", part["dtype"]),
+            ("codec", f"{part['codec']} (compresslevel {part['compresslevel']:g})"),
+            ("stored size", _human_bytes(part["stored_bytes"])),
+            ("decoded size", _human_bytes(part["decoded_bytes"])),
+            ("compression", "n/a (nothing stored)" if ratio is None else f"{ratio:.2f}x"),
+        ]
+        for line in lines:
+            if line is not None:
+                print(f"{line[0] + ':':14}{line[1]}")
+        print()
+    return 0
+
+
+def ls(args: argparse.Namespace) -> int:
+    datahub = connect_store(args.url)
+    for name in datahub.list(args.prefix or ""):
+        node = datahub.open(name)
+        if isinstance(node, hub.Dataset):
+            keys = ", ".join(node.keys())
+            print(f"{name}\tdataset\t{tuple(node.shape)}\t[{keys}]")
+        else:
+            print(f"{name}\tarray\t{node.shape}\t{node.dtype}\t{node.compress}")
+    return 0
+
+
+def cp(args: argparse.Namespace) -> int:
+    _, source = _open(args.source)
+    if not isinstance(source, hub.Array):
+        raise InvalidArgumentError(
+            f"{args.source} is a dataset; copy its component arrays one by one"
+        )
+    target_hub, target_name = split_location(args.destination, create=True)
+    copied = hub.copy(
+        source,
+        target_hub,
+        target_name,
+        chunk=parse_extents(args.chunk) if args.chunk else None,
+        compress=args.compress,
+        compresslevel=args.compresslevel,
+        overwrite=args.overwrite,
+        progress=args.progress,
+    )
+    print(f"copied {source.name} -> {copied!r}", file=sys.stderr)
+    return 0
+
+
+def _pick_component(node: Any, wanted: str | None) -> hub.Array:
+    if isinstance(node, hub.Array):
+        return node
+    if wanted is not None:
+        if wanted not in node:
+            raise InvalidArgumentError(f"{node.name} has no component {wanted!r}: {node.keys()}")
+        return node[wanted]
+    for key in node.keys():  # the first image-like component, else the first one
+        if looks_like_images(node[key].shape[1:]):
+            return node[key]
+    return node[node.keys()[0]]
+
+
+def _check_image_format(path: str) -> None:
+    from PIL import Image
+
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix not in Image.registered_extensions():
+        raise InvalidArgumentError(f"cannot tell an image format from {path!r}: use .png or .jpg")
+
+
+def preview(args: argparse.Namespace) -> int:
+    _check_image_format(args.output)  # before any data is read
+    _, node = _open(args.url)
+    array = _pick_component(node, args.component)
+    items = array[parse_items(args.items, len(array))]
+    if looks_like_images(array.shape[1:]):
+        picture = contact_sheet(items, columns=args.columns)
+        what = f"contact sheet of {len(items)} images"
+    else:
+        picture = histogram(items, title=array.name)
+        what = f"histogram of {items.size} values"
+    picture.save(args.output)
+    print(f"wrote {args.output}: {what} from {array.name}", file=sys.stderr)
+    return 0
+
+
+def bench(args: argparse.Namespace) -> int:
+    _, node = _open(args.url)
+    array = _pick_component(node, args.component)
+    selection = parse_items(args.items, len(array)) if args.items else slice(None)
+    budget = hub.cache_size()
+    hub.set_cache_size(0)  # every pass reads storage, not the decoded-chunk cache
+    try:
+        seconds = []
+        nbytes = 0
+        for _ in range(args.repeat):
+            started = time.perf_counter()
+            nbytes = array.read(selection).nbytes
+            seconds.append(time.perf_counter() - started)
+    finally:
+        hub.set_cache_size(budget)
+    median = statistics.median(seconds)
+    result = {
+        "array": array.name,
+        "bytes": nbytes,
+        "repeat": args.repeat,
+        "median_seconds": median,
+        "mb_per_second": nbytes / 1e6 / median if median > 0 else float("inf"),
+        "threads": hub.threads(),
+    }
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(
+            f"{array.name}: read {_human_bytes(nbytes)} in {median * 1000:.1f} ms "
+            f"(median of {args.repeat}): {result['mb_per_second']:.1f} MB/s"
+        )
+    return 0

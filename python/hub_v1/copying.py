@@ -1,0 +1,134 @@
+"""Moving data in bulk: ``hub_v1.copy`` (any store to any store, optionally re-chunked or
+re-compressed; what ``hub_v1 cp`` runs) and ``Array.write_from`` (an iterable of items)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator, Sized
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from hub_v1.errors import InvalidArgumentError, OutOfBoundsError
+from hub_v1.progress import progress_bar
+
+if TYPE_CHECKING:
+    from hub_v1.array import Array
+    from hub_v1.datahub import DataHub
+
+# A copy moves blocks of whole target chunks of about this size: large enough that each block
+# keeps many chunk requests in flight, small enough to hold two (one read ahead) in memory.
+BLOCK_BYTES = 64 << 20
+
+
+def chunk_aligned_blocks(
+    shape: tuple[int, ...], chunk: tuple[int, ...], itemsize: int
+) -> Iterator[tuple[slice, ...]]:
+    """Regions of `shape` made of whole chunks (``BLOCK_BYTES`` or one chunk, whichever is
+    larger), so writing them block by block writes every chunk exactly once."""
+    if any(extent == 0 for extent in shape):
+        return
+    block = list(chunk)
+    chunk_bytes = int(np.prod(chunk, dtype=np.int64)) * itemsize
+    block[0] = chunk[0] * max(1, BLOCK_BYTES // max(chunk_bytes, 1))
+    starts = [range(0, extent, step) for extent, step in zip(shape, block, strict=True)]
+    for corner in itertools.product(*starts):
+        yield tuple(
+            slice(start, min(start + step, extent))
+            for start, step, extent in zip(corner, block, shape, strict=True)
+        )
+
+
+def copy(
+    source: Array,
+    datahub: DataHub,
+    name: str,
+    chunk: Any = None,
+    compress: str | None = None,
+    compresslevel: float | None = None,
+    overwrite: bool = False,
+    progress: bool | None = None,
+) -> Array:
+    """Copy `source` into `datahub` as `name` and return the new array.
+
+    `chunk`, `compress` and `compresslevel` default to the source's; pass them to re-chunk or
+    re-compress on the way. The copy moves whole target chunks, reading the next block while
+    the current one is written, with many chunk requests in flight on each side.
+    `progress`: see :mod:`hub_v1.progress`.
+
+    >>> import hub_v1 as hub, numpy as np
+    >>> source = hub.memory().connect().array("x", shape=(100, 10), chunk=(10, 10), dtype="int32")
+    >>> source[:] = np.arange(1000).reshape(100, 10)
+    >>> copied = hub.copy(source, hub.memory().connect(), "y", chunk=(50, 10), compress="zstd")
+    >>> copied.chunk, int(copied[99, 9])
+    ((50, 10), 999)
+    """
+    target = datahub.array(
+        name,
+        shape=source.shape,
+        chunk=source.chunk if chunk is None else chunk,
+        dtype=source.dtype,
+        compress=source.compress if compress is None else compress,
+        compresslevel=source.compresslevel if compresslevel is None else compresslevel,
+        overwrite=overwrite,
+    )
+    blocks = list(chunk_aligned_blocks(target.shape, target.chunk, target.dtype.itemsize))
+    description = f"copy {source.name}"
+    with (
+        progress_bar(source.nbytes, description, "B", progress) as bar,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="hub_v1-copy") as reader,
+    ):
+        ahead = reader.submit(source.read, blocks[0]) if blocks else None
+        for position, block in enumerate(blocks):
+            assert ahead is not None
+            data = ahead.result()
+            if position + 1 < len(blocks):
+                ahead = reader.submit(source.read, blocks[position + 1])
+            target[block] = data
+            bar.update(data.nbytes)
+    return target
+
+
+def write_from(
+    array: Array, items: Iterable[Any], start: int = 0, progress: bool | None = None
+) -> int:
+    """Write `items` (each one element along the first axis) to ``array[start:]``, buffered
+    into whole chunks so each chunk is written once. Returns how many items were written.
+    If an item is bad or there are more items than room, everything before it is written
+    first, then the error is raised."""
+    if not 0 <= start <= array.shape[0]:
+        raise OutOfBoundsError(f"start {start} is outside the first axis of '{array.name}'")
+    rows = array.chunk[0]
+    total = len(items) if isinstance(items, Sized) else None
+    position = start
+    pending: list[np.ndarray] = []
+
+    def flush() -> None:
+        nonlocal position, pending
+        if pending:
+            array[position : position + len(pending)] = np.stack(pending)
+            position += len(pending)
+            bar.update(len(pending))
+            pending = []
+
+    with progress_bar(total, f"write {array.name}", "item", progress) as bar:
+        try:
+            for item in items:
+                if position + len(pending) >= array.shape[0]:
+                    raise OutOfBoundsError(
+                        f"more items than fit: '{array.name}' has {array.shape[0]} along its "
+                        f"first axis and writing started at {start}"
+                    )
+                value = np.asarray(item)
+                if value.shape != array.shape[1:]:
+                    raise InvalidArgumentError(
+                        f"item {position + len(pending) - start} has shape {value.shape}; "
+                        f"items of '{array.name}' have shape {array.shape[1:]}"
+                    )
+                pending.append(value)
+                if (position + len(pending)) % rows == 0:
+                    flush()
+        finally:
+            flush()
+    return position - start
