@@ -8,7 +8,7 @@ VPY := $(VENV)/bin/python
 STAMPS := .make
 CPP_BUILD := build/cpp
 
-.PHONY: all demo test test-cpp test-python test-sanitize test-fuzz build bench lint clean
+.PHONY: all demo test test-cpp test-python test-sanitize test-fuzz build wheel docs bench lint clean
 
 all: build
 
@@ -26,6 +26,14 @@ $(STAMPS)/venv: requirements/dev.txt $(STAMPS)/system-deps
 build: $(STAMPS)/venv
 	$(VPY) -m pip install -q --no-build-isolation --no-deps .
 
+# A manylinux wheel in wheelhouse/: auditwheel bundles libdeflate, ISA-L, lz4, zstd,
+# libjpeg-turbo and libpng; Arrow's libraries stay pyarrow's (found at $$ORIGIN/../pyarrow).
+wheel: $(STAMPS)/venv
+	rm -rf dist wheelhouse
+	$(VPY) -m pip wheel -q --no-build-isolation --no-deps -w dist .
+	PATH=$(abspath $(VENV))/bin:$$PATH $(VENV)/bin/auditwheel repair -w wheelhouse \
+	  --exclude 'libarrow.so.*' --exclude 'libarrow_s3.so.*' dist/hub_v1-*.whl
+
 demo: build
 	$(VPY) examples/demo.py
 
@@ -35,7 +43,8 @@ test-cpp: $(STAMPS)/venv
 	$(VENV)/bin/cmake --build $(CPP_BUILD)
 	cd $(CPP_BUILD) && $(abspath $(VENV))/bin/ctest --output-on-failure -j2
 
-test-python: build
+# tests/test_wheel.py installs the wheel from `make wheel` into a fresh virtual environment.
+test-python: build wheel
 	$(VPY) -m pytest -q -p no:cacheprovider tests
 	$(VPY) -m pytest -q -p no:cacheprovider --doctest-modules --pyargs hub_v1
 
@@ -81,4 +90,4 @@ lint: $(STAMPS)/venv
 	$(VENV)/bin/mypy
 
 clean:
-	rm -rf build $(STAMPS) $(VENV)
+	rm -rf build dist wheelhouse site $(STAMPS) $(VENV)

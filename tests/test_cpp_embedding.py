@@ -22,9 +22,7 @@ ENGINE_BUILD = ROOT / "build" / "cpp"  # the build `make test-cpp` uses; reused 
 
 def cmake(*args: str | os.PathLike[str]) -> str:
     assert CMAKE and NINJA, "cmake and ninja come with requirements/dev.txt"
-    result = subprocess.run(
-        [CMAKE, *map(str, args)], capture_output=True, text=True, timeout=1200
-    )
+    result = subprocess.run([CMAKE, *map(str, args)], capture_output=True, text=True, timeout=1200)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
 
@@ -45,8 +43,10 @@ def test_an_installed_package_builds_the_example_that_reads_python_data(tmp_path
     cmake("--build", example)
 
     data = np.arange(40, dtype="float32").reshape(8, 5) / 4
-    array = hub.fs(tmp_path / "data").connect().array(
-        "runs/weights", shape=data.shape, chunk=(3, 5), dtype="float32", compress="zstd"
+    array = (
+        hub.fs(tmp_path / "data")
+        .connect()
+        .array("runs/weights", shape=data.shape, chunk=(3, 5), dtype="float32", compress="zstd")
     )
     array[:] = data
     result = subprocess.run(
