@@ -34,6 +34,10 @@ wheel: $(STAMPS)/venv
 	PATH=$(abspath $(VENV))/bin:$$PATH $(VENV)/bin/auditwheel repair -w wheelhouse \
 	  --exclude 'libarrow.so.*' --exclude 'libarrow_s3.so.*' dist/hub_v1-*.whl
 
+# The user guide (docs/, mkdocs) as a static site in site/; tests/test_docs.py runs its samples.
+docs: $(STAMPS)/venv
+	$(VENV)/bin/mkdocs build --strict
+
 demo: build
 	$(VPY) examples/demo.py
 
