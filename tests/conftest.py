@@ -53,6 +53,23 @@ def gcs_endpoint():
     server.stop()
 
 
+def results_from_forked_children(target, args: tuple, count: int) -> list:
+    """Forks `count` children that each run ``target(*args, queue)`` (which puts one result
+    on the queue); returns their results after checking that every child exited cleanly."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    children = [context.Process(target=target, args=(*args, queue)) for _ in range(count)]
+    for child in children:
+        child.start()
+    results = [queue.get(timeout=60) for _ in children]
+    for child in children:
+        child.join(timeout=60)
+        assert child.exitcode == 0
+    return results
+
+
 def s3_hub(endpoint: str) -> hub.DataHub:
     """A fresh, empty folder in the test bucket."""
     return hub.s3(

@@ -17,7 +17,7 @@ import uuid
 import hub_v1 as hub
 import numpy as np
 import pytest
-from conftest import S3_KEYS, free_port, gcs_hub, s3_hub
+from conftest import S3_KEYS, free_port, gcs_hub, results_from_forked_children, s3_hub
 
 SECRET = "s3cr3t-" + uuid.uuid4().hex  # moto accepts any key; this one must never leak
 
@@ -200,6 +200,18 @@ def test_many_chunks_round_trip_on_both_clouds(s3_endpoint, gcs_endpoint):
         np.testing.assert_array_equal(datahub.open("many")[:], data)
 
 
+def _s3_hub_through(proxy, max_attempts: int) -> hub.DataHub:
+    """A fresh folder of the test bucket, reached through a FaultProxy."""
+    return hub.s3(
+        "hub-tests",
+        endpoint=f"http://127.0.0.1:{proxy.port}",
+        region="us-east-1",
+        prefix=uuid.uuid4().hex,
+        max_attempts=max_attempts,
+        **S3_KEYS,
+    ).connect()
+
+
 def test_reading_a_gcs_chunk_is_one_request(gcs_endpoint):
     """GCS reads stream each chunk in one GET, with no metadata request before it."""
     from fault_proxy import FaultProxy
@@ -237,14 +249,7 @@ def test_transient_faults_are_retried_and_nothing_is_lost(s3_endpoint, caplog):
     retries_before = hub._core.cloud_retry_count()
     caplog.set_level(logging.DEBUG, logger="hub_v1")
     with FaultProxy(port, failure_rate=0.1, seed=7) as proxy:
-        datahub = hub.s3(
-            "hub-tests",
-            endpoint=f"http://127.0.0.1:{proxy.port}",
-            region="us-east-1",
-            prefix=uuid.uuid4().hex,
-            max_attempts=10,
-            **S3_KEYS,
-        ).connect()
+        datahub = _s3_hub_through(proxy, max_attempts=10)
         array = datahub.array(
             "faulty", shape=data.shape, chunk=(1, 32, 32), dtype="uint8", compress="gzip"
         )
@@ -269,24 +274,13 @@ def _sum_in_forked_child(array, queue) -> None:
 def test_forked_children_read_after_the_parent_used_s3(s3_endpoint, tmp_path):
     """DataLoader workers fork by default on Linux: the AWS SDK and the engine's pools must
     work in a child forked after the parent already had requests in flight."""
-    import multiprocessing
-
     s3_hub(s3_endpoint)  # makes sure the bucket exists
     datahub = _hub_from_creds_file(tmp_path, s3_endpoint, uuid.uuid4().hex)
     array = datahub.array("a", shape=(64, 1000), chunk=(4, 1000), dtype="int64")
     array[:] = np.arange(64_000).reshape(64, 1000)
     expected = 64_000 * 63_999 // 2
     assert int(array[:].sum()) == expected  # the parent's clients and pools are live
-    context = multiprocessing.get_context("fork")
-    queue = context.Queue()
-    children = [context.Process(target=_sum_in_forked_child, args=(array, queue)) for _ in "ab"]
-    for child in children:
-        child.start()
-    results = [queue.get(timeout=60) for _ in children]
-    for child in children:
-        child.join(timeout=60)
-        assert child.exitcode == 0
-    assert results == [expected, expected]
+    assert results_from_forked_children(_sum_in_forked_child, (array,), 2) == [expected] * 2
     assert int(array[:].sum()) == expected  # and the parent still works
 
 
@@ -308,14 +302,7 @@ def test_a_server_killed_mid_read_is_an_error_not_a_hang():
             "x", shape=data.shape, chunk=(1, 128, 128), dtype="uint8"
         )  # creates the bucket
         with FaultProxy(port, failure_rate=0.0, delay_seconds=0.05) as proxy:
-            datahub = hub.s3(
-                "hub-tests",
-                endpoint=f"http://127.0.0.1:{proxy.port}",
-                region="us-east-1",
-                prefix=uuid.uuid4().hex,
-                max_attempts=3,
-                **S3_KEYS,
-            ).connect()
+            datahub = _s3_hub_through(proxy, max_attempts=3)
             array = datahub.array("x", shape=data.shape, chunk=(1, 128, 128), dtype="uint8")
             array[:] = data
             outcome: dict[str, BaseException] = {}

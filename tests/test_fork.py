@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import multiprocessing
-
 import hub_v1 as hub
 import numpy as np
+from conftest import results_from_forked_children
 
 
 def _read_in_child(path: str, queue) -> None:
@@ -18,15 +17,5 @@ def test_engine_works_after_fork(tmp_path):
     array = datahub.array("a", shape=(64, 100), chunk=(8, 100), dtype="int64", compress="zstd")
     array[:] = np.arange(6400).reshape(64, 100)
     assert int(array[:].sum()) == 6400 * 6399 // 2  # the parent's pool and cache are live
-    context = multiprocessing.get_context("fork")
-    queue = context.Queue()
-    children = [
-        context.Process(target=_read_in_child, args=(str(tmp_path), queue)) for _ in range(3)
-    ]
-    for child in children:
-        child.start()
-    results = [queue.get(timeout=60) for _ in children]
-    for child in children:
-        child.join(timeout=60)
-        assert child.exitcode == 0
+    results = results_from_forked_children(_read_in_child, (str(tmp_path),), 3)
     assert results == [6400 * 6399 // 2] * 3
