@@ -60,7 +60,9 @@ void RegisterStores(py::module_& module) {
               objects = store.ListWithSizes(prefix);
             }
             py::list result;
-            for (const auto& object : objects) result.append(py::make_tuple(object.key, object.bytes));
+            for (const auto& object : objects) {
+              result.append(py::make_tuple(object.key, object.bytes));
+            }
             return result;
           },
           py::arg("prefix") = "", "[(key, stored bytes)] under `prefix`, sorted by key.");

@@ -147,7 +147,8 @@ class ArrowStore final : public Store {
 
   void Delete(const std::string& key) override {
     const std::string path = PathOf(key);
-    const auto status = WithRetries(max_attempts_, "delete", path, [&] { return fs_->DeleteFile(path); });
+    const auto status =
+        WithRetries(max_attempts_, "delete", path, [&] { return fs_->DeleteFile(path); });
     if (!status.ok() && !IsNotFound(status)) ThrowStatus("cannot delete", path, status);
   }
 
@@ -188,7 +189,8 @@ class ArrowStore final : public Store {
 
   bool Exists(const std::string& key) override {
     const std::string path = PathOf(key);
-    auto info = WithRetries(max_attempts_, "inspect", path, [&] { return fs_->GetFileInfo(path); });
+    auto info =
+        WithRetries(max_attempts_, "inspect", path, [&] { return fs_->GetFileInfo(path); });
     if (!info.ok()) ThrowStatus("cannot inspect", path, info.status());
     return info->type() == arrow::fs::FileType::File;
   }
@@ -315,7 +317,8 @@ std::shared_ptr<Store> OpenS3Store(const S3StoreOptions& options) {
       ThrowStatus("cannot create bucket", options.bucket, status);
     }
   }
-  return std::make_shared<ArrowStore>(*fs, CloudService::kS3, base, "s3://" + base, options.max_attempts);
+  return std::make_shared<ArrowStore>(*fs, CloudService::kS3, base, "s3://" + base,
+                                      options.max_attempts);
 }
 
 std::shared_ptr<Store> OpenGcsStore(const GcsStoreOptions& options) {
@@ -338,7 +341,8 @@ std::shared_ptr<Store> OpenGcsStore(const GcsStoreOptions& options) {
       ThrowStatus("cannot create bucket", options.bucket, status);
     }
   }
-  return std::make_shared<ArrowStore>(*fs, CloudService::kGcs, base, "gs://" + base, options.max_attempts);
+  return std::make_shared<ArrowStore>(*fs, CloudService::kGcs, base, "gs://" + base,
+                                      options.max_attempts);
 }
 
 std::uint64_t CloudRetryCount() { return g_retries.load(); }
