@@ -200,13 +200,13 @@ def test_many_chunks_round_trip_on_both_clouds(s3_endpoint, gcs_endpoint):
         np.testing.assert_array_equal(datahub.open("many")[:], data)
 
 
-def _s3_hub_through(proxy, max_attempts: int) -> hub.DataHub:
-    """A fresh folder of the test bucket, reached through a FaultProxy."""
+def _s3_hub_through(proxy, max_attempts: int, prefix: str | None = None) -> hub.DataHub:
+    """A folder of the test bucket (a fresh one by default), reached through a FaultProxy."""
     return hub.s3(
         "hub-tests",
         endpoint=f"http://127.0.0.1:{proxy.port}",
         region="us-east-1",
-        prefix=uuid.uuid4().hex,
+        prefix=prefix or uuid.uuid4().hex,
         max_attempts=max_attempts,
         **S3_KEYS,
     ).connect()
@@ -225,6 +225,32 @@ def test_reading_a_gcs_chunk_is_one_request(gcs_endpoint):
         proxy.requests.clear()
         np.testing.assert_array_equal(reopened[:], data)
     assert proxy.requests == {"GET": 100}, proxy.requests
+
+
+def test_reading_an_uncompressed_s3_chunk_is_one_request(s3_endpoint):
+    """Checksummed raw chunks have a known size: S3 reads each with one ranged GET (no HEAD),
+    and the crc32c check catches an object of any other size."""
+    from fault_proxy import FaultProxy
+
+    s3_hub(s3_endpoint)  # makes sure the bucket exists
+    port = int(s3_endpoint.rsplit(":", 1)[1])
+    data = np.random.default_rng(5).integers(0, 255, (100, 64, 64), dtype=np.uint8)
+    prefix = uuid.uuid4().hex
+    with FaultProxy(port, failure_rate=0.0) as proxy:
+        datahub = _s3_hub_through(proxy, max_attempts=6, prefix=prefix)
+        datahub.array("raw", shape=data.shape, chunk=(1, 64, 64), dtype="uint8")[:] = data
+        reopened = datahub.open("raw")
+        proxy.requests.clear()
+        np.testing.assert_array_equal(reopened[:], data)
+        assert proxy.requests == {"GET": 100}, proxy.requests
+    direct = hub.s3(
+        "hub-tests", endpoint=s3_endpoint, region="us-east-1", prefix=prefix, **S3_KEYS
+    ).connect()
+    for wrong in (b"short", bytes(64 * 64 + 4 + 100)):  # too short, too long
+        direct._store.put("raw/c/7/0/0", wrong)
+        with pytest.raises(hub.CorruptChunkError, match="raw/c/7/0/0"):
+            direct.open("raw")[:]
+    np.testing.assert_array_equal(direct.open("raw")[8], data[8])  # the others are intact
 
 
 def test_reads_of_objects_larger_than_the_size_hint_are_whole(s3_endpoint, gcs_endpoint):

@@ -50,6 +50,14 @@ class Store {
   virtual std::optional<std::uint64_t> ReadInto(const std::string& key,
                                                 std::span<const std::span<std::byte>> buffers);
 
+  // ReadInto for an object the caller expects to fill `buffers` exactly, and whose content
+  // the caller verifies (the engine checks the crc32c trailer of verbatim chunks). A store
+  // may then skip confirming the size: S3 reads such objects with one ranged GET instead of
+  // a HEAD and a GET. Returns the size read (the buffers' total when not confirmed), or
+  // nullopt if the object is missing. The default is ReadInto.
+  virtual std::optional<std::uint64_t> ReadKnownSize(const std::string& key,
+                                                     std::span<const std::span<std::byte>> buffers);
+
   // Reads the object unless its current generation equals `known_generation` (a token that
   // changes whenever the object is replaced). Caches use it to revalidate cheaply. The default
   // always reads and reports no generation, so nothing is cached for such stores.

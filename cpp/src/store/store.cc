@@ -43,6 +43,11 @@ std::optional<std::uint64_t> Store::ReadInto(const std::string& key,
   return value->size();
 }
 
+std::optional<std::uint64_t> Store::ReadKnownSize(
+    const std::string& key, std::span<const std::span<std::byte>> buffers) {
+  return ReadInto(key, buffers);
+}
+
 ConditionalRead Store::ReadIfChanged(const std::string& key, const std::string&) {
   auto value = Get(key);
   if (!value) return {};

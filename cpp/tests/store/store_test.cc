@@ -1,6 +1,7 @@
 // LocalStore and MemoryStore behave the same behind the Store interface.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <filesystem>
 #include <fstream>
 
@@ -72,6 +73,16 @@ TEST_P(StoreTest, ListWithSizesReportsStoredBytes) {
   EXPECT_EQ(objects[1].key, "x/b");
   EXPECT_EQ(objects[1].bytes, 5u);
   EXPECT_EQ(store_->ListWithSizes("").size(), 3u);
+}
+
+TEST_P(StoreTest, ReadKnownSizeFillsTheBuffersAndReportsTheSize) {
+  store_->Put("k", Bytes("abcdef"));
+  std::array<std::byte, 4> head{};
+  std::array<std::byte, 2> tail{};
+  const std::span<std::byte> parts[] = {head, tail};
+  EXPECT_EQ(store_->ReadKnownSize("k", parts), 6u);
+  EXPECT_EQ(Text(Buffer::CopyOf(head)) + Text(Buffer::CopyOf(tail)), "abcdef");
+  EXPECT_FALSE(store_->ReadKnownSize("missing", parts).has_value());
 }
 
 TEST_P(StoreTest, GenerationsChangeOnEveryPut) {
