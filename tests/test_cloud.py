@@ -243,6 +243,11 @@ def test_reading_an_uncompressed_s3_chunk_is_one_request(s3_endpoint):
         proxy.requests.clear()
         np.testing.assert_array_equal(reopened[:], data)
         assert proxy.requests == {"GET": 100}, proxy.requests
+        sparse = datahub.array("sparse", shape=(50, 4), chunk=(1, 4), dtype="int16")
+        sparse[7] = 3
+        proxy.requests.clear()
+        assert int(sparse[:].sum()) == 12  # 49 chunks never written read as zeros
+        assert proxy.requests == {"GET": 50}, proxy.requests
     direct = hub.s3(
         "hub-tests", endpoint=s3_endpoint, region="us-east-1", prefix=prefix, **S3_KEYS
     ).connect()

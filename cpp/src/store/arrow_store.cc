@@ -32,13 +32,24 @@ bool AlreadyExists(const arrow::Status& status) {
   return arrow::internal::ErrnoFromStatus(status) == EEXIST;
 }
 
+// The status as lower-case text, for recognising the SDKs' error names in it.
+std::string LowerCaseText(const arrow::Status& status) {
+  std::string text = status.ToString();
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
+// A GET of a missing S3 object (a HEAD's 404 maps to ENOENT; a GET's NoSuchKey does not).
+bool IsNoSuchKey(const arrow::Status& status) {
+  return LowerCaseText(status).find("no_such_key") != std::string::npos;
+}
+
 // Arrow's messages name the bucket and key and never the credentials.
 [[noreturn]] void ThrowStatus(const std::string& what, const std::string& where,
                               const arrow::Status& status) {
   const std::string message = what + " '" + where + "': " + status.ToString();
-  std::string text = status.message();
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string text = LowerCaseText(status);
   for (const char* marker : {"access_denied", "accessdenied", "invalidaccesskeyid",
                              "signaturedoesnotmatch", "permission_denied", "forbidden",
                              "unauthenticated", "http status code: 403"}) {
@@ -53,9 +64,7 @@ std::atomic<std::uint64_t> g_retries{0};
 
 // Cloud failures worth another try: throttling, 5xx, dropped or timed-out connections.
 bool IsTransient(const arrow::Status& status) {
-  std::string text = status.ToString();
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string text = LowerCaseText(status);
   for (const char* marker :
        {"slow_down", "slowdown", "throttl", "internal_failure", "internalerror",
         "service_unavailable", "network_connection", "request_timeout", "curlcode",
@@ -97,6 +106,9 @@ auto WithRetries(int max_attempts, const char* action, const std::string& path,
 
 enum class CloudService { kS3, kGcs };
 
+// Smallest ranged GET ReadKnownSize asks for: S3's XML error answers fit in it.
+constexpr std::uint64_t kRoomForErrorAnswers = 16 << 10;
+
 class ArrowStore final : public Store {
  public:
   ArrowStore(std::shared_ptr<arrow::fs::FileSystem> fs, CloudService service, std::string base,
@@ -136,20 +148,24 @@ class ArrowStore final : public Store {
     for (const auto& buffer : buffers) total += buffer.size();
     if (total == 0) return ReadInto(key, buffers);
     const std::string path = PathOf(key);
-    // One ranged GET of exactly the expected bytes, no HEAD. Arrow reports the requested
-    // count even if the object is shorter, so a wrong-sized object shows up only in the
-    // caller's verification of the content (ReadKnownSize's contract).
-    Buffer bytes = Buffer::Allocate(total);
-    std::memset(bytes.data(), 0, total);  // a short object leaves zeros, never stale memory
-    const arrow::Status status = WithRetries(max_attempts_, "read", path, [&]() -> arrow::Status {
+    // One ranged GET, no HEAD. Arrow reports the requested count even if the object is
+    // shorter, so a wrong-sized object shows up only in the caller's verification of the
+    // content (ReadKnownSize's contract). The buffer has room for an error answer too (a
+    // missing object's XML), which must not overflow it.
+    const std::uint64_t requested = std::max<std::uint64_t>(total, kRoomForErrorAnswers);
+    Buffer bytes = Buffer::Allocate(requested);
+    std::memset(bytes.data(), 0, requested);  // a short object leaves zeros, never stale memory
+    const arrow::Status status = [&]() -> arrow::Status {
       arrow::fs::FileInfo expected(path, arrow::fs::FileType::File);
-      expected.set_size(static_cast<std::int64_t>(total));
+      expected.set_size(static_cast<std::int64_t>(requested));
       ARROW_ASSIGN_OR_RAISE(auto input, fs_->OpenInputFile(expected));
-      return input->ReadAt(0, static_cast<std::int64_t>(total), bytes.data()).status();
-    });
+      return input->ReadAt(0, static_cast<std::int64_t>(requested), bytes.data()).status();
+    }();
     if (!status.ok()) {
-      if (IsNotFound(status)) return std::nullopt;
-      ThrowStatus("cannot read", path, status);
+      if (IsNotFound(status) || IsNoSuchKey(status)) return std::nullopt;
+      // Throttled, dropped, or an answer we cannot read this way: the general path retries
+      // and reports errors as for any read.
+      return ReadInto(key, buffers);
     }
     std::size_t offset = 0;
     for (const auto& buffer : buffers) {
