@@ -229,7 +229,7 @@ def test_reading_a_gcs_chunk_is_one_request(gcs_endpoint):
 
 def test_reading_an_uncompressed_s3_chunk_is_one_request(s3_endpoint):
     """Checksummed raw chunks have a known size: S3 reads each with one ranged GET (no HEAD),
-    and the crc32c check catches an object of any other size."""
+    whole or in part, and the crc32c check catches an object of any other size."""
     from fault_proxy import FaultProxy
 
     s3_hub(s3_endpoint)  # makes sure the bucket exists
@@ -243,6 +243,9 @@ def test_reading_an_uncompressed_s3_chunk_is_one_request(s3_endpoint):
         proxy.requests.clear()
         np.testing.assert_array_equal(reopened[:], data)
         assert proxy.requests == {"GET": 100}, proxy.requests
+        proxy.requests.clear()
+        np.testing.assert_array_equal(reopened[:, 5:9, ::2], data[:, 5:9, ::2])  # parts of chunks
+        assert proxy.requests == {"GET": 100}, proxy.requests
         sparse = datahub.array("sparse", shape=(50, 4), chunk=(1, 4), dtype="int16")
         sparse[7] = 3
         proxy.requests.clear()
@@ -255,6 +258,8 @@ def test_reading_an_uncompressed_s3_chunk_is_one_request(s3_endpoint):
         direct._store.put("raw/c/7/0/0", wrong)
         with pytest.raises(hub.CorruptChunkError, match="raw/c/7/0/0"):
             direct.open("raw")[:]
+        with pytest.raises(hub.CorruptChunkError, match="raw/c/7/0/0"):
+            direct.open("raw")[7, :3]  # part of the chunk
     np.testing.assert_array_equal(direct.open("raw")[8], data[8])  # the others are intact
 
 

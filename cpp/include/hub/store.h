@@ -63,6 +63,8 @@ class Store {
   // always reads and reports no generation, so nothing is cached for such stores.
   virtual ConditionalRead ReadIfChanged(const std::string& key,
                                         const std::string& known_generation);
+  // Whether ReadIfChanged reports generations (so the engine may cache what it reads).
+  virtual bool HasGenerations() const { return false; }
 
   // Replaces the object with the concatenation of `parts`, atomically: readers see the old or
   // the new bytes, never a mix. Returns the new generation ("" if the store cannot tell).

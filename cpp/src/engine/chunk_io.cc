@@ -26,10 +26,42 @@ void DecodeChunk(const ArrayState& array, const std::string& key, const Buffer& 
   }
 }
 
+// Reads a stored-verbatim chunk (`trailer_bytes` of checksum after the raw bytes) straight
+// into `destination` and checks it; false if it was never stored.
+bool ReadVerbatimChunk(const ArrayState& array, const std::string& key,
+                       std::span<std::byte> destination, std::size_t trailer_bytes) {
+  std::array<std::byte, 4> trailer{};
+  const std::span<std::byte> parts[] = {destination, std::span(trailer).first(trailer_bytes)};
+  // With a checksum to verify, the store need not confirm the size first (one S3 request).
+  const auto size = trailer_bytes > 0 ? array.store->ReadKnownSize(key, parts)
+                                      : array.store->ReadInto(key, parts);
+  if (!size) return false;
+  try {
+    if (*size != destination.size() + trailer_bytes) {
+      throw CorruptChunkError("the chunk holds " + std::to_string(*size) + " bytes where " +
+                              std::to_string(destination.size() + trailer_bytes) +
+                              " were expected");
+    }
+    array.pipeline->VerifyVerbatim(destination, std::span(trailer).first(trailer_bytes));
+  } catch (const CorruptChunkError& error) {
+    throw ChunkError(array, key, error);
+  }
+  return true;
+}
+
 // The decoded chunk, from the cache if the stored object has not changed since it was
 // cached, else from the store; nullptr if it was never stored.
 std::shared_ptr<const Buffer> LoadChunkNow(const ArrayState& array, const ChunkTask& task) {
   ChunkCache& cache = ChunkCache::Instance();
+  const std::size_t trailer_bytes = array.pipeline->VerbatimTrailerBytes().value_or(0);
+  if (trailer_bytes > 0 && !array.store->HasGenerations()) {
+    // Nothing from such a store is cached (no generation to revalidate against), so read the
+    // stored bytes straight in: one request on S3, where Get would ask for the size first.
+    cache.CountRead(false);
+    auto chunk = std::make_shared<Buffer>(Buffer::Allocate(array.metadata.ChunkBytes()));
+    if (!ReadVerbatimChunk(array, task.key, chunk->mutable_span(), trailer_bytes)) return nullptr;
+    return chunk;
+  }
   const std::string cache_key = task.CacheKey(array);
   const ChunkCache::Entry cached = cache.Get(cache_key);
   ConditionalRead read =
@@ -62,24 +94,8 @@ std::shared_ptr<const Buffer> LoadChunk(const ArrayState& array, const ChunkTask
 void ReadWholeChunk(const ArrayState& array, const std::string& key,
                     std::span<std::byte> destination) {
   if (const auto trailer_bytes = array.pipeline->VerbatimTrailerBytes()) {
-    std::array<std::byte, 4> trailer{};
-    const std::span<std::byte> parts[] = {destination, std::span(trailer).first(*trailer_bytes)};
-    // With a checksum to verify, the store need not confirm the size first (one S3 request).
-    const auto size = *trailer_bytes > 0 ? array.store->ReadKnownSize(key, parts)
-                                         : array.store->ReadInto(key, parts);
-    if (!size) {
+    if (!ReadVerbatimChunk(array, key, destination, *trailer_bytes)) {
       index::FillWithElement(destination, array.metadata.fill_value);
-      return;
-    }
-    try {
-      if (*size != destination.size() + *trailer_bytes) {
-        throw CorruptChunkError("the chunk holds " + std::to_string(*size) + " bytes where " +
-                                std::to_string(destination.size() + *trailer_bytes) +
-                                " were expected");
-      }
-      array.pipeline->VerifyVerbatim(destination, std::span(trailer).first(*trailer_bytes));
-    } catch (const CorruptChunkError& error) {
-      throw ChunkError(array, key, error);
     }
     return;
   }

@@ -22,6 +22,7 @@ class LocalStore final : public Store {
                                  std::uint64_t length) override;
   std::optional<std::uint64_t> ReadInto(const std::string& key,
                                         std::span<const std::span<std::byte>> buffers) override;
+  bool HasGenerations() const override { return true; }
   ConditionalRead ReadIfChanged(const std::string& key,
                                 const std::string& known_generation) override;
   std::string PutParts(const std::string& key,

@@ -22,6 +22,7 @@ class MemoryStore final : public Store {
     return it->second.bytes;  // shares the immutable bytes
   }
 
+  bool HasGenerations() const override { return true; }
   ConditionalRead ReadIfChanged(const std::string& key,
                                 const std::string& known_generation) override {
     std::lock_guard lock(mutex_);
