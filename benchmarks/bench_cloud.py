@@ -149,10 +149,11 @@ def bench_service(service: Service, runs: int) -> None:
                 reader = service.connect(endpoint, prefix).open("a")
                 readers: dict[str, Callable[[], np.ndarray]] = {
                     "hub_v1": lambda r=reader: r[:],
-                    "TensorStore": lambda e=endpoint: tensorstore_read(service, e, path),
+                    "TensorStore": lambda e=endpoint, p=path: tensorstore_read(service, e, p),
                 }
                 if service.zarr_reader is not None:
-                    readers["zarr-python"] = lambda e=endpoint: service.zarr_reader(e, path)
+                    zarr_read = service.zarr_reader
+                    readers["zarr-python"] = lambda e=endpoint, p=path: zarr_read(e, p)
                 seconds = {}
                 for name, read in readers.items():
                     assert np.array_equal(read(), data), name
