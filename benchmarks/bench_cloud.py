@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import hub_v1 as hub
@@ -152,8 +153,7 @@ def bench_service(service: Service, runs: int) -> None:
                     "TensorStore": lambda e=endpoint, p=path: tensorstore_read(service, e, p),
                 }
                 if service.zarr_reader is not None:
-                    zarr_read = service.zarr_reader
-                    readers["zarr-python"] = lambda e=endpoint, p=path: zarr_read(e, p)
+                    readers["zarr-python"] = partial(service.zarr_reader, endpoint, path)
                 seconds = {}
                 for name, read in readers.items():
                     assert np.array_equal(read(), data), name
