@@ -106,11 +106,11 @@ def write_from(
 
     def flush() -> None:
         nonlocal position, pending
-        if pending:
-            array[position : position + len(pending)] = np.stack(pending)
-            position += len(pending)
-            bar.update(len(pending))
-            pending = []
+        batch, pending = pending, []  # taken first: a failed write is not tried twice
+        if batch:
+            array[position : position + len(batch)] = np.stack(batch)
+            position += len(batch)
+            bar.update(len(batch))
 
     with progress_bar(total, f"write {array.name}", "item", progress) as bar:
         try:
