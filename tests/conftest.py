@@ -70,8 +70,8 @@ def results_from_forked_children(target, args: tuple, count: int) -> list:
     return results
 
 
-def s3_hub(endpoint: str) -> hub.DataHub:
-    """A fresh, empty folder in the test bucket."""
+def s3_hub(endpoint: str, **options) -> hub.DataHub:
+    """A fresh, empty folder in the test bucket; `options` go to hub.s3."""
     return hub.s3(
         "hub-tests",
         endpoint=endpoint,
@@ -79,11 +79,13 @@ def s3_hub(endpoint: str) -> hub.DataHub:
         create_bucket=True,
         prefix=uuid.uuid4().hex,
         **S3_KEYS,
+        **options,
     ).connect()
 
 
-def gcs_hub(endpoint: str) -> hub.DataHub:
-    return hub.gs("hub-tests", endpoint=endpoint, prefix=uuid.uuid4().hex).connect()
+def gcs_hub(endpoint: str, **options) -> hub.DataHub:
+    """A fresh, empty folder in the test bucket; `options` go to hub.gs."""
+    return hub.gs("hub-tests", endpoint=endpoint, prefix=uuid.uuid4().hex, **options).connect()
 
 
 @pytest.fixture(params=["fs", "memory", "s3", "gcs"])

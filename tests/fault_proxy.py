@@ -47,6 +47,8 @@ class FaultProxy:
         self.injected = {fault: 0 for fault in faults}
         self.forwarded = 0
         self.requests: collections.Counter[str] = collections.Counter()  # by HTTP method
+        self.active = 0  # requests being handled now
+        self.most_active = 0  # the most handled at once (reset it to measure a call)
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -73,6 +75,15 @@ class FaultProxy:
                 body = self._read_body()
                 with proxy.lock:
                     proxy.requests[self.command] += 1
+                    proxy.active += 1
+                    proxy.most_active = max(proxy.most_active, proxy.active)
+                try:
+                    self._answer(body)
+                finally:
+                    with proxy.lock:
+                        proxy.active -= 1
+
+            def _answer(self, body: bytes | None):
                 fault = proxy._choose_fault(self.command, self.path)
                 if fault == "stall":  # say nothing until the client gives up, then hang up
                     time.sleep(proxy.stall_seconds)
@@ -120,7 +131,10 @@ class FaultProxy:
 
             do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _handle
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 128  # clients open dozens of connections at once
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)

@@ -263,6 +263,32 @@ def test_reading_an_uncompressed_s3_chunk_is_one_request(s3_endpoint):
     np.testing.assert_array_equal(direct.open("raw")[8], data[8])  # the others are intact
 
 
+@pytest.mark.parametrize("cloud", ["s3", "gcs"])
+def test_reads_keep_requests_in_flight_requests_open(cloud, request):
+    """`requests_in_flight` requests are open at once: more than the AWS SDK's default
+    connection pool of 25 when asked, and never more than asked."""
+    from fault_proxy import FaultProxy
+
+    endpoint = request.getfixturevalue(f"{cloud}_endpoint")
+    connect = {"s3": s3_hub, "gcs": gcs_hub}[cloud]
+    connect(endpoint)  # makes sure the bucket exists
+    data = np.random.default_rng(4).integers(0, 255, (160, 16, 16), dtype=np.uint8)
+    with FaultProxy(int(endpoint.rsplit(":", 1)[1]), 0.0, delay_seconds=0.1) as proxy:
+        for in_flight in (40, 8):
+            datahub = connect(f"http://127.0.0.1:{proxy.port}", requests_in_flight=in_flight)
+            datahub.array("wide", shape=data.shape, chunk=(1, 16, 16), dtype="uint8")[:] = data
+            proxy.most_active = 0
+            np.testing.assert_array_equal(datahub.open("wide")[:], data)
+            # 160 requests of 0.1 s each: a full read keeps every slot busy.
+            assert proxy.most_active == in_flight, (in_flight, proxy.most_active)
+
+
+def test_requests_in_flight_must_be_positive(s3_endpoint, gcs_endpoint):
+    for connect, endpoint in ((s3_hub, s3_endpoint), (gcs_hub, gcs_endpoint)):
+        with pytest.raises(ValueError, match="requests_in_flight must be between 1 and 1024"):
+            connect(endpoint, requests_in_flight=0)
+
+
 def test_reads_of_objects_larger_than_the_size_hint_are_whole(s3_endpoint, gcs_endpoint):
     """The first read of a store guesses a small size; larger chunks must still come back
     whole (a second request fetches the rest)."""

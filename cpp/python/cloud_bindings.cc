@@ -14,20 +14,23 @@ void RegisterCloudStores(py::module_& module) {
       "s3_store",
       [](const std::string& bucket, const std::string& prefix, const std::string& access_key_id,
          const std::string& secret_access_key, const std::string& region,
-         const std::string& endpoint, int max_attempts, bool create_bucket) {
-        S3StoreOptions options{bucket,   prefix,   access_key_id, secret_access_key,
-                               region,   endpoint, max_attempts,  create_bucket};
+         const std::string& endpoint, int max_attempts, int requests_in_flight,
+         bool create_bucket) {
+        S3StoreOptions options{bucket,   prefix,       access_key_id,      secret_access_key,
+                               region,   endpoint,     max_attempts,       requests_in_flight,
+                               create_bucket};
         py::gil_scoped_release release;
         return OpenS3Store(options);
       },
       py::arg("bucket"), py::arg("prefix") = "", py::arg("access_key_id") = "",
       py::arg("secret_access_key") = "", py::arg("region") = "", py::arg("endpoint") = "",
-      py::arg("max_attempts") = 6, py::arg("create_bucket") = false);
+      py::arg("max_attempts") = 6, py::arg("requests_in_flight") = 32,
+      py::arg("create_bucket") = false);
   module.def(
       "gcs_store",
       [](const std::string& bucket, const std::string& prefix,
          const std::string& service_account_json, const std::string& endpoint, bool anonymous,
-         const std::string& project_id) {
+         const std::string& project_id, int max_attempts, int requests_in_flight) {
         GcsStoreOptions options;
         options.bucket = bucket;
         options.prefix = prefix;
@@ -35,11 +38,14 @@ void RegisterCloudStores(py::module_& module) {
         options.endpoint = endpoint;
         options.anonymous = anonymous;
         options.project_id = project_id;
+        options.max_attempts = max_attempts;
+        options.requests_in_flight = requests_in_flight;
         py::gil_scoped_release release;
         return OpenGcsStore(options);
       },
       py::arg("bucket"), py::arg("prefix") = "", py::arg("service_account_json") = "",
-      py::arg("endpoint") = "", py::arg("anonymous") = false, py::arg("project_id") = "");
+      py::arg("endpoint") = "", py::arg("anonymous") = false, py::arg("project_id") = "",
+      py::arg("max_attempts") = 6, py::arg("requests_in_flight") = 32);
   module.def("cloud_retry_count", &CloudRetryCount);
 }
 

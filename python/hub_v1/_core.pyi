@@ -74,6 +74,7 @@ def s3_store(
     region: str = "",
     endpoint: str = "",
     max_attempts: int = 6,
+    requests_in_flight: int = 32,
     create_bucket: bool = False,
 ) -> Store: ...
 def gcs_store(
@@ -83,6 +84,8 @@ def gcs_store(
     endpoint: str = "",
     anonymous: bool = False,
     project_id: str = "",
+    max_attempts: int = 6,
+    requests_in_flight: int = 32,
 ) -> Store: ...
 def cloud_retry_count() -> int: ...
 def set_log_sink(sink: Callable[[int, str], None] | None) -> None: ...

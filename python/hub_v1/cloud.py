@@ -63,6 +63,7 @@ class S3Connection:
         prefix: str = "",
         profile: str | None = None,
         max_attempts: int = 6,
+        requests_in_flight: int = 32,
         create_bucket: bool = False,
     ) -> None:
         file_keys = _read_aws_credentials(aws_creds_filepath, profile) if aws_creds_filepath else {}
@@ -80,6 +81,7 @@ class S3Connection:
         self.endpoint = endpoint or os.environ.get("AWS_ENDPOINT_URL", "")
         self.prefix = prefix.strip("/")
         self.max_attempts = max_attempts
+        self.requests_in_flight = requests_in_flight
         self.create_bucket = create_bucket
 
     def connect(self) -> DataHub:
@@ -91,6 +93,7 @@ class S3Connection:
             self.region,
             self.endpoint,
             self.max_attempts,
+            self.requests_in_flight,
             self.create_bucket,
         )
         return DataHub(store, self)
@@ -112,6 +115,7 @@ class S3Connection:
                 "endpoint": self.endpoint,
                 "prefix": self.prefix,
                 "max_attempts": self.max_attempts,
+                "requests_in_flight": self.requests_in_flight,
             },
         )
 
@@ -132,6 +136,8 @@ class GcsConnection:
         endpoint: str | None = None,
         prefix: str = "",
         project_id: str | None = None,
+        max_attempts: int = 6,
+        requests_in_flight: int = 32,
     ) -> None:
         if not bucket:
             raise InvalidArgumentError("hub.gs() needs a bucket name")
@@ -140,6 +146,8 @@ class GcsConnection:
         self.endpoint = endpoint or os.environ.get("STORAGE_EMULATOR_HOST", "")
         self.prefix = prefix.strip("/")
         self.project_id = project_id or ""
+        self.max_attempts = max_attempts
+        self.requests_in_flight = requests_in_flight
 
     def connect(self) -> DataHub:
         key = ""
@@ -150,7 +158,14 @@ class GcsConnection:
                 raise NotFoundError(f"no credentials file at {self._creds_path!r}") from None
         anonymous = not key and bool(self.endpoint)  # emulators take no credentials
         store = _core.gcs_store(
-            self.bucket, self.prefix, key, self.endpoint, anonymous, self.project_id
+            self.bucket,
+            self.prefix,
+            key,
+            self.endpoint,
+            anonymous,
+            self.project_id,
+            self.max_attempts,
+            self.requests_in_flight,
         )
         return DataHub(store, self)
 
@@ -162,6 +177,8 @@ class GcsConnection:
                 "creds_path": self._creds_path,
                 "endpoint": self.endpoint,
                 "prefix": self.prefix,
+                "max_attempts": self.max_attempts,
+                "requests_in_flight": self.requests_in_flight,
             },
         )
 
@@ -178,7 +195,9 @@ def s3(bucket: str | None = None, **kwargs: Any) -> S3Connection:
     `profile`, or a JSON file with ``aws_access_key_id``, ``aws_secret_access_key`` and
     optionally ``bucket``), from explicit keys, or else from the standard AWS chain
     (environment, ``~/.aws``, instance metadata). `endpoint` points at MinIO or any
-    S3-compatible server. Requests are retried with backoff, `max_attempts` at most.
+    S3-compatible server. Requests are retried with backoff, `max_attempts` at most; reads
+    and writes keep `requests_in_flight` chunk requests open at once (raise it on links with
+    high latency: throughput is about requests_in_flight x chunk size / round-trip time).
     """
     return S3Connection(bucket, **kwargs)
 
@@ -188,6 +207,7 @@ def gs(bucket: str, **kwargs: Any) -> GcsConnection:
 
     `creds_path` is a service-account JSON key; without it, Application Default Credentials
     apply (or none, against an emulator given by `endpoint` or ``STORAGE_EMULATOR_HOST``).
+    `max_attempts` and `requests_in_flight` are as for :func:`s3`.
     """
     return GcsConnection(bucket, **kwargs)
 

@@ -81,7 +81,8 @@ std::shared_ptr<ThreadPool>& PoolSlot() {
   return *slot;
 }
 // Threads for calls that mostly wait on the network (cloud stores ask for 32 requests in
-// flight): blocking on a socket must not hold the CPU pool's few workers.
+// flight by default): blocking on a socket must not hold the CPU pool's few workers. It grows
+// to the largest number of requests in flight any store has asked for.
 std::shared_ptr<ThreadPool>& IoPoolSlot() {
   static auto* slot = new std::shared_ptr<ThreadPool>;
   return *slot;
@@ -97,15 +98,25 @@ void ResetAfterFork() {
   new (&IoPoolSlot()) std::shared_ptr<ThreadPool>;
 }
 
-std::shared_ptr<ThreadPool> Pool(bool for_io = false) {
+std::shared_ptr<ThreadPool> CpuPool() {
   static const int registered = pthread_atfork(nullptr, nullptr, &ResetAfterFork);
   (void)registered;
   std::lock_guard lock(PoolMutex());
-  auto& slot = for_io ? IoPoolSlot() : PoolSlot();
+  auto& slot = PoolSlot();
   if (!slot) {
     const int requested = g_requested_threads.load();
-    const int threads = for_io ? kIoThreads : (requested > 0 ? requested : DefaultThreadCount());
-    slot = std::make_shared<ThreadPool>(threads);
+    slot = std::make_shared<ThreadPool>(requested > 0 ? requested : DefaultThreadCount());
+  }
+  return slot;
+}
+
+// An I/O pool of at least `threads` workers; a smaller one is replaced (calls running on it
+// keep their reference until they finish).
+std::shared_ptr<ThreadPool> IoPool(int threads) {
+  std::lock_guard lock(PoolMutex());
+  auto& slot = IoPoolSlot();
+  if (!slot || slot->size() < threads) {
+    slot = std::make_shared<ThreadPool>(std::max(kIoThreads, threads));
   }
   return slot;
 }
@@ -149,13 +160,14 @@ void ParallelFor(std::size_t n, const std::function<void(std::size_t)>& body,
     body(0);
     return;
   }
-  auto pool = Pool();
-  if (max_parallel > pool->size()) pool = Pool(/*for_io=*/true);  // waits, not computation
+  auto pool = CpuPool();
+  if (max_parallel > pool->size()) pool = IoPool(max_parallel);  // waits, not computation
   const int parallel = max_parallel > 0 ? std::min(max_parallel, pool->size()) : pool->size();
   auto state = std::make_shared<ParallelForState>();
   state->n = n;
   state->body = &body;
-  const std::size_t helpers = std::min<std::size_t>(n - 1, static_cast<std::size_t>(parallel));
+  // The caller drains too, so `parallel` threads in all.
+  const std::size_t helpers = std::min<std::size_t>(n - 1, static_cast<std::size_t>(parallel - 1));
   for (std::size_t i = 0; i < helpers; ++i) pool->Submit([state] { state->Drain(); });
   state->Drain();
   std::unique_lock lock(state->mutex);
@@ -163,7 +175,7 @@ void ParallelFor(std::size_t n, const std::function<void(std::size_t)>& body,
   if (state->error) std::rethrow_exception(state->error);
 }
 
-int ThreadCount() { return Pool()->size(); }
+int ThreadCount() { return CpuPool()->size(); }
 
 void SetThreadCount(int threads) {
   if (threads < 1) throw InvalidArgumentError("the thread count must be at least 1");

@@ -10,8 +10,8 @@ namespace hub::engine {
 
 // Runs body(0) .. body(n - 1) on up to `max_parallel` threads (the caller included; 0 means
 // the pool's size) and returns when all are done. A `max_parallel` above the CPU pool's size
-// (cloud stores keep many requests in flight) runs on a separate 32-thread I/O pool. The first exception thrown stops
-// unstarted iterations and is rethrown here.
+// (cloud stores keep many requests in flight) runs on a separate I/O pool of at least that many
+// threads. The first exception thrown stops unstarted iterations and is rethrown here.
 void ParallelFor(std::size_t n, const std::function<void(std::size_t)>& body,
                  int max_parallel = 0);
 

@@ -6,6 +6,7 @@
 #include <arrow/filesystem/s3fs.h>
 #include <arrow/io/interfaces.h>
 #include <arrow/util/io_util.h>
+#include <arrow/util/thread_pool.h>
 
 #include <algorithm>
 #include <atomic>
@@ -112,12 +113,15 @@ constexpr std::uint64_t kRoomForErrorAnswers = 16 << 10;
 class ArrowStore final : public Store {
  public:
   ArrowStore(std::shared_ptr<arrow::fs::FileSystem> fs, CloudService service, std::string base,
-             std::string description, int max_attempts)
-      : fs_(std::move(fs)),
+             std::string description, int max_attempts, int requests_in_flight,
+             std::shared_ptr<arrow::internal::ThreadPool> io_executor = nullptr)
+      : io_executor_(std::move(io_executor)),
+        fs_(std::move(fs)),
         service_(service),
         base_(std::move(base)),
         description_(std::move(description)),
-        max_attempts_(std::max(1, max_attempts)) {}
+        max_attempts_(std::max(1, max_attempts)),
+        requests_in_flight_(requests_in_flight) {}
 
   std::optional<Buffer> Get(const std::string& key) override {
     return GetRange(key, 0, UINT64_MAX);
@@ -242,7 +246,7 @@ class ArrowStore final : public Store {
   }
 
   // Each request waits on the network: keep many in flight.
-  int PreferredConcurrency() const override { return 32; }
+  int PreferredConcurrency() const override { return requests_in_flight_; }
 
   std::string Describe() const override { return description_; }
 
@@ -310,12 +314,14 @@ class ArrowStore final : public Store {
     return base_ + "/" + key;
   }
 
+  std::shared_ptr<arrow::internal::ThreadPool> io_executor_;  // outlives fs_, which uses it
   std::shared_ptr<arrow::fs::FileSystem> fs_;
   CloudService service_;
   std::atomic<std::size_t> largest_read_{0};
   std::string base_;  // "bucket" or "bucket/prefix"
   std::string description_;
   int max_attempts_;
+  int requests_in_flight_;
 };
 
 std::string BaseOf(const std::string& bucket, const std::string& prefix) {
@@ -323,6 +329,17 @@ std::string BaseOf(const std::string& bucket, const std::string& prefix) {
   if (prefix.empty()) return bucket;
   ValidateKey(prefix);
   return bucket + "/" + prefix;
+}
+
+constexpr int kMaxRequestsInFlight = 1024;
+
+int CheckedRequestsInFlight(int requests_in_flight) {
+  if (requests_in_flight < 1 || requests_in_flight > kMaxRequestsInFlight) {
+    throw InvalidArgumentError("requests_in_flight must be between 1 and " +
+                               std::to_string(kMaxRequestsInFlight) + ", got " +
+                               std::to_string(requests_in_flight));
+  }
+  return requests_in_flight;
 }
 
 // "http://host:port" -> ("http", "host:port"); a bare "host:port" keeps https.
@@ -338,6 +355,7 @@ std::pair<std::string, std::string> SplitEndpoint(const std::string& endpoint) {
 
 std::shared_ptr<Store> OpenS3Store(const S3StoreOptions& options) {
   const std::string base = BaseOf(options.bucket, options.prefix);
+  const int requests_in_flight = CheckedRequestsInFlight(options.requests_in_flight);
   if (const auto status = arrow::fs::EnsureS3Initialized(); !status.ok()) {
     throw StorageError("cannot initialise S3 support: " + status.ToString());
   }
@@ -355,7 +373,15 @@ std::shared_ptr<Store> OpenS3Store(const S3StoreOptions& options) {
   // SDK keeps one quick retry of its own (its standard strategy's shared retry quota ran dry
   // under sustained faults in our tests, so it is not used).
   s3.retry_strategy = arrow::fs::S3RetryStrategy::GetAwsDefaultRetryStrategy(1);
-  auto fs = arrow::fs::S3FileSystem::Make(s3);
+  // Arrow sizes the AWS SDK's connection pool from its I/O executor's capacity (at least 25),
+  // so with the default executor (8 threads) only 25 requests could be open at once. This
+  // executor's capacity admits `requests_in_flight`; its threads start only if Arrow gives it
+  // work (our calls are synchronous).
+  auto io_executor = arrow::internal::ThreadPool::Make(requests_in_flight);
+  if (!io_executor.ok()) {
+    ThrowStatus("cannot connect to S3 bucket", options.bucket, io_executor.status());
+  }
+  auto fs = arrow::fs::S3FileSystem::Make(s3, arrow::io::IOContext(io_executor->get()));
   if (!fs.ok()) ThrowStatus("cannot connect to S3 bucket", options.bucket, fs.status());
   if (options.create_bucket) {
     const auto status = (*fs)->CreateDir(options.bucket, /*recursive=*/false);
@@ -364,11 +390,12 @@ std::shared_ptr<Store> OpenS3Store(const S3StoreOptions& options) {
     }
   }
   return std::make_shared<ArrowStore>(*fs, CloudService::kS3, base, "s3://" + base,
-                                      options.max_attempts);
+                                      options.max_attempts, requests_in_flight, *io_executor);
 }
 
 std::shared_ptr<Store> OpenGcsStore(const GcsStoreOptions& options) {
   const std::string base = BaseOf(options.bucket, options.prefix);
+  const int requests_in_flight = CheckedRequestsInFlight(options.requests_in_flight);
   arrow::fs::GcsOptions gcs =
       options.anonymous ? arrow::fs::GcsOptions::Anonymous()
       : options.service_account_json.empty()
@@ -388,7 +415,7 @@ std::shared_ptr<Store> OpenGcsStore(const GcsStoreOptions& options) {
     }
   }
   return std::make_shared<ArrowStore>(*fs, CloudService::kGcs, base, "gs://" + base,
-                                      options.max_attempts);
+                                      options.max_attempts, requests_in_flight);
 }
 
 std::uint64_t CloudRetryCount() { return g_retries.load(); }

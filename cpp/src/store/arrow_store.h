@@ -19,6 +19,7 @@ struct S3StoreOptions {
   std::string region;
   std::string endpoint;                // "http://127.0.0.1:9000" for MinIO, moto, ...
   int max_attempts = 6;                // attempts per request (retries with backoff)
+  int requests_in_flight = 32;         // chunk requests kept in flight by reads and writes
   bool create_bucket = false;          // create the bucket if missing (tests, scratch)
 };
 
@@ -31,6 +32,7 @@ struct GcsStoreOptions {
   std::string project_id;              // needed to create buckets
   double retry_limit_seconds = 30;     // google-cloud-cpp's own retries, per call
   int max_attempts = 6;                // hub_v1's retries of transient failures
+  int requests_in_flight = 32;         // chunk requests kept in flight by reads and writes
 };
 
 std::shared_ptr<Store> OpenS3Store(const S3StoreOptions& options);
