@@ -184,13 +184,18 @@ ArrayMetadata ParseArrayMetadata(const json& document, const std::string& where)
   }
 
   const json encoding = document.value("chunk_key_encoding", json::object());
+  if (!encoding.is_object()) Invalid(where, "'chunk_key_encoding' must be an object");
   const json encoding_name = encoding.value("name", json("default"));
   if (encoding_name != "default" && encoding_name != "v2") {
     throw UnsupportedError(where + ": unsupported chunk_key_encoding " + encoding_name.dump());
   }
   metadata.v2_chunk_keys = encoding_name == "v2";
   metadata.separator = metadata.v2_chunk_keys ? '.' : '/';
-  const json separator = encoding.value("configuration", json::object()).value("separator", json());
+  const json encoding_configuration = encoding.value("configuration", json::object());
+  if (!encoding_configuration.is_object()) {
+    Invalid(where, "chunk_key_encoding's 'configuration' must be an object");
+  }
+  const json separator = encoding_configuration.value("separator", json());
   if (separator == "." || separator == "/") {
     metadata.separator = separator.get<std::string>()[0];
   } else if (!separator.is_null()) {

@@ -50,6 +50,10 @@ TEST(ArrayMetadata, HostileDocumentsAreRejected) {
       {"/node_type", "group"},
       {"/chunk_grid/name", "rectilinear"},
       {"/attributes", json::array()},
+      {"/chunk_key_encoding", json::array({json::object()})},  // found by fuzz_zarr_json
+      {"/chunk_key_encoding", "default"},
+      {"/chunk_key_encoding/configuration", json::array()},
+      {"/chunk_key_encoding/configuration", 7},
   };
   for (const auto& [pointer, value] : edits) {
     json doc = Valid();
