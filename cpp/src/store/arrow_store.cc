@@ -51,9 +51,11 @@ bool IsNoSuchKey(const arrow::Status& status) {
                               const arrow::Status& status) {
   const std::string message = what + " '" + where + "': " + status.ToString();
   const std::string text = LowerCaseText(status);
-  for (const char* marker : {"access_denied", "accessdenied", "invalidaccesskeyid",
-                             "signaturedoesnotmatch", "permission_denied", "forbidden",
-                             "unauthenticated", "http status code: 403"}) {
+  // The AWS SDK names errors either way ("InvalidAccessKeyId", "INVALID_ACCESS_KEY_ID").
+  for (const char* marker :
+       {"access_denied", "accessdenied", "invalidaccesskeyid", "invalid_access_key_id",
+        "signaturedoesnotmatch", "signature_does_not_match", "permission_denied", "forbidden",
+        "unauthenticated", "http status code: 403"}) {
     if (text.find(marker) != std::string::npos) {
       throw PermissionDeniedError(message + " (check the credentials and their permissions)");
     }
