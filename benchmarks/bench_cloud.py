@@ -160,7 +160,9 @@ def free_port_pair() -> int:
 def seaweedfs_service() -> Iterator[Service]:
     ports = {name: free_port_pair() for name in ("master", "volume", "filer", "s3", "admin")}
     with tempfile.TemporaryDirectory(prefix="bench-seaweedfs-") as data:
-        command = [str(BIN / "weed"), "mini", f"-dir={data}", "-ip=127.0.0.1"]
+        # Its logs and sockets go into the scratch folder too, not /tmp.
+        command = [str(BIN / "weed"), f"-logdir={data}", "mini", f"-dir={data}", "-ip=127.0.0.1"]
+        command += [f"-s3.localSocket={data}/s3.sock", f"-filer.localSocket={data}/filer.sock"]
         command += ["-ip.bind=127.0.0.1", "-master.telemetry=false", "-admin.ui=false"]
         command += [f"-{name}.port={port}" for name, port in ports.items()]
         command += [f"-metricsPort={free_port()}", f"-s3.port.iceberg={free_port()}"]
