@@ -19,12 +19,9 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -46,47 +43,14 @@ import tensorstore as ts  # noqa: E402
 import zarr  # noqa: E402
 from timing import machine, median_seconds  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from servers import BIN, free_port, running, seaweedfs  # noqa: E402
+
 KEYS = {"aws_access_key_id": "bench", "aws_secret_access_key": "bench"}
 TENSORSTORE_IN_FLIGHT = 32
 HUB_IN_FLIGHT = (32, 64)
 DELAY_SECONDS = 0.02
 SIZES = [("64 KB", 2000, 64 << 10), ("4 MB", 200, 4 << 20)]
-BIN = Path(sys.executable).parent  # console scripts of this environment (moto_server, weed)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port: int, process: subprocess.Popen, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args[0]} exited with status {process.returncode}")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {seconds} s")
-
-
-@contextmanager
-def running(command: list[str], port: int, **popen) -> Iterator[subprocess.Popen]:
-    """A server process, once it accepts connections on `port`; stopped on exit."""
-    process = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **popen
-    )
-    try:
-        wait_for_port(port, process)
-        yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @contextmanager
@@ -141,35 +105,14 @@ def s3_service(name: str, port: int) -> Service:
 @contextmanager
 def moto_service() -> Iterator[Service]:
     port = free_port()
-    command = [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)]
-    with running(command, port):
+    with running([str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)], port):
         yield s3_service("S3 (moto)", port)
-
-
-def free_port_pair() -> int:
-    """A free port whose +10000 twin is free too (SeaweedFS puts gRPC there)."""
-    while True:
-        port = free_port()
-        if port < 55000:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port + 10000)) != 0:
-                    return port
 
 
 @contextmanager
 def seaweedfs_service() -> Iterator[Service]:
-    ports = {name: free_port_pair() for name in ("master", "volume", "filer", "s3", "admin")}
-    with tempfile.TemporaryDirectory(prefix="bench-seaweedfs-") as data:
-        # Its logs and sockets go into the scratch folder too, not /tmp.
-        command = [str(BIN / "weed"), f"-logdir={data}", "mini", f"-dir={data}", "-ip=127.0.0.1"]
-        command += [f"-s3.localSocket={data}/s3.sock", f"-filer.localSocket={data}/filer.sock"]
-        command += ["-ip.bind=127.0.0.1", "-master.telemetry=false", "-admin.ui=false"]
-        command += [f"-{name}.port={port}" for name, port in ports.items()]
-        command += [f"-metricsPort={free_port()}", f"-s3.port.iceberg={free_port()}"]
-        credentials = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"}
-        with running(command, ports["s3"], env={**os.environ, **credentials}):
-            time.sleep(3)  # the S3 gateway listens before the filer and volumes are ready
-            yield s3_service("S3 (SeaweedFS)", ports["s3"])
+    with seaweedfs(KEYS["aws_access_key_id"], KEYS["aws_secret_access_key"]) as port:
+        yield s3_service("S3 (SeaweedFS)", port)
 
 
 @contextmanager

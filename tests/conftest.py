@@ -5,19 +5,13 @@ all driven through the engine's real SDK clients (Arrow's S3 and GCS filesystems
 from __future__ import annotations
 
 import logging
-import socket
 import uuid
 
 import hub_v1 as hub
 import pytest
+from servers import free_port
 
 S3_KEYS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ import json
 import logging
 import os
 import pickle
-import socket
 import subprocess
 import sys
 import threading
@@ -17,7 +16,8 @@ import uuid
 import hub_v1 as hub
 import numpy as np
 import pytest
-from conftest import S3_KEYS, free_port, gcs_hub, results_from_forked_children, s3_hub
+from conftest import S3_KEYS, gcs_hub, results_from_forked_children, s3_hub
+from servers import free_port, running, seaweedfs, wait_for_port
 
 SECRET = "s3cr3t-" + uuid.uuid4().hex  # moto accepts any key; this one must never leak
 
@@ -112,23 +112,9 @@ def authenticating_s3():
     """A second moto server that checks credentials (none are registered, so all fail)."""
     port = free_port()
     env = dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT="0")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.time() + 30
-    import socket
-
-    while time.time() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    server.terminate()
-    server.wait(timeout=10)
+    command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+    with running(command, port, env):
+        yield f"http://127.0.0.1:{port}"
 
 
 def test_a_wrong_key_is_a_clear_error_without_the_secret(authenticating_s3):
@@ -145,6 +131,28 @@ def test_a_wrong_key_is_a_clear_error_without_the_secret(authenticating_s3):
     message = str(raised.value)
     assert isinstance(raised.value, PermissionError), message
     assert "hub-tests" in message and SECRET not in message
+
+
+def test_a_wrong_key_on_seaweedfs_is_a_permission_error():
+    """SeaweedFS checks keys, and its refusals reach us spelled INVALID_ACCESS_KEY_ID and
+    SIGNATURE_DOES_NOT_MATCH; the right key works."""
+    with seaweedfs("hubtests", SECRET) as port:
+        endpoint = f"http://127.0.0.1:{port}"
+        right = hub.s3(
+            "hub-tests", aws_access_key_id="hubtests", aws_secret_access_key=SECRET,
+            endpoint=endpoint, region="us-east-1", create_bucket=True,
+        ).connect()  # fmt: skip
+        _round_trip(right)
+        assert right.open("probe")[19, 4] == 99
+        for key_id, secret in (("AKIAWRONG", SECRET), ("hubtests", "not-the-secret")):
+            wrong = hub.s3(
+                "hub-tests", aws_access_key_id=key_id, aws_secret_access_key=secret,
+                endpoint=endpoint, region="us-east-1", max_attempts=1,
+            )  # fmt: skip
+            with pytest.raises(hub.PermissionDeniedError) as raised:
+                wrong.connect().open("probe")
+            message = str(raised.value)
+            assert "hub-tests" in message and SECRET not in message, message
 
 
 def test_secrets_never_appear_in_reprs_errors_or_pickles(tmp_path, s3_endpoint):
@@ -358,7 +366,7 @@ def test_a_server_killed_mid_read_is_an_error_not_a_hang():
         stderr=subprocess.DEVNULL,
     )
     try:
-        _wait_for_port(port)
+        wait_for_port(port)
         data = np.random.default_rng(4).integers(0, 255, (400, 128, 128), dtype=np.uint8)
         s3_hub(f"http://127.0.0.1:{port}").array(
             "x", shape=data.shape, chunk=(1, 128, 128), dtype="uint8"
@@ -388,13 +396,3 @@ def test_a_server_killed_mid_read_is_an_error_not_a_hang():
     finally:
         server.kill()
         server.wait()
-
-
-def _wait_for_port(port: int) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise TimeoutError(f"nothing listens on 127.0.0.1:{port}")
