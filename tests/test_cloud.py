@@ -1,4 +1,4 @@
-"""S3 and GCS specifics on real servers (moto, fake-gcs-server): credentials from every
+"""S3 and GCS specifics on real servers (moto, SeaweedFS, fake-gcs-server): credentials from every
 source, clear authentication errors, the URL entry point, workers, and secrets kept secret."""
 
 from __future__ import annotations
@@ -291,10 +291,11 @@ def test_reads_keep_requests_in_flight_requests_open(cloud, request):
             assert proxy.most_active == in_flight, (in_flight, proxy.most_active)
 
 
-def test_requests_in_flight_must_be_positive(s3_endpoint, gcs_endpoint):
+def test_requests_in_flight_is_checked(s3_endpoint, gcs_endpoint):
     for connect, endpoint in ((s3_hub, s3_endpoint), (gcs_hub, gcs_endpoint)):
-        with pytest.raises(ValueError, match="requests_in_flight must be between 1 and 1024"):
-            connect(endpoint, requests_in_flight=0)
+        for wrong in (0, 1025):
+            with pytest.raises(ValueError, match="requests_in_flight must be between 1 and 1024"):
+                connect(endpoint, requests_in_flight=wrong)
 
 
 def test_reads_of_objects_larger_than_the_size_hint_are_whole(s3_endpoint, gcs_endpoint):
