@@ -271,6 +271,25 @@ def test_reading_an_uncompressed_s3_chunk_is_one_request(s3_endpoint):
     np.testing.assert_array_equal(direct.open("raw")[8], data[8])  # the others are intact
 
 
+def test_each_s3_chunk_goes_up_as_one_put(s3_endpoint):
+    """Small objects are one PUT each, not a multipart upload (create, part, complete)."""
+    from fault_proxy import FaultProxy
+
+    s3_hub(s3_endpoint)  # makes sure the bucket exists
+    data = np.random.default_rng(6).integers(0, 255, (50, 32, 32), dtype=np.uint8)
+    with FaultProxy(int(s3_endpoint.rsplit(":", 1)[1]), failure_rate=0.0) as proxy:
+        datahub = _s3_hub_through(proxy, max_attempts=6)
+        array = datahub.array("puts", shape=data.shape, chunk=(1, 32, 32), dtype="uint8")
+        proxy.requests.clear()
+        array[:] = data
+        assert proxy.requests == {"PUT": 50}, proxy.requests
+        proxy.requests.clear()
+        array[3:5, :16] = 7  # partly covered chunks: read, patch, one PUT each
+        assert proxy.requests == {"GET": 2, "PUT": 2}, proxy.requests
+        data[3:5, :16] = 7
+        np.testing.assert_array_equal(datahub.open("puts")[:], data)
+
+
 @pytest.mark.parametrize("cloud", ["s3", "gcs"])
 def test_reads_keep_requests_in_flight_requests_open(cloud, request):
     """`requests_in_flight` requests are open at once: more than the AWS SDK's default
