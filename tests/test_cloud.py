@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 import uuid
+from functools import partial
 
 import hub_v1 as hub
 import numpy as np
@@ -134,8 +135,8 @@ def test_a_wrong_key_is_a_clear_error_without_the_secret(authenticating_s3):
 
 
 def test_a_wrong_key_on_seaweedfs_is_a_permission_error():
-    """SeaweedFS checks keys, and its refusals reach us spelled INVALID_ACCESS_KEY_ID and
-    SIGNATURE_DOES_NOT_MATCH; the right key works."""
+    """SeaweedFS checks keys, and refuses a listing with a wrong key id or secret as
+    INVALID_ACCESS_KEY_ID or SIGNATURE_DOES_NOT_MATCH; the right key works."""
     with seaweedfs("hubtests", SECRET) as port:
         endpoint = f"http://127.0.0.1:{port}"
         right = hub.s3(
@@ -149,10 +150,13 @@ def test_a_wrong_key_on_seaweedfs_is_a_permission_error():
                 "hub-tests", aws_access_key_id=key_id, aws_secret_access_key=secret,
                 endpoint=endpoint, region="us-east-1", max_attempts=1,
             )  # fmt: skip
-            with pytest.raises(hub.PermissionDeniedError) as raised:
-                wrong.connect().open("probe")
-            message = str(raised.value)
-            assert "hub-tests" in message and SECRET not in message, message
+            datahub = wrong.connect()
+            # A HEAD is refused as ACCESS_DENIED, a listing with the spellings above.
+            for attempt in (partial(datahub.open, "probe"), datahub.list):
+                with pytest.raises(hub.PermissionDeniedError) as raised:
+                    attempt()
+                message = str(raised.value)
+                assert "hub-tests" in message and SECRET not in message, message
 
 
 def test_secrets_never_appear_in_reprs_errors_or_pickles(tmp_path, s3_endpoint):
