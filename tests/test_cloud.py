@@ -7,7 +7,6 @@ import json
 import logging
 import os
 import pickle
-import subprocess
 import sys
 import threading
 import time
@@ -18,7 +17,7 @@ import hub_v1 as hub
 import numpy as np
 import pytest
 from conftest import S3_KEYS, gcs_hub, results_from_forked_children, s3_hub
-from servers import free_port, running, seaweedfs, wait_for_port
+from servers import free_port, running, seaweedfs
 
 SECRET = "s3cr3t-" + uuid.uuid4().hex  # moto accepts any key; this one must never leak
 
@@ -384,13 +383,8 @@ def test_a_server_killed_mid_read_is_an_error_not_a_hang():
     from fault_proxy import FaultProxy
 
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for_port(port)
+    command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+    with running(command, port) as server:
         data = np.random.default_rng(4).integers(0, 255, (400, 128, 128), dtype=np.uint8)
         s3_hub(f"http://127.0.0.1:{port}").array(
             "x", shape=data.shape, chunk=(1, 128, 128), dtype="uint8"
@@ -417,6 +411,3 @@ def test_a_server_killed_mid_read_is_an_error_not_a_hang():
             assert not reader.is_alive(), "the read hung after the server died"
         assert isinstance(outcome.get("error"), hub.StorageError), outcome
         assert time.monotonic() - started < 120
-    finally:
-        server.kill()
-        server.wait()
