@@ -72,7 +72,7 @@ test-fuzz: $(STAMPS)/venv
 	  -DCMAKE_MAKE_PROGRAM=$(abspath $(VENV)/bin/ninja) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DHUB_FUZZ=ON -DHUB_BUILD_TESTS=OFF -DHUB_BUILD_PYTHON=OFF > /dev/null
 	$(VENV)/bin/cmake --build $(FUZZ_BUILD)
-	for target in fuzz_chunk_decode fuzz_zarr_json; do \
+	for target in fuzz_chunk_decode fuzz_shard_decode fuzz_zarr_json; do \
 	  scratch=$$(mktemp -d) && cp cpp/fuzz/corpus/$$target/* $$scratch/ && \
 	  $(FUZZ_BUILD)/cpp/fuzz/$$target -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 	    -artifact_prefix=$(FUZZ_BUILD)/$$target- $$scratch 2>&1 | \

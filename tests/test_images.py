@@ -92,7 +92,7 @@ def test_jpeg_matches_pillow_at_the_same_quality(fs_hub, quality):
     Image.fromarray(ASTRONAUT).save(buffer, format="JPEG", quality=quality)
     pillow = np.asarray(Image.open(io.BytesIO(buffer.getvalue())))
     chunk = os.path.join(fs_hub.location.removeprefix("file://"), "j", "c", "0", "0", "0", "0")
-    our_size = os.path.getsize(chunk) - 16 - 16 - 4  # header, two offsets, crc32c
+    our_size = os.path.getsize(chunk) - 4  # a one-image chunk is the JPEG stream and a crc32c
     assert abs(psnr(ours, ASTRONAUT) - psnr(pillow, ASTRONAUT)) < 0.5
     assert abs(our_size / len(buffer.getvalue()) - 1) < 0.1
 

@@ -94,10 +94,12 @@ std::shared_ptr<Array> Create(std::shared_ptr<Store> store, const std::string& p
                               std::vector<std::int64_t> shape,
                               std::optional<std::vector<std::int64_t>> chunk,
                               const std::string& dtype, const std::string& compress,
-                              double compresslevel, std::optional<int> quality) {
+                              double compresslevel, std::optional<int> quality,
+                              std::optional<std::vector<std::int64_t>> shard) {
   ArraySpec spec;
   spec.shape = std::move(shape);
   spec.chunk_shape = chunk.value_or(std::vector<std::int64_t>{});
+  spec.shard_shape = shard.value_or(std::vector<std::int64_t>{});
   spec.dtype = ParseDataType(dtype);
   spec.compress = compress;
   spec.compresslevel = compresslevel;
@@ -127,7 +129,8 @@ void RegisterArrays(py::module_& module) {
   py::class_<Array, std::shared_ptr<Array>>(module, "Array")
       .def_static("create", &Create, py::arg("store"), py::arg("path"), py::arg("shape"),
                   py::arg("chunk"), py::arg("dtype"), py::arg("compress"),
-                  py::arg("compresslevel"), py::arg("quality") = py::none())
+                  py::arg("compresslevel"), py::arg("quality") = py::none(),
+                  py::arg("shard") = py::none())
       .def_static("open", &Array::Open, py::arg("store"), py::arg("path"),
                   py::call_guard<py::gil_scoped_release>())
       .def_property_readonly("path", &Array::path)
@@ -135,10 +138,27 @@ void RegisterArrays(py::module_& module) {
                              [](const Array& a) { return py::tuple(py::cast(a.shape())); })
       .def_property_readonly("chunk",
                              [](const Array& a) { return py::tuple(py::cast(a.chunk_shape())); })
+      .def_property_readonly("shard",
+                             [](const Array& a) -> py::object {
+                               const auto shard = a.shard_shape();
+                               if (!shard) return py::none();
+                               return py::tuple(py::cast(*shard));
+                             })
       .def_property_readonly("dtype", [](const Array& a) { return NumpyDtype(a.dtype()); })
       .def_property_readonly("compress", &Array::compress)
       .def_property_readonly("compresslevel", &Array::compresslevel)
       .def("metadata_json", &Array::MetadataJson)
+      .def(
+          "count_stored",
+          [](const Array& a) {
+            Array::StoredCounts counts;
+            {
+              py::gil_scoped_release release;
+              counts = a.CountStored();
+            }
+            return py::make_tuple(counts.objects, counts.chunks);
+          },
+          "(stored objects, stored codec chunks)")
       .def("select", [](const Array& a, const py::tuple& key) { return a.Select(ToSelection(key)); })
       .def("read", &Read, py::arg("region"))
       .def("read_into", &ReadInto, py::arg("region"), py::arg("out"))
@@ -179,6 +199,26 @@ void RegisterArrays(py::module_& module) {
   module.def("default_chunk", [](std::vector<std::int64_t> shape, const std::string& dtype) {
     return DefaultChunkShape(shape, ParseDataType(dtype));
   });
+  // The (chunk, shard) an array created with these settings gets; shard None if unsharded.
+  module.def(
+      "resolve_chunking",
+      [](std::vector<std::int64_t> shape, std::optional<std::vector<std::int64_t>> chunk,
+         std::optional<std::vector<std::int64_t>> shard, const std::string& dtype,
+         const std::string& compress) {
+        ArraySpec spec;
+        spec.shape = std::move(shape);
+        spec.chunk_shape = chunk.value_or(std::vector<std::int64_t>{});
+        spec.shard_shape = shard.value_or(std::vector<std::int64_t>{});
+        spec.dtype = ParseDataType(dtype);
+        spec.compress = compress;
+        const ChunkingChoice choice = ResolveChunking(spec);
+        return py::make_tuple(py::tuple(py::cast(choice.chunk_shape)),
+                              choice.shard_shape.empty()
+                                  ? py::object(py::none())
+                                  : py::object(py::tuple(py::cast(choice.shard_shape))));
+      },
+      py::arg("shape"), py::arg("chunk"), py::arg("shard"), py::arg("dtype"),
+      py::arg("compress"));
   module.def("cache_budget_bytes", &CacheBudgetBytes);
   module.def("set_cache_budget_bytes", &SetCacheBudgetBytes, py::arg("bytes"));
   module.def("cache_stats", [] {

@@ -60,8 +60,26 @@ class Array:
 
     @property
     def chunk(self) -> tuple[int, ...]:
-        """The shape of one stored chunk."""
+        """The shape of one chunk: the unit of compression, checksum and random access."""
         return self._core.chunk
+
+    @property
+    def shard(self) -> tuple[int, ...] | None:
+        """The shape of one stored object when the array is sharded (a multiple of `chunk`
+        holding many chunks, each read on its own by byte range), else None.
+
+        >>> import hub_v1 as hub
+        >>> datahub = hub.memory().connect()
+        >>> datahub.array("x", shape=(100, 8), chunk=(1, 8), shard=(50, 8), dtype="uint8").shard
+        (50, 8)
+        """
+        return self._core.shard
+
+    @property
+    def write_unit(self) -> tuple[int, ...]:
+        """The block a write rewrites as one object: the shard, or the chunk if unsharded.
+        Writes aligned to it never read the old data."""
+        return self.shard or self.chunk
 
     @property
     def dtype(self) -> np.dtype[Any]:
@@ -100,8 +118,13 @@ class Array:
         return sum(size for _, size in self._stored_chunks())
 
     def nchunks_initialized(self) -> int:
-        """How many chunks have been written; the others read as zeros and take no space."""
-        return len(self._stored_chunks())
+        """How many chunks are stored; the others read as zeros and take no space. In a
+        sharded array, chunks holding only zeros are not stored either."""
+        return int(self._core.count_stored()[1])
+
+    def nshards_initialized(self) -> int | None:
+        """How many shards are stored (None for an unsharded array)."""
+        return None if self.shard is None else int(self._core.count_stored()[0])
 
     def _stored_chunks(self) -> list[tuple[str, int]]:
         objects = self._datahub._store.list_with_sizes(self.name)
@@ -190,8 +213,9 @@ class Array:
         return data if dtype is None else data.astype(dtype, copy=False)
 
     def __repr__(self) -> str:
+        shard = f"shard={self.shard}, " if self.shard else ""
         return (
-            f"hub_v1.Array({self.name!r}, shape={self.shape}, chunk={self.chunk}, "
+            f"hub_v1.Array({self.name!r}, shape={self.shape}, chunk={self.chunk}, {shard}"
             f"dtype='{self.dtype}', compress={self.compress!r}, "
             f"compresslevel={self.compresslevel:g}, store={self._datahub.location!r})"
         )

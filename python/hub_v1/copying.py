@@ -49,11 +49,13 @@ def copy(
     compresslevel: float | None = None,
     overwrite: bool = False,
     progress: bool | None = None,
+    shard: Any = None,
 ) -> Array:
     """Copy `source` into `datahub` as `name` and return the new array.
 
-    `chunk`, `compress` and `compresslevel` default to the source's; pass them to re-chunk or
-    re-compress on the way. The copy moves whole target chunks, reading the next block while
+    `chunk`, `shard`, `compress` and `compresslevel` default to the source's (a new `chunk`
+    alone drops the source's sharding); pass them to re-chunk, re-shard or re-compress on
+    the way. The copy moves whole target chunks (whole shards when sharded), reading the next block while
     the current one is written, with many chunk requests in flight on each side.
     `progress`: see :mod:`hub_v1.progress`.
 
@@ -64,16 +66,19 @@ def copy(
     >>> copied.chunk, int(copied[99, 9])
     ((50, 10), 999)
     """
+    if shard is None and chunk is None:
+        shard = source.shard
     target = datahub.array(
         name,
         shape=source.shape,
         chunk=source.chunk if chunk is None else chunk,
+        shard=shard,
         dtype=source.dtype,
         compress=source.compress if compress is None else compress,
         compresslevel=source.compresslevel if compresslevel is None else compresslevel,
         overwrite=overwrite,
     )
-    blocks = list(chunk_aligned_blocks(target.shape, target.chunk, target.dtype.itemsize))
+    blocks = list(chunk_aligned_blocks(target.shape, target.write_unit, target.dtype.itemsize))
     description = f"copy {source.name}"
     with (
         progress_bar(source.nbytes, description, "B", progress) as bar,
@@ -99,7 +104,7 @@ def write_from(
     first, then the error is raised."""
     if not 0 <= start <= array.shape[0]:
         raise OutOfBoundsError(f"start {start} is outside the first axis of '{array.name}'")
-    rows = array.chunk[0]
+    rows = array.write_unit[0]
     total = len(items) if isinstance(items, Sized) else None
     position = start
     pending: list[np.ndarray] = []

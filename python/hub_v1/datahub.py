@@ -83,10 +83,16 @@ class DataHub:
         compresslevel: float = 0.5,
         overwrite: bool = False,
         quality: int | None = None,
+        shard: Any = None,
     ) -> Array:
         """Create an array of zeros that costs nothing until written, and return it.
 
-        `chunk` defaults to about 8 MB split along the first axis. `compress` is one of
+        `chunk` is the unit of compression, checksum and random access; it defaults to about
+        8 MB split along the first axis. `shard`, a multiple of `chunk` on every axis, makes
+        each stored object a Zarr v3 shard of many chunks, each read on its own by byte
+        range: small chunks for random access, big objects for the store. With
+        ``compress="jpeg"`` or ``"png"`` and `chunk` omitted, each chunk is one image and
+        shards hold about 16-64 MB. `compress` is one of
         ``default`` (raw bytes), ``gzip``, ``zlib``, ``lz4``, ``zstd``, ``jpeg`` or ``png``;
         `compresslevel` runs from 0 (smallest) to 1 (fastest). Image codecs encode each
         trailing image on its own: ``(H, W, C)`` for 4+ dimensions, ``(H, W)`` otherwise;
@@ -104,6 +110,7 @@ class DataHub:
             raise InvalidArgumentError("array() needs a shape")
         shape = _extents(shape, "shape")
         chunk = None if chunk is None else _extents(chunk, "chunk")
+        shard = None if shard is None else _extents(shard, "shard")
         dtype_name = _dtype_name(dtype)
         compress = "default" if compress is None else compress
         if not isinstance(compress, str):
@@ -116,11 +123,14 @@ class DataHub:
             compress,
             float(compresslevel),
             None if quality is None else int(quality),
+            None if shard is None else list(shard),
         )
         existing = self._read_node(name)
         if existing[1] != "missing":
             if not overwrite:
-                return self._reopen_if_same(name, shape, chunk, dtype_name, compress, compresslevel)
+                return self._reopen_if_same(
+                    name, shape, chunk, shard, dtype_name, compress, compresslevel
+                )
             # Check the new settings on scratch metadata before deleting anything.
             _core.Array.create(_core.memory_store(), name, *settings)
             self.delete(name)
@@ -133,6 +143,7 @@ class DataHub:
         name: str,
         shape: tuple[int, ...],
         chunk: tuple[int, ...] | None,
+        shard: tuple[int, ...] | None,
         dtype: str,
         compress: str,
         compresslevel: float,
@@ -141,12 +152,18 @@ class DataHub:
             found = self.open(name)
         except NotFoundError:
             found = None
-        wanted_chunk = chunk or tuple(_core.default_chunk(list(shape), dtype))
+        wanted_chunk, wanted_shard = _core.resolve_chunking(
+            list(shape),
+            None if chunk is None else list(chunk),
+            None if shard is None else list(shard),
+            dtype,
+            compress,
+        )
         level = min(max(float(compresslevel), 0.0), 1.0)
         if (
             isinstance(found, Array)
-            and (found.shape, found.chunk, found.dtype.name, found.compress)
-            == (shape, wanted_chunk, dtype, compress)
+            and (found.shape, found.chunk, found.shard, found.dtype.name, found.compress)
+            == (shape, wanted_chunk, wanted_shard, dtype, compress)
             and abs(found.compresslevel - level) < 1e-9
         ):
             return found

@@ -17,15 +17,34 @@ namespace hub {
 
 struct ArraySpec {
   std::vector<std::int64_t> shape;
-  std::vector<std::int64_t> chunk_shape;  // empty: DefaultChunkShape(shape, dtype)
+  // The unit of compression, checksum and random access. Empty: DefaultChunkShape(shape,
+  // dtype), or one image per chunk for jpeg and png.
+  std::vector<std::int64_t> chunk_shape;
   DataType dtype = DataType::kFloat32;
   std::string compress = "default";  // default, gzip, zlib, lz4, zstd, jpeg, png
   double compresslevel = 0.5;        // 1 = fastest, 0 = smallest; clamped to [0, 1]
   std::optional<int> jpeg_quality;   // compress="jpeg" only: overrides compresslevel's quality
+  // The stored object (Zarr v3 sharding_indexed), a multiple of chunk_shape on every axis.
+  // Empty: unsharded, except for jpeg and png with chunk_shape empty (DefaultShardShape).
+  std::vector<std::int64_t> shard_shape;
 };
 
 // A chunk of roughly 1-16 MB, split along the first axis (then the next, for huge items).
 std::vector<std::int64_t> DefaultChunkShape(std::span<const std::int64_t> shape, DataType dtype);
+
+// The chunk and shard shapes an ArraySpec leaves to hub_v1 (see ArraySpec): the shapes a
+// Create with this spec would use.
+struct ChunkingChoice {
+  std::vector<std::int64_t> chunk_shape;
+  std::vector<std::int64_t> shard_shape;  // empty: unsharded
+};
+ChunkingChoice ResolveChunking(const ArraySpec& spec);
+
+// Shards for image arrays of one-image chunks: about 16-64 MB stored (256 MB of decoded
+// pixels for jpeg, 64 MB for png), along the first axis.
+std::vector<std::int64_t> DefaultShardShape(std::span<const std::int64_t> shape,
+                                            std::span<const std::int64_t> chunk_shape,
+                                            DataType dtype, const std::string& compress);
 
 namespace detail {
 struct RegionPlan;
@@ -55,11 +74,21 @@ class Array {
 
   const std::string& path() const;
   const std::vector<std::int64_t>& shape() const;
+  // The codec chunk (the inner chunk of a sharded array).
   const std::vector<std::int64_t>& chunk_shape() const;
+  // The stored object's shape when sharded, else nullopt.
+  std::optional<std::vector<std::int64_t>> shard_shape() const;
   DataType dtype() const;
   // The hub_v1 compression name and level, or the codec name for arrays written elsewhere.
   std::string compress() const;
   double compresslevel() const;
+  // The stored objects (shards, or chunks when unsharded) and the codec chunks they hold;
+  // chunks that were never written (or hold only the fill value, in shards) are not stored.
+  struct StoredCounts {
+    std::size_t objects = 0;
+    std::size_t chunks = 0;
+  };
+  StoredCounts CountStored() const;
   // The zarr.json document, as text.
   std::string MetadataJson() const;
 

@@ -13,12 +13,48 @@
 
 namespace hub {
 
-// The result of a conditional read (see Store::ReadIfChanged).
-struct ConditionalRead {
+// Which bytes of an object a read wants: all of it, `length` bytes from `offset` (fewer at the
+// object's end), or its last `length` bytes (all of it if shorter).
+struct ByteRange {
+  static constexpr std::uint64_t kToEnd = UINT64_MAX;
+  std::uint64_t offset = 0;
+  std::uint64_t length = kToEnd;
+  bool suffix = false;
+
+  static ByteRange Whole() { return {}; }
+  static ByteRange Bytes(std::uint64_t offset, std::uint64_t length) {
+    return {offset, length, false};
+  }
+  static ByteRange Suffix(std::uint64_t length) { return {0, length, true}; }
+  bool IsWhole() const { return !suffix && offset == 0 && length == kToEnd; }
+};
+
+// How to read: the store's one read primitive (Store::Read) takes these options.
+struct ReadOptions {
+  ByteRange range;
+  // When non-empty, the bytes fill these buffers in order (the engine reads stored-verbatim
+  // chunks straight into the caller's array) instead of coming back as a Buffer.
+  std::span<const std::span<std::byte>> into;
+  // The caller knows how many bytes the range holds (the range's length, or the buffers'
+  // total) and verifies what it gets (a checksum): a store may then skip asking for the
+  // object's size first (S3: one ranged GET instead of a HEAD and a GET).
+  bool size_known = false;
+  // When non-empty, the object is not read if its generation still equals this one.
+  std::string unless_generation;
+};
+
+// What a read found.
+struct ReadResult {
   enum class Status { kMissing, kUnchanged, kValue };
   Status status = Status::kMissing;
-  Buffer value;            // kValue only
-  std::string generation;  // kUnchanged, kValue: names this version; "" if unknown
+  Buffer value;            // kValue, unless read into the caller's buffers
+  // kValue: the bytes the range holds in the object. Into buffers, this may be more or fewer
+  // than the buffers' total, which is how a reader notices an object of the wrong size.
+  std::uint64_t size = 0;
+  std::string generation;  // kUnchanged, kValue: names this version of the object; "" unknown
+  std::optional<std::uint64_t> object_size;  // the whole object's size, where the store knows
+
+  bool found() const { return status != Status::kMissing; }
 };
 
 // Held while a chunk is read, patched and rewritten; released when destroyed.
@@ -37,34 +73,29 @@ class Store {
  public:
   virtual ~Store() = default;
 
-  // The whole object, or nullopt if it does not exist.
-  virtual std::optional<Buffer> Get(const std::string& key) = 0;
+  // The one read primitive: the bytes `options` names, where it says, unless unchanged.
+  // Missing objects are Status::kMissing, not errors.
+  virtual ReadResult Read(const std::string& key, const ReadOptions& options) = 0;
 
-  // Bytes [offset, offset + length) of an object (fewer at its end), or nullopt if missing.
-  virtual std::optional<Buffer> GetRange(const std::string& key, std::uint64_t offset,
-                                         std::uint64_t length) = 0;
+  // Several ranges of one object, each into its own buffers (or, with none, returned as a
+  // Buffer). A store may coalesce near ranges into one request: the default merges ranges
+  // (in offset order) whose gap is at most kCoalesceGapBytes into reads of at most
+  // kCoalesceMaxBytes. Every result reports the generation it was read at, so a caller can
+  // tell whether the object changed between reads.
+  struct RangeRead {
+    ByteRange range;
+    std::span<const std::span<std::byte>> into;
+  };
+  virtual std::vector<ReadResult> ReadRanges(const std::string& key,
+                                             std::span<const RangeRead> reads);
+  static constexpr std::uint64_t kCoalesceGapBytes = 64 << 10;
+  static constexpr std::uint64_t kCoalesceMaxBytes = 16 << 20;
 
-  // Scatter read: fills `buffers` in order from the start of the object and returns the
-  // object's full size (it may be larger or smaller than the buffers), or nullopt if missing.
-  // Lets the engine read stored-verbatim chunks straight into the caller's array.
-  virtual std::optional<std::uint64_t> ReadInto(const std::string& key,
-                                                std::span<const std::span<std::byte>> buffers);
-
-  // ReadInto for an object the caller expects to fill `buffers` exactly, and whose content
-  // the caller verifies (the engine checks the crc32c trailer of verbatim chunks). A store
-  // may then skip confirming the size: S3 reads such objects with one ranged GET instead of
-  // a HEAD and a GET. Returns the size read (the buffers' total when not confirmed), or
-  // nullopt if the object is missing. The default is ReadInto.
-  virtual std::optional<std::uint64_t> ReadKnownSize(const std::string& key,
-                                                     std::span<const std::span<std::byte>> buffers);
-
-  // Reads the object unless its current generation equals `known_generation` (a token that
-  // changes whenever the object is replaced). Caches use it to revalidate cheaply. The default
-  // always reads and reports no generation, so nothing is cached for such stores.
-  virtual ConditionalRead ReadIfChanged(const std::string& key,
-                                        const std::string& known_generation);
-  // Whether ReadIfChanged reports generations (so the engine may cache what it reads).
+  // Whether reads report generations (so the engine may cache what it reads).
   virtual bool HasGenerations() const { return false; }
+
+  // The whole object, or nullopt if it does not exist.
+  std::optional<Buffer> Get(const std::string& key);
 
   // Replaces the object with the concatenation of `parts`, atomically: readers see the old or
   // the new bytes, never a mix. Returns the new generation ("" if the store cannot tell).

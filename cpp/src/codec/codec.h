@@ -19,6 +19,9 @@ namespace hub::codec {
 struct ChunkLayout {
   DataType dtype;
   std::vector<std::int64_t> shape;
+  // One element: what a chunk that was never stored holds (empty: zero). Sharding uses it for
+  // empty inner chunks.
+  std::vector<std::byte> fill_value = {};
 
   std::size_t NumElements() const;
   std::size_t NumBytes() const { return NumElements() * ItemSize(dtype); }
@@ -35,6 +38,12 @@ class ArrayToBytesCodec {
   // next codec decode straight into the destination.
   virtual bool IsIdentity(const ChunkLayout& /*layout*/) const { return false; }
   virtual nlohmann::json ToJson() const = 0;
+  // True if decoding gives back other values than were encoded (jpeg): what was written
+  // must then not be cached as what a read would return.
+  virtual bool IsLossy() const { return false; }
+  // Called once when the pipeline is built for chunks of `layout`: checks that the codec can
+  // store them (InvalidArgumentError otherwise) and prepares what depends on the layout.
+  virtual void Prepare(const ChunkLayout& /*layout*/) {}
 };
 
 class BytesToBytesCodec {

@@ -6,7 +6,7 @@
 #include "codec/codec_registry.h"
 #include "codec/crc32c.h"
 #include "codec/crc32c_codec.h"
-#include "codec/image_codec.h"
+#include "codec/sharding_codec.h"
 #include "hub/errors.h"
 
 namespace hub::codec {
@@ -25,9 +25,9 @@ std::shared_ptr<const CodecPipeline> CodecPipeline::FromJson(const nlohmann::jso
         throw InvalidArgumentError("zarr.json 'codecs' must hold exactly one array -> bytes "
                                    "codec, before every bytes -> bytes codec");
       }
-      if (const auto* image = dynamic_cast<const ImageCodec*>(array_to_bytes->get())) {
-        image->CheckLayout(pipeline->layout_);
-      }
+      (*array_to_bytes)->Prepare(pipeline->layout_);
+      // Told apart once, here: the engine plans around a sharded chain's inner grid.
+      pipeline->sharding_ = dynamic_cast<const ShardingCodec*>(array_to_bytes->get());
       pipeline->array_to_bytes_ = std::move(*array_to_bytes);
     } else {
       if (!pipeline->array_to_bytes_) {
@@ -37,11 +37,11 @@ std::shared_ptr<const CodecPipeline> CodecPipeline::FromJson(const nlohmann::jso
           std::move(std::get<std::unique_ptr<BytesToBytesCodec>>(codec)));
     }
   }
+  if (pipeline->sharding_ && !pipeline->bytes_to_bytes_.empty()) {
+    throw UnsupportedError("bytes -> bytes codecs after sharding_indexed are not supported: "
+                           "the shard must stay readable by byte range");
+  }
   return pipeline;
-}
-
-const ImageCodec* CodecPipeline::image_codec() const {
-  return dynamic_cast<const ImageCodec*>(array_to_bytes_.get());
 }
 
 Buffer CodecPipeline::DecodeStagesDownTo(Buffer encoded, std::size_t stop) const {
@@ -60,20 +60,12 @@ Buffer CodecPipeline::EncodeStagesFrom(Buffer decoded, std::size_t first) const 
   return decoded;
 }
 
-Buffer CodecPipeline::DecodeBytesStages(const Buffer& encoded) const {
-  return DecodeStagesDownTo(encoded, 0);
-}
-
-Buffer CodecPipeline::EncodeBytesStages(Buffer encoded) const {
-  return EncodeStagesFrom(std::move(encoded), 0);
-}
-
 Buffer CodecPipeline::Encode(std::span<const std::byte> chunk) const {
   if (array_to_bytes_->IsIdentity(layout_) && !bytes_to_bytes_.empty()) {
     // Skip copying the raw bytes: the first stage reads the caller's chunk directly.
     return EncodeStagesFrom(bytes_to_bytes_[0]->Encode(chunk), 1);
   }
-  return EncodeBytesStages(array_to_bytes_->Encode(chunk, layout_));
+  return EncodeStagesFrom(array_to_bytes_->Encode(chunk, layout_), 0);
 }
 
 void CodecPipeline::DecodeInto(const Buffer& encoded, std::span<std::byte> chunk) const {
@@ -88,7 +80,7 @@ void CodecPipeline::DecodeInto(const Buffer& encoded, std::span<std::byte> chunk
 }
 
 std::optional<std::size_t> CodecPipeline::VerbatimTrailerBytes() const {
-  if (!array_to_bytes_->IsIdentity(layout_)) return std::nullopt;
+  if (sharding_ || !array_to_bytes_->IsIdentity(layout_)) return std::nullopt;
   if (bytes_to_bytes_.empty()) return 0;
   if (bytes_to_bytes_.size() == 1 && dynamic_cast<const Crc32cCodec*>(bytes_to_bytes_[0].get())) {
     return 4;

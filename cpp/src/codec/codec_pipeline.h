@@ -23,12 +23,15 @@ class CodecPipeline {
   nlohmann::json ToJson() const;
   const ChunkLayout& layout() const { return layout_; }
 
-  // The image codec when chunks are sequences of independently encoded images, else null.
-  const class ImageCodec* image_codec() const;
-  // Undoes the bytes -> bytes codecs (verifying checksums): the array -> bytes codec's output.
-  Buffer DecodeBytesStages(const Buffer& encoded) const;
-  // Applies the bytes -> bytes codecs to an array -> bytes codec's output.
-  Buffer EncodeBytesStages(Buffer encoded) const;
+  // What a chunk is to the engine, decided once when the chain is built:
+  // - sharded (sharding() is set): a grid of inner chunks and an index, read piecewise;
+  // - of fixed encoded size (VerbatimTrailerBytes() is set): the chunk's own bytes and an
+  //   optional checksum, read straight into place;
+  // - otherwise of variable size: decoded whole.
+  // The sharding codec when chunks are shards (the pipeline's array -> bytes codec), else null.
+  const class ShardingCodec* sharding() const { return sharding_; }
+  // True if a decoded chunk may differ from the chunk that was encoded (jpeg).
+  bool IsLossy() const { return array_to_bytes_->IsLossy(); }
 
   // When chunks are stored verbatim (the chunk's own bytes, then an optional crc32c), the
   // number of trailing checksum bytes (0 or 4); nullopt for every other pipeline. The engine
@@ -46,6 +49,7 @@ class CodecPipeline {
   Buffer EncodeStagesFrom(Buffer decoded, std::size_t first) const;
 
   ChunkLayout layout_;
+  const class ShardingCodec* sharding_ = nullptr;  // array_to_bytes_, when it shards
   std::unique_ptr<ArrayToBytesCodec> array_to_bytes_;
   std::vector<std::unique_ptr<BytesToBytesCodec>> bytes_to_bytes_;  // in encoding order
 };

@@ -10,6 +10,7 @@
 #include "codec/jpeg_codec.h"
 #include "codec/lz4_codec.h"
 #include "codec/png_codec.h"
+#include "codec/sharding_codec.h"
 #include "codec/zstd_codec.h"
 #include "hub/errors.h"
 
@@ -23,8 +24,9 @@ std::unique_ptr<BytesToBytesCodec> MakeCrc32c(const nlohmann::json&) {
   return std::make_unique<Crc32cCodec>();
 }
 
-constexpr std::array<std::pair<std::string_view, ArrayToBytesFactory>, 3> kArrayToBytes = {{
+constexpr std::array<std::pair<std::string_view, ArrayToBytesFactory>, 4> kArrayToBytes = {{
     {"bytes", &BytesCodec::FromConfig},
+    {"sharding_indexed", &ShardingCodec::FromConfig},
     {"hub_v1.jpeg", &JpegCodec::FromConfig},
     {"hub_v1.png", &PngCodec::FromConfig},
 }};

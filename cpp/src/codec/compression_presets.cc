@@ -65,4 +65,14 @@ nlohmann::json CodecsForCompression(const std::string& compress, double compress
   return codecs;
 }
 
+nlohmann::json ShardedCodecs(nlohmann::json inner_codecs,
+                             const std::vector<std::int64_t>& chunk_shape) {
+  const nlohmann::json index_codecs = nlohmann::json::array(
+      {CodecJson("bytes", {{"endian", "little"}}), CodecJson("crc32c")});
+  return nlohmann::json::array({CodecJson("sharding_indexed", {{"chunk_shape", chunk_shape},
+                                                               {"codecs", std::move(inner_codecs)},
+                                                               {"index_codecs", index_codecs},
+                                                               {"index_location", "end"}})});
+}
+
 }  // namespace hub::codec

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -16,6 +17,11 @@ namespace hub::codec {
 // against the array's dtype and chunk shape by CodecPipeline::FromJson.
 nlohmann::json CodecsForCompression(const std::string& compress, double compresslevel,
                                     std::optional<int> jpeg_quality = std::nullopt);
+
+// A sharding_indexed chain whose inner chunks of `chunk_shape` are encoded by `inner_codecs`,
+// with the index (bytes + crc32c) at the end of each shard.
+nlohmann::json ShardedCodecs(nlohmann::json inner_codecs,
+                             const std::vector<std::int64_t>& chunk_shape);
 
 // Clamps to [0, 1]; InvalidArgumentError for NaN.
 double ClampCompressLevel(double compresslevel);

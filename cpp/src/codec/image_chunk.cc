@@ -53,6 +53,10 @@ ImageChunk::ImageChunk(const Buffer& encoded, std::size_t expected_count) : enco
   if (offsets_[count] != data_size) throw CorruptChunkError("image chunk size mismatch");
 }
 
+bool ImageChunk::HasHeader(std::span<const std::byte> encoded) {
+  return encoded.size() >= sizeof(kMagic) && std::memcmp(encoded.data(), kMagic, 4) == 0;
+}
+
 std::span<const std::byte> ImageChunk::Image(std::size_t i) const {
   return encoded_.span().subspan(data_start_ + offsets_[i], offsets_[i + 1] - offsets_[i]);
 }

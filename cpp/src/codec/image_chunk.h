@@ -8,6 +8,9 @@
 //   then N + 1   uint64 little-endian offsets into the image area that follows the header:
 //                image i is bytes [offset[i], offset[i + 1]); offset[0] = 0, offset[N] = its size
 //
+// A chunk holding exactly one image is written as that image's stream alone (no header);
+// chunks written by hub_v1 0.1 with a header are still read.
+//
 // Every field is validated before use, so hostile bytes give CorruptChunkError, never a read
 // outside the buffer.
 #pragma once
@@ -28,6 +31,10 @@ class ImageChunk {
   std::size_t count() const { return offsets_.size() - 1; }
   // The encoded bytes of image `i`.
   std::span<const std::byte> Image(std::size_t i) const;
+
+  // True if `encoded` starts with this layout's magic. A chunk of exactly one image is
+  // stored without the header (the image codec's own stream), so both forms are read.
+  static bool HasHeader(std::span<const std::byte> encoded);
 
   // Header followed by `images`, in order.
   static Buffer Assemble(std::span<const std::span<const std::byte>> images);

@@ -38,6 +38,8 @@ ImageGeometry ImageGeometry::Of(const ChunkLayout& layout) {
 
 Buffer ImageCodec::Encode(std::span<const std::byte> chunk, const ChunkLayout& layout) const {
   const ImageGeometry geometry = ImageGeometry::Of(layout);
+  // A one-image chunk (the inner chunk of a sharded image array) is the image's own stream.
+  if (geometry.count == 1) return EncodeImage(chunk, geometry);
   std::vector<Buffer> images;
   std::vector<std::span<const std::byte>> views;
   images.reserve(geometry.count);
@@ -52,6 +54,10 @@ Buffer ImageCodec::Encode(std::span<const std::byte> chunk, const ChunkLayout& l
 void ImageCodec::DecodeInto(const Buffer& encoded, std::span<std::byte> chunk,
                             const ChunkLayout& layout) const {
   const ImageGeometry geometry = ImageGeometry::Of(layout);
+  if (geometry.count == 1 && !ImageChunk::HasHeader(encoded.span())) {
+    DecodeImage(encoded.span(), chunk, geometry);
+    return;
+  }
   const ImageChunk images(encoded, geometry.count);
   for (std::size_t i = 0; i < geometry.count; ++i) {
     DecodeImage(images.Image(i), chunk.subspan(i * geometry.item_bytes, geometry.item_bytes),

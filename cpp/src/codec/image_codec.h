@@ -36,6 +36,7 @@ class ImageCodec : public ArrayToBytesCodec {
                            const ImageGeometry& geometry) const = 0;
   // InvalidArgumentError unless this codec can store images of `layout`.
   virtual void CheckLayout(const ChunkLayout& layout) const = 0;
+  void Prepare(const ChunkLayout& layout) override { CheckLayout(layout); }
 
   // Every image in order, one after another (sequentially; the engine parallelises).
   Buffer Encode(std::span<const std::byte> chunk, const ChunkLayout& layout) const override;

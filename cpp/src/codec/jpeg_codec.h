@@ -16,6 +16,7 @@ class JpegCodec final : public ImageCodec {
   void DecodeImage(std::span<const std::byte> encoded, std::span<std::byte> pixels,
                    const ImageGeometry& geometry) const override;
   void CheckLayout(const ChunkLayout& layout) const override;
+  bool IsLossy() const override { return true; }
   nlohmann::json ToJson() const override;
 
  private:

@@ -8,6 +8,7 @@
 #include "engine/chunk_cache.h"
 #include "engine/chunk_io.h"
 #include "engine/metadata_io.h"
+#include "engine/shard_io.h"
 #include "engine/thread_pool.h"
 #include "hub/errors.h"
 #include "hub/node.h"
@@ -29,7 +30,8 @@ void ReadCompressionAttributes(detail::ArrayState& state) {
     return;
   }
   state.compress = "default";
-  for (const auto& codec : state.metadata.codecs) {
+  const json codecs = state.sharding ? state.sharding->inner().ToJson() : state.metadata.codecs;
+  for (const auto& codec : codecs) {
     const std::string name = codec.value("name", "");
     if (name != "bytes" && name != "crc32c") state.compress = name;
   }
@@ -42,12 +44,17 @@ std::shared_ptr<Array> MakeArray(std::shared_ptr<Store> store, const std::string
   state->path = path;
   state->metadata = std::move(metadata);
   const auto& m = state->metadata;
-  state->pipeline = codec::CodecPipeline::FromJson(m.codecs, {m.dtype, m.chunk_shape});
-  state->chunk_strides = index::CStrides(m.chunk_shape, ItemSize(m.dtype));
+  state->pipeline =
+      codec::CodecPipeline::FromJson(m.codecs, {m.dtype, m.chunk_shape, m.fill_value});
+  state->sharding = state->pipeline->sharding();
+  state->chunk_pipeline = state->sharding ? &state->sharding->inner() : state->pipeline.get();
+  state->chunk_shape = state->chunk_pipeline->layout().shape;
+  state->chunks_per_object = state->sharding
+                                 ? state->sharding->chunks_per_shard()
+                                 : std::vector<std::int64_t>(m.chunk_shape.size(), 1);
+  state->chunk_strides = index::CStrides(state->chunk_shape, ItemSize(m.dtype));
+  state->chunk_bytes = state->chunk_pipeline->layout().NumBytes();
   state->cache_prefix = detail::CachePrefix(*state->store, path);
-  if (state->pipeline->image_codec()) {
-    state->images = codec::ImageGeometry::Of(state->pipeline->layout());
-  }
   ReadCompressionAttributes(*state);
   return std::make_shared<Array>(std::move(state));
 }
@@ -75,6 +82,57 @@ std::vector<std::int64_t> DefaultChunkShape(std::span<const std::int64_t> shape,
   return chunk;
 }
 
+ChunkingChoice ResolveChunking(const ArraySpec& spec) {
+  const bool images = spec.compress == "jpeg" || spec.compress == "png";
+  ChunkingChoice choice;
+  if (!spec.chunk_shape.empty()) {
+    choice.chunk_shape = spec.chunk_shape;
+    choice.shard_shape = spec.shard_shape;
+  } else if (images && spec.shape.size() >= 2) {
+    // Training reads images one at a time: one image per chunk, shards sized for the store.
+    const std::size_t image_axes = spec.shape.size() >= 4 ? 3 : 2;
+    choice.chunk_shape.assign(spec.shape.size(), 1);
+    for (std::size_t axis = spec.shape.size() - image_axes; axis < spec.shape.size(); ++axis) {
+      choice.chunk_shape[axis] = std::max<std::int64_t>(spec.shape[axis], 1);
+    }
+    choice.shard_shape = spec.shard_shape.empty()
+                             ? DefaultShardShape(spec.shape, choice.chunk_shape, spec.dtype,
+                                                 spec.compress)
+                             : spec.shard_shape;
+  } else {
+    choice.chunk_shape = DefaultChunkShape(spec.shape, spec.dtype);
+    choice.shard_shape = spec.shard_shape;
+  }
+  format::ValidateGeometry(spec.shape, choice.chunk_shape, ItemSize(spec.dtype));
+  if (choice.shard_shape.empty()) return choice;
+  format::ValidateGeometry(spec.shape, choice.shard_shape, ItemSize(spec.dtype));
+  for (std::size_t axis = 0; axis < choice.shard_shape.size(); ++axis) {
+    if (choice.shard_shape[axis] % choice.chunk_shape[axis] != 0) {
+      throw InvalidArgumentError("shard " + nlohmann::json(choice.shard_shape).dump() +
+                                 " must be a multiple of chunk " +
+                                 nlohmann::json(choice.chunk_shape).dump() + " on every axis");
+    }
+  }
+  return choice;
+}
+
+std::vector<std::int64_t> DefaultShardShape(std::span<const std::int64_t> shape,
+                                            std::span<const std::int64_t> chunk_shape,
+                                            DataType dtype, const std::string& compress) {
+  // Objects of roughly 16-64 MB as stored: JPEG keeps about a tenth of the pixels' bytes and
+  // PNG about half, so a shard holds 256 MB (jpeg) or 64 MB (png) of decoded images, and
+  // never more chunks along the first axis than the array has.
+  const double decoded_target = compress == "jpeg" ? 256.0 * (1 << 20) : 64.0 * (1 << 20);
+  double chunk_bytes = static_cast<double>(ItemSize(dtype));
+  for (std::int64_t extent : chunk_shape) chunk_bytes *= static_cast<double>(extent);
+  const auto chunks_in_shard =
+      std::max<std::int64_t>(1, static_cast<std::int64_t>(decoded_target / chunk_bytes));
+  const std::int64_t chunks_on_axis = (shape[0] + chunk_shape[0] - 1) / chunk_shape[0];
+  std::vector<std::int64_t> shard(chunk_shape.begin(), chunk_shape.end());
+  shard[0] = chunk_shape[0] * std::min(chunks_in_shard, chunks_on_axis);
+  return shard;
+}
+
 const std::vector<std::int64_t>& Region::shape() const { return plan_->output_shape; }
 std::size_t Region::num_bytes() const { return plan_->num_bytes; }
 
@@ -86,12 +144,18 @@ std::shared_ptr<Array> Array::Create(std::shared_ptr<Store> store, const std::st
   format::ArrayMetadata metadata;
   metadata.dtype = spec.dtype;
   metadata.shape = spec.shape;
-  metadata.chunk_shape =
-      spec.chunk_shape.empty() ? DefaultChunkShape(spec.shape, spec.dtype) : spec.chunk_shape;
-  format::ValidateGeometry(metadata.shape, metadata.chunk_shape, ItemSize(spec.dtype));
-  metadata.fill_value.assign(ItemSize(spec.dtype), std::byte{0});
+  const ChunkingChoice chunking = ResolveChunking(spec);
   const double level = codec::ClampCompressLevel(spec.compresslevel);
   metadata.codecs = codec::CodecsForCompression(spec.compress, level, spec.jpeg_quality);
+  if (chunking.shard_shape.empty()) {
+    metadata.chunk_shape = chunking.chunk_shape;
+  } else {
+    // The stored object is the shard; the codec chain shards it into the chunks.
+    metadata.chunk_shape = chunking.shard_shape;
+    metadata.codecs = codec::ShardedCodecs(std::move(metadata.codecs), chunking.chunk_shape);
+  }
+  format::ValidateGeometry(metadata.shape, metadata.chunk_shape, ItemSize(spec.dtype));
+  metadata.fill_value.assign(ItemSize(spec.dtype), std::byte{0});
   metadata.attributes = {{"hub_v1", {{"compress", spec.compress}, {"compresslevel", level}}}};
   auto array = MakeArray(store, path, metadata);  // validates the codec chain before writing
 
@@ -117,18 +181,44 @@ std::shared_ptr<Array> Array::Open(std::shared_ptr<Store> store, const std::stri
 
 const std::string& Array::path() const { return state_->path; }
 const std::vector<std::int64_t>& Array::shape() const { return state_->metadata.shape; }
-const std::vector<std::int64_t>& Array::chunk_shape() const {
+const std::vector<std::int64_t>& Array::chunk_shape() const { return state_->chunk_shape; }
+std::optional<std::vector<std::int64_t>> Array::shard_shape() const {
+  if (!state_->sharding) return std::nullopt;
   return state_->metadata.chunk_shape;
 }
 DataType Array::dtype() const { return state_->metadata.dtype; }
 std::string Array::compress() const { return state_->compress; }
 double Array::compresslevel() const { return state_->compresslevel; }
+Array::StoredCounts Array::CountStored() const {
+  StoredCounts counts;
+  const std::string metadata_key = state_->path + "/zarr.json";
+  const std::string chunk_folder = state_->path + "/" + (state_->metadata.v2_chunk_keys ? "" : "c");
+  std::vector<std::string> keys;
+  for (auto& key : state_->store->List(state_->path)) {
+    if (key != metadata_key && key.starts_with(chunk_folder)) keys.push_back(std::move(key));
+  }
+  counts.objects = keys.size();
+  if (!state_->sharding) {
+    counts.chunks = counts.objects;
+    return counts;
+  }
+  std::vector<std::size_t> per_shard(keys.size());
+  engine::ParallelFor(
+      keys.size(),
+      [&](std::size_t k) { per_shard[k] = engine::CountStoredInnerChunks(*state_, keys[k]); },
+      state_->store->PreferredConcurrency());
+  for (const std::size_t count : per_shard) counts.chunks += count;
+  return counts;
+}
+
 std::string Array::MetadataJson() const { return format::ToJson(state_->metadata).dump(); }
 
 Region Array::Select(const Selection& selection) const {
   auto plan = std::make_shared<detail::RegionPlan>();
   plan->selection = index::Normalize(selection, state_->metadata.shape);
-  plan->chunks = index::ChunkPlan(plan->selection, state_->metadata.chunk_shape);
+  plan->chunks =
+      index::ChunkPlan(plan->selection, state_->chunk_shape, state_->metadata.shape);
+  plan->objects = index::ObjectPlan(plan->chunks, state_->chunks_per_object);
   plan->output_shape = plan->selection.OutputShape();
   const std::size_t item_size = ItemSize(state_->metadata.dtype);
   plan->output_strides = index::OutputStrides(plan->selection, item_size);

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "codec/codec_pipeline.h"
-#include "codec/image_codec.h"
+#include "codec/sharding_codec.h"
 #include "format/array_metadata.h"
 #include "hub/array.h"
 #include "index/chunk_plan.h"
@@ -16,25 +16,34 @@
 
 namespace hub::detail {
 
+// Two grids: stored objects (metadata.chunk_shape; a shard each when sharded) and codec
+// chunks (the unit of compression, checksum and random access: a shard's inner chunks, else
+// the objects themselves).
 struct ArrayState {
   std::shared_ptr<Store> store;
   std::string path;
   format::ArrayMetadata metadata;
-  std::shared_ptr<const codec::CodecPipeline> pipeline;
-  std::vector<std::int64_t> chunk_strides;  // bytes, C order
-  std::string cache_prefix;                 // unique to this store and path
+  std::shared_ptr<const codec::CodecPipeline> pipeline;  // encodes a stored object
+  const codec::ShardingCodec* sharding = nullptr;        // pipeline's, when sharded
+  const codec::CodecPipeline* chunk_pipeline = nullptr;  // encodes a codec chunk
+  std::vector<std::int64_t> chunk_shape;                 // of a codec chunk
+  std::vector<std::int64_t> chunk_strides;               // bytes, C order
+  std::vector<std::int64_t> chunks_per_object;           // all ones unless sharded
+  std::size_t chunk_bytes = 0;
+  std::string cache_prefix;  // unique to this store and path
   std::string compress;
   double compresslevel = 0.5;
-  std::optional<codec::ImageGeometry> images;  // set for image codecs (jpeg, png)
 
-  std::string ChunkStoreKey(std::span<const std::int64_t> grid_position) const {
-    return path + "/" + format::ChunkKey(metadata, grid_position);
+  // The key of the stored object at `object_position` of the object grid.
+  std::string ObjectKey(std::span<const std::int64_t> object_position) const {
+    return path + "/" + format::ChunkKey(metadata, object_position);
   }
 };
 
 struct RegionPlan {
   index::NormalizedSelection selection;
-  index::ChunkPlan chunks;
+  index::ChunkPlan chunks;    // over the codec chunk grid
+  index::ObjectPlan objects;  // the same chunks grouped by stored object
   std::vector<std::int64_t> output_shape;
   std::vector<std::int64_t> output_strides;  // bytes, per array axis
   std::size_t num_bytes = 0;

@@ -1,10 +1,14 @@
-// The read and write executors: fetch, decode and scatter (or gather, encode and store) every
-// chunk a planned selection touches, many chunks at once on the engine's pool.
+// The read and write executors: for every stored object a planned selection touches, fetch,
+// decode and scatter its codec chunks (or gather, encode and store them), many objects at
+// once on the engine's pool. An unsharded object is one codec chunk; a shard holds many
+// (shard_io.h).
 #pragma once
 
+#include <memory>
 #include <span>
 
 #include "engine/array_state.h"
+#include "engine/chunk_task.h"
 
 namespace hub::engine {
 
@@ -13,5 +17,20 @@ void ReadRegion(const detail::ArrayState& array, const detail::RegionPlan& plan,
 
 void WriteRegion(const detail::ArrayState& array, const detail::RegionPlan& plan,
                  std::span<const std::byte> in);
+
+// Shared by both kinds of object: a decoded codec chunk's way into the output, and back.
+
+// Decodes a codec chunk's encoded bytes, naming the object and inner chunk if they are bad.
+void DecodeChunk(const detail::ArrayState& array, const std::string& key,
+                 const std::string& chunk_name, const Buffer& encoded,
+                 std::span<std::byte> destination);
+// Copies a decoded chunk's selected part into the output, or fills it where the chunk is
+// missing (nullptr).
+void ScatterChunk(const detail::ArrayState& array, const ChunkTask& task, const Buffer* chunk,
+                  std::span<std::byte> out);
+// The chunk's new decoded contents for a write: the caller's values over `old` (nullptr: the
+// chunk was never stored, so it starts as fill).
+Buffer PatchedChunk(const detail::ArrayState& array, const ChunkTask& task, const Buffer* old,
+                    std::span<const std::byte> in);
 
 }  // namespace hub::engine

@@ -47,10 +47,32 @@ std::vector<AxisPiece> GeneralPieces(const DimSelection& dim, std::int64_t chunk
   return pieces;
 }
 
+// Whether `piece` picks every in-bounds position of its chunk. Only an index list can pick a
+// position twice, so distinct positions are counted.
+bool CoversChunk(const AxisPiece& piece, std::int64_t chunk_extent, std::int64_t array_extent) {
+  const std::int64_t in_bounds =
+      std::min(chunk_extent, array_extent - piece.chunk_index * chunk_extent);
+  if (piece.count < in_bounds) return false;
+  if (piece.count == in_bounds && piece.runs.size() == 1) return true;
+  std::vector<bool> seen(static_cast<std::size_t>(in_bounds), false);
+  std::int64_t distinct = 0;
+  for (const Run& run : piece.runs) {
+    for (std::int64_t i = 0; i < run.length; ++i) {
+      const auto position = static_cast<std::size_t>(run.chunk_start + i);
+      if (!seen[position]) {
+        seen[position] = true;
+        ++distinct;
+      }
+    }
+  }
+  return distinct == in_bounds;
+}
+
 }  // namespace
 
 ChunkPlan::ChunkPlan(const NormalizedSelection& selection,
-                     std::span<const std::int64_t> chunk_shape) {
+                     std::span<const std::int64_t> chunk_shape,
+                     std::span<const std::int64_t> array_shape) {
   axes_.reserve(selection.dims.size());
   num_chunks_ = 1;
   for (std::size_t axis = 0; axis < selection.dims.size(); ++axis) {
@@ -58,6 +80,9 @@ ChunkPlan::ChunkPlan(const NormalizedSelection& selection,
     const bool contiguous = dim.kind != DimSelection::Kind::kList && dim.step == 1;
     axes_.push_back(contiguous ? ContiguousPieces(dim.start, dim.count, chunk_shape[axis])
                                : GeneralPieces(dim, chunk_shape[axis]));
+    for (AxisPiece& piece : axes_.back()) {
+      piece.covers_chunk = CoversChunk(piece, chunk_shape[axis], array_shape[axis]);
+    }
     num_chunks_ *= axes_.back().size();
   }
 }
@@ -67,6 +92,31 @@ void ChunkPlan::PiecesOf(std::size_t n, std::vector<const AxisPiece*>& pieces) c
   for (std::size_t axis = axes_.size(); axis-- > 0;) {
     const std::size_t count = axes_[axis].size();
     pieces[axis] = &axes_[axis][n % count];
+    n /= count;
+  }
+}
+
+ObjectPlan::ObjectPlan(const ChunkPlan& chunks, std::span<const std::int64_t> chunks_per_object) {
+  axes_.resize(chunks.rank());
+  num_objects_ = 1;
+  for (std::size_t axis = 0; axis < chunks.rank(); ++axis) {
+    const auto& pieces = chunks.AxisPieces(axis);  // in ascending chunk order
+    for (std::size_t p = 0; p < pieces.size(); ++p) {
+      const std::int64_t object = pieces[p].chunk_index / chunks_per_object[axis];
+      if (axes_[axis].empty() || axes_[axis].back().object_index != object) {
+        axes_[axis].push_back(AxisGroup{object, p, 0});
+      }
+      ++axes_[axis].back().piece_count;
+    }
+    num_objects_ *= axes_[axis].size();
+  }
+}
+
+void ObjectPlan::GroupsOf(std::size_t n, std::vector<const AxisGroup*>& groups) const {
+  groups.resize(axes_.size());
+  for (std::size_t axis = axes_.size(); axis-- > 0;) {
+    const std::size_t count = axes_[axis].size();
+    groups[axis] = &axes_[axis][n % count];
     n /= count;
   }
 }

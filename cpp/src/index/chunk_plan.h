@@ -23,13 +23,18 @@ struct AxisPiece {
   std::int64_t chunk_index = 0;  // grid position along this axis
   std::int64_t count = 0;        // positions picked (sum of run lengths)
   std::vector<Run> runs;
+  // Every in-bounds position of the chunk along this axis is picked (decided at planning, so
+  // the executors know without looking again whether a write must read the old chunk).
+  bool covers_chunk = false;
 };
 
 // For each axis, the pieces it contributes; the chunks touched are their Cartesian product.
 class ChunkPlan {
  public:
   ChunkPlan() = default;
-  ChunkPlan(const NormalizedSelection& selection, std::span<const std::int64_t> chunk_shape);
+  // `array_shape` bounds edge chunks (their out-of-bounds part need not be covered).
+  ChunkPlan(const NormalizedSelection& selection, std::span<const std::int64_t> chunk_shape,
+            std::span<const std::int64_t> array_shape);
 
   std::size_t rank() const { return axes_.size(); }
   std::size_t NumChunks() const { return num_chunks_; }
@@ -42,6 +47,30 @@ class ChunkPlan {
  private:
   std::vector<std::vector<AxisPiece>> axes_;
   std::size_t num_chunks_ = 0;
+};
+
+// The touched chunks grouped by the stored object that holds them: a shard of
+// `chunks_per_object` chunks (all ones: each chunk is its own object). Along each axis, a
+// group is the consecutive pieces whose chunks lie in one object; the objects touched are the
+// Cartesian product of the groups.
+class ObjectPlan {
+ public:
+  struct AxisGroup {
+    std::int64_t object_index = 0;  // grid position of the object along this axis
+    std::size_t first_piece = 0;    // into ChunkPlan::AxisPieces(axis)
+    std::size_t piece_count = 0;
+  };
+
+  ObjectPlan() = default;
+  ObjectPlan(const ChunkPlan& chunks, std::span<const std::int64_t> chunks_per_object);
+
+  std::size_t NumObjects() const { return num_objects_; }
+  // The groups, one per axis, of the `n`-th touched object (0 <= n < NumObjects()).
+  void GroupsOf(std::size_t n, std::vector<const AxisGroup*>& groups) const;
+
+ private:
+  std::vector<std::vector<AxisGroup>> axes_;
+  std::size_t num_objects_ = 0;
 };
 
 }  // namespace hub::index

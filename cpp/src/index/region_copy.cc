@@ -126,6 +126,56 @@ void FillWithElement(std::span<std::byte> buffer, std::span<const std::byte> ele
   }
 }
 
+bool HoldsOnlyElement(std::span<const std::byte> buffer, std::span<const std::byte> element) {
+  bool zero = true;
+  for (std::byte b : element) zero = zero && b == std::byte{0};
+  if (zero) {
+    // Word at a time: real data usually differs within the first few bytes.
+    std::size_t i = 0;
+    for (; i + 8 <= buffer.size(); i += 8) {
+      std::uint64_t word;
+      std::memcpy(&word, buffer.data() + i, 8);
+      if (word != 0) return false;
+    }
+    for (; i < buffer.size(); ++i) {
+      if (buffer[i] != std::byte{0}) return false;
+    }
+    return true;
+  }
+  for (std::size_t i = 0; i + element.size() <= buffer.size(); i += element.size()) {
+    if (std::memcmp(buffer.data() + i, element.data(), element.size()) != 0) return false;
+  }
+  return true;
+}
+
+void CopyBlock(CopyDirection direction, std::byte* block, std::byte* outer,
+               std::span<const std::int64_t> block_shape,
+               std::span<const std::int64_t> outer_shape, std::span<const std::int64_t> origin,
+               std::size_t item_size) {
+  const std::vector<std::int64_t> block_strides = CStrides(block_shape, item_size);
+  const std::vector<std::int64_t> outer_strides = CStrides(outer_shape, item_size);
+  const std::size_t last = block_shape.size() - 1;
+  const auto row_bytes = static_cast<std::size_t>(block_shape[last]) * item_size;
+  auto walk = [&](auto& self, std::size_t axis, std::int64_t block_at,
+                  std::int64_t outer_at) -> void {
+    outer_at += origin[axis] * outer_strides[axis];
+    for (std::int64_t i = 0; i < (axis == last ? 1 : block_shape[axis]); ++i) {
+      const std::int64_t b = block_at + i * block_strides[axis];
+      const std::int64_t o = outer_at + i * outer_strides[axis];
+      if (axis == last) {
+        if (direction == CopyDirection::kChunkToOutput) {
+          std::memcpy(outer + o, block + b, row_bytes);
+        } else {
+          std::memcpy(block + b, outer + o, row_bytes);
+        }
+      } else {
+        self(self, axis + 1, b, o);
+      }
+    }
+  };
+  walk(walk, 0, 0, 0);
+}
+
 std::optional<std::int64_t> WholeChunkOutputOffset(const CopyGeometry& geometry) {
   const MoveWalker walker(geometry);
   if (!walker.runs_contiguous) return std::nullopt;
@@ -141,26 +191,9 @@ std::optional<std::int64_t> WholeChunkOutputOffset(const CopyGeometry& geometry)
   return offset;
 }
 
-bool CoversChunk(const CopyGeometry& geometry, std::span<const std::int64_t> array_shape) {
-  for (std::size_t axis = 0; axis < geometry.pieces.size(); ++axis) {
-    const AxisPiece& piece = *geometry.pieces[axis];
-    const std::int64_t extent = geometry.chunk_shape[axis];
-    const std::int64_t in_bounds =
-        std::min(extent, array_shape[axis] - piece.chunk_index * extent);
-    if (piece.count < in_bounds) return false;
-    // Only an index list can pick a position twice; count distinct positions.
-    std::vector<bool> seen(static_cast<std::size_t>(in_bounds), false);
-    std::int64_t distinct = 0;
-    for (const Run& run : piece.runs) {
-      for (std::int64_t i = 0; i < run.length; ++i) {
-        const auto position = static_cast<std::size_t>(run.chunk_start + i);
-        if (!seen[position]) {
-          seen[position] = true;
-          ++distinct;
-        }
-      }
-    }
-    if (distinct != in_bounds) return false;
+bool CoversChunk(const CopyGeometry& geometry) {
+  for (const AxisPiece* piece : geometry.pieces) {
+    if (!piece->covers_chunk) return false;
   }
   return true;
 }

@@ -49,12 +49,23 @@ std::int64_t ContiguousBlockBytes(const CopyGeometry& geometry);
 // Repeats `element` over all of `buffer`.
 void FillWithElement(std::span<std::byte> buffer, std::span<const std::byte> element);
 
+// True if every element of `buffer` equals `element` (an empty `element` means zero): such a
+// chunk need not be stored.
+bool HoldsOnlyElement(std::span<const std::byte> buffer, std::span<const std::byte> element);
+
+// Copies between a C-order block of `block_shape` and the same-shaped region at `origin` of a
+// C-order buffer of `outer_shape` that contains it (an inner chunk and its shard).
+void CopyBlock(CopyDirection direction, std::byte* block, std::byte* outer,
+               std::span<const std::int64_t> block_shape,
+               std::span<const std::int64_t> outer_shape, std::span<const std::int64_t> origin,
+               std::size_t item_size);
+
 // Where the whole chunk lands in the output, if it lands as one contiguous block with the
 // chunk's own layout: then the chunk can be decoded straight into the output.
 std::optional<std::int64_t> WholeChunkOutputOffset(const CopyGeometry& geometry);
 
 // True if the pieces cover every in-bounds element of the chunk (so a write never needs to
-// read the old chunk). `array_shape` bounds edge chunks.
-bool CoversChunk(const CopyGeometry& geometry, std::span<const std::int64_t> array_shape);
+// read the old chunk), as ChunkPlan decided.
+bool CoversChunk(const CopyGeometry& geometry);
 
 }  // namespace hub::index

@@ -1,5 +1,6 @@
 // ArrowStore over arrow::fs::FileSystem (see arrow_store.h).
 #include "store/arrow_store.h"
+#include "store/read_range.h"
 
 #include <arrow/filesystem/api.h>
 #include <arrow/filesystem/gcsfs.h>
@@ -125,60 +126,24 @@ class ArrowStore final : public Store {
         max_attempts_(std::max(1, max_attempts)),
         requests_in_flight_(requests_in_flight) {}
 
-  std::optional<Buffer> Get(const std::string& key) override {
-    return GetRange(key, 0, UINT64_MAX);
-  }
-
-  std::optional<Buffer> GetRange(const std::string& key, std::uint64_t offset,
-                                 std::uint64_t length) override {
+  ReadResult Read(const std::string& key, const ReadOptions& options) override {
     const std::string path = PathOf(key);
+    if (options.size_known && service_ == CloudService::kS3 && !options.range.suffix) {
+      if (auto result = ReadKnownSize(path, options)) return std::move(*result);
+    }
     std::optional<Buffer> buffer;
     const arrow::Status status = WithRetries(max_attempts_, "read", path, [&]() -> arrow::Status {
-      ARROW_ASSIGN_OR_RAISE(buffer, ReadInOneRequest(path, offset, length));
+      ARROW_ASSIGN_OR_RAISE(buffer, ReadInOneRequest(path, options.range));
       if (buffer) return arrow::Status::OK();
-      ARROW_ASSIGN_OR_RAISE(buffer, ReadAfterSizeQuery(path, offset, length));
+      ARROW_ASSIGN_OR_RAISE(buffer, ReadAfterSizeQuery(path, options.range));
       return arrow::Status::OK();
     });
     if (!status.ok()) {
-      if (IsNotFound(status)) return std::nullopt;
+      if (IsNotFound(status)) return {};
       ThrowStatus("cannot read", path, status);
     }
     NoteObjectSize(buffer->size());
-    return buffer;
-  }
-
-  std::optional<std::uint64_t> ReadKnownSize(
-      const std::string& key, std::span<const std::span<std::byte>> buffers) override {
-    if (service_ != CloudService::kS3) return ReadInto(key, buffers);  // GCS: one GET anyway
-    std::uint64_t total = 0;
-    for (const auto& buffer : buffers) total += buffer.size();
-    if (total == 0) return ReadInto(key, buffers);
-    const std::string path = PathOf(key);
-    // One ranged GET, no HEAD. Arrow reports the requested count even if the object is
-    // shorter, so a wrong-sized object shows up only in the caller's verification of the
-    // content (ReadKnownSize's contract). The buffer has room for an error answer too (a
-    // missing object's XML), which must not overflow it.
-    const std::uint64_t requested = std::max<std::uint64_t>(total, kRoomForErrorAnswers);
-    Buffer bytes = Buffer::Allocate(requested);
-    std::memset(bytes.data(), 0, requested);  // a short object leaves zeros, never stale memory
-    const arrow::Status status = [&]() -> arrow::Status {
-      arrow::fs::FileInfo expected(path, arrow::fs::FileType::File);
-      expected.set_size(static_cast<std::int64_t>(requested));
-      ARROW_ASSIGN_OR_RAISE(auto input, fs_->OpenInputFile(expected));
-      return input->ReadAt(0, static_cast<std::int64_t>(requested), bytes.data()).status();
-    }();
-    if (!status.ok()) {
-      if (IsNotFound(status) || IsNoSuchKey(status)) return std::nullopt;
-      // Throttled, dropped, or an answer we cannot read this way: the general path retries
-      // and reports errors as for any read.
-      return ReadInto(key, buffers);
-    }
-    std::size_t offset = 0;
-    for (const auto& buffer : buffers) {
-      std::memcpy(buffer.data(), bytes.data() + offset, buffer.size());
-      offset += buffer.size();
-    }
-    return total;
+    return store::FoundResult(std::move(*buffer), options, "");
   }
 
   std::string PutParts(const std::string& key,
@@ -258,11 +223,8 @@ class ArrowStore final : public Store {
   // ReadAt reports the size it was given even when the object is shorter, so S3 reads (and
   // ranged GCS reads) first ask for the size. nullopt: use ReadAfterSizeQuery.
   arrow::Result<std::optional<Buffer>> ReadInOneRequest(const std::string& path,
-                                                        std::uint64_t offset,
-                                                        std::uint64_t length) {
-    if (service_ != CloudService::kGcs || offset != 0 || length != UINT64_MAX) {
-      return std::nullopt;
-    }
+                                                        const ByteRange& range) {
+    if (service_ != CloudService::kGcs || !range.IsWhole()) return std::nullopt;
     ARROW_ASSIGN_OR_RAISE(auto input, fs_->OpenInputStream(path));
     Buffer buffer = Buffer::Allocate(SizeHint());
     std::size_t filled = 0;
@@ -279,19 +241,46 @@ class ArrowStore final : public Store {
   }
 
   // Two requests: the object's size (HEAD), then exactly the bytes wanted.
-  arrow::Result<Buffer> ReadAfterSizeQuery(const std::string& path, std::uint64_t offset,
-                                           std::uint64_t length) {
+  arrow::Result<Buffer> ReadAfterSizeQuery(const std::string& path, const ByteRange& range) {
     ARROW_ASSIGN_OR_RAISE(auto input, fs_->OpenInputFile(path));
     ARROW_ASSIGN_OR_RAISE(const std::int64_t size, input->GetSize());
-    const auto total = static_cast<std::uint64_t>(size);
-    const std::uint64_t start = std::min(offset, total);
-    const std::uint64_t count = std::min(length, total - start);
-    Buffer buffer = Buffer::Allocate(count);
+    const auto resolved = store::Resolve(range, static_cast<std::uint64_t>(size));
+    Buffer buffer = Buffer::Allocate(resolved.count);
     ARROW_ASSIGN_OR_RAISE(const std::int64_t read,
-                          input->ReadAt(static_cast<std::int64_t>(start),
-                                        static_cast<std::int64_t>(count), buffer.data()));
+                          input->ReadAt(static_cast<std::int64_t>(resolved.start),
+                                        static_cast<std::int64_t>(resolved.count),
+                                        buffer.data()));
     buffer.Shrink(static_cast<std::size_t>(read));
     return buffer;
+  }
+
+  // One ranged GET, no HEAD, for a caller that knows the size and verifies the content.
+  // Arrow reports the requested count even if the object is shorter, so a wrong-sized object
+  // shows up only in the caller's verification (ReadOptions::size_known's contract). The
+  // buffer has room for an error answer too (a missing object's XML), which must not overflow
+  // it. nullopt: throttled, dropped, or an answer we cannot read this way; the general path
+  // retries and reports errors as for any read.
+  std::optional<ReadResult> ReadKnownSize(const std::string& path, const ReadOptions& options) {
+    const std::uint64_t wanted = store::WantedBytes(options);
+    if (wanted == 0 || wanted == ByteRange::kToEnd) return std::nullopt;
+    const std::uint64_t requested = std::max<std::uint64_t>(wanted, kRoomForErrorAnswers);
+    Buffer bytes = Buffer::Allocate(requested);
+    std::memset(bytes.data(), 0, requested);  // a short object leaves zeros, never stale memory
+    const std::uint64_t offset = options.range.offset;
+    const arrow::Status status = [&]() -> arrow::Status {
+      arrow::fs::FileInfo expected(path, arrow::fs::FileType::File);
+      expected.set_size(static_cast<std::int64_t>(offset + requested));
+      ARROW_ASSIGN_OR_RAISE(auto input, fs_->OpenInputFile(expected));
+      return input->ReadAt(static_cast<std::int64_t>(offset),
+                           static_cast<std::int64_t>(requested), bytes.data())
+          .status();
+    }();
+    if (!status.ok()) {
+      if (IsNotFound(status) || IsNoSuchKey(status)) return ReadResult{};
+      return std::nullopt;
+    }
+    bytes.Shrink(static_cast<std::size_t>(wanted));
+    return store::FoundResult(std::move(bytes), options, "");
   }
 
   static Buffer Grown(const Buffer& buffer, std::size_t size) {

@@ -16,6 +16,7 @@
 
 #include "hub/errors.h"
 #include "store/beneath.h"
+#include "store/read_range.h"
 
 namespace hub {
 namespace {
@@ -92,16 +93,6 @@ struct OpenFile {
   struct stat info {};
 };
 
-Buffer ReadRange(const OpenFile& file, std::uint64_t offset, std::uint64_t length,
-                 const std::filesystem::path& path) {
-  const auto file_size = static_cast<std::uint64_t>(file.info.st_size);
-  const std::uint64_t start = std::min(offset, file_size);
-  const std::uint64_t count = std::min(length, file_size - start);
-  Buffer buffer = Buffer::Allocate(count);
-  buffer.Shrink(ReadFully(file.fd.get(), buffer.data(), count, start, path));
-  return buffer;
-}
-
 std::optional<OpenFile> OpenForReading(int root_fd, const std::string& key,
                                        const std::filesystem::path& path) {
   OpenFile file{FileDescriptor(store::OpenBeneath(root_fd, key, O_RDONLY)), {}};
@@ -133,41 +124,59 @@ std::filesystem::path LocalStore::PathOf(const std::string& key) const {
   return root_ / key;
 }
 
-std::optional<Buffer> LocalStore::Get(const std::string& key) {
-  return GetRange(key, 0, UINT64_MAX);
-}
+namespace {
 
-std::optional<Buffer> LocalStore::GetRange(const std::string& key, std::uint64_t offset,
-                                           std::uint64_t length) {
-  const auto path = PathOf(key);
-  const auto file = OpenForReading(root_fd_, key, path);
-  if (!file) return std::nullopt;
-  return ReadRange(*file, offset, length, path);
-}
-
-std::optional<std::uint64_t> LocalStore::ReadInto(const std::string& key,
-                                                 std::span<const std::span<std::byte>> buffers) {
-  const auto path = PathOf(key);
-  const auto file = OpenForReading(root_fd_, key, path);
-  if (!file) return std::nullopt;
-  std::uint64_t offset = 0;
-  for (const auto& buffer : buffers) {
-    offset += ReadFully(file->fd.get(), buffer.data(), buffer.size(), offset, path);
+// One read of an open file; every read of it sees the same version of the object.
+ReadResult ReadOpenFile(const OpenFile& file, const ByteRange& wanted,
+                        std::span<const std::span<std::byte>> into,
+                        const std::filesystem::path& path) {
+  const auto object_size = static_cast<std::uint64_t>(file.info.st_size);
+  const auto range = store::Resolve(wanted, object_size);
+  ReadResult result{ReadResult::Status::kValue, {}, range.count, GenerationOf(file.info),
+                    object_size};
+  if (into.empty()) {
+    result.value = Buffer::Allocate(range.count);
+    result.value.Shrink(ReadFully(file.fd.get(), result.value.data(), range.count, range.start,
+                                  path));
+    result.size = result.value.size();
+    return result;
   }
-  return static_cast<std::uint64_t>(file->info.st_size);
+  // Straight into the caller's buffers: no copy.
+  std::uint64_t done = 0;
+  for (const auto& buffer : into) {
+    if (done >= range.count) break;
+    const auto length =
+        static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), range.count - done));
+    done += ReadFully(file.fd.get(), buffer.data(), length, range.start + done, path);
+  }
+  return result;
 }
 
-ConditionalRead LocalStore::ReadIfChanged(const std::string& key,
-                                          const std::string& known_generation) {
+}  // namespace
+
+ReadResult LocalStore::Read(const std::string& key, const ReadOptions& options) {
   const auto path = PathOf(key);
   const auto file = OpenForReading(root_fd_, key, path);
   if (!file) return {};
-  std::string generation = GenerationOf(file->info);
-  if (generation == known_generation) {
-    return {ConditionalRead::Status::kUnchanged, {}, std::move(generation)};
+  if (!options.unless_generation.empty() && GenerationOf(file->info) == options.unless_generation) {
+    return {ReadResult::Status::kUnchanged, {}, 0, options.unless_generation,
+            static_cast<std::uint64_t>(file->info.st_size)};
   }
-  return {ConditionalRead::Status::kValue, ReadRange(*file, 0, UINT64_MAX, path),
-          std::move(generation)};
+  return ReadOpenFile(*file, options.range, options.into, path);
+}
+
+std::vector<ReadResult> LocalStore::ReadRanges(const std::string& key,
+                                               std::span<const RangeRead> reads) {
+  // One open file for all ranges (one version of the object), each range read into place:
+  // merging would only add a copy on local disk.
+  const auto path = PathOf(key);
+  const auto file = OpenForReading(root_fd_, key, path);
+  std::vector<ReadResult> results(reads.size());
+  if (!file) return results;
+  for (std::size_t i = 0; i < reads.size(); ++i) {
+    results[i] = ReadOpenFile(*file, reads[i].range, reads[i].into, path);
+  }
+  return results;
 }
 
 std::string LocalStore::PutParts(const std::string& key,

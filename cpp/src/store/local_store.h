@@ -17,14 +17,10 @@ class LocalStore final : public Store {
   LocalStore(const LocalStore&) = delete;
   LocalStore& operator=(const LocalStore&) = delete;
 
-  std::optional<Buffer> Get(const std::string& key) override;
-  std::optional<Buffer> GetRange(const std::string& key, std::uint64_t offset,
-                                 std::uint64_t length) override;
-  std::optional<std::uint64_t> ReadInto(const std::string& key,
-                                        std::span<const std::span<std::byte>> buffers) override;
+  ReadResult Read(const std::string& key, const ReadOptions& options) override;
+  std::vector<ReadResult> ReadRanges(const std::string& key,
+                                     std::span<const RangeRead> reads) override;
   bool HasGenerations() const override { return true; }
-  ConditionalRead ReadIfChanged(const std::string& key,
-                                const std::string& known_generation) override;
   std::string PutParts(const std::string& key,
                        std::span<const std::span<const std::byte>> parts) override;
   void Delete(const std::string& key) override;

@@ -7,6 +7,7 @@
 
 #include "hub/errors.h"
 #include "hub/store.h"
+#include "store/read_range.h"
 
 namespace hub {
 namespace {
@@ -15,34 +16,25 @@ class MemoryStore final : public Store {
  public:
   MemoryStore() : id_(next_id_.fetch_add(1)) {}
 
-  std::optional<Buffer> Get(const std::string& key) override {
-    std::lock_guard lock(mutex_);
-    auto it = objects_.find(key);
-    if (it == objects_.end()) return std::nullopt;
-    return it->second.bytes;  // shares the immutable bytes
+  ReadResult Read(const std::string& key, const ReadOptions& options) override {
+    Buffer bytes;
+    std::string generation;
+    {
+      std::lock_guard lock(mutex_);
+      auto it = objects_.find(key);
+      if (it == objects_.end()) return {};
+      bytes = it->second.bytes;  // shares the immutable bytes
+      generation = std::to_string(it->second.generation);
+    }
+    if (!options.unless_generation.empty() && generation == options.unless_generation) {
+      return {ReadResult::Status::kUnchanged, {}, 0, std::move(generation), bytes.size()};
+    }
+    const auto range = store::Resolve(options.range, bytes.size());
+    return store::FoundResult(bytes.Slice(range.start, range.count), options,
+                              std::move(generation), bytes.size());
   }
 
   bool HasGenerations() const override { return true; }
-  ConditionalRead ReadIfChanged(const std::string& key,
-                                const std::string& known_generation) override {
-    std::lock_guard lock(mutex_);
-    auto it = objects_.find(key);
-    if (it == objects_.end()) return {};
-    const std::string generation = std::to_string(it->second.generation);
-    if (generation == known_generation) {
-      return {ConditionalRead::Status::kUnchanged, {}, generation};
-    }
-    return {ConditionalRead::Status::kValue, it->second.bytes, generation};
-  }
-
-  std::optional<Buffer> GetRange(const std::string& key, std::uint64_t offset,
-                                 std::uint64_t length) override {
-    auto whole = Get(key);
-    if (!whole) return std::nullopt;
-    const std::uint64_t start = std::min<std::uint64_t>(offset, whole->size());
-    const std::uint64_t count = std::min<std::uint64_t>(length, whole->size() - start);
-    return whole->Slice(start, count);
-  }
 
   std::string PutParts(const std::string& key,
                        std::span<const std::span<const std::byte>> parts) override {

@@ -82,18 +82,10 @@ class CountingStore final : public Store {
   int gets = 0;
   int puts = 0;
 
-  std::optional<Buffer> Get(const std::string& key) override { return ++gets, inner->Get(key); }
-  std::optional<Buffer> GetRange(const std::string& key, std::uint64_t offset,
-                                 std::uint64_t length) override {
-    return ++gets, inner->GetRange(key, offset, length);
+  ReadResult Read(const std::string& key, const ReadOptions& options) override {
+    return ++gets, inner->Read(key, options);
   }
-  ConditionalRead ReadIfChanged(const std::string& key, const std::string& known) override {
-    return ++gets, inner->ReadIfChanged(key, known);
-  }
-  std::optional<std::uint64_t> ReadInto(const std::string& key,
-                                        std::span<const std::span<std::byte>> buffers) override {
-    return ++gets, inner->ReadInto(key, buffers);
-  }
+  bool HasGenerations() const override { return true; }
   std::string PutParts(const std::string& key,
                        std::span<const std::span<const std::byte>> parts) override {
     return ++puts, inner->PutParts(key, parts);
@@ -117,6 +109,43 @@ TEST(Array, ABatchWriteIsOneRequestPerChunk) {
     array->Write(array->Select({i}), std::as_bytes(std::span(batch).first(8)));
   }
   EXPECT_EQ(store->puts, 10);  // item by item: the chunk is rewritten every time
+}
+
+TEST(Array, ShardedReadsFetchTheIndexThenMergedRangesAndWritesOneObjectPerShard) {
+  auto store = std::make_shared<CountingStore>();
+  ArraySpec spec{{64, 4}, {1, 4}, DataType::kUint8, "default", 0.5};
+  spec.shard_shape = {16, 4};
+  auto array = Array::Create(store, "a", spec);
+  EXPECT_EQ(array->chunk_shape(), (std::vector<std::int64_t>{1, 4}));
+  EXPECT_EQ(array->shard_shape(), (std::vector<std::int64_t>{16, 4}));
+  std::vector<std::uint8_t> all(64 * 4);
+  std::iota(all.begin(), all.end(), 0);
+  store->gets = store->puts = 0;
+  array->Write(array->Select({}), std::as_bytes(std::span(all)));
+  EXPECT_EQ(store->puts, 4);  // one object per shard
+  EXPECT_EQ(store->gets, 0);  // whole shards are never read
+  SetCacheBudgetBytes(0);
+  store->gets = 0;
+  const Region items = array->Select({IndexList{3, 4, 9, 5}});
+  std::vector<std::uint8_t> out(items.num_bytes());
+  array->Read(items, std::as_writable_bytes(std::span(out)));
+  EXPECT_EQ(store->gets, 2);  // the index, then one merged read of the four inner chunks
+  EXPECT_EQ(out[4], 16);      // item 4, element 0
+  EXPECT_EQ(out[8], 36);      // item 9
+  store->gets = 0;
+  const Region shard = array->Select({Slice{16, 32, 1}});
+  out.resize(shard.num_bytes());
+  array->Read(shard, std::as_writable_bytes(std::span(out)));
+  EXPECT_EQ(store->gets, 1);  // a whole shard is one read
+  store->gets = store->puts = 0;
+  const std::uint8_t patch[4] = {9, 9, 9, 9};
+  array->Write(array->Select({std::int64_t{20}}), std::as_bytes(std::span(patch)));
+  EXPECT_EQ(store->gets, 1);  // the shard, to keep its other inner chunks' bytes
+  EXPECT_EQ(store->puts, 1);
+  const auto back = ReadAll<std::uint8_t>(*array);
+  EXPECT_EQ(back[20 * 4], 9);
+  EXPECT_EQ(back[21 * 4], 84);
+  SetCacheBudgetBytes(std::size_t{256} << 20);
 }
 
 TEST(Array, DefaultChunkSplitsTheFirstAxis) {

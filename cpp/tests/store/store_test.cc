@@ -44,8 +44,16 @@ TEST_P(StoreTest, PutGetRangeExistsDelete) {
   EXPECT_FALSE(store_->Get("a/b").has_value());
   store_->Put("a/b", Bytes("hello world"));
   EXPECT_EQ(Text(*store_->Get("a/b")), "hello world");
-  EXPECT_EQ(Text(*store_->GetRange("a/b", 6, 100)), "world");
-  EXPECT_EQ(Text(*store_->GetRange("a/b", 100, 5)), "");
+  auto range = [&](ByteRange wanted) {
+    ReadOptions options;
+    options.range = wanted;
+    return Text(store_->Read("a/b", options).value);
+  };
+  EXPECT_EQ(range(ByteRange::Bytes(6, 100)), "world");
+  EXPECT_EQ(range(ByteRange::Bytes(100, 5)), "");
+  EXPECT_EQ(range(ByteRange::Suffix(5)), "world");
+  EXPECT_EQ(range(ByteRange::Suffix(100)), "hello world");
+  EXPECT_EQ(store_->Read("a/b", {}).object_size, 11u);
   EXPECT_TRUE(store_->Exists("a/b"));
   store_->Put("a/b", Bytes("replaced"));
   EXPECT_EQ(Text(*store_->Get("a/b")), "replaced");
@@ -75,28 +83,63 @@ TEST_P(StoreTest, ListWithSizesReportsStoredBytes) {
   EXPECT_EQ(store_->ListWithSizes("").size(), 3u);
 }
 
-TEST_P(StoreTest, ReadKnownSizeFillsTheBuffersAndReportsTheSize) {
+TEST_P(StoreTest, ReadIntoBuffersFillsThemAndReportsTheSize) {
   store_->Put("k", Bytes("abcdef"));
   std::array<std::byte, 4> head{};
   std::array<std::byte, 2> tail{};
   const std::span<std::byte> parts[] = {head, tail};
-  EXPECT_EQ(store_->ReadKnownSize("k", parts), 6u);
+  ReadOptions options;
+  options.into = parts;
+  options.size_known = true;
+  EXPECT_EQ(store_->Read("k", options).size, 6u);
   EXPECT_EQ(Text(Buffer::CopyOf(head)) + Text(Buffer::CopyOf(tail)), "abcdef");
-  EXPECT_FALSE(store_->ReadKnownSize("missing", parts).has_value());
+  EXPECT_FALSE(store_->Read("missing", options).found());
+  options.range = ByteRange::Bytes(2, 6);  // the range holds 4 bytes: a caller sees the gap
+  EXPECT_EQ(store_->Read("k", options).size, 4u);
+  EXPECT_EQ(Text(Buffer::CopyOf(head)), "cdef");
+}
+
+TEST_P(StoreTest, ReadRangesReturnsEachRangeFromOneVersion) {
+  std::string text(300 << 10, 'x');
+  for (std::size_t i = 0; i < text.size(); ++i) text[i] = static_cast<char>('a' + i % 26);
+  const std::string generation = store_->Put("k", Bytes(text));
+  std::array<std::byte, 3> into{};
+  const std::span<std::byte> into_parts[] = {into};
+  // Near ranges (merged by the default), a far one, one read into a buffer, one past the end.
+  const Store::RangeRead reads[] = {{ByteRange::Bytes(10, 5), {}},
+                                    {ByteRange::Bytes(0, 4), {}},
+                                    {ByteRange::Bytes(200 << 10, 7), {}},
+                                    {ByteRange::Bytes(12, 3), into_parts},
+                                    {ByteRange::Bytes(text.size() - 2, 10), {}}};
+  const auto results = store_->ReadRanges("k", reads);
+  ASSERT_EQ(results.size(), 5u);
+  EXPECT_EQ(Text(results[0].value), text.substr(10, 5));
+  EXPECT_EQ(Text(results[1].value), text.substr(0, 4));
+  EXPECT_EQ(Text(results[2].value), text.substr(200 << 10, 7));
+  EXPECT_EQ(Text(Buffer::CopyOf(into)), text.substr(12, 3));
+  EXPECT_EQ(results[3].size, 3u);
+  EXPECT_EQ(Text(results[4].value), text.substr(text.size() - 2));
+  for (const auto& result : results) EXPECT_EQ(result.generation, generation);
+  EXPECT_FALSE(store_->ReadRanges("missing", reads)[0].found());
 }
 
 TEST_P(StoreTest, GenerationsChangeOnEveryPut) {
+  auto read_unless = [&](const std::string& known) {
+    ReadOptions options;
+    options.unless_generation = known;
+    return store_->Read("k", options);
+  };
   const std::string first = store_->Put("k", Bytes("one"));
   ASSERT_FALSE(first.empty());
-  EXPECT_EQ(store_->ReadIfChanged("k", first).status, ConditionalRead::Status::kUnchanged);
+  EXPECT_EQ(read_unless(first).status, ReadResult::Status::kUnchanged);
   const std::string second = store_->Put("k", Bytes("two"));
   EXPECT_NE(first, second);
-  const auto read = store_->ReadIfChanged("k", first);
-  ASSERT_EQ(read.status, ConditionalRead::Status::kValue);
+  const auto read = read_unless(first);
+  ASSERT_EQ(read.status, ReadResult::Status::kValue);
   EXPECT_EQ(Text(read.value), "two");
   EXPECT_EQ(read.generation, second);
   store_->Delete("k");
-  EXPECT_EQ(store_->ReadIfChanged("k", second).status, ConditionalRead::Status::kMissing);
+  EXPECT_EQ(read_unless(second).status, ReadResult::Status::kMissing);
 }
 
 TEST_P(StoreTest, RefusesKeysThatEscape) {

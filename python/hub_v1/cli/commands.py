@@ -31,11 +31,19 @@ def describe_array(array: hub.Array) -> dict[str, Any]:
     stored = array.nbytes_stored()
     written = array.nchunks_initialized()
     grid = [-(-extent // step) for extent, step in zip(array.shape, array.chunk, strict=True)]
+    shard_grid = (
+        None
+        if array.shard is None
+        else [-(-extent // step) for extent, step in zip(array.shape, array.shard, strict=True)]
+    )
     return {
         "name": array.name,
         "kind": "array",
         "shape": list(array.shape),
         "chunk": list(array.chunk),
+        "shard": None if array.shard is None else list(array.shard),
+        "shards": None if shard_grid is None else int(np.prod(shard_grid, dtype=np.int64)),
+        "shards_stored": array.nshards_initialized(),
         "dtype": str(array.dtype),
         "codec": array.compress,
         "compresslevel": array.compresslevel,
@@ -84,6 +92,12 @@ def info(args: argparse.Namespace) -> int:
                 f"{tuple(part['chunk'])}  ({part['chunks_stored']} of {part['chunks']} "
                 "chunks stored)",
             ),
+            (
+                ("shard", f"{tuple(part['shard'])}  ({part['shards_stored']} of "
+                 f"{part['shards']} shards stored)")
+                if part["shard"]
+                else None
+            ),
             ("dtype", part["dtype"]),
             ("codec", f"{part['codec']} (compresslevel {part['compresslevel']:g})"),
             ("stored size", _human_bytes(part["stored_bytes"])),
@@ -121,6 +135,7 @@ def cp(args: argparse.Namespace) -> int:
         target_hub,
         target_name,
         chunk=parse_extents(args.chunk) if args.chunk else None,
+        shard=parse_extents(args.shard) if args.shard else None,
         compress=args.compress,
         compresslevel=args.compresslevel,
         overwrite=args.overwrite,

@@ -18,10 +18,10 @@ if TYPE_CHECKING:
 
 
 def to_dask(array: Array) -> da.Array:
-    """One dask block per stored chunk; see ``Array.to_dask``."""
+    """One dask block per stored object (shard, or chunk); see ``Array.to_dask``."""
     return da.from_array(
         array,
-        chunks=array.chunk,
+        chunks=array.write_unit,
         name=f"hub_v1-{uuid.uuid4().hex}",  # the stored data may change between calls
         lock=False,
         asarray=False,  # the engine already returns numpy arrays
@@ -54,11 +54,13 @@ def from_dask(
     compresslevel: float = 0.5,
     overwrite: bool = False,
     compute: bool = True,
+    shard: Any = None,
 ) -> Any:
     """Store a dask array as array `name` of `datahub`, each worker writing its own blocks.
 
-    `chunk` defaults to the dask array's first block along each axis. Blocks are first
-    re-chunked so that no two tasks write the same stored chunk (which would lose data), then
+    `chunk` defaults to the dask array's first block along each axis; `shard` (optional)
+    makes each stored object a shard of such chunks. Blocks are first re-chunked so that no
+    two tasks write the same stored object (which would lose data), then
     written in parallel with ``da.store``. Returns the new ``hub_v1.Array``, or with
     ``compute=False`` a ``(array, delayed)`` pair to compute later.
     """
@@ -68,11 +70,12 @@ def from_dask(
         name,
         shape=darray.shape,
         chunk=chunk,
+        shard=shard,
         dtype=darray.dtype,
         compress=compress,
         compresslevel=compresslevel,
         overwrite=overwrite,
     )
-    aligned = darray.rechunk(aligned_chunks(darray.chunks, target.chunk))
+    aligned = darray.rechunk(aligned_chunks(darray.chunks, target.write_unit))
     stored = da.store(aligned, target, lock=False, compute=compute)
     return target if compute else (target, stored)

@@ -1,0 +1,307 @@
+// Shard reads and writes (see shard_io.h).
+#include "engine/shard_io.h"
+
+#include <array>
+
+#include "engine/chunk_cache.h"
+#include "engine/chunk_io.h"
+#include "engine/thread_pool.h"
+#include "hub/errors.h"
+#include "index/region_copy.h"
+
+namespace hub::engine {
+namespace {
+
+using codec::ShardIndex;
+using detail::ArrayState;
+
+std::string IndexCacheKey(const ArrayState& array, const std::string& key) {
+  return array.cache_prefix + key + "#index";
+}
+
+std::string InnerCacheKey(const ArrayState& array, const std::string& key, std::size_t i) {
+  return array.cache_prefix + key + "#" + std::to_string(i);
+}
+
+bool Caching(const ArrayState& array) {
+  return array.store->HasGenerations() && ChunkCache::Instance().budget_bytes() > 0;
+}
+
+ShardIndex DecodeIndex(const ArrayState& array, const std::string& key,
+                       std::span<const std::byte> encoded, std::optional<std::uint64_t> size) {
+  try {
+    return array.sharding->DecodeIndex(encoded, size);
+  } catch (const CorruptChunkError& error) {
+    throw ChunkError(array, key, error);
+  }
+}
+
+// The shard's index and the generation it was read at; nullopt if the shard is not stored.
+struct IndexRead {
+  ShardIndex index;
+  std::string generation;
+};
+std::optional<IndexRead> ReadIndex(const ArrayState& array, const std::string& key,
+                                   bool use_cache) {
+  ChunkCache& cache = ChunkCache::Instance();
+  const std::string cache_key = IndexCacheKey(array, key);
+  const ChunkCache::Entry cached = use_cache ? cache.Get(cache_key) : ChunkCache::Entry{};
+  ReadOptions options;
+  options.range = array.sharding->IndexRange();
+  if (cached.chunk) options.unless_generation = cached.generation;
+  ReadResult read = array.store->Read(key, options);
+  switch (read.status) {
+    case ReadResult::Status::kMissing:
+      cache.Erase(cache_key);
+      return std::nullopt;
+    case ReadResult::Status::kUnchanged:
+      return IndexRead{ShardIndex(*cached.chunk), std::move(read.generation)};
+    case ReadResult::Status::kValue:
+      break;
+  }
+  IndexRead result{DecodeIndex(array, key, read.value.span(), read.object_size),
+                   std::move(read.generation)};
+  if (use_cache) {
+    cache.Put(cache_key, std::make_shared<Buffer>(result.index.entries()), result.generation);
+  }
+  return result;
+}
+
+// A whole shard in one read, then every touched inner chunk decoded from it.
+void ReadWholeShard(const ArrayState& array, const ObjectTask& shard, std::span<std::byte> out) {
+  const std::optional<Buffer> bytes = array.store->Get(shard.key);
+  if (!bytes) {
+    for (const ChunkTask& task : shard.chunks) ScatterChunk(array, task, nullptr, out);
+    return;
+  }
+  const ShardIndex index = [&] {
+    try {
+      return array.sharding->IndexOfShard(bytes->span());
+    } catch (const CorruptChunkError& error) {
+      throw ChunkError(array, shard.key, error);
+    }
+  }();
+  ParallelFor(shard.chunks.size(), [&](std::size_t k) {
+    const ChunkTask& task = shard.chunks[k];
+    const std::size_t i = task.IndexInObject(array);
+    if (index.IsEmpty(i)) {
+      ScatterChunk(array, task, nullptr, out);
+      return;
+    }
+    const Buffer encoded = bytes->Slice(index.offset(i), index.nbytes(i));
+    const std::string name = array.sharding->InnerChunkName(i);
+    if (task.coverage == ChunkCoverage::kLandsWhole) {
+      DecodeChunk(array, shard.key, name, encoded,
+                  out.subspan(static_cast<std::size_t>(task.output_offset), array.chunk_bytes));
+      return;
+    }
+    Buffer decoded = Buffer::Allocate(array.chunk_bytes);
+    DecodeChunk(array, shard.key, name, encoded, decoded.mutable_span());
+    ScatterChunk(array, task, &decoded, out);
+  });
+}
+
+// One inner chunk the selection needs from the store.
+struct InnerFetch {
+  const ChunkTask* task;
+  std::size_t index;                 // within the shard
+  bool verbatim_into_output = false;  // read straight into the output, then checked
+  std::array<std::byte, 4> trailer{};
+  std::array<std::span<std::byte>, 2> into{};
+};
+
+// Reads the touched inner chunks by byte range. False if the shard changed (or vanished)
+// while it was read, so the caller starts over.
+bool ReadShardPieces(const ArrayState& array, const ObjectTask& shard, std::span<std::byte> out,
+                     bool use_cache) {
+  ChunkCache& cache = ChunkCache::Instance();
+  const std::optional<IndexRead> index_read = ReadIndex(array, shard.key, use_cache);
+  if (!index_read) {
+    for (const ChunkTask& task : shard.chunks) ScatterChunk(array, task, nullptr, out);
+    return true;
+  }
+  const ShardIndex& index = index_read->index;
+  const std::optional<std::size_t> trailer_bytes = array.chunk_pipeline->VerbatimTrailerBytes();
+
+  std::vector<InnerFetch> fetches;
+  fetches.reserve(shard.chunks.size());
+  for (const ChunkTask& task : shard.chunks) {
+    const std::size_t i = task.IndexInObject(array);
+    if (index.IsEmpty(i)) {
+      ScatterChunk(array, task, nullptr, out);
+      continue;
+    }
+    if (use_cache && task.coverage != ChunkCoverage::kLandsWhole) {
+      const ChunkCache::Entry cached = cache.Get(InnerCacheKey(array, shard.key, i));
+      if (cached.chunk && cached.generation == index_read->generation) {
+        cache.CountRead(true);
+        ScatterChunk(array, task, cached.chunk.get(), out);
+        continue;
+      }
+    }
+    InnerFetch fetch{&task, i};
+    if (trailer_bytes && task.coverage == ChunkCoverage::kLandsWhole &&
+        index.nbytes(i) == array.chunk_bytes + *trailer_bytes) {
+      fetch.verbatim_into_output = true;
+    }
+    fetches.push_back(fetch);
+  }
+  if (fetches.empty()) return true;
+
+  std::vector<Store::RangeRead> reads(fetches.size());
+  for (std::size_t f = 0; f < fetches.size(); ++f) {
+    InnerFetch& fetch = fetches[f];
+    reads[f].range = ByteRange::Bytes(index.offset(fetch.index), index.nbytes(fetch.index));
+    if (fetch.verbatim_into_output) {
+      fetch.into = {out.subspan(static_cast<std::size_t>(fetch.task->output_offset),
+                                array.chunk_bytes),
+                    std::span(fetch.trailer).first(*trailer_bytes)};
+      reads[f].into = fetch.into;
+    }
+  }
+  const std::vector<ReadResult> results = array.store->ReadRanges(shard.key, reads);
+  for (std::size_t f = 0; f < fetches.size(); ++f) {
+    const ReadResult& result = results[f];
+    if (!result.found()) return false;
+    if (!result.generation.empty() && result.generation != index_read->generation) return false;
+    if (result.size != index.nbytes(fetches[f].index)) {
+      throw ChunkError(array, shard.key,
+                       CorruptChunkError("inner chunk " +
+                                         array.sharding->InnerChunkName(fetches[f].index) +
+                                         " is cut short: the shard ends before its bytes do"));
+    }
+  }
+
+  ParallelFor(fetches.size(), [&](std::size_t f) {
+    const InnerFetch& fetch = fetches[f];
+    const ChunkTask& task = *fetch.task;
+    const std::string name = array.sharding->InnerChunkName(fetch.index);
+    if (fetch.verbatim_into_output) {
+      try {
+        array.chunk_pipeline->VerifyVerbatim(fetch.into[0], fetch.into[1]);
+      } catch (const CorruptChunkError& error) {
+        throw ChunkError(array, shard.key,
+                         CorruptChunkError("inner chunk " + name + ": " + error.what()));
+      }
+      cache.CountRead(false);
+      return;
+    }
+    cache.CountRead(false);
+    if (task.coverage == ChunkCoverage::kLandsWhole) {
+      DecodeChunk(array, shard.key, name, results[f].value,
+                  out.subspan(static_cast<std::size_t>(task.output_offset), array.chunk_bytes));
+      return;
+    }
+    auto decoded = std::make_shared<Buffer>(Buffer::Allocate(array.chunk_bytes));
+    DecodeChunk(array, shard.key, name, results[f].value, decoded->mutable_span());
+    ScatterChunk(array, task, decoded.get(), out);
+    if (use_cache) {
+      cache.Put(InnerCacheKey(array, shard.key, fetch.index), std::move(decoded),
+                index_read->generation);
+    }
+  });
+  return true;
+}
+
+}  // namespace
+
+void ReadShard(const ArrayState& array, const ObjectTask& shard, std::span<std::byte> out) {
+  if (shard.chunks.size() == shard.chunks_in_bounds) {
+    ReadWholeShard(array, shard, out);  // one read: no index request, no range requests
+    return;
+  }
+  // A writer may replace the shard between the index read and the range reads; then read
+  // again, with a fresh index.
+  constexpr int kAttempts = 3;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    if (ReadShardPieces(array, shard, out, Caching(array) && attempt == 0)) return;
+  }
+  throw StorageError("array '" + array.path + "': shard '" + shard.key + "' in " +
+                     array.store->Describe() + " changed during each of " +
+                     std::to_string(kAttempts) + " attempts to read it; try again");
+}
+
+void WriteShard(const ArrayState& array, const ObjectTask& shard, std::span<const std::byte> in) {
+  const codec::ShardingCodec& sharding = *array.sharding;
+  bool whole = shard.chunks.size() == shard.chunks_in_bounds;
+  for (const ChunkTask& task : shard.chunks) {
+    whole = whole && task.coverage != ChunkCoverage::kPartial;
+  }
+  // A partial write keeps the untouched inner chunks' stored bytes: read the shard once.
+  std::optional<Buffer> old_shard;
+  ShardIndex old_index(sharding.InnerCount());
+  if (!whole) {
+    old_shard = array.store->Get(shard.key);
+    if (old_shard) {
+      try {
+        old_index = sharding.IndexOfShard(old_shard->span());
+      } catch (const CorruptChunkError& error) {
+        throw ChunkError(array, shard.key, error);
+      }
+    }
+  }
+  std::vector<std::span<const std::byte>> encoded(sharding.InnerCount());
+  for (std::size_t i = 0; old_shard && i < encoded.size(); ++i) {
+    if (!old_index.IsEmpty(i)) {
+      encoded[i] = old_shard->span().subspan(old_index.offset(i), old_index.nbytes(i));
+    }
+  }
+  std::vector<Buffer> fresh(shard.chunks.size());
+  ParallelFor(shard.chunks.size(), [&](std::size_t k) {
+    const ChunkTask& task = shard.chunks[k];
+    const std::size_t i = task.IndexInObject(array);
+    std::span<const std::byte> decoded;
+    Buffer patched;
+    if (task.coverage == ChunkCoverage::kLandsWhole) {
+      decoded = in.subspan(static_cast<std::size_t>(task.output_offset), array.chunk_bytes);
+    } else {
+      Buffer old;
+      if (task.coverage == ChunkCoverage::kPartial && !encoded[i].empty()) {
+        old = Buffer::Allocate(array.chunk_bytes);
+        DecodeChunk(array, shard.key, sharding.InnerChunkName(i),
+                    old_shard->Slice(old_index.offset(i), old_index.nbytes(i)),
+                    old.mutable_span());
+      }
+      patched = PatchedChunk(array, task, old.size() ? &old : nullptr, in);
+      decoded = patched.span();
+    }
+    // An inner chunk of nothing but fill is not stored (its index entry says empty).
+    if (index::HoldsOnlyElement(decoded, array.metadata.fill_value)) {
+      encoded[i] = {};
+      return;
+    }
+    fresh[k] = array.chunk_pipeline->Encode(decoded);
+    encoded[i] = fresh[k].span();
+  });
+
+  ChunkCache& cache = ChunkCache::Instance();
+  for (const ChunkTask& task : shard.chunks) {
+    cache.Erase(InnerCacheKey(array, shard.key, task.IndexInObject(array)));
+  }
+  Buffer index_storage;
+  const auto parts = sharding.Assemble(encoded, index_storage);
+  if (parts.empty()) {
+    array.store->Delete(shard.key);  // a shard of only empty inner chunks is not stored
+    cache.Erase(IndexCacheKey(array, shard.key));
+    return;
+  }
+  std::string generation = array.store->PutParts(shard.key, parts);
+  if (Caching(array) && !generation.empty()) {
+    // The index just written is the one the next read of this shard needs.
+    const auto entries = index_storage.span().first(16 * sharding.InnerCount());
+    cache.Put(IndexCacheKey(array, shard.key), std::make_shared<Buffer>(Buffer::CopyOf(entries)),
+              std::move(generation));
+  } else {
+    cache.Erase(IndexCacheKey(array, shard.key));
+  }
+}
+
+std::size_t CountStoredInnerChunks(const ArrayState& array, const std::string& key) {
+  const std::optional<IndexRead> read = ReadIndex(array, key, Caching(array));
+  if (!read) return 0;
+  std::size_t stored = 0;
+  for (std::size_t i = 0; i < read->index.count(); ++i) stored += read->index.IsEmpty(i) ? 0 : 1;
+  return stored;
+}
+
+}  // namespace hub::engine

@@ -1,0 +1,20 @@
+// Reads and writes of one shard (Zarr v3 sharding_indexed): a read fetches the shard's index
+// (cached by the shard's generation), then only the inner chunks the selection touches, by
+// byte range; a write re-encodes only the touched inner chunks and keeps the others' bytes.
+#pragma once
+
+#include <span>
+
+#include "engine/chunk_task.h"
+
+namespace hub::engine {
+
+void ReadShard(const detail::ArrayState& array, const ObjectTask& shard, std::span<std::byte> out);
+
+void WriteShard(const detail::ArrayState& array, const ObjectTask& shard,
+                std::span<const std::byte> in);
+
+// How many inner chunks the shard stored at `key` holds (0 if it is not stored).
+std::size_t CountStoredInnerChunks(const detail::ArrayState& array, const std::string& key);
+
+}  // namespace hub::engine
