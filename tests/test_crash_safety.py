@@ -100,3 +100,45 @@ def test_locked_writers_share_one_chunk_without_losing_updates(tmp_path):
     rows = datahub.open("shared")[:, 0]
     np.testing.assert_array_equal(rows, np.repeat(np.arange(1, 5, dtype=np.int32), 16))
     assert hub.fs(tmp_path, lock=True).connect().list() == ["shared"]  # lock files are hidden
+
+
+SHARDED_SHAPE, INNER, SHARD = (64, 32, 32), (1, 32, 32), (16, 32, 32)
+
+
+def _patch_shards_forever(root: str) -> None:
+    array = hub.fs(root).connect().open("s")
+    version = 2
+    while True:
+        # Partial-shard rewrites: one item, then two, of shards 0 and 1, re-encoded while the
+        # shard's other inner chunks are kept byte for byte.
+        array[5] = version % 250 + 1
+        array[20:22] = version % 250 + 1
+        version += 1
+
+
+def test_sigkill_mid_partial_shard_rewrite_leaves_the_old_or_the_new_shard(tmp_path):
+    datahub = hub.fs(tmp_path).connect()
+    array = datahub.array(
+        "s", shape=SHARDED_SHAPE, chunk=INNER, shard=SHARD, dtype="uint8", compress="gzip"
+    )
+    array[:] = np.arange(64, dtype=np.uint8)[:, None, None]
+    context = multiprocessing.get_context("fork")
+    rng = random.Random(1)
+    versions_seen = set()
+    for _ in range(30):
+        writer = context.Process(target=_patch_shards_forever, args=(str(tmp_path),))
+        writer.start()
+        time.sleep(rng.uniform(0.02, 0.2))
+        os.kill(writer.pid, signal.SIGKILL)
+        writer.join()
+        data = hub.fs(tmp_path).connect().open("s")[:]  # every index and inner chunk checks out
+        for item in range(64):
+            assert (data[item] == data[item].flat[0]).all(), "an inner chunk mixes versions"
+        untouched = [i for i in range(64) if i not in (5, 20, 21)]
+        np.testing.assert_array_equal(data[untouched, 0, 0], np.array(untouched, np.uint8))
+        # Items 20 and 21 are one write of one shard: both old, or both new.
+        pair = (int(data[20, 0, 0]), int(data[21, 0, 0]))
+        assert pair == (20, 21) or pair[0] == pair[1]
+        versions_seen.add(int(data[5, 0, 0]))
+        assert not [k for k in datahub._store.list("") if ".hub_" in k]
+    assert len(versions_seen) > 5

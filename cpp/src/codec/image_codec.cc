@@ -60,8 +60,12 @@ void ImageCodec::DecodeInto(const Buffer& encoded, std::span<std::byte> chunk,
   }
   const ImageChunk images(encoded, geometry.count);
   for (std::size_t i = 0; i < geometry.count; ++i) {
-    DecodeImage(images.Image(i), chunk.subspan(i * geometry.item_bytes, geometry.item_bytes),
-                geometry);
+    try {
+      DecodeImage(images.Image(i), chunk.subspan(i * geometry.item_bytes, geometry.item_bytes),
+                  geometry);
+    } catch (const CorruptChunkError& error) {
+      throw CorruptChunkError("image " + std::to_string(i) + ": " + error.what());
+    }
   }
 }
 
