@@ -1,8 +1,10 @@
-"""Local-disk benchmark: hub_v1 versus zarr-python 3 and TensorStore (zarr3 driver).
+"""Local-disk benchmark: hub_v1 versus zarr-python 3 (its own codec pipeline and the zarrs
+Rust pipeline) and TensorStore (zarr3 driver).
 
-One uint8 array of shape (2000, 128, 128, 3), chunk (64, 128, 128, 3), stored with
-gzip level 1 and with raw bytes (each with crc32c, identical codecs for all three
-libraries). Times, in one process: full write, full read, 300 random single-item reads
+One uint8 array of shape (2000, 128, 128, 3) in two layouts: unsharded, chunk
+(64, 128, 128, 3); and sharded (Zarr v3 sharding_indexed), inner chunk (1, 128, 128, 3) in
+shards of (64, 128, 128, 3). Each is stored with gzip level 1 and with raw bytes (each with
+crc32c, identical codecs for every library). Times, in one process: full write, full read, 300 random single-item reads
 and 20 reads of 32 random sorted indices. Prints medians over --runs repetitions and the
 ratios peer_time / hub_v1_time (above 1: hub_v1 is faster).
 
@@ -10,7 +12,7 @@ hub_v1 runs twice: as users get it (decoded-chunk cache on, 256 MB) and with the
 off, so the ratios show what the cache buys and what the engine alone does.
 TensorStore runs with its default context (no cache), like zarr-python.
 
-    python benchmarks/bench_local.py [--runs 5] [--dir /tmp/hub_bench]
+    python benchmarks/bench_local.py [--runs 5] [--dir /tmp/hub_bench] [--layout sharded]
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from timing import machine, median_seconds
 
 SHAPE = (2000, 128, 128, 3)
 CHUNK = (64, 128, 128, 3)
+INNER = (1, 128, 128, 3)  # the sharded layout's chunk; its shard is CHUNK
+LAYOUTS = {"unsharded": (CHUNK, None), "sharded": (INNER, CHUNK)}
 
 
 def make_data() -> np.ndarray:
@@ -40,14 +44,16 @@ def make_data() -> np.ndarray:
 
 
 class HubTarget:
-    def __init__(self, root: str, codec: str, cache: bool) -> None:
+    def __init__(self, root: str, codec: str, layout: str, cache: bool) -> None:
         self.cache = cache
         datahub = hub.fs(root).connect()
         compress = "gzip" if codec == "gzip" else "default"
+        chunk, shard = LAYOUTS[layout]
         self.array = datahub.array(
             "bench",
             shape=SHAPE,
-            chunk=CHUNK,
+            chunk=chunk,
+            shard=shard,
             dtype="uint8",
             compress=compress,
             compresslevel=1.0,
@@ -71,12 +77,19 @@ class HubTarget:
 
 
 class ZarrTarget:
-    def __init__(self, root: str, codec: str) -> None:
+    """zarr-python 3; with `pipeline="zarrs"`, through the zarrs Rust codec pipeline."""
+
+    def __init__(self, root: str, codec: str, layout: str, pipeline: str = "zarr") -> None:
+        self.pipeline = pipeline
+        self.root = root
         compressors = [zarr.codecs.GzipCodec(level=1)] if codec == "gzip" else []
+        chunk, shard = LAYOUTS[layout]
+        self.activate()
         self.array = zarr.create_array(
             store=root,
             shape=SHAPE,
-            chunks=CHUNK,
+            chunks=chunk,
+            shards=shard,
             dtype="uint8",
             fill_value=0,
             compressors=[*compressors, zarr.codecs.Crc32cCodec()],
@@ -84,7 +97,15 @@ class ZarrTarget:
         )
 
     def activate(self) -> None:
-        pass
+        path = (
+            "zarrs.ZarrsCodecPipeline"
+            if self.pipeline == "zarrs"
+            else "zarr.core.codec_pipeline.BatchedCodecPipeline"
+        )
+        # An array takes its codec pipeline from the config when it is opened.
+        zarr.config.set({"codec_pipeline.path": path})
+        if hasattr(self, "array"):
+            self.array = zarr.open_array(self.root, mode="r+")
 
     def write(self, data):
         self.array[...] = data
@@ -100,11 +121,22 @@ class ZarrTarget:
 
 
 class TensorStoreTarget:
-    def __init__(self, root: str, codec: str) -> None:
+    def __init__(self, root: str, codec: str, layout: str) -> None:
         codecs = [{"name": "bytes"}]
         if codec == "gzip":
             codecs.append({"name": "gzip", "configuration": {"level": 1}})
         codecs.append({"name": "crc32c"})
+        if layout == "sharded":
+            codecs = [
+                {
+                    "name": "sharding_indexed",
+                    "configuration": {
+                        "chunk_shape": list(INNER),
+                        "codecs": codecs,
+                        "index_codecs": [{"name": "bytes"}, {"name": "crc32c"}],
+                    },
+                }
+            ]
         self.store = ts.open(
             {
                 "driver": "zarr3",
@@ -159,43 +191,60 @@ def run_suite(target, data: np.ndarray, runs: int) -> dict[str, float]:
     return results
 
 
+def memmap_floor(data: np.ndarray, root: str, runs: int) -> float:
+    """Seconds to copy the array's raw bytes out of the page cache through a numpy memmap."""
+    shutil.rmtree(root, ignore_errors=True)
+    import os
+
+    os.makedirs(root)
+    path = f"{root}/raw.bin"
+    data.tofile(path)
+    mapped = np.memmap(path, dtype=np.uint8, mode="r", shape=data.shape)
+    seconds = median_seconds(lambda: np.array(mapped), runs)
+    del mapped
+    return seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="hub_v1 vs zarr-python vs TensorStore, local disk")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--dir", default="/tmp/hub_v1_bench")
+    parser.add_argument("--layout", choices=[*LAYOUTS, "both"], default="both")
     args = parser.parse_args()
+    layouts = list(LAYOUTS) if args.layout == "both" else [args.layout]
     data = make_data()
     print(f"machine: {machine()}")
     print(
         f"versions: hub_v1 {hub.__version__}, zarr {zarr.__version__}, tensorstore "
         f"{version('tensorstore')}, numpy {np.__version__}; engine threads {hub.threads()}"
     )
-    print(
-        f"array {SHAPE} uint8 ({data.nbytes / 1e6:.0f} MB), chunk {CHUNK}, "
-        f"medians of {args.runs} runs, seconds\n"
-    )
-    for codec in ["gzip", "raw"]:
+    print(f"array {SHAPE} uint8 ({data.nbytes / 1e6:.0f} MB), medians of {args.runs} runs, seconds")
+    print(f"memmap copy of the same bytes (the page-cache floor of a full read): "
+          f"{memmap_floor(data, args.dir, args.runs):.4f}\n")
+    for layout, codec in [(layout, codec) for layout in layouts for codec in ["gzip", "raw"]]:
         shutil.rmtree(args.dir, ignore_errors=True)
         targets = {
-            "hub_v1": HubTarget(f"{args.dir}/hub", codec, cache=True),
-            "hub_v1 (no cache)": HubTarget(f"{args.dir}/hub_nocache", codec, cache=False),
-            "zarr-python": ZarrTarget(f"{args.dir}/zarr", codec),
-            "tensorstore": TensorStoreTarget(f"{args.dir}/ts", codec),
+            "hub_v1": HubTarget(f"{args.dir}/hub", codec, layout, cache=True),
+            "hub_v1 (no cache)": HubTarget(f"{args.dir}/hub_nocache", codec, layout, cache=False),
+            "zarr-python": ZarrTarget(f"{args.dir}/zarr", codec, layout),
+            "zarrs": ZarrTarget(f"{args.dir}/zarrs", codec, layout, pipeline="zarrs"),
+            "tensorstore": TensorStoreTarget(f"{args.dir}/ts", codec, layout),
         }
         results = {name: run_suite(target, data, args.runs) for name, target in targets.items()}
         hub.set_cache_size(256 << 20)
         operations = list(results["hub_v1"])
-        print(f"== codec: {codec} (+crc32c) ==")
-        header = f"{'operation':<24}" + "".join(f"{name:>19}" for name in results)
+        chunk, shard = LAYOUTS[layout]
+        print(f"== {layout}: chunk {chunk}, shard {shard}, codec {codec} (+crc32c) ==")
+        header = f"{'operation':<24}" + "".join(f"{name:>18}" for name in results)
         print(header)
         for op in operations:
-            print(f"{op:<24}" + "".join(f"{results[name][op]:>19.4f}" for name in results))
+            print(f"{op:<24}" + "".join(f"{results[name][op]:>18.4f}" for name in results))
         print("ratios peer / hub_v1 (hub_v1 with its default cache; no-cache hub_v1 in brackets):")
         for op in operations:
             base, bare = results["hub_v1"][op], results["hub_v1 (no cache)"][op]
             parts = [
                 f"{peer} {results[peer][op] / base:6.2f}x [{results[peer][op] / bare:5.2f}x]"
-                for peer in ("zarr-python", "tensorstore")
+                for peer in ("zarr-python", "zarrs", "tensorstore")
             ]
             print(f"  {op:<24}" + "   ".join(parts))
         print()
