@@ -4,9 +4,9 @@ Rust pipeline) and TensorStore (zarr3 driver).
 One uint8 array of shape (2000, 128, 128, 3) in two layouts: unsharded, chunk
 (64, 128, 128, 3); and sharded (Zarr v3 sharding_indexed), inner chunk (1, 128, 128, 3) in
 shards of (64, 128, 128, 3). Each is stored with gzip level 1 and with raw bytes (each with
-crc32c, identical codecs for every library). Times, in one process: full write, full read, 300 random single-item reads
-and 20 reads of 32 random sorted indices. Prints medians over --runs repetitions and the
-ratios peer_time / hub_v1_time (above 1: hub_v1 is faster).
+crc32c, identical codecs for every library). Times, in one process: full write, full read,
+300 random single-item reads and 20 reads of 32 random sorted indices. Prints medians over
+--runs repetitions and the ratios peer_time / hub_v1_time (above 1: hub_v1 is faster).
 
 hub_v1 runs twice: as users get it (decoded-chunk cache on, 256 MB) and with the cache
 off, so the ratios show what the cache buys and what the engine alone does.
@@ -18,6 +18,7 @@ TensorStore runs with its default context (no cache), like zarr-python.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 from importlib.metadata import version
 
@@ -194,15 +195,11 @@ def run_suite(target, data: np.ndarray, runs: int) -> dict[str, float]:
 def memmap_floor(data: np.ndarray, root: str, runs: int) -> float:
     """Seconds to copy the array's raw bytes out of the page cache through a numpy memmap."""
     shutil.rmtree(root, ignore_errors=True)
-    import os
-
     os.makedirs(root)
     path = f"{root}/raw.bin"
     data.tofile(path)
     mapped = np.memmap(path, dtype=np.uint8, mode="r", shape=data.shape)
-    seconds = median_seconds(lambda: np.array(mapped), runs)
-    del mapped
-    return seconds
+    return median_seconds(lambda: np.array(mapped), runs)
 
 
 def main() -> None:

@@ -106,3 +106,12 @@ def local_datahub(request: pytest.FixtureRequest, tmp_path) -> hub.DataHub:
 def fs_hub(tmp_path) -> hub.DataHub:
     """A DataHub on local disk, for tests that look at the files."""
     return hub.fs(tmp_path / "store").connect()
+
+
+@pytest.fixture
+def default_cache():
+    """The decoded-chunk cache at its default size for one test (others may turn it off)."""
+    before = hub.cache_size()
+    hub.set_cache_size(256 << 20)
+    yield
+    hub.set_cache_size(before)

@@ -11,14 +11,6 @@ import numpy as np
 import pytest
 
 
-@pytest.fixture
-def default_cache():
-    before = hub.cache_size()
-    hub.set_cache_size(256 << 20)
-    yield
-    hub.set_cache_size(before)
-
-
 def _gzip_array(datahub, name="a"):
     array = datahub.array(
         name, shape=(64, 32, 32), chunk=(32, 32, 32), dtype="uint8", compress="gzip"

@@ -93,15 +93,7 @@ def test_a_batch_write_is_one_object_per_shard_and_empty_chunks_are_not_stored(f
                                                        data[90:], 0))
 
 
-@pytest.fixture
-def cache_on():
-    before = hub.cache_size()
-    hub.set_cache_size(64 << 20)
-    yield
-    hub.set_cache_size(before)
-
-
-def test_decoded_inner_chunks_are_cached_by_the_shards_generation(fs_hub, cache_on):
+def test_decoded_inner_chunks_are_cached_by_the_shards_generation(fs_hub, default_cache):
     array = _sharded(fs_hub, compress="gzip")
     data = _data()
     array[:] = data
@@ -247,7 +239,8 @@ def test_a_hostile_index_is_a_corrupt_chunk_naming_shard_and_inner_chunk(fs_hub,
     array[:] = _data()
     _rewrite_index(_shard_file(root), HOSTILE_INDEXES[case])
     for read in (lambda: array[12:24], lambda: array[16]):
-        with pytest.raises(CorruptChunkError, match=r"chunk 'x/c/1/0/0'.*inner chunks? \(\d, 0, 0\)"):
+        named = r"chunk 'x/c/1/0/0'.*inner chunks? \(\d, 0, 0\)"
+        with pytest.raises(CorruptChunkError, match=named):
             read()
     np.testing.assert_array_equal(array[:12], _data()[:12])  # other shards still read
 

@@ -90,18 +90,26 @@ void Write(const Array& array, const Region& region, const py::array& value) {
   array.Write(region, buffer);
 }
 
-std::shared_ptr<Array> Create(std::shared_ptr<Store> store, const std::string& path,
-                              std::vector<std::int64_t> shape,
-                              std::optional<std::vector<std::int64_t>> chunk,
-                              const std::string& dtype, const std::string& compress,
-                              double compresslevel, std::optional<int> quality,
-                              std::optional<std::vector<std::int64_t>> shard) {
+// An ArraySpec from the binding's arguments (None: let hub_v1 choose).
+ArraySpec SpecOf(std::vector<std::int64_t> shape, std::optional<std::vector<std::int64_t>> chunk,
+                 std::optional<std::vector<std::int64_t>> shard, const std::string& dtype,
+                 const std::string& compress) {
   ArraySpec spec;
   spec.shape = std::move(shape);
   spec.chunk_shape = chunk.value_or(std::vector<std::int64_t>{});
   spec.shard_shape = shard.value_or(std::vector<std::int64_t>{});
   spec.dtype = ParseDataType(dtype);
   spec.compress = compress;
+  return spec;
+}
+
+std::shared_ptr<Array> Create(std::shared_ptr<Store> store, const std::string& path,
+                              std::vector<std::int64_t> shape,
+                              std::optional<std::vector<std::int64_t>> chunk,
+                              const std::string& dtype, const std::string& compress,
+                              double compresslevel, std::optional<int> quality,
+                              std::optional<std::vector<std::int64_t>> shard) {
+  ArraySpec spec = SpecOf(std::move(shape), std::move(chunk), std::move(shard), dtype, compress);
   spec.compresslevel = compresslevel;
   spec.jpeg_quality = quality;
   py::gil_scoped_release release;
@@ -205,13 +213,8 @@ void RegisterArrays(py::module_& module) {
       [](std::vector<std::int64_t> shape, std::optional<std::vector<std::int64_t>> chunk,
          std::optional<std::vector<std::int64_t>> shard, const std::string& dtype,
          const std::string& compress) {
-        ArraySpec spec;
-        spec.shape = std::move(shape);
-        spec.chunk_shape = chunk.value_or(std::vector<std::int64_t>{});
-        spec.shard_shape = shard.value_or(std::vector<std::int64_t>{});
-        spec.dtype = ParseDataType(dtype);
-        spec.compress = compress;
-        const ChunkingChoice choice = ResolveChunking(spec);
+        const ChunkingChoice choice = ResolveChunking(
+            SpecOf(std::move(shape), std::move(chunk), std::move(shard), dtype, compress));
         return py::make_tuple(py::tuple(py::cast(choice.chunk_shape)),
                               choice.shard_shape.empty()
                                   ? py::object(py::none())

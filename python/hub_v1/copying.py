@@ -55,8 +55,9 @@ def copy(
 
     `chunk`, `shard`, `compress` and `compresslevel` default to the source's (a new `chunk`
     alone drops the source's sharding); pass them to re-chunk, re-shard or re-compress on
-    the way. The copy moves whole target chunks (whole shards when sharded), reading the next block while
-    the current one is written, with many chunk requests in flight on each side.
+    the way. The copy moves whole target chunks (whole shards when sharded), reading the
+    next block while the current one is written, with many chunk requests in flight on
+    each side.
     `progress`: see :mod:`hub_v1.progress`.
 
     >>> import hub_v1 as hub, numpy as np
