@@ -97,6 +97,25 @@ def test_cp_rechunks_and_recompresses_into_another_store(mnist, tmp_path):
     assert hub.fs(tmp_path / "copy").connect().open("images").chunk == (10, 28, 28)
 
 
+def test_cp_reshards_and_info_reports_shards(mnist, tmp_path):
+    destination = tmp_path / "sharded" / "images"
+    result = run(
+        "cp", str(mnist / "mnist" / "images"), str(destination),
+        "--chunk", "1,28,28", "--shard", "40,28,28", "--no-progress",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    copied = hub.fs(tmp_path / "sharded").connect().open("images")
+    assert (copied.chunk, copied.shard) == ((1, 28, 28), (40, 28, 28))
+    np.testing.assert_array_equal(copied[:], hub.fs(mnist).connect().open("mnist/images")[:])
+    report = json.loads(run("info", str(destination), "--json").stdout)
+    # 50 written images (the rest are zeros, not stored) in shards 0 and 1 of 3.
+    assert (report["shard"], report["shards"], report["shards_stored"]) == ([40, 28, 28], 3, 2)
+    assert (report["chunks"], report["chunks_stored"]) == (100, 50)
+    assert "shard:" in run("info", str(destination)).stdout
+    bad = run("cp", str(mnist / "mnist" / "images"), str(tmp_path / "bad"), "--shard", "7,28,28")
+    assert bad.returncode == 1 and "multiple of chunk" in bad.stderr
+
+
 def test_cp_to_and_from_s3(mnist, s3_endpoint):
     prefix = uuid.uuid4().hex
     s3_hub(s3_endpoint)  # the bucket

@@ -269,3 +269,18 @@ def test_copy_and_cli_reshard(fs_hub, root):
     np.testing.assert_array_equal(sharded[:], _data())
     again = hub.copy(sharded, fs_hub, "same")  # keeps the source's sharding
     assert (again.chunk, again.shard) == ((1, 7, 5), (25, 7, 5))
+
+
+def test_dask_blocks_follow_shards(local_datahub):
+    dask_array = pytest.importorskip("dask.array")
+    array = _sharded(local_datahub)
+    array[:] = _data()
+    darray = array.to_dask()
+    assert darray.chunks[0] == (12,) * 8 + (4,)  # one block per shard, not per inner chunk
+    np.testing.assert_array_equal(darray.compute(), _data())
+    stored = hub.from_dask(
+        dask_array.from_array(_data(), chunks=(5, 7, 5)), local_datahub, "y",
+        chunk=(3, 7, 5), shard=(12, 7, 5),
+    )  # fmt: skip
+    assert stored.shard == (12, 7, 5)
+    np.testing.assert_array_equal(stored[:], _data())
