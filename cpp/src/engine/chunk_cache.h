@@ -1,6 +1,7 @@
 // A process-wide LRU cache of decoded chunks with a byte budget, so that per-item reads from
 // one chunk decode it once. Each entry keeps the store generation it was decoded from; readers
-// revalidate it with Store::ReadIfChanged, so writes by other processes are seen too.
+// revalidate it with a conditional Store::Read (unless_generation), so writes by other
+// processes are seen too.
 #pragma once
 
 #include <cstddef>
