@@ -106,14 +106,6 @@ void FillRegion(std::byte* output, const CopyGeometry& geometry,
   MoveWalker(geometry).Walk(move);
 }
 
-void ForEachMove(const CopyGeometry& geometry, const MoveVisitor& visit) {
-  MoveWalker(geometry).Walk(visit);
-}
-
-std::int64_t ContiguousBlockBytes(const CopyGeometry& geometry) {
-  return MoveWalker(geometry).block_bytes;
-}
-
 void FillWithElement(std::span<std::byte> buffer, std::span<const std::byte> element) {
   bool zero = true;
   for (std::byte b : element) zero = zero && b == std::byte{0};

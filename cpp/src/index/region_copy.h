@@ -4,7 +4,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <span>
 #include <vector>
@@ -37,14 +36,6 @@ void CopyRegion(CopyDirection direction, std::byte* chunk, std::byte* output,
 // chunk that was never stored reads.
 void FillRegion(std::byte* output, const CopyGeometry& geometry,
                 std::span<const std::byte> element);
-
-// Every contiguous move a copy of the region makes: (chunk byte offset, output byte offset,
-// bytes), in output order. Image codecs use it to decode whole images straight into place.
-using MoveVisitor = std::function<void(std::int64_t, std::int64_t, std::int64_t)>;
-void ForEachMove(const CopyGeometry& geometry, const MoveVisitor& visit);
-
-// The bytes of the trailing block both layouts store contiguously (each move is a multiple).
-std::int64_t ContiguousBlockBytes(const CopyGeometry& geometry);
 
 // Repeats `element` over all of `buffer`.
 void FillWithElement(std::span<std::byte> buffer, std::span<const std::byte> element);
