@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "codec/codec.h"
+#include "codec/sharding_codec.h"
 #include "hub/errors.h"
 
 namespace hub::codec {
@@ -67,12 +68,11 @@ nlohmann::json CodecsForCompression(const std::string& compress, double compress
 
 nlohmann::json ShardedCodecs(nlohmann::json inner_codecs,
                              const std::vector<std::int64_t>& chunk_shape) {
-  const nlohmann::json index_codecs = nlohmann::json::array(
-      {CodecJson("bytes", {{"endian", "little"}}), CodecJson("crc32c")});
-  return nlohmann::json::array({CodecJson("sharding_indexed", {{"chunk_shape", chunk_shape},
-                                                               {"codecs", std::move(inner_codecs)},
-                                                               {"index_codecs", index_codecs},
-                                                               {"index_location", "end"}})});
+  return nlohmann::json::array(
+      {CodecJson("sharding_indexed", {{"chunk_shape", chunk_shape},
+                                      {"codecs", std::move(inner_codecs)},
+                                      {"index_codecs", ShardingCodec::StandardIndexCodecs()},
+                                      {"index_location", "end"}})});
 }
 
 }  // namespace hub::codec

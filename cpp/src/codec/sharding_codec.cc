@@ -62,15 +62,18 @@ std::unique_ptr<ArrayToBytesCodec> ShardingCodec::FromConfig(const json& configu
   if (!codec->inner_codecs_.is_array() || codec->inner_codecs_.empty()) {
     Invalid("'codecs' must be a non-empty list");
   }
-  codec->index_checksum_ = ParseIndexCodecs(configuration.value(
-      "index_codecs", json::array({{{"name", "bytes"}, {"configuration", {{"endian", "little"}}}},
-                                   {{"name", "crc32c"}}})));
+  codec->index_checksum_ =
+      ParseIndexCodecs(configuration.value("index_codecs", StandardIndexCodecs()));
   const json location = configuration.value("index_location", json("end"));
   if (location != "end" && location != "start") {
     Invalid("'index_location' must be \"end\" or \"start\", got " + location.dump());
   }
   codec->index_at_start_ = location == "start";
   return codec;
+}
+
+json ShardingCodec::StandardIndexCodecs() {
+  return json::array({CodecJson("bytes", {{"endian", "little"}}), CodecJson("crc32c")});
 }
 
 void ShardingCodec::Prepare(const ChunkLayout& layout) {
@@ -258,9 +261,7 @@ void ShardingCodec::DecodeInto(const Buffer& encoded, std::span<std::byte> shard
       origin[axis] = position[axis] * inner_shape_[axis];
     }
     if (index.IsEmpty(i)) {
-      index::FillWithElement(scratch.mutable_span(), fill_value_.empty()
-                                                         ? std::vector<std::byte>(item_size)
-                                                         : fill_value_);
+      index::FillWithElement(scratch.mutable_span(), fill_value_);  // empty: zeros
     } else {
       try {
         inner_->DecodeInto(encoded.Slice(index.offset(i), index.nbytes(i)),
@@ -275,8 +276,8 @@ void ShardingCodec::DecodeInto(const Buffer& encoded, std::span<std::byte> shard
 }
 
 json ShardingCodec::ToJson() const {
-  json index_codecs = json::array({{{"name", "bytes"}, {"configuration", {{"endian", "little"}}}}});
-  if (index_checksum_) index_codecs.push_back({{"name", "crc32c"}});
+  json index_codecs = StandardIndexCodecs();
+  if (!index_checksum_) index_codecs.erase(1);
   return {{"name", "sharding_indexed"},
           {"configuration",
            {{"chunk_shape", inner_shape_},

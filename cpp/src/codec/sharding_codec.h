@@ -24,6 +24,9 @@ class ShardingCodec final : public ArrayToBytesCodec {
   // index_location ("end" or "start"). The inner pipeline is built by Prepare.
   static std::unique_ptr<ArrayToBytesCodec> FromConfig(const nlohmann::json& configuration);
 
+  // The index_codecs hub_v1 writes, and the spec's default: bytes (little endian), crc32c.
+  static nlohmann::json StandardIndexCodecs();
+
   // Builds the inner pipeline for the shard `layout`; InvalidArgumentError unless the inner
   // chunk shape divides the shard shape, UnsupportedError for nested sharding.
   void Prepare(const ChunkLayout& layout) override;

@@ -154,7 +154,6 @@ std::shared_ptr<Array> Array::Create(std::shared_ptr<Store> store, const std::st
     metadata.chunk_shape = chunking.shard_shape;
     metadata.codecs = codec::ShardedCodecs(std::move(metadata.codecs), chunking.chunk_shape);
   }
-  format::ValidateGeometry(metadata.shape, metadata.chunk_shape, ItemSize(spec.dtype));
   metadata.fill_value.assign(ItemSize(spec.dtype), std::byte{0});
   metadata.attributes = {{"hub_v1", {{"compress", spec.compress}, {"compresslevel", level}}}};
   auto array = MakeArray(store, path, metadata);  // validates the codec chain before writing

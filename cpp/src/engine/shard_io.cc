@@ -67,6 +67,23 @@ std::optional<IndexRead> ReadIndex(const ArrayState& array, const std::string& k
   return result;
 }
 
+// Decodes one inner chunk's bytes into the output: straight into place when the chunk lands
+// whole (returns null), else into a new buffer that is scattered and returned for caching.
+std::shared_ptr<Buffer> PlaceInnerChunk(const ArrayState& array, const std::string& key,
+                                        std::size_t i, const ChunkTask& task,
+                                        const Buffer& encoded, std::span<std::byte> out) {
+  const std::string name = array.sharding->InnerChunkName(i);
+  if (task.coverage == ChunkCoverage::kLandsWhole) {
+    DecodeChunk(array, key, name, encoded,
+                out.subspan(static_cast<std::size_t>(task.output_offset), array.chunk_bytes));
+    return nullptr;
+  }
+  auto decoded = std::make_shared<Buffer>(Buffer::Allocate(array.chunk_bytes));
+  DecodeChunk(array, key, name, encoded, decoded->mutable_span());
+  ScatterChunk(array, task, decoded.get(), out);
+  return decoded;
+}
+
 // A whole shard in one read, then every touched inner chunk decoded from it.
 void ReadWholeShard(const ArrayState& array, const ObjectTask& shard, std::span<std::byte> out) {
   const std::optional<Buffer> bytes = array.store->Get(shard.key);
@@ -88,16 +105,8 @@ void ReadWholeShard(const ArrayState& array, const ObjectTask& shard, std::span<
       ScatterChunk(array, task, nullptr, out);
       return;
     }
-    const Buffer encoded = bytes->Slice(index.offset(i), index.nbytes(i));
-    const std::string name = array.sharding->InnerChunkName(i);
-    if (task.coverage == ChunkCoverage::kLandsWhole) {
-      DecodeChunk(array, shard.key, name, encoded,
-                  out.subspan(static_cast<std::size_t>(task.output_offset), array.chunk_bytes));
-      return;
-    }
-    Buffer decoded = Buffer::Allocate(array.chunk_bytes);
-    DecodeChunk(array, shard.key, name, encoded, decoded.mutable_span());
-    ScatterChunk(array, task, &decoded, out);
+    PlaceInnerChunk(array, shard.key, i, task, bytes->Slice(index.offset(i), index.nbytes(i)),
+                    out);
   });
 }
 
@@ -174,28 +183,21 @@ bool ReadShardPieces(const ArrayState& array, const ObjectTask& shard, std::span
 
   ParallelFor(fetches.size(), [&](std::size_t f) {
     const InnerFetch& fetch = fetches[f];
-    const ChunkTask& task = *fetch.task;
-    const std::string name = array.sharding->InnerChunkName(fetch.index);
+    cache.CountRead(false);
     if (fetch.verbatim_into_output) {
       try {
         array.chunk_pipeline->VerifyVerbatim(fetch.into[0], fetch.into[1]);
       } catch (const CorruptChunkError& error) {
         throw ChunkError(array, shard.key,
-                         CorruptChunkError("inner chunk " + name + ": " + error.what()));
+                         CorruptChunkError("inner chunk " +
+                                           array.sharding->InnerChunkName(fetch.index) + ": " +
+                                           error.what()));
       }
-      cache.CountRead(false);
       return;
     }
-    cache.CountRead(false);
-    if (task.coverage == ChunkCoverage::kLandsWhole) {
-      DecodeChunk(array, shard.key, name, results[f].value,
-                  out.subspan(static_cast<std::size_t>(task.output_offset), array.chunk_bytes));
-      return;
-    }
-    auto decoded = std::make_shared<Buffer>(Buffer::Allocate(array.chunk_bytes));
-    DecodeChunk(array, shard.key, name, results[f].value, decoded->mutable_span());
-    ScatterChunk(array, task, decoded.get(), out);
-    if (use_cache) {
+    auto decoded =
+        PlaceInnerChunk(array, shard.key, fetch.index, *fetch.task, results[f].value, out);
+    if (decoded && use_cache) {
       cache.Put(InnerCacheKey(array, shard.key, fetch.index), std::move(decoded),
                 index_read->generation);
     }
