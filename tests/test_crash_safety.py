@@ -25,19 +25,26 @@ def _write_forever(root: str) -> None:
         version += 1
 
 
+def _kill_writers(target, root, rounds: int, longest: float, seed: int):
+    """Starts `target(root)` in a forked process `rounds` times, SIGKILLs it after a random
+    moment of up to `longest` seconds, and yields after each kill."""
+    context = multiprocessing.get_context("fork")
+    rng = random.Random(seed)
+    for _ in range(rounds):
+        writer = context.Process(target=target, args=(str(root),))
+        writer.start()
+        time.sleep(rng.uniform(0.02, longest))
+        os.kill(writer.pid, signal.SIGKILL)
+        writer.join()
+        yield
+
+
 def test_sigkill_mid_write_leaves_every_chunk_old_or_new(tmp_path):
     datahub = hub.fs(tmp_path).connect()
     array = datahub.array("a", shape=SHAPE, chunk=CHUNK, dtype="uint8", compress="gzip")
     array[:] = 1
-    context = multiprocessing.get_context("fork")
-    rng = random.Random(0)
     versions_seen = set()
-    for _ in range(50):
-        writer = context.Process(target=_write_forever, args=(str(tmp_path),))
-        writer.start()
-        time.sleep(rng.uniform(0.02, 0.25))
-        os.kill(writer.pid, signal.SIGKILL)
-        writer.join()
+    for _ in _kill_writers(_write_forever, tmp_path, rounds=50, longest=0.25, seed=0):
         reopened = hub.fs(tmp_path).connect().open("a")  # metadata intact
         data = reopened[:]  # every chunk passes its crc32c, or this raises
         for first in range(0, SHAPE[0], CHUNK[0]):
@@ -122,15 +129,8 @@ def test_sigkill_mid_partial_shard_rewrite_leaves_the_old_or_the_new_shard(tmp_p
         "s", shape=SHARDED_SHAPE, chunk=INNER, shard=SHARD, dtype="uint8", compress="gzip"
     )
     array[:] = np.arange(64, dtype=np.uint8)[:, None, None]
-    context = multiprocessing.get_context("fork")
-    rng = random.Random(1)
     versions_seen = set()
-    for _ in range(30):
-        writer = context.Process(target=_patch_shards_forever, args=(str(tmp_path),))
-        writer.start()
-        time.sleep(rng.uniform(0.02, 0.2))
-        os.kill(writer.pid, signal.SIGKILL)
-        writer.join()
+    for _ in _kill_writers(_patch_shards_forever, tmp_path, rounds=30, longest=0.2, seed=1):
         data = hub.fs(tmp_path).connect().open("s")[:]  # every index and inner chunk checks out
         for item in range(64):
             assert (data[item] == data[item].flat[0]).all(), "an inner chunk mixes versions"
