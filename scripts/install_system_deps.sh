@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Installs the Debian packages hub_v1 builds against: codec libraries, JSON, GoogleTest,
-# tjbench (libjpeg-turbo-progs) for the image benchmark, and clang's libFuzzer for the fuzzers.
+# Installs the Debian packages hub_v1 builds against: codec libraries, JSON, libcurl (the cloud
+# read path), GoogleTest, tjbench (libjpeg-turbo-progs) for the image benchmark, and clang's
+# libFuzzer for the fuzzers.
 # Skips apt entirely when everything is already there.
 set -euo pipefail
 
 packages=(
   build-essential pkg-config python3-venv
   libdeflate-dev libisal-dev liblz4-dev libzstd-dev libturbojpeg0-dev libpng-dev
-  nlohmann-json3-dev libgtest-dev
+  nlohmann-json3-dev libgtest-dev libcurl4-openssl-dev
   libjpeg-turbo-progs
   clang-14 libclang-rt-14-dev libfuzzer-14-dev
 )

@@ -49,6 +49,19 @@ def _read_aws_credentials(path: str, profile: str | None) -> dict[str, str]:
     return dict(parser[section])
 
 
+def _read_tuning(hedge_after: float | None, max_staleness: float) -> tuple[float, float]:
+    """Checks the cloud read options: `hedge_after` (seconds before a slow read gets a second,
+    identical request; None: never) and `max_staleness` (seconds a cached chunk is used without
+    asking the store whether it changed; 0: always ask)."""
+    hedge = 0.0 if hedge_after is None else float(hedge_after)
+    if not hedge >= 0 or (hedge_after is not None and hedge == 0):
+        raise InvalidArgumentError(f"hedge_after must be seconds > 0 or None, got {hedge_after!r}")
+    staleness = float(max_staleness)
+    if not staleness >= 0:
+        raise InvalidArgumentError(f"max_staleness must be seconds >= 0, got {max_staleness!r}")
+    return hedge, staleness
+
+
 class S3Connection:
     """An S3 bucket (or any S3-compatible server through `endpoint` / ``AWS_ENDPOINT_URL``)."""
 
@@ -65,6 +78,8 @@ class S3Connection:
         max_attempts: int = 6,
         requests_in_flight: int = 32,
         create_bucket: bool = False,
+        hedge_after: float | None = None,
+        max_staleness: float = 0.0,
     ) -> None:
         file_keys = _read_aws_credentials(aws_creds_filepath, profile) if aws_creds_filepath else {}
         self.bucket = bucket or file_keys.get("bucket", "")
@@ -83,6 +98,7 @@ class S3Connection:
         self.max_attempts = max_attempts
         self.requests_in_flight = requests_in_flight
         self.create_bucket = create_bucket
+        self.hedge_after, self.max_staleness = _read_tuning(hedge_after, max_staleness)
 
     def connect(self) -> DataHub:
         store = _core.s3_store(
@@ -95,6 +111,8 @@ class S3Connection:
             self.max_attempts,
             self.requests_in_flight,
             self.create_bucket,
+            self.hedge_after,
+            self.max_staleness,
         )
         return DataHub(store, self)
 
@@ -116,6 +134,8 @@ class S3Connection:
                 "prefix": self.prefix,
                 "max_attempts": self.max_attempts,
                 "requests_in_flight": self.requests_in_flight,
+                "hedge_after": self.hedge_after or None,
+                "max_staleness": self.max_staleness,
             },
         )
 
@@ -138,6 +158,8 @@ class GcsConnection:
         project_id: str | None = None,
         max_attempts: int = 6,
         requests_in_flight: int = 32,
+        hedge_after: float | None = None,
+        max_staleness: float = 0.0,
     ) -> None:
         if not bucket:
             raise InvalidArgumentError("hub.gs() needs a bucket name")
@@ -148,6 +170,7 @@ class GcsConnection:
         self.project_id = project_id or ""
         self.max_attempts = max_attempts
         self.requests_in_flight = requests_in_flight
+        self.hedge_after, self.max_staleness = _read_tuning(hedge_after, max_staleness)
 
     def connect(self) -> DataHub:
         key = ""
@@ -166,6 +189,8 @@ class GcsConnection:
             self.project_id,
             self.max_attempts,
             self.requests_in_flight,
+            self.hedge_after,
+            self.max_staleness,
         )
         return DataHub(store, self)
 
@@ -179,6 +204,8 @@ class GcsConnection:
                 "prefix": self.prefix,
                 "max_attempts": self.max_attempts,
                 "requests_in_flight": self.requests_in_flight,
+                "hedge_after": self.hedge_after or None,
+                "max_staleness": self.max_staleness,
             },
         )
 
@@ -198,6 +225,12 @@ def s3(bucket: str | None = None, **kwargs: Any) -> S3Connection:
     S3-compatible server. Requests are retried with backoff, `max_attempts` at most; reads
     and writes keep `requests_in_flight` chunk requests open at once (raise it on links with
     high latency: throughput is about requests_in_flight x chunk size / round-trip time).
+
+    Reads are one request each: a cached chunk is revalidated with a conditional GET
+    (``If-None-Match`` on its ETag) answered "not modified", or not at all while younger
+    than `max_staleness` seconds (default 0: always ask; other writers' changes are then
+    seen on the next read). `hedge_after` (seconds, default off) sends a second, identical
+    request for a read that has had no answer for that long; the first answer wins.
     """
     return S3Connection(bucket, **kwargs)
 
@@ -207,7 +240,8 @@ def gs(bucket: str, **kwargs: Any) -> GcsConnection:
 
     `creds_path` is a service-account JSON key; without it, Application Default Credentials
     apply (or none, against an emulator given by `endpoint` or ``STORAGE_EMULATOR_HOST``).
-    `max_attempts` and `requests_in_flight` are as for :func:`s3`.
+    `max_attempts`, `requests_in_flight`, `hedge_after` and `max_staleness` are as for
+    :func:`s3` (revalidation uses the object's generation).
     """
     return GcsConnection(bucket, **kwargs)
 

@@ -88,11 +88,18 @@ class Store {
   };
   virtual std::vector<ReadResult> ReadRanges(const std::string& key,
                                              std::span<const RangeRead> reads);
+  // Independent reads of one object, results in order. The default makes them one after
+  // another; a cloud store sends them all at once. ReadRanges' merged reads go through here.
+  virtual std::vector<ReadResult> ReadEach(const std::string& key,
+                                           std::span<const ReadOptions> reads);
   static constexpr std::uint64_t kCoalesceGapBytes = 64 << 10;
   static constexpr std::uint64_t kCoalesceMaxBytes = 16 << 20;
 
   // Whether reads report generations (so the engine may cache what it reads).
   virtual bool HasGenerations() const { return false; }
+  // How long a cached read may be served without asking the store whether the object changed;
+  // 0 (the default): every read of a cached object asks (a conditional read).
+  virtual double MaxStalenessSeconds() const { return 0; }
 
   // The whole object, or nullopt if it does not exist.
   std::optional<Buffer> Get(const std::string& key);

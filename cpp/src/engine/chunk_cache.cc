@@ -71,7 +71,8 @@ void ChunkCache::Put(const std::string& key, std::shared_ptr<const Buffer> chunk
   }
   if (generation.empty() || chunk->size() > impl_->budget / 4) return;
   const std::size_t size = chunk->size();
-  impl_->lru.push_front(Impl::Slot{key, Entry{std::move(chunk), std::move(generation)}});
+  impl_->lru.push_front(Impl::Slot{
+      key, Entry{std::move(chunk), std::move(generation), std::chrono::steady_clock::now()}});
   impl_->index[key] = impl_->lru.begin();
   impl_->used += size;
   impl_->Evict();
@@ -113,6 +114,14 @@ void ChunkCache::Erase(const std::string& key) {
   std::lock_guard lock(impl_->mutex);
   if (auto found = impl_->index.find(key); found != impl_->index.end()) {
     impl_->Remove(found->second);
+  }
+}
+
+void ChunkCache::MarkChecked(const std::string& key, const std::string& generation) {
+  std::lock_guard lock(impl_->mutex);
+  if (auto found = impl_->index.find(key);
+      found != impl_->index.end() && found->second->entry.generation == generation) {
+    found->second->entry.checked_at = std::chrono::steady_clock::now();
   }
 }
 

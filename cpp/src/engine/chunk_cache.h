@@ -4,6 +4,7 @@
 // processes are seen too.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -20,12 +21,21 @@ class ChunkCache {
   struct Entry {
     std::shared_ptr<const Buffer> chunk;  // null when absent
     std::string generation;
+    std::chrono::steady_clock::time_point checked_at;  // when the store last confirmed it
+    // Whether the store confirmed this entry less than `seconds` ago (a store's
+    // MaxStalenessSeconds: such an entry is used without asking the store again).
+    bool CheckedWithin(double seconds) const {
+      return chunk && seconds > 0 &&
+             std::chrono::steady_clock::now() - checked_at < std::chrono::duration<double>(seconds);
+    }
   };
   Entry Get(const std::string& key);
   // Inserts or replaces; entries larger than a quarter of the budget, and entries without a
   // generation (they could never be revalidated), are not kept.
   void Put(const std::string& key, std::shared_ptr<const Buffer> chunk, std::string generation);
   void Erase(const std::string& key);
+  // The store answered that `key`'s object is still at `generation`: restarts its staleness.
+  void MarkChecked(const std::string& key, const std::string& generation);
 
   // Runs `load` for `key` unless another thread is already loading it, in which case this
   // waits for that load's result (or exception): concurrent readers of one chunk, such as

@@ -56,11 +56,16 @@ std::shared_ptr<const Buffer> LoadChunkNow(const ArrayState& array, const std::s
   }
   const std::string cache_key = array.cache_prefix + key;
   const ChunkCache::Entry cached = cache.Get(cache_key);
+  if (cached.CheckedWithin(array.store->MaxStalenessSeconds())) {
+    cache.CountRead(true);
+    return cached.chunk;
+  }
   ReadOptions options;
   if (cached.chunk) options.unless_generation = cached.generation;
   ReadResult read = array.store->Read(key, options);
   switch (read.status) {
     case ReadResult::Status::kUnchanged:
+      cache.MarkChecked(cache_key, cached.generation);
       cache.CountRead(true);
       return cached.chunk;
     case ReadResult::Status::kMissing:

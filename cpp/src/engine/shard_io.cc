@@ -46,6 +46,9 @@ std::optional<IndexRead> ReadIndex(const ArrayState& array, const std::string& k
   ChunkCache& cache = ChunkCache::Instance();
   const std::string cache_key = IndexCacheKey(array, key);
   const ChunkCache::Entry cached = use_cache ? cache.Get(cache_key) : ChunkCache::Entry{};
+  if (cached.CheckedWithin(array.store->MaxStalenessSeconds())) {
+    return IndexRead{ShardIndex(*cached.chunk), cached.generation};
+  }
   ReadOptions options;
   options.range = array.sharding->IndexRange();
   if (cached.chunk) options.unless_generation = cached.generation;
@@ -55,6 +58,7 @@ std::optional<IndexRead> ReadIndex(const ArrayState& array, const std::string& k
       cache.Erase(cache_key);
       return std::nullopt;
     case ReadResult::Status::kUnchanged:
+      cache.MarkChecked(cache_key, cached.generation);
       return IndexRead{ShardIndex(*cached.chunk), std::move(read.generation)};
     case ReadResult::Status::kValue:
       break;

@@ -1,5 +1,7 @@
 // ArrowStore over arrow::fs::FileSystem (see arrow_store.h).
 #include "store/arrow_store.h"
+#include "store/cloud_retry.h"
+#include "store/http/object_reader.h"
 #include "store/read_range.h"
 
 #include <arrow/filesystem/api.h>
@@ -11,13 +13,10 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
-#include <cmath>
-#include <random>
-#include <thread>
 #include <type_traits>
 #include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "hub/errors.h"
@@ -64,8 +63,6 @@ bool IsNoSuchKey(const arrow::Status& status) {
   throw StorageError(message);
 }
 
-std::atomic<std::uint64_t> g_retries{0};
-
 // Cloud failures worth another try: throttling, 5xx, dropped or timed-out connections.
 bool IsTransient(const arrow::Status& status) {
   const std::string text = LowerCaseText(status);
@@ -80,12 +77,10 @@ bool IsTransient(const arrow::Status& status) {
 }
 
 // Runs `attempt` until it succeeds, fails permanently, or `max_attempts` tries have failed,
-// sleeping with exponential backoff and full jitter (50 ms doubling, at most 2 s) between.
-// Each retry is counted and logged at debug level as "<action> '<path>'".
+// waiting store::WaitBeforeRetry's backoff between tries.
 template <typename Attempt>
 auto WithRetries(int max_attempts, const char* action, const std::string& path,
                  Attempt&& attempt) -> decltype(attempt()) {
-  thread_local std::mt19937 rng(std::random_device{}());
   for (int tried = 1;; ++tried) {
     auto result = attempt();
     const arrow::Status& status = [&]() -> const arrow::Status& {
@@ -96,15 +91,7 @@ auto WithRetries(int max_attempts, const char* action, const std::string& path,
       }
     }();
     if (status.ok() || tried >= max_attempts || !IsTransient(status)) return result;
-    ++g_retries;
-    const double cap_ms = std::min(2000.0, 50.0 * std::pow(2.0, tried - 1));
-    const double backoff_ms = std::uniform_real_distribution<double>(0, cap_ms)(rng);
-    Log(LogLevel::kDebug, "retrying " + std::string(action) + " '" + path + "' (attempt " +
-                              std::to_string(tried + 1) + " of " +
-                              std::to_string(max_attempts) + ", after " +
-                              std::to_string(static_cast<int>(backoff_ms)) +
-                              " ms): " + status.ToString());
-    std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(backoff_ms));
+    store::WaitBeforeRetry(tried, max_attempts, action, path, status.ToString());
   }
 }
 
@@ -115,18 +102,23 @@ constexpr std::uint64_t kRoomForErrorAnswers = 16 << 10;
 
 class ArrowStore final : public Store {
  public:
+  // `reader`: the HTTP read path, or null to read through Arrow.
   ArrowStore(std::shared_ptr<arrow::fs::FileSystem> fs, CloudService service, std::string base,
              std::string description, int max_attempts, int requests_in_flight,
+             std::unique_ptr<http::ObjectReader> reader, double max_staleness_seconds,
              std::shared_ptr<arrow::internal::ThreadPool> io_executor = nullptr)
       : io_executor_(std::move(io_executor)),
         fs_(std::move(fs)),
+        reader_(std::move(reader)),
         service_(service),
         base_(std::move(base)),
         description_(std::move(description)),
         max_attempts_(std::max(1, max_attempts)),
-        requests_in_flight_(requests_in_flight) {}
+        requests_in_flight_(requests_in_flight),
+        max_staleness_seconds_(max_staleness_seconds) {}
 
   ReadResult Read(const std::string& key, const ReadOptions& options) override {
+    if (reader_) return reader_->Read(ObjectOf(key), options);
     const std::string path = PathOf(key);
     if (options.size_known && service_ == CloudService::kS3 && !options.range.suffix) {
       if (auto result = ReadKnownSize(path, options)) return std::move(*result);
@@ -145,6 +137,16 @@ class ArrowStore final : public Store {
     NoteObjectSize(buffer->size());
     return store::FoundResult(std::move(*buffer), options, "");
   }
+
+  std::vector<ReadResult> ReadEach(const std::string& key,
+                                   std::span<const ReadOptions> reads) override {
+    if (reader_) return reader_->ReadEach(ObjectOf(key), reads);
+    return Store::ReadEach(key, reads);
+  }
+
+  // ETags (S3) and generations (GCS) come with every answer of the HTTP read path.
+  bool HasGenerations() const override { return reader_ != nullptr; }
+  double MaxStalenessSeconds() const override { return max_staleness_seconds_; }
 
   std::string PutParts(const std::string& key,
                        std::span<const std::span<const std::byte>> parts) override {
@@ -304,15 +306,22 @@ class ArrowStore final : public Store {
     ValidateKey(key);
     return base_ + "/" + key;
   }
+  // The object's name inside the bucket.
+  std::string ObjectOf(const std::string& key) const {
+    const std::string path = PathOf(key);
+    return path.substr(path.find('/') + 1);
+  }
 
   std::shared_ptr<arrow::internal::ThreadPool> io_executor_;  // outlives fs_, which uses it
   std::shared_ptr<arrow::fs::FileSystem> fs_;
+  std::unique_ptr<http::ObjectReader> reader_;
   CloudService service_;
   std::atomic<std::size_t> largest_read_{0};
   std::string base_;  // "bucket" or "bucket/prefix"
   std::string description_;
   int max_attempts_;
   int requests_in_flight_;
+  double max_staleness_seconds_;
 };
 
 std::string BaseOf(const std::string& bucket, const std::string& prefix) {
@@ -342,18 +351,43 @@ std::pair<std::string, std::string> SplitEndpoint(const std::string& endpoint) {
   return {endpoint.substr(0, separator), host};
 }
 
+void CheckReadOptions(const CloudReadOptions& reads) {
+  if (!(reads.hedge_after_seconds >= 0) || !(reads.max_staleness_seconds >= 0)) {
+    throw InvalidArgumentError("hedge_after and max_staleness are seconds >= 0, got " +
+                               std::to_string(reads.hedge_after_seconds) + " and " +
+                               std::to_string(reads.max_staleness_seconds));
+  }
+}
+
+std::string EnvironmentVariable(const char* name) {
+  const char* value = std::getenv(name);
+  return value ? value : "";
+}
+
 }  // namespace
 
 std::shared_ptr<Store> OpenS3Store(const S3StoreOptions& options) {
   const std::string base = BaseOf(options.bucket, options.prefix);
   const int requests_in_flight = CheckedRequestsInFlight(options.requests_in_flight);
+  CheckReadOptions(options.reads);
   if (const auto status = arrow::fs::EnsureS3Initialized(); !status.ok()) {
     throw StorageError("cannot initialise S3 support: " + status.ToString());
   }
-  arrow::fs::S3Options s3 = options.access_key_id.empty()
-                                ? arrow::fs::S3Options::Defaults()
-                                : arrow::fs::S3Options::FromAccessKey(options.access_key_id,
-                                                                      options.secret_access_key);
+  // Keys given, else the environment's: both Arrow and the HTTP read path sign with them.
+  http::ObjectReaderOptions keys;
+  keys.access_key_id = options.access_key_id;
+  keys.secret_access_key = options.secret_access_key;
+  if (keys.access_key_id.empty()) {
+    keys.access_key_id = EnvironmentVariable("AWS_ACCESS_KEY_ID");
+    keys.secret_access_key = EnvironmentVariable("AWS_SECRET_ACCESS_KEY");
+    keys.session_token = EnvironmentVariable("AWS_SESSION_TOKEN");
+    if (keys.secret_access_key.empty()) keys.access_key_id.clear();
+  }
+  arrow::fs::S3Options s3 =
+      keys.access_key_id.empty()
+          ? arrow::fs::S3Options::Defaults()
+          : arrow::fs::S3Options::FromAccessKey(keys.access_key_id, keys.secret_access_key,
+                                                keys.session_token);
   if (!options.region.empty()) s3.region = options.region;
   if (!options.endpoint.empty()) {
     std::tie(s3.scheme, s3.endpoint_override) = SplitEndpoint(options.endpoint);
@@ -380,13 +414,27 @@ std::shared_ptr<Store> OpenS3Store(const S3StoreOptions& options) {
       ThrowStatus("cannot create bucket", options.bucket, status);
     }
   }
+  std::unique_ptr<http::ObjectReader> reader;
+  if (!keys.access_key_id.empty()) {
+    http::ObjectReaderOptions direct = std::move(keys);
+    direct.service = http::ObjectReaderOptions::Service::kS3;
+    direct.bucket = options.bucket;
+    direct.endpoint = options.endpoint;
+    direct.region = s3.region;
+    direct.max_attempts = std::max(1, options.max_attempts);
+    direct.hedge_after_seconds = options.reads.hedge_after_seconds;
+    reader = std::make_unique<http::ObjectReader>(std::move(direct));
+  }
   return std::make_shared<ArrowStore>(*fs, CloudService::kS3, base, "s3://" + base,
-                                      options.max_attempts, requests_in_flight, *io_executor);
+                                      options.max_attempts, requests_in_flight,
+                                      std::move(reader), options.reads.max_staleness_seconds,
+                                      *io_executor);
 }
 
 std::shared_ptr<Store> OpenGcsStore(const GcsStoreOptions& options) {
   const std::string base = BaseOf(options.bucket, options.prefix);
   const int requests_in_flight = CheckedRequestsInFlight(options.requests_in_flight);
+  CheckReadOptions(options.reads);
   arrow::fs::GcsOptions gcs =
       options.anonymous ? arrow::fs::GcsOptions::Anonymous()
       : options.service_account_json.empty()
@@ -405,11 +453,20 @@ std::shared_ptr<Store> OpenGcsStore(const GcsStoreOptions& options) {
       ThrowStatus("cannot create bucket", options.bucket, status);
     }
   }
+  std::unique_ptr<http::ObjectReader> reader;
+  if (options.anonymous) {  // hub_v1's HTTP client cannot sign Google credentials (yet)
+    http::ObjectReaderOptions direct;
+    direct.service = http::ObjectReaderOptions::Service::kGcs;
+    direct.bucket = options.bucket;
+    direct.endpoint = options.endpoint;
+    direct.max_attempts = std::max(1, options.max_attempts);
+    direct.hedge_after_seconds = options.reads.hedge_after_seconds;
+    reader = std::make_unique<http::ObjectReader>(std::move(direct));
+  }
   return std::make_shared<ArrowStore>(*fs, CloudService::kGcs, base, "gs://" + base,
-                                      options.max_attempts, requests_in_flight);
+                                      options.max_attempts, requests_in_flight,
+                                      std::move(reader), options.reads.max_staleness_seconds);
 }
-
-std::uint64_t CloudRetryCount() { return g_retries.load(); }
 
 void FinalizeCloudStores() {
   const auto status = arrow::fs::FinalizeS3();

@@ -11,6 +11,21 @@
 
 namespace hub {
 
+// How the cloud stores read. Reads go over hub_v1's own HTTP client (one request per read,
+// ETags/generations, conditional re-reads) when it can authenticate them: S3 with keys given or
+// in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), GCS anonymously
+// (emulators, public buckets). Otherwise (the AWS SDK's credential chain beyond the
+// environment, Google default or service-account credentials) reads go through Arrow: two
+// requests where the size is not known, and no caching of decoded chunks.
+struct CloudReadOptions {
+  // > 0: a read with no answer after this many seconds gets a second, identical request and
+  // the first answer wins (hedging against slow requests). 0: off.
+  double hedge_after_seconds = 0;
+  // A cached chunk or shard index younger than this is used without asking the store whether
+  // it changed; 0: every cached read is revalidated by a conditional request.
+  double max_staleness_seconds = 0;
+};
+
 struct S3StoreOptions {
   std::string bucket;
   std::string prefix;                  // folder inside the bucket ("" for its root)
@@ -21,6 +36,7 @@ struct S3StoreOptions {
   int max_attempts = 6;                // attempts per request (retries with backoff)
   int requests_in_flight = 32;         // chunk requests kept in flight by reads and writes
   bool create_bucket = false;          // create the bucket if missing (tests, scratch)
+  CloudReadOptions reads;
 };
 
 struct GcsStoreOptions {
@@ -33,6 +49,7 @@ struct GcsStoreOptions {
   double retry_limit_seconds = 30;     // google-cloud-cpp's own retries, per call
   int max_attempts = 6;                // hub_v1's retries of transient failures
   int requests_in_flight = 32;         // chunk requests kept in flight by reads and writes
+  CloudReadOptions reads;
 };
 
 std::shared_ptr<Store> OpenS3Store(const S3StoreOptions& options);

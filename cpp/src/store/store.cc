@@ -79,8 +79,16 @@ std::optional<Buffer> Store::Get(const std::string& key) {
   return std::move(result.value);
 }
 
-std::vector<ReadResult> Store::ReadRanges(const std::string& key,
-                                          std::span<const RangeRead> reads) {
+namespace {
+
+// Reads in offset order merged while the gap to the next is at most kCoalesceGapBytes and the
+// merged read stays within kCoalesceMaxBytes: `members` are indexes into the reads.
+struct MergedRead {
+  ByteRange range;
+  std::vector<std::size_t> members;
+};
+
+std::vector<MergedRead> Coalesce(std::span<const Store::RangeRead> reads) {
   std::vector<std::size_t> order(reads.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
@@ -89,43 +97,61 @@ std::vector<ReadResult> Store::ReadRanges(const std::string& key,
   auto bounded = [](const ByteRange& range) {
     return !range.suffix && range.length != ByteRange::kToEnd;
   };
-  std::vector<ReadResult> results(reads.size());
-  for (std::size_t k = 0; k < order.size();) {
-    // reads[order[k]] .. reads[order[end - 1]] become one read.
-    std::size_t end = k + 1;
-    ByteRange merged = reads[order[k]].range;
-    while (bounded(merged) && end < order.size() && bounded(reads[order[end]].range)) {
-      const ByteRange& next = reads[order[end]].range;
-      const std::uint64_t merged_end = merged.offset + merged.length;
-      const std::uint64_t new_end = std::max(merged_end, next.offset + next.length);
-      if (next.offset > merged_end + kCoalesceGapBytes ||
-          new_end - merged.offset > kCoalesceMaxBytes) {
-        break;
+  std::vector<MergedRead> merged;
+  for (const std::size_t i : order) {
+    const ByteRange& next = reads[i].range;
+    if (!merged.empty() && bounded(merged.back().range) && bounded(next)) {
+      ByteRange& range = merged.back().range;
+      const std::uint64_t range_end = range.offset + range.length;
+      const std::uint64_t new_end = std::max(range_end, next.offset + next.length);
+      if (next.offset <= range_end + Store::kCoalesceGapBytes &&
+          new_end - range.offset <= Store::kCoalesceMaxBytes) {
+        range.length = new_end - range.offset;
+        merged.back().members.push_back(i);
+        continue;
       }
-      merged.length = new_end - merged.offset;
-      ++end;
     }
-    if (end == k + 1) {
-      const RangeRead& only = reads[order[k]];
-      ReadOptions options;
-      options.range = only.range;
-      options.into = only.into;
-      results[order[k]] = Read(key, options);
-      k = end;
+    merged.push_back({next, {i}});
+  }
+  return merged;
+}
+
+}  // namespace
+
+std::vector<ReadResult> Store::ReadEach(const std::string& key,
+                                        std::span<const ReadOptions> reads) {
+  std::vector<ReadResult> results;
+  results.reserve(reads.size());
+  for (const ReadOptions& options : reads) results.push_back(Read(key, options));
+  return results;
+}
+
+std::vector<ReadResult> Store::ReadRanges(const std::string& key,
+                                          std::span<const RangeRead> reads) {
+  const std::vector<MergedRead> merged = Coalesce(reads);
+  std::vector<ReadOptions> options(merged.size());
+  for (std::size_t m = 0; m < merged.size(); ++m) {
+    options[m].range = merged[m].range;
+    // A read that stands alone goes straight into its own buffers.
+    if (merged[m].members.size() == 1) options[m].into = reads[merged[m].members[0]].into;
+  }
+  std::vector<ReadResult> answers = ReadEach(key, options);
+  std::vector<ReadResult> results(reads.size());
+  for (std::size_t m = 0; m < merged.size(); ++m) {
+    ReadResult& whole = answers[m];
+    if (merged[m].members.size() == 1) {
+      results[merged[m].members[0]] = std::move(whole);
       continue;
     }
-    ReadOptions options;
-    options.range = merged;
-    const ReadResult whole = Read(key, options);
-    for (; k < end; ++k) {
-      const RangeRead& read = reads[order[k]];
-      ReadResult& result = results[order[k]];
+    for (const std::size_t i : merged[m].members) {
+      const RangeRead& read = reads[i];
+      ReadResult& result = results[i];
       result.status = whole.status;
       result.generation = whole.generation;
       result.object_size = whole.object_size;
       if (!whole.found()) continue;
-      const std::uint64_t begin = std::min<std::uint64_t>(read.range.offset - merged.offset,
-                                                          whole.value.size());
+      const std::uint64_t begin = std::min<std::uint64_t>(
+          read.range.offset - merged[m].range.offset, whole.value.size());
       const std::uint64_t count =
           std::min<std::uint64_t>(read.range.length, whole.value.size() - begin);
       Buffer part = whole.value.Slice(begin, count);

@@ -1,0 +1,330 @@
+// HttpClient over libcurl's multi interface (see http_client.h).
+#include "store/http/http_client.h"
+
+#include <curl/curl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cstring>
+#include <mutex>
+#include <optional>
+
+#include "hub/errors.h"
+
+namespace hub::http {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Each thread keeps one multi handle (its connection cache: connections stay open between
+// calls) and its idle easy handles. Per thread, so no lock is needed, and a forked child,
+// whose calling thread inherits the parent's handles and their sockets, abandons them.
+class ThreadHandles {
+ public:
+  ~ThreadHandles() {
+    if (owner_ != getpid()) return;  // the parent's: its process cleans them up
+    for (CURL* easy : idle_) curl_easy_cleanup(easy);
+    if (multi_) curl_multi_cleanup(multi_);
+  }
+
+  CURLM* multi() {
+    AbandonIfForked();
+    if (!multi_) multi_ = curl_multi_init();
+    if (!multi_) throw StorageError("cannot start an HTTP client (curl_multi_init failed)");
+    return multi_;
+  }
+
+  CURL* TakeEasy() {
+    AbandonIfForked();
+    if (!idle_.empty()) {
+      CURL* easy = idle_.back();
+      idle_.pop_back();
+      curl_easy_reset(easy);  // keeps the handle's DNS and TLS session caches
+      return easy;
+    }
+    CURL* easy = curl_easy_init();
+    if (!easy) throw StorageError("cannot start an HTTP request (curl_easy_init failed)");
+    return easy;
+  }
+
+  void GiveBack(CURL* easy) { idle_.push_back(easy); }
+
+ private:
+  void AbandonIfForked() {
+    if (owner_ == getpid()) return;
+    idle_.clear();  // leaked on purpose: cleaning up would talk on the parent's sockets
+    multi_ = nullptr;
+    owner_ = getpid();
+  }
+
+  pid_t owner_ = getpid();
+  CURLM* multi_ = nullptr;
+  std::vector<CURL*> idle_;
+};
+
+ThreadHandles& Handles() {
+  thread_local ThreadHandles handles;
+  return handles;
+}
+
+void InitCurlOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+      throw StorageError("cannot initialise libcurl");
+    }
+  });
+}
+
+// One transfer: a request's first try, or its hedge.
+struct Transfer {
+  CURL* easy = nullptr;
+  curl_slist* header_list = nullptr;
+  std::size_t request = 0;
+  bool is_hedge = false;
+  bool answered = false;  // a status line arrived
+  HttpResponse response;
+  std::span<const std::span<std::byte>> into;  // empty: collect into response.body
+  std::size_t into_buffer = 0;
+  std::size_t into_offset = 0;
+  char error[CURL_ERROR_SIZE] = {};
+};
+
+std::size_t OnBody(char* data, std::size_t size, std::size_t count, void* user) {
+  auto& transfer = *static_cast<Transfer*>(user);
+  const std::size_t bytes = size * count;
+  HttpResponse& response = transfer.response;
+  if (!transfer.into.empty()) {
+    std::size_t taken = 0;
+    while (taken < bytes && transfer.into_buffer < transfer.into.size()) {
+      const std::span<std::byte> target = transfer.into[transfer.into_buffer];
+      const std::size_t n = std::min(bytes - taken, target.size() - transfer.into_offset);
+      std::memcpy(target.data() + transfer.into_offset, data + taken, n);
+      taken += n;
+      transfer.into_offset += n;
+      if (transfer.into_offset == target.size()) {
+        ++transfer.into_buffer;
+        transfer.into_offset = 0;
+      }
+    }
+  } else {
+    const std::size_t needed = response.body_bytes + bytes;
+    if (needed > response.body.size()) {
+      Buffer grown = Buffer::Allocate(std::max(needed, 2 * response.body.size()));
+      if (response.body_bytes > 0) {
+        std::memcpy(grown.data(), response.body.data(), response.body_bytes);
+      }
+      response.body = std::move(grown);
+    }
+    std::memcpy(response.body.data() + response.body_bytes, data, bytes);
+  }
+  response.body_bytes += bytes;
+  return bytes;
+}
+
+std::string Trimmed(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
+    text.remove_suffix(1);
+  }
+  return std::string(text);
+}
+
+std::size_t OnHeader(char* data, std::size_t size, std::size_t count, void* user) {
+  auto& transfer = *static_cast<Transfer*>(user);
+  const std::size_t bytes = size * count;
+  const std::string_view line(data, bytes);
+  if (line.starts_with("HTTP/")) {  // a new response (after a 100 Continue, say)
+    transfer.answered = true;
+    transfer.response.headers.clear();
+    return bytes;
+  }
+  const auto colon = line.find(':');
+  if (colon == std::string_view::npos) return bytes;
+  std::string name = Trimmed(line.substr(0, colon));
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::string value = Trimmed(line.substr(colon + 1));
+  if (name == "content-length" && transfer.into.empty() && transfer.response.body_bytes == 0) {
+    // Room for the whole body up front; a lying length only costs a regrowth.
+    const std::uint64_t length = std::strtoull(value.c_str(), nullptr, 10);
+    if (length > 0 && length < (std::uint64_t{1} << 34)) {
+      transfer.response.body = Buffer::Allocate(length);
+    }
+  }
+  transfer.response.headers[std::move(name)] = std::move(value);
+  return bytes;
+}
+
+}  // namespace
+
+std::string HttpResponse::Header(const std::string& lower_case_name) const {
+  const auto found = headers.find(lower_case_name);
+  return found == headers.end() ? std::string() : found->second;
+}
+
+HttpClient::HttpClient(HttpClientOptions options) : options_(std::move(options)) {
+  InitCurlOnce();
+}
+
+std::vector<HttpResponse> HttpClient::Send(std::span<const HttpRequest> requests) {
+  ThreadHandles& handles = Handles();
+  CURLM* multi = handles.multi();
+  std::vector<std::unique_ptr<Transfer>> transfers;  // every transfer started, to release
+  std::vector<Transfer*> first(requests.size(), nullptr);
+  std::vector<Transfer*> hedge(requests.size(), nullptr);
+  std::vector<bool> hedge_started(requests.size(), false);
+  std::vector<std::optional<HttpResponse>> answers(requests.size());
+  std::size_t unanswered = requests.size();
+
+  auto start = [&](std::size_t i, bool is_hedge) {
+    auto transfer = std::make_unique<Transfer>();
+    transfer->request = i;
+    transfer->is_hedge = is_hedge;
+    transfer->into = is_hedge ? std::span<const std::span<std::byte>>() : requests[i].into;
+    CURL* easy = handles.TakeEasy();
+    transfer->easy = easy;
+    for (const auto& header : requests[i].headers) {
+      transfer->header_list = curl_slist_append(transfer->header_list, header.c_str());
+    }
+    curl_easy_setopt(easy, CURLOPT_URL, requests[i].url.c_str());
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer->header_list);
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, OnBody);
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, transfer.get());
+    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, OnHeader);
+    curl_easy_setopt(easy, CURLOPT_HEADERDATA, transfer.get());
+    curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer.get());
+    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer->error);
+    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(options_.connect_timeout_seconds * 1000));
+    curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME,
+                     std::max(1L, static_cast<long>(options_.stall_timeout_seconds)));
+    if (!options_.aws_sigv4.empty()) {
+      curl_easy_setopt(easy, CURLOPT_AWS_SIGV4, options_.aws_sigv4.c_str());
+      curl_easy_setopt(easy, CURLOPT_USERPWD, options_.user_password.c_str());
+    }
+    (is_hedge ? hedge : first)[i] = transfer.get();
+    curl_multi_add_handle(multi, easy);
+    ++requests_sent_;
+    transfers.push_back(std::move(transfer));
+  };
+  auto stop = [&](Transfer* transfer) {
+    curl_multi_remove_handle(multi, transfer->easy);
+    curl_slist_free_all(transfer->header_list);
+    transfer->header_list = nullptr;
+    handles.GiveBack(transfer->easy);
+    transfer->easy = nullptr;
+  };
+  // A transfer ended: its answer is the request's unless a twin is still trying after a
+  // failed connection, in which case the twin gets its chance.
+  auto finish = [&](Transfer* transfer, CURLcode code) {
+    const std::size_t i = transfer->request;
+    Transfer* twin = transfer->is_hedge ? first[i] : hedge[i];
+    (transfer->is_hedge ? hedge : first)[i] = nullptr;
+    if (code == CURLE_OK) {
+      curl_easy_getinfo(transfer->easy, CURLINFO_RESPONSE_CODE, &transfer->response.status);
+    } else {
+      transfer->response.status = 0;
+      transfer->response.transport_error =
+          transfer->error[0] ? transfer->error : curl_easy_strerror(code);
+    }
+    stop(transfer);
+    if (answers[i]) return;
+    if (transfer->response.status == 0 && twin) return;  // the twin may still get through
+    if (twin) {
+      stop(twin);
+      (twin->is_hedge ? hedge : first)[i] = nullptr;
+    }
+    HttpResponse& response = transfer->response;
+    if (transfer->is_hedge) {
+      response.hedged = true;
+      ++hedges_won_;
+      if (!requests[i].into.empty()) {  // the first try was to fill these
+        std::size_t copied = 0;
+        for (const auto& target : requests[i].into) {
+          const std::size_t n = std::min<std::size_t>(
+              target.size(), response.body_bytes > copied ? response.body_bytes - copied : 0);
+          if (n) std::memcpy(target.data(), response.body.data() + copied, n);
+          copied += n;
+        }
+        response.body = Buffer();
+      }
+    }
+    if (requests[i].into.empty()) response.body.Shrink(response.body_bytes);
+    answers[i] = std::move(response);
+    --unanswered;
+  };
+
+  try {
+    for (std::size_t i = 0; i < requests.size(); ++i) start(i, false);
+    const auto began = Clock::now();
+    const auto hedge_after = std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(options_.hedge_after_seconds));
+    while (unanswered > 0) {
+      int running = 0;
+      curl_multi_perform(multi, &running);
+      int queued = 0;
+      while (CURLMsg* message = curl_multi_info_read(multi, &queued)) {
+        if (message->msg != CURLMSG_DONE) continue;
+        Transfer* transfer = nullptr;
+        curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, &transfer);
+        finish(transfer, message->data.result);
+      }
+      if (unanswered == 0) break;
+      int wait_ms = 100;
+      if (options_.hedge_after_seconds > 0) {
+        const auto now = Clock::now();
+        if (now - began >= hedge_after) {
+          for (std::size_t i = 0; i < requests.size(); ++i) {
+            if (!answers[i] && first[i] && !hedge_started[i] && !first[i]->answered) {
+              hedge_started[i] = true;
+              start(i, true);
+            }
+          }
+        } else {
+          wait_ms = std::max<int>(
+              1, static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      began + hedge_after - now)
+                                      .count()));
+          wait_ms = std::min(wait_ms, 100);
+        }
+      }
+      curl_multi_poll(multi, nullptr, 0, wait_ms, nullptr);
+    }
+  } catch (...) {
+    for (auto& transfer : transfers) {
+      if (transfer->easy) stop(transfer.get());
+    }
+    throw;
+  }
+  std::vector<HttpResponse> responses;
+  responses.reserve(requests.size());
+  for (auto& answer : answers) responses.push_back(std::move(*answer));
+  return responses;
+}
+
+std::string PercentEncode(const std::string& text, bool keep_slashes) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string encoded;
+  encoded.reserve(text.size());
+  for (const unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' ||
+        (keep_slashes && c == '/')) {
+      encoded.push_back(static_cast<char>(c));
+    } else {
+      encoded.push_back('%');
+      encoded.push_back(kHex[c >> 4]);
+      encoded.push_back(kHex[c & 15]);
+    }
+  }
+  return encoded;
+}
+
+}  // namespace hub::http

@@ -1,0 +1,70 @@
+// HttpClient: GETs and HEADs over libcurl, many in flight on the calling thread (curl's multi
+// interface), with optional hedging. The cloud read path uses it where Arrow's filesystems
+// cannot say what a response said (its length, its ETag or generation, "not modified").
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "hub/buffer.h"
+
+namespace hub::http {
+
+struct HttpRequest {
+  std::string url;
+  std::vector<std::string> headers;  // "Name: value"
+  // When non-empty, the body fills these buffers in order; bytes past their end are counted
+  // (HttpResponse::body_bytes) but not kept.
+  std::span<const std::span<std::byte>> into;
+};
+
+struct HttpResponse {
+  long status = 0;              // 0: no answer (the connection failed; see transport_error)
+  std::string transport_error;  // curl's description when status == 0
+  std::map<std::string, std::string> headers;  // names in lower case
+  Buffer body;                  // the body, unless the request named buffers to fill
+  std::uint64_t body_bytes = 0; // the body's length, kept or not
+  bool hedged = false;          // a second, identical request gave this answer
+  std::string Header(const std::string& lower_case_name) const;
+};
+
+struct HttpClientOptions {
+  // curl's SigV4 signing ("aws:amz:<region>:s3") and "key:secret"; empty: unsigned requests.
+  // The secret never leaves curl: it is not logged, and errors never carry it.
+  std::string aws_sigv4;
+  std::string user_password;
+  double connect_timeout_seconds = 10;
+  // A transfer that receives nothing for this long fails (and is retried by the caller).
+  double stall_timeout_seconds = 3;
+  // > 0: a request that has had no answer for this long gets a second, identical request;
+  // the first answer wins and the other transfer is dropped.
+  double hedge_after_seconds = 0;
+};
+
+class HttpClient {
+ public:
+  explicit HttpClient(HttpClientOptions options);
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // Sends every request at once and returns when all are answered (or failed), in order.
+  std::vector<HttpResponse> Send(std::span<const HttpRequest> requests);
+
+  // Requests sent so far, hedges included, and hedges that answered first.
+  std::uint64_t requests_sent() const { return requests_sent_.load(); }
+  std::uint64_t hedges_won() const { return hedges_won_.load(); }
+
+ private:
+  HttpClientOptions options_;
+  std::atomic<std::uint64_t> requests_sent_{0};
+  std::atomic<std::uint64_t> hedges_won_{0};
+};
+
+// "a/b c" -> "a/b%20c": every byte but RFC 3986's unreserved ones (and '/' if kept) escaped.
+std::string PercentEncode(const std::string& text, bool keep_slashes);
+
+}  // namespace hub::http

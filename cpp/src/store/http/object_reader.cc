@@ -1,0 +1,226 @@
+// ObjectReader: S3 and GCS reads as single HTTP requests (see object_reader.h).
+#include "store/http/object_reader.h"
+
+#include <algorithm>
+#include <cstring>
+#include <optional>
+
+#include "hub/errors.h"
+#include "store/cloud_retry.h"
+#include "store/read_range.h"
+
+namespace hub::http {
+namespace {
+
+using Service = ObjectReaderOptions::Service;
+
+// SHA-256 of an empty body: S3 wants the payload's hash in a header of every signed request.
+constexpr const char* kEmptyPayloadHash =
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+std::string WithoutTrailingSlashes(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
+std::string BaseUrl(const ObjectReaderOptions& options) {
+  if (options.service == Service::kGcs) {
+    const std::string endpoint = options.endpoint.empty()
+                                     ? "https://storage.googleapis.com"
+                                     : WithoutTrailingSlashes(options.endpoint);
+    return endpoint + "/storage/v1/b/" + PercentEncode(options.bucket, false) + "/o/";
+  }
+  if (!options.endpoint.empty()) {  // S3-compatible servers: path-style URLs
+    return WithoutTrailingSlashes(options.endpoint) + "/" + options.bucket + "/";
+  }
+  const std::string region = options.region.empty() ? "us-east-1" : options.region;
+  if (options.bucket.find('.') == std::string::npos) {
+    return "https://" + options.bucket + ".s3." + region + ".amazonaws.com/";
+  }
+  return "https://s3." + region + ".amazonaws.com/" + options.bucket + "/";
+}
+
+HttpClientOptions ClientOptions(const ObjectReaderOptions& options) {
+  HttpClientOptions client;
+  client.hedge_after_seconds = options.hedge_after_seconds;
+  if (options.service == Service::kS3 && !options.access_key_id.empty()) {
+    const std::string region = options.region.empty() ? "us-east-1" : options.region;
+    client.aws_sigv4 = "aws:amz:" + region + ":s3";
+    client.user_password = options.access_key_id + ":" + options.secret_access_key;
+  }
+  return client;
+}
+
+// "bytes 0-99/1234" or "bytes */1234" -> 1234.
+std::optional<std::uint64_t> TotalFromContentRange(const std::string& content_range) {
+  const auto slash = content_range.rfind('/');
+  if (slash == std::string::npos || slash + 1 >= content_range.size() ||
+      content_range[slash + 1] == '*') {
+    return std::nullopt;
+  }
+  return std::strtoull(content_range.c_str() + slash + 1, nullptr, 10);
+}
+
+// The "Range:" header for a range, or "" for the whole object.
+std::string RangeHeader(const ByteRange& range) {
+  if (range.IsWhole()) return "";
+  if (range.suffix) return "Range: bytes=-" + std::to_string(range.length);
+  std::string header = "Range: bytes=" + std::to_string(range.offset) + "-";
+  if (range.length != ByteRange::kToEnd && range.length > 0) {
+    header += std::to_string(range.offset + range.length - 1);
+  }
+  return header;
+}
+
+bool IsTransient(long status) {
+  return status == 0 || status == 408 || status == 429 || status >= 500;
+}
+
+// The service's short name for an error ("SlowDown", "NoSuchBucket") or the start of its body.
+std::string ProblemOf(const HttpResponse& response) {
+  if (response.status == 0) return "connection failed: " + response.transport_error;
+  std::string problem = "HTTP " + std::to_string(response.status);
+  const std::string body(reinterpret_cast<const char*>(response.body.data()),
+                         std::min<std::size_t>(response.body.size(), 2048));
+  const auto code = body.find("<Code>");
+  const auto code_end = body.find("</Code>");
+  if (code != std::string::npos && code_end != std::string::npos && code_end > code) {
+    return problem + " " + body.substr(code + 6, code_end - code - 6);
+  }
+  const auto message = body.find("\"message\"");
+  if (message != std::string::npos) {
+    return problem + " " + body.substr(message, std::min<std::size_t>(200, body.size() - message));
+  }
+  return problem;
+}
+
+}  // namespace
+
+ObjectReader::ObjectReader(ObjectReaderOptions options)
+    : options_(std::move(options)), base_url_(BaseUrl(options_)),
+      client_(ClientOptions(options_)) {}
+
+HttpRequest ObjectReader::RequestFor(const std::string& object,
+                                     const ReadOptions& options) const {
+  HttpRequest request;
+  request.into = options.into;
+  const bool gcs = options_.service == Service::kGcs;
+  request.url = base_url_ + PercentEncode(object, /*keep_slashes=*/!gcs);
+  if (gcs) {
+    request.url += "?alt=media";
+    if (!options.unless_generation.empty()) {
+      request.url += "&ifGenerationNotMatch=" + options.unless_generation;
+    }
+  } else {
+    if (!options.unless_generation.empty()) {
+      request.headers.push_back("If-None-Match: " + options.unless_generation);
+    }
+    if (!options_.access_key_id.empty()) {
+      request.headers.push_back(std::string("x-amz-content-sha256: ") + kEmptyPayloadHash);
+      if (!options_.session_token.empty()) {
+        request.headers.push_back("x-amz-security-token: " + options_.session_token);
+      }
+    }
+  }
+  if (const std::string range = RangeHeader(options.range); !range.empty()) {
+    request.headers.push_back(range);
+  }
+  return request;
+}
+
+std::optional<ReadResult> ObjectReader::Interpret(const std::string& object,
+                                                  const ReadOptions& options,
+                                                  HttpResponse& response) const {
+  const bool gcs = options_.service == Service::kGcs;
+  const std::string where = options_.bucket + "/" + object;  // as the Arrow path names it
+  ReadResult result;
+  switch (response.status) {
+    case 200:
+    case 206:
+      break;
+    case 304:
+      result.status = ReadResult::Status::kUnchanged;
+      result.generation = options.unless_generation;
+      return result;
+    case 404:
+      if (ProblemOf(response).find("NoSuchBucket") != std::string::npos) {
+        throw NotFoundError("cannot read '" + where + "': the bucket does not exist");
+      }
+      return result;  // kMissing
+    case 416: {  // the range starts at or past the object's end: no bytes
+      result.status = ReadResult::Status::kValue;
+      result.generation = response.Header(gcs ? "x-goog-generation" : "etag");
+      result.object_size = TotalFromContentRange(response.Header("content-range"));
+      return result;
+    }
+    case 401:
+    case 403:
+      throw PermissionDeniedError("cannot read '" + where + "': " + ProblemOf(response) +
+                                  " (check the credentials and their permissions)");
+    default:
+      if (IsTransient(response.status)) return std::nullopt;
+      throw StorageError("cannot read '" + where + "': " + ProblemOf(response));
+  }
+  result.generation = response.Header(gcs ? "x-goog-generation" : "etag");
+  if (!options.unless_generation.empty() && result.generation == options.unless_generation) {
+    // An unchanged object sent anyway (an emulator that ignores the precondition).
+    result.status = ReadResult::Status::kUnchanged;
+    return result;
+  }
+  result.status = ReadResult::Status::kValue;
+  result.size = response.body_bytes;
+  if (response.status == 206) {
+    result.object_size = TotalFromContentRange(response.Header("content-range"));
+  } else {
+    result.object_size = response.body_bytes;
+    if (!options.range.IsWhole()) {  // the server sent the whole object: take the range
+      const auto resolved = store::Resolve(options.range, response.body_bytes);
+      if (!options.into.empty() && resolved.start != 0) {
+        throw StorageError("cannot read '" + where +
+                           "': the server ignored the byte range asked for");
+      }
+      result.size = resolved.count;
+      if (options.into.empty()) response.body = response.body.Slice(resolved.start, resolved.count);
+    }
+  }
+  if (options.into.empty()) result.value = std::move(response.body);
+  return result;
+}
+
+ReadResult ObjectReader::Read(const std::string& object, const ReadOptions& options) {
+  return std::move(ReadEach(object, std::span(&options, 1)).front());
+}
+
+std::vector<ReadResult> ObjectReader::ReadEach(const std::string& object,
+                                               std::span<const ReadOptions> reads) {
+  std::vector<ReadResult> results(reads.size());
+  std::vector<std::size_t> pending(reads.size());
+  for (std::size_t i = 0; i < pending.size(); ++i) pending[i] = i;
+  for (int tried = 1;; ++tried) {
+    std::vector<HttpRequest> requests;
+    requests.reserve(pending.size());
+    for (const std::size_t i : pending) requests.push_back(RequestFor(object, reads[i]));
+    std::vector<HttpResponse> responses = client_.Send(requests);
+    std::vector<std::size_t> again;
+    std::string problem;
+    for (std::size_t k = 0; k < pending.size(); ++k) {
+      const std::size_t i = pending[k];
+      if (auto result = Interpret(object, reads[i], responses[k])) {
+        results[i] = std::move(*result);
+      } else {
+        again.push_back(i);
+        problem = ProblemOf(responses[k]);
+      }
+    }
+    if (again.empty()) return results;
+    const std::string where = options_.bucket + "/" + object;
+    if (tried >= options_.max_attempts) {
+      throw StorageError("cannot read '" + where + "': " + problem + " (gave up after " +
+                         std::to_string(tried) + " attempts)");
+    }
+    store::WaitBeforeRetry(tried, options_.max_attempts, "read", where, problem);
+    pending = std::move(again);
+  }
+}
+
+}  // namespace hub::http

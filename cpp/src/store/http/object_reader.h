@@ -1,0 +1,57 @@
+// ObjectReader: Store::Read for S3 and GCS objects over plain HTTP, so that every read is one
+// request whose answer says the object's length and version: a whole object is one GET, a
+// suffix (a shard's index) is one GET, a cached object is revalidated by one conditional GET
+// (S3 If-None-Match on the ETag, GCS ifGenerationNotMatch), and many ranges go out at once.
+// Arrow's filesystems cannot do these (their reads report no ETag or generation and send no
+// preconditions); writes, listings and deletes stay on Arrow.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "hub/store.h"
+#include "store/http/http_client.h"
+
+namespace hub::http {
+
+struct ObjectReaderOptions {
+  enum class Service { kS3, kGcs };
+  Service service = Service::kS3;
+  std::string bucket;
+  // "http://127.0.0.1:9000" (path-style URLs) or "" for the service's public endpoint.
+  std::string endpoint;
+  std::string region = "us-east-1";  // S3 signing
+  std::string access_key_id;         // S3; empty with an empty secret: unsigned requests
+  std::string secret_access_key;
+  std::string session_token;
+  int max_attempts = 6;  // per request, for throttling, 5xx and dropped connections
+  double hedge_after_seconds = 0;
+};
+
+class ObjectReader {
+ public:
+  explicit ObjectReader(ObjectReaderOptions options);
+
+  // `object` is the object's full name in the bucket ("prefix/array/c/0").
+  ReadResult Read(const std::string& object, const ReadOptions& options);
+  // Independent reads of one object, all in flight at once; results in order.
+  std::vector<ReadResult> ReadEach(const std::string& object,
+                                   std::span<const ReadOptions> reads);
+
+  const HttpClient& client() const { return client_; }
+
+ private:
+  HttpRequest RequestFor(const std::string& object, const ReadOptions& options) const;
+  // The answer as a ReadResult; throws for permanent errors; nullopt: worth another try.
+  std::optional<ReadResult> Interpret(const std::string& object, const ReadOptions& options,
+                                      HttpResponse& response) const;
+
+  ObjectReaderOptions options_;
+  std::string base_url_;  // up to the object name
+  HttpClient client_;
+};
+
+}  // namespace hub::http
