@@ -47,6 +47,7 @@ class FaultProxy:
         self.injected = {fault: 0 for fault in faults}
         self.forwarded = 0
         self.requests: collections.Counter[str] = collections.Counter()  # by HTTP method
+        self.answered: list[tuple[str, str, int]] = []  # (method, path, status) forwarded
         self.active = 0  # requests being handled now
         self.most_active = 0  # the most handled at once (reset it to measure a call)
         proxy = self
@@ -115,6 +116,8 @@ class FaultProxy:
                 upstream.request(self.command, self.path, body=body, headers=headers)
                 response = upstream.getresponse()
                 payload = response.read()
+                with proxy.lock:  # before answering: the client may look as soon as it has it
+                    proxy.answered.append((self.command, self.path, response.status))
                 self.send_response(response.status, response.reason)
                 for key, value in response.getheaders():
                     if key.lower() not in ("transfer-encoding", "connection", "content-length"):
@@ -138,6 +141,13 @@ class FaultProxy:
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def clear(self) -> None:
+        """Forgets the requests counted so far (to count one call's)."""
+        with self.lock:
+            self.requests.clear()
+            self.answered.clear()
+            self.most_active = 0
 
     def _choose_fault(self, method: str, path: str) -> str | None:
         with self.lock:

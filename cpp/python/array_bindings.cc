@@ -7,6 +7,7 @@
 #include "codec/codec_pipeline.h"
 #include "hub/array.h"
 #include "hub/errors.h"
+#include "hub/node.h"
 
 namespace py = pybind11;
 
@@ -108,12 +109,13 @@ std::shared_ptr<Array> Create(std::shared_ptr<Store> store, const std::string& p
                               std::optional<std::vector<std::int64_t>> chunk,
                               const std::string& dtype, const std::string& compress,
                               double compresslevel, std::optional<int> quality,
-                              std::optional<std::vector<std::int64_t>> shard) {
+                              std::optional<std::vector<std::int64_t>> shard, bool overwrite,
+                              KnownGroups* known_groups) {
   ArraySpec spec = SpecOf(std::move(shape), std::move(chunk), std::move(shard), dtype, compress);
   spec.compresslevel = compresslevel;
   spec.jpeg_quality = quality;
   py::gil_scoped_release release;
-  return Array::Create(std::move(store), path, spec);
+  return Array::Create(std::move(store), path, spec, CreateOptions{overwrite, known_groups});
 }
 
 std::shared_ptr<const codec::CodecPipeline> ChunkPipeline(const std::string& codecs_json,
@@ -138,7 +140,8 @@ void RegisterArrays(py::module_& module) {
       .def_static("create", &Create, py::arg("store"), py::arg("path"), py::arg("shape"),
                   py::arg("chunk"), py::arg("dtype"), py::arg("compress"),
                   py::arg("compresslevel"), py::arg("quality") = py::none(),
-                  py::arg("shard") = py::none())
+                  py::arg("shard") = py::none(), py::arg("overwrite") = false,
+                  py::arg("known_groups") = nullptr)
       .def_static("open", &Array::Open, py::arg("store"), py::arg("path"),
                   py::call_guard<py::gil_scoped_release>())
       .def_property_readonly("path", &Array::path)

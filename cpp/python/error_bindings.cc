@@ -13,6 +13,7 @@ namespace {
 struct ErrorClasses {
   PyObject* not_found;
   PyObject* invalid_argument;
+  PyObject* contains_node;
   PyObject* out_of_bounds;
   PyObject* corrupt_chunk;
   PyObject* storage;
@@ -32,6 +33,7 @@ void RegisterErrors(py::module_& module) {
   const py::module_ errors = py::module_::import("hub_v1.errors");
   g_classes = ErrorClasses{
       ClassFor(errors, "NotFoundError"),         ClassFor(errors, "InvalidArgumentError"),
+      ClassFor(errors, "ContainsNodeError"),
       ClassFor(errors, "OutOfBoundsError"),      ClassFor(errors, "CorruptChunkError"),
       ClassFor(errors, "StorageError"),          ClassFor(errors, "PermissionDeniedError"),
       ClassFor(errors, "UnsupportedError"),      ClassFor(errors, "HubError"),
@@ -41,6 +43,8 @@ void RegisterErrors(py::module_& module) {
       if (pending) std::rethrow_exception(pending);
     } catch (const NotFoundError& e) {
       PyErr_SetString(g_classes.not_found, e.what());
+    } catch (const ContainsNodeError& e) {
+      PyErr_SetString(g_classes.contains_node, e.what());
     } catch (const InvalidArgumentError& e) {
       PyErr_SetString(g_classes.invalid_argument, e.what());
     } catch (const OutOfBoundsError& e) {

@@ -83,23 +83,27 @@ void RegisterStores(py::module_& module) {
         return NodeTuple(node);
       },
       py::arg("store"), py::arg("path"));
+  py::class_<KnownGroups, std::shared_ptr<KnownGroups>>(
+      module, "KnownGroups", "Group folders of one store already checked (one per DataHub).")
+      .def(py::init<>());
   module.def("create_group", &CreateGroup, py::arg("store"), py::arg("path"),
-             py::arg("attributes_json"), py::call_guard<py::gil_scoped_release>());
-  module.def("delete_node", &DeleteNode, py::arg("store"), py::arg("path"),
+             py::arg("attributes_json"), py::arg("known_groups") = nullptr,
              py::call_guard<py::gil_scoped_release>());
+  module.def("delete_node", &DeleteNode, py::arg("store"), py::arg("path"),
+             py::arg("known_groups") = nullptr, py::call_guard<py::gil_scoped_release>());
   module.def(
       "list_nodes",
-      [](Store& store, const std::string& prefix) {
+      [](Store& store, const std::string& prefix, bool children_only) {
         std::vector<NodeInfo> nodes;
         {
           py::gil_scoped_release release;
-          nodes = ListNodes(store, prefix);
+          nodes = ListNodes(store, prefix, children_only);
         }
         py::list result;
         for (const auto& node : nodes) result.append(NodeTuple(node));
         return result;
       },
-      py::arg("store"), py::arg("prefix"));
+      py::arg("store"), py::arg("prefix"), py::arg("children_only") = false);
 }
 
 }  // namespace hub::python

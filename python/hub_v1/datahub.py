@@ -58,6 +58,8 @@ class DataHub:
     def __init__(self, store: _core.Store, connection: Any) -> None:
         self._store = store
         self._connection = connection  # keeps in-memory stores alive; says how to reconnect
+        # Parent folders already checked for a group: creating many arrays checks each once.
+        self._known_groups = _core.KnownGroups()
 
     @property
     def location(self) -> str:
@@ -125,16 +127,16 @@ class DataHub:
             None if quality is None else int(quality),
             None if shard is None else list(shard),
         )
-        existing = self._read_node(name)
-        if existing[1] != "missing":
-            if not overwrite:
-                return self._reopen_if_same(
-                    name, shape, chunk, shard, dtype_name, compress, compresslevel
-                )
-            # Check the new settings on scratch metadata before deleting anything.
-            _core.Array.create(_core.memory_store(), name, *settings)
-            self.delete(name)
-        core = _core.Array.create(self._store, name, *settings)
+        # One read to see that the name is free, one write; the settings are checked before
+        # anything is deleted or written.
+        try:
+            core = _core.Array.create(
+                self._store, name, *settings, overwrite=overwrite, known_groups=self._known_groups
+            )
+        except ContainsNodeError:
+            return self._reopen_if_same(
+                name, shape, chunk, shard, dtype_name, compress, compresslevel
+            )
         logger.debug("created array %s in %s", name, self.location)
         return Array(core, self)
 
@@ -212,7 +214,9 @@ class DataHub:
                     f"datahub.open({name!r}), or pass overwrite=True to replace it"
                 )
         attributes = {"hub_v1": {"components": paths}}
-        _core.create_group(self._store, name, json.dumps(attributes))
+        _core.create_group(
+            self._store, name, json.dumps(attributes), known_groups=self._known_groups
+        )
         return dataset
 
     def open(self, name: str) -> Array | Dataset:
@@ -224,11 +228,9 @@ class DataHub:
         if node[1] == "group":
             paths = _components_of(node)
             if paths is None:  # a plain Zarr group: its child arrays become the components
-                children = _core.list_nodes(self._store, name)
+                children = _core.list_nodes(self._store, name, children_only=True)
                 paths = {
-                    path[len(name) + 1 :]: path
-                    for path, kind, _ in children
-                    if kind == "array" and "/" not in path[len(name) + 1 :]
+                    path[len(name) + 1 :]: path for path, kind, _ in children if kind == "array"
                 }
             arrays = {key: self._open_array(path) for key, path in paths.items()}
             return Dataset(name, arrays, self)
@@ -241,7 +243,7 @@ class DataHub:
         """Delete the array or dataset `name` and its data. A dataset's component arrays are
         separate arrays and stay. KeyError if nothing is there."""
         _core.validate_name(name)
-        _core.delete_node(self._store, name)
+        _core.delete_node(self._store, name, known_groups=self._known_groups)
 
     def list(self, prefix: str = "") -> list[str]:
         """Names of the arrays and datasets under `prefix` (a folder-like name), sorted."""

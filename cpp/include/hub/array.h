@@ -63,12 +63,23 @@ class Region {
   std::shared_ptr<const detail::RegionPlan> plan_;
 };
 
+class KnownGroups;  // hub/node.h
+
+// How Array::Create treats what is already there.
+struct CreateOptions {
+  bool overwrite = false;                // replace a node already at the path (and its data)
+  KnownGroups* known_groups = nullptr;   // parent groups already checked (see hub/node.h)
+};
+
 class Array {
  public:
-  // Writes `<path>/zarr.json` (and group files for parent folders). Throws
-  // InvalidArgumentError for a bad spec or if a node already exists at `path`.
+  // Writes `<path>/zarr.json` (and group files for parent folders): one read to see that
+  // nothing is at `path`, one write, and a read (and maybe a write) per parent folder not in
+  // options.known_groups. Throws InvalidArgumentError for a bad spec (before touching the
+  // store) and ContainsNodeError if a node already exists at `path` (unless overwrite).
   static std::shared_ptr<Array> Create(std::shared_ptr<Store> store, const std::string& path,
-                                       const ArraySpec& spec);
+                                       const ArraySpec& spec,
+                                       const CreateOptions& options = {});
   // NotFoundError if there is no array at `path`.
   static std::shared_ptr<Array> Open(std::shared_ptr<Store> store, const std::string& path);
 

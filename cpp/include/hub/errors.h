@@ -25,6 +25,12 @@ class InvalidArgumentError : public Error {
   using Error::Error;
 };
 
+// Something different already exists under the name being created.
+class ContainsNodeError : public InvalidArgumentError {
+ public:
+  using InvalidArgumentError::InvalidArgumentError;
+};
+
 // An index lies outside the array's bounds.
 class OutOfBoundsError : public Error {
  public:

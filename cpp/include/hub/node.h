@@ -2,6 +2,8 @@
 // A hub_v1 dataset is a group whose attributes name its component arrays.
 #pragma once
 
+#include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -20,17 +22,43 @@ struct NodeInfo {
 // What is at `path` ("" is the root).
 NodeInfo ReadNode(Store& store, const std::string& path);
 
-// Writes a group zarr.json with `attributes_json` (an object) at `path`, creating group files
-// for parent folders that lack one. InvalidArgumentError if a parent is an array.
-void CreateGroup(Store& store, const std::string& path, const std::string& attributes_json);
+// Folders of one store known to hold a group, so that creating many nodes checks (and if
+// need be creates) each parent group once instead of once per node: a Python DataHub keeps
+// one. Thread-safe. Groups deleted by others after they were noted are not noticed.
+class KnownGroups {
+ public:
+  bool Contains(const std::string& path) const;
+  void Add(const std::string& path);
+  // Forgets `path` and every folder below it (a node being deleted).
+  void Forget(const std::string& path);
 
-// Creates missing group files for every parent folder of `path`.
-void EnsureParentGroups(Store& store, const std::string& path);
+ private:
+  mutable std::mutex mutex_;
+  std::set<std::string> paths_;
+};
+
+// Writes (or rewrites) a group zarr.json with `attributes_json` (an object) at `path`, creating
+// group files for parent folders that lack one. InvalidArgumentError if a parent is an array.
+void CreateGroup(Store& store, const std::string& path, const std::string& attributes_json,
+                 KnownGroups* known_groups = nullptr);
+
+// Creates missing group files for every parent folder of `path` (one read each, none for
+// folders in `known_groups`, which learns the rest).
+void EnsureParentGroups(Store& store, const std::string& path,
+                        KnownGroups* known_groups = nullptr);
+
+// Makes way for a new node at `path` (one read): ContainsNodeError if something is there,
+// unless `overwrite`, which deletes it and its data.
+void ClearForNewNode(Store& store, const std::string& path, KnownGroups* known_groups,
+                     bool overwrite);
 
 // Removes the node at `path` and everything below it; NotFoundError if nothing is there.
-void DeleteNode(Store& store, const std::string& path);
+void DeleteNode(Store& store, const std::string& path, KnownGroups* known_groups = nullptr);
 
-// Every array and group strictly below `prefix` ("" for the whole store), sorted by path.
-std::vector<NodeInfo> ListNodes(Store& store, const std::string& prefix);
+// Every array and group strictly below `prefix` ("" for the whole store), sorted by path;
+// with `children_only`, those directly in it. Walks folders one listing at a time and never
+// lists inside an array, so the cost grows with the nodes, not with their chunks.
+std::vector<NodeInfo> ListNodes(Store& store, const std::string& prefix,
+                                bool children_only = false);
 
 }  // namespace hub

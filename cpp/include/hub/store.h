@@ -124,6 +124,14 @@ class Store {
   // Every key under `prefix` (a folder-like path, "" for all), sorted.
   virtual std::vector<std::string> List(const std::string& prefix) = 0;
 
+  // One level of folder `prefix` ("" for the root), like `ls`: the keys directly in it and the
+  // paths of its subfolders, each sorted. Stores that list by delimiter answer in requests
+  // that do not grow with the objects inside the subfolders; the default filters List.
+  struct FolderListing {
+    std::vector<std::string> keys;
+    std::vector<std::string> folders;
+  };
+  virtual FolderListing ListFolder(const std::string& prefix);
   // Like List, with each object's size; for `hub_v1 info` and copy progress. The default
   // reads every object; stores that can list sizes override it.
   virtual std::vector<ObjectSize> ListWithSizes(const std::string& prefix);

@@ -12,6 +12,7 @@
 #include "engine/thread_pool.h"
 #include "hub/errors.h"
 #include "hub/node.h"
+#include "hub/node.h"
 #include "index/region_copy.h"
 
 namespace hub {
@@ -139,7 +140,7 @@ std::size_t Region::num_bytes() const { return plan_->num_bytes; }
 Array::Array(std::shared_ptr<const detail::ArrayState> state) : state_(std::move(state)) {}
 
 std::shared_ptr<Array> Array::Create(std::shared_ptr<Store> store, const std::string& path,
-                                     const ArraySpec& spec) {
+                                     const ArraySpec& spec, const CreateOptions& options) {
   ValidateKey(path);
   format::ArrayMetadata metadata;
   metadata.dtype = spec.dtype;
@@ -158,11 +159,8 @@ std::shared_ptr<Array> Array::Create(std::shared_ptr<Store> store, const std::st
   metadata.attributes = {{"hub_v1", {{"compress", spec.compress}, {"compresslevel", level}}}};
   auto array = MakeArray(store, path, metadata);  // validates the codec chain before writing
 
-  if (ReadNode(*store, path).kind != NodeKind::kMissing) {
-    throw InvalidArgumentError("'" + path + "' already exists in " + store->Describe() +
-                               "; open it, or delete it first");
-  }
-  EnsureParentGroups(*store, path);
+  ClearForNewNode(*store, path, options.known_groups, options.overwrite);
+  EnsureParentGroups(*store, path, options.known_groups);
   engine::ChunkCache::Instance().EraseWithPrefix(detail::CachePrefix(*store, path));
   engine::WriteJson(*store, path + "/zarr.json", format::ToJson(metadata));
   return array;

@@ -1,6 +1,8 @@
 // Groups, node lookup, deletion and listing (see hub/node.h).
 #include "hub/node.h"
 
+#include <algorithm>
+
 #include "engine/array_state.h"
 #include "engine/chunk_cache.h"
 #include "engine/metadata_io.h"
@@ -44,17 +46,38 @@ NodeInfo ReadNode(Store& store, const std::string& path) {
   return NodeFromDocument(path, *document);
 }
 
-void EnsureParentGroups(Store& store, const std::string& path) {
+bool KnownGroups::Contains(const std::string& path) const {
+  std::lock_guard lock(mutex_);
+  return paths_.contains(path);
+}
+
+void KnownGroups::Add(const std::string& path) {
+  std::lock_guard lock(mutex_);
+  paths_.insert(path);
+}
+
+void KnownGroups::Forget(const std::string& path) {
+  std::lock_guard lock(mutex_);
+  for (auto it = paths_.begin(); it != paths_.end();) {
+    const bool below = path.empty() || *it == path || it->starts_with(path + "/");
+    it = below ? paths_.erase(it) : std::next(it);
+  }
+}
+
+void EnsureParentGroups(Store& store, const std::string& path, KnownGroups* known_groups) {
   std::string parent;
   std::size_t slash = std::string::npos;
   while (true) {
-    const NodeInfo node = ReadNode(store, parent);
-    if (node.kind == NodeKind::kArray) {
-      throw InvalidArgumentError("cannot create '" + path + "': '" + parent +
-                                 "' is an array, and arrays cannot contain other nodes");
-    }
-    if (node.kind == NodeKind::kMissing) {
-      engine::WriteJson(store, MetadataKey(parent), GroupDocument(json::object()));
+    if (!known_groups || !known_groups->Contains(parent)) {
+      const NodeInfo node = ReadNode(store, parent);
+      if (node.kind == NodeKind::kArray) {
+        throw InvalidArgumentError("cannot create '" + path + "': '" + parent +
+                                   "' is an array, and arrays cannot contain other nodes");
+      }
+      if (node.kind == NodeKind::kMissing) {
+        engine::WriteJson(store, MetadataKey(parent), GroupDocument(json::object()));
+      }
+      if (known_groups) known_groups->Add(parent);
     }
     slash = path.find('/', slash == std::string::npos ? 0 : slash + 1);
     if (slash == std::string::npos) return;
@@ -62,37 +85,56 @@ void EnsureParentGroups(Store& store, const std::string& path) {
   }
 }
 
-void CreateGroup(Store& store, const std::string& path, const std::string& attributes_json) {
+void ClearForNewNode(Store& store, const std::string& path, KnownGroups* known_groups,
+                     bool overwrite) {
+  if (ReadNode(store, path).kind == NodeKind::kMissing) return;
+  if (!overwrite) {
+    throw ContainsNodeError("'" + path + "' already exists in " + store.Describe() +
+                            "; open it, or pass overwrite to replace it and its data");
+  }
+  DeleteNode(store, path, known_groups);
+}
+
+void CreateGroup(Store& store, const std::string& path, const std::string& attributes_json,
+                 KnownGroups* known_groups) {
   ValidateKey(path);
   const json attributes = json::parse(attributes_json, nullptr, /*allow_exceptions=*/false);
   if (!attributes.is_object()) {
     throw InvalidArgumentError("group attributes must be a JSON object");
   }
-  EnsureParentGroups(store, path);
+  EnsureParentGroups(store, path, known_groups);
   engine::WriteJson(store, MetadataKey(path), GroupDocument(attributes));
+  if (known_groups) known_groups->Add(path);
 }
 
-void DeleteNode(Store& store, const std::string& path) {
+void DeleteNode(Store& store, const std::string& path, KnownGroups* known_groups) {
   if (ReadNode(store, path).kind == NodeKind::kMissing) {
     throw NotFoundError("nothing named '" + path + "' in " + store.Describe());
   }
+  if (known_groups) known_groups->Forget(path);
   // Metadata goes first, so an interrupted delete never leaves a node that opens half-empty.
   store.Delete(MetadataKey(path));
   store.DeletePrefix(path);
   engine::ChunkCache::Instance().EraseWithPrefix(detail::CachePrefix(store, path));
 }
 
-std::vector<NodeInfo> ListNodes(Store& store, const std::string& prefix) {
+std::vector<NodeInfo> ListNodes(Store& store, const std::string& prefix, bool children_only) {
   if (!prefix.empty()) ValidateKey(prefix);
   std::vector<NodeInfo> nodes;
-  for (const auto& key : store.List(prefix)) {
-    constexpr std::string_view kSuffix = "/zarr.json";
-    if (!key.ends_with(kSuffix)) continue;
-    const std::string path = key.substr(0, key.size() - kSuffix.size());
-    if (const auto document = engine::ReadJson(store, key)) {
-      nodes.push_back(NodeFromDocument(path, *document));
-    }
+  std::vector<std::string> folders = store.ListFolder(prefix).folders;
+  while (!folders.empty()) {
+    const std::string folder = std::move(folders.back());
+    folders.pop_back();
+    const NodeInfo node = ReadNode(store, folder);
+    if (node.kind != NodeKind::kMissing) nodes.push_back(node);
+    // An array holds chunks, never nodes (so its folder is not listed); a group or a folder
+    // without metadata may hold nodes deeper.
+    if (children_only || node.kind == NodeKind::kArray) continue;
+    const std::vector<std::string> inside = store.ListFolder(folder).folders;
+    folders.insert(folders.end(), inside.begin(), inside.end());
   }
+  std::sort(nodes.begin(), nodes.end(),
+            [](const NodeInfo& a, const NodeInfo& b) { return a.path < b.path; });
   return nodes;
 }
 

@@ -206,6 +206,45 @@ class ArrowStore final : public Store {
     return objects;
   }
 
+  // One delimiter listing: S3's ListObjectsV2 through Arrow, GCS's objects.list over HTTP
+  // (Arrow's GCS listing drops the folders); without the HTTP path, GCS lists every key.
+  FolderListing ListFolder(const std::string& prefix) override {
+    if (service_ == CloudService::kGcs) {
+      if (!reader_) return Store::ListFolder(prefix);
+      const std::string folder = prefix.empty() ? base_ : PathOf(prefix);
+      const std::size_t bucket_end = folder.find('/');
+      const std::string in_bucket =
+          bucket_end == std::string::npos ? "" : folder.substr(bucket_end + 1);
+      const std::string root = ObjectPrefix();
+      FolderListing listing = reader_->ListGcsFolder(in_bucket);
+      for (auto* names : {&listing.keys, &listing.folders}) {
+        for (auto& name : *names) name = name.substr(root.size());
+      }
+      return listing;
+    }
+    arrow::fs::FileSelector selector;
+    selector.base_dir = prefix.empty() ? base_ : PathOf(prefix);
+    selector.recursive = false;
+    selector.allow_not_found = true;
+    auto infos = WithRetries(max_attempts_, "list", selector.base_dir,
+                             [&] { return fs_->GetFileInfo(selector); });
+    if (!infos.ok()) ThrowStatus("cannot list", selector.base_dir, infos.status());
+    FolderListing listing;
+    const std::string root = base_ + "/";
+    for (const auto& info : *infos) {
+      if (!info.path().starts_with(root)) continue;
+      std::string key = info.path().substr(root.size());
+      if (info.type() == arrow::fs::FileType::File) {
+        listing.keys.push_back(std::move(key));
+      } else if (info.type() == arrow::fs::FileType::Directory) {
+        listing.folders.push_back(std::move(key));
+      }
+    }
+    std::sort(listing.keys.begin(), listing.keys.end());
+    std::sort(listing.folders.begin(), listing.folders.end());
+    return listing;
+  }
+
   bool Exists(const std::string& key) override {
     const std::string path = PathOf(key);
     auto info =
@@ -308,8 +347,13 @@ class ArrowStore final : public Store {
   }
   // The object's name inside the bucket.
   std::string ObjectOf(const std::string& key) const {
-    const std::string path = PathOf(key);
-    return path.substr(path.find('/') + 1);
+    ValidateKey(key);
+    return ObjectPrefix() + key;
+  }
+  // What object names of this store start with: "prefix/" or "" at the bucket's root.
+  std::string ObjectPrefix() const {
+    const std::size_t slash = base_.find('/');
+    return slash == std::string::npos ? "" : base_.substr(slash + 1) + "/";
   }
 
   std::shared_ptr<arrow::internal::ThreadPool> io_executor_;  // outlives fs_, which uses it

@@ -166,6 +166,25 @@ std::vector<ReadResult> Store::ReadRanges(const std::string& key,
   return results;
 }
 
+Store::FolderListing Store::ListFolder(const std::string& prefix) {
+  FolderListing listing;
+  const std::string folder = prefix.empty() ? "" : prefix + "/";
+  for (auto& key : List(prefix)) {
+    if (!key.starts_with(folder)) continue;
+    const auto slash = key.find('/', folder.size());
+    if (slash == std::string::npos) {
+      listing.keys.push_back(std::move(key));
+    } else if (std::string sub = key.substr(0, slash);
+               listing.folders.empty() || listing.folders.back() != sub) {
+      listing.folders.push_back(std::move(sub));  // List is sorted: repeats are adjacent
+    }
+  }
+  std::sort(listing.folders.begin(), listing.folders.end());
+  listing.folders.erase(std::unique(listing.folders.begin(), listing.folders.end()),
+                        listing.folders.end());
+  return listing;
+}
+
 std::vector<ObjectSize> Store::ListWithSizes(const std::string& prefix) {
   std::vector<ObjectSize> objects;
   for (auto& key : List(prefix)) {

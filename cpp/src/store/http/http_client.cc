@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <optional>
@@ -67,6 +68,24 @@ class ThreadHandles {
 ThreadHandles& Handles() {
   thread_local ThreadHandles handles;
   return handles;
+}
+
+// The CA certificates for https: the wheel carries Debian's libcurl, whose built-in path
+// (/etc/ssl/certs/ca-certificates.crt) other distributions keep elsewhere. SSL_CERT_FILE or
+// CURL_CA_BUNDLE wins; else the first bundle found; "" leaves curl's default.
+const std::string& CertificateBundle() {
+  static const std::string bundle = [] {
+    for (const char* variable : {"SSL_CERT_FILE", "CURL_CA_BUNDLE"}) {
+      if (const char* path = std::getenv(variable); path && *path) return std::string(path);
+    }
+    for (const char* path :
+         {"/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
+          "/etc/ssl/ca-bundle.pem", "/etc/ssl/cert.pem"}) {
+      if (access(path, R_OK) == 0) return std::string(path);
+    }
+    return std::string();
+  }();
+  return bundle;
 }
 
 void InitCurlOnce() {
@@ -201,6 +220,9 @@ std::vector<HttpResponse> HttpClient::Send(std::span<const HttpRequest> requests
     curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer->error);
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+    if (const std::string& bundle = CertificateBundle(); !bundle.empty()) {
+      curl_easy_setopt(easy, CURLOPT_CAINFO, bundle.c_str());
+    }
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
                      static_cast<long>(options_.connect_timeout_seconds * 1000));
     curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <optional>
 
+#include <nlohmann/json.hpp>
+
 #include "hub/errors.h"
 #include "store/cloud_retry.h"
 #include "store/read_range.h"
@@ -221,6 +223,59 @@ std::vector<ReadResult> ObjectReader::ReadEach(const std::string& object,
     store::WaitBeforeRetry(tried, options_.max_attempts, "read", where, problem);
     pending = std::move(again);
   }
+}
+
+HttpResponse ObjectReader::SendWithRetries(const HttpRequest& request,
+                                           const std::string& where) {
+  for (int tried = 1;; ++tried) {
+    HttpResponse response = std::move(client_.Send(std::span(&request, 1)).front());
+    if (!IsTransient(response.status) || tried >= options_.max_attempts) return response;
+    store::WaitBeforeRetry(tried, options_.max_attempts, "list", where, ProblemOf(response));
+  }
+}
+
+Store::FolderListing ObjectReader::ListGcsFolder(const std::string& prefix) {
+  const std::string folder = prefix.empty() ? "" : prefix + "/";
+  const std::string where = options_.bucket + "/" + folder;
+  Store::FolderListing listing;
+  std::string page_token;
+  do {
+    HttpRequest request;
+    // base_url_ ends in ".../o/": the listing is ".../o?..."
+    request.url = base_url_.substr(0, base_url_.size() - 1) + "?delimiter=%2F&prefix=" +
+                  PercentEncode(folder, false) + "&fields=items(name),prefixes,nextPageToken";
+    if (!page_token.empty()) request.url += "&pageToken=" + PercentEncode(page_token, false);
+    const HttpResponse response = SendWithRetries(request, where);
+    if (response.status == 401 || response.status == 403) {
+      throw PermissionDeniedError("cannot list '" + where + "': " + ProblemOf(response) +
+                                  " (check the credentials and their permissions)");
+    }
+    if (response.status != 200) {
+      throw StorageError("cannot list '" + where + "': " + ProblemOf(response));
+    }
+    const auto page = nlohmann::json::parse(
+        reinterpret_cast<const char*>(response.body.data()),
+        reinterpret_cast<const char*>(response.body.data()) + response.body.size(), nullptr,
+        /*allow_exceptions=*/false);
+    if (!page.is_object()) {
+      throw StorageError("cannot list '" + where + "': the answer is not a JSON object");
+    }
+    for (const auto& item : page.value("items", nlohmann::json::array())) {
+      const auto name = item.is_object() ? item.value("name", std::string()) : std::string();
+      if (name.starts_with(folder) && name.size() > folder.size()) listing.keys.push_back(name);
+    }
+    for (const auto& sub : page.value("prefixes", nlohmann::json::array())) {
+      std::string name = sub.is_string() ? sub.get<std::string>() : std::string();
+      if (!name.starts_with(folder) || !name.ends_with('/')) continue;
+      name.pop_back();
+      if (name.size() > folder.size()) listing.folders.push_back(std::move(name));
+    }
+    const auto token = page.find("nextPageToken");
+    page_token = token != page.end() && token->is_string() ? token->get<std::string>() : "";
+  } while (!page_token.empty());
+  std::sort(listing.keys.begin(), listing.keys.end());
+  std::sort(listing.folders.begin(), listing.folders.end());
+  return listing;
 }
 
 }  // namespace hub::http

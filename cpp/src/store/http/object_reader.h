@@ -41,9 +41,16 @@ class ObjectReader {
   std::vector<ReadResult> ReadEach(const std::string& object,
                                    std::span<const ReadOptions> reads);
 
+  // GCS only: one level of the folder `prefix` ("a/b", "" for the bucket's root) as object
+  // names and folder names (without the trailing "/"), by delimiter listing. Arrow's GCS
+  // filesystem drops the folders of such a listing, so it cannot do this.
+  Store::FolderListing ListGcsFolder(const std::string& prefix);
+
   const HttpClient& client() const { return client_; }
 
  private:
+  // Sends `request` until it is answered or max_attempts transient failures in a row.
+  HttpResponse SendWithRetries(const HttpRequest& request, const std::string& where);
   HttpRequest RequestFor(const std::string& object, const ReadOptions& options) const;
   // The answer as a ReadResult; throws for permanent errors; nullopt: worth another try.
   std::optional<ReadResult> Interpret(const std::string& object, const ReadOptions& options,
