@@ -285,11 +285,7 @@ def sharded_readers(
         },
     }
     tensorstore = ts.open(spec, open=True).result()
-    group = zarr.open_array(
-        zarr.storage.ObjectStore(service.obstore(endpoint), read_only=True), path=f"{prefix}/s",
-        mode="r",
-    )  # fmt: skip
-    return {
+    readers = {
         "hub_v1": {
             "items": lambda: list(pool.map(array.__getitem__, items.tolist())),
             "batches": lambda: [array[np.sort(b)] for b in batches],
@@ -302,11 +298,20 @@ def sharded_readers(
             "items": lambda: [f.result() for f in [tensorstore[int(i)].read() for i in items]],
             "batches": lambda: [tensorstore[np.sort(b)].read().result() for b in batches],
         },
-        "zarr-python+obstore": {
-            "items": lambda: list(pool.map(group.__getitem__, items.tolist())),
-            "batches": lambda: [group.get_orthogonal_selection(np.sort(b)) for b in batches],
-        },
     }
+    try:
+        group = zarr.open_array(
+            zarr.storage.ObjectStore(service.obstore(endpoint), read_only=True),
+            path=f"{prefix}/s", mode="r",
+        )  # fmt: skip
+    except Exception as error:  # obstore cannot reach this emulator
+        print(f"  zarr-python+obstore: did not run ({type(error).__name__}: {error})")
+        return readers
+    readers["zarr-python+obstore"] = {
+        "items": lambda: list(pool.map(group.__getitem__, items.tolist())),
+        "batches": lambda: [group.get_orthogonal_selection(np.sort(b)) for b in batches],
+    }
+    return readers
 
 
 def bench_sharded(service: Service, runs: int) -> None:

@@ -111,7 +111,9 @@ struct Transfer {
   char error[CURL_ERROR_SIZE] = {};
 };
 
-std::size_t OnBody(char* data, std::size_t size, std::size_t count, void* user) {
+// libcurl's callbacks are C: nothing may be thrown through them. Returning a count other than
+// the one given aborts the transfer (a failed connection to the caller, retried like one).
+std::size_t OnBody(char* data, std::size_t size, std::size_t count, void* user) try {
   auto& transfer = *static_cast<Transfer*>(user);
   const std::size_t bytes = size * count;
   HttpResponse& response = transfer.response;
@@ -141,6 +143,8 @@ std::size_t OnBody(char* data, std::size_t size, std::size_t count, void* user) 
   }
   response.body_bytes += bytes;
   return bytes;
+} catch (...) {
+  return 0;
 }
 
 std::string Trimmed(std::string_view text) {
@@ -153,7 +157,11 @@ std::string Trimmed(std::string_view text) {
   return std::string(text);
 }
 
-std::size_t OnHeader(char* data, std::size_t size, std::size_t count, void* user) {
+// Room reserved up front for a body whose length the answer states: at most this much, so a
+// lying length cannot make us reserve memory for bytes that never come.
+constexpr std::uint64_t kMostReservedUpFront = std::uint64_t{64} << 20;
+
+std::size_t OnHeader(char* data, std::size_t size, std::size_t count, void* user) try {
   auto& transfer = *static_cast<Transfer*>(user);
   const std::size_t bytes = size * count;
   const std::string_view line(data, bytes);
@@ -169,14 +177,15 @@ std::size_t OnHeader(char* data, std::size_t size, std::size_t count, void* user
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   std::string value = Trimmed(line.substr(colon + 1));
   if (name == "content-length" && transfer.into.empty() && transfer.response.body_bytes == 0) {
-    // Room for the whole body up front; a lying length only costs a regrowth.
     const std::uint64_t length = std::strtoull(value.c_str(), nullptr, 10);
-    if (length > 0 && length < (std::uint64_t{1} << 34)) {
-      transfer.response.body = Buffer::Allocate(length);
+    if (length > 0) {
+      transfer.response.body = Buffer::Allocate(std::min(length, kMostReservedUpFront));
     }
   }
   transfer.response.headers[std::move(name)] = std::move(value);
   return bytes;
+} catch (...) {
+  return 0;
 }
 
 }  // namespace
