@@ -186,20 +186,10 @@ class ArrowStore final : public Store {
   }
 
   std::vector<ObjectSize> ListWithSizes(const std::string& prefix) override {
-    arrow::fs::FileSelector selector;
-    selector.base_dir = prefix.empty() ? base_ : PathOf(prefix);
-    selector.recursive = true;
-    selector.allow_not_found = true;
-    auto infos = WithRetries(max_attempts_, "list", selector.base_dir,
-                             [&] { return fs_->GetFileInfo(selector); });
-    if (!infos.ok()) ThrowStatus("cannot list", selector.base_dir, infos.status());
     std::vector<ObjectSize> objects;
-    const std::string root = base_ + "/";
-    for (const auto& info : *infos) {
+    for (auto& [key, info] : InfosUnder(prefix, /*recursive=*/true)) {
       if (info.type() != arrow::fs::FileType::File) continue;
-      const std::string& path = info.path();
-      if (!path.starts_with(root)) continue;
-      objects.push_back({path.substr(root.size()), static_cast<std::uint64_t>(info.size())});
+      objects.push_back({std::move(key), static_cast<std::uint64_t>(info.size())});
     }
     std::sort(objects.begin(), objects.end(),
               [](const ObjectSize& a, const ObjectSize& b) { return a.key < b.key; });
@@ -211,29 +201,16 @@ class ArrowStore final : public Store {
   FolderListing ListFolder(const std::string& prefix) override {
     if (service_ == CloudService::kGcs) {
       if (!reader_) return Store::ListFolder(prefix);
-      const std::string folder = prefix.empty() ? base_ : PathOf(prefix);
-      const std::size_t bucket_end = folder.find('/');
-      const std::string in_bucket =
-          bucket_end == std::string::npos ? "" : folder.substr(bucket_end + 1);
       const std::string root = ObjectPrefix();
-      FolderListing listing = reader_->ListGcsFolder(in_bucket);
+      FolderListing listing =
+          reader_->ListGcsFolder(prefix.empty() ? root : ObjectOf(prefix) + "/");
       for (auto* names : {&listing.keys, &listing.folders}) {
         for (auto& name : *names) name = name.substr(root.size());
       }
       return listing;
     }
-    arrow::fs::FileSelector selector;
-    selector.base_dir = prefix.empty() ? base_ : PathOf(prefix);
-    selector.recursive = false;
-    selector.allow_not_found = true;
-    auto infos = WithRetries(max_attempts_, "list", selector.base_dir,
-                             [&] { return fs_->GetFileInfo(selector); });
-    if (!infos.ok()) ThrowStatus("cannot list", selector.base_dir, infos.status());
     FolderListing listing;
-    const std::string root = base_ + "/";
-    for (const auto& info : *infos) {
-      if (!info.path().starts_with(root)) continue;
-      std::string key = info.path().substr(root.size());
+    for (auto& [key, info] : InfosUnder(prefix, /*recursive=*/false)) {
       if (info.type() == arrow::fs::FileType::File) {
         listing.keys.push_back(std::move(key));
       } else if (info.type() == arrow::fs::FileType::Directory) {
@@ -345,6 +322,26 @@ class ArrowStore final : public Store {
     ValidateKey(key);
     return base_ + "/" + key;
   }
+  // What Arrow lists under `prefix` ("" for the store's root), each entry with its key.
+  std::vector<std::pair<std::string, arrow::fs::FileInfo>> InfosUnder(const std::string& prefix,
+                                                                      bool recursive) {
+    arrow::fs::FileSelector selector;
+    selector.base_dir = prefix.empty() ? base_ : PathOf(prefix);
+    selector.recursive = recursive;
+    selector.allow_not_found = true;
+    auto infos = WithRetries(max_attempts_, "list", selector.base_dir,
+                             [&] { return fs_->GetFileInfo(selector); });
+    if (!infos.ok()) ThrowStatus("cannot list", selector.base_dir, infos.status());
+    std::vector<std::pair<std::string, arrow::fs::FileInfo>> entries;
+    const std::string root = base_ + "/";
+    for (auto& info : *infos) {
+      if (!info.path().starts_with(root)) continue;
+      std::string key = info.path().substr(root.size());
+      entries.emplace_back(std::move(key), std::move(info));
+    }
+    return entries;
+  }
+
   // The object's name inside the bucket.
   std::string ObjectOf(const std::string& key) const {
     ValidateKey(key);

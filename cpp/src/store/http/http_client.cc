@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "hub/errors.h"
+#include "store/read_range.h"
 
 namespace hub::http {
 namespace {
@@ -278,13 +279,8 @@ std::vector<HttpResponse> HttpClient::Send(std::span<const HttpRequest> requests
       response.hedged = true;
       ++hedges_won_;
       if (!requests[i].into.empty()) {  // the first try was to fill these
-        std::size_t copied = 0;
-        for (const auto& target : requests[i].into) {
-          const std::size_t n = std::min<std::size_t>(
-              target.size(), response.body_bytes > copied ? response.body_bytes - copied : 0);
-          if (n) std::memcpy(target.data(), response.body.data() + copied, n);
-          copied += n;
-        }
+        store::CopyIntoBuffers(response.body.span().first(response.body_bytes),
+                               requests[i].into);
         response.body = Buffer();
       }
     }

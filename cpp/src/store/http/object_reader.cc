@@ -234,8 +234,7 @@ HttpResponse ObjectReader::SendWithRetries(const HttpRequest& request,
   }
 }
 
-Store::FolderListing ObjectReader::ListGcsFolder(const std::string& prefix) {
-  const std::string folder = prefix.empty() ? "" : prefix + "/";
+Store::FolderListing ObjectReader::ListGcsFolder(const std::string& folder) {
   const std::string where = options_.bucket + "/" + folder;
   Store::FolderListing listing;
   std::string page_token;

@@ -41,10 +41,10 @@ class ObjectReader {
   std::vector<ReadResult> ReadEach(const std::string& object,
                                    std::span<const ReadOptions> reads);
 
-  // GCS only: one level of the folder `prefix` ("a/b", "" for the bucket's root) as object
-  // names and folder names (without the trailing "/"), by delimiter listing. Arrow's GCS
-  // filesystem drops the folders of such a listing, so it cannot do this.
-  Store::FolderListing ListGcsFolder(const std::string& prefix);
+  // GCS only: one level of `folder` ("a/b/", "" for the bucket's root) as object names and
+  // folder names (without the trailing "/"), by delimiter listing. Arrow's GCS filesystem
+  // drops the folders of such a listing, so it cannot do this.
+  Store::FolderListing ListGcsFolder(const std::string& folder);
 
   const HttpClient& client() const { return client_; }
 
