@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 
+#include <array>
 #include <future>
 #include <list>
 #include <mutex>
@@ -21,7 +22,33 @@ struct ChunkCache::Impl {
   std::size_t budget = kDefaultBudget;
   std::size_t used = 0;
   Counters counters;
-  std::unordered_map<std::string, std::shared_future<std::shared_ptr<const Buffer>>> loading;
+  // Finished writes, counted per hash of the object key.
+  static constexpr std::size_t kWriteCounters = 4096;
+  std::array<std::uint64_t, kWriteCounters> writes{};
+  struct Loading {
+    std::uint64_t id;
+    ReadStamp stamp;
+    std::shared_future<std::shared_ptr<const Buffer>> result;
+  };
+  std::unordered_map<std::string, Loading> loading;
+  std::uint64_t next_load_id = 0;
+
+  ReadStamp Stamp(const std::string& object_key) const {
+    const std::size_t counter = std::hash<std::string>{}(object_key) % kWriteCounters;
+    return {counter, writes[counter]};
+  }
+  bool Current(const ReadStamp& stamp) const { return writes[stamp.counter] == stamp.writes; }
+  void Insert(const std::string& key, std::shared_ptr<const Buffer> chunk,
+              std::string generation) {
+    if (auto found = index.find(key); found != index.end()) Remove(found->second);
+    if (generation.empty() || chunk->size() > budget / 4) return;
+    const std::size_t size = chunk->size();
+    lru.push_front(
+        Slot{key, Entry{std::move(chunk), std::move(generation), std::chrono::steady_clock::now()}});
+    index[key] = lru.begin();
+    used += size;
+    Evict();
+  }
 
   void Remove(std::list<Slot>::iterator it) {
     used -= it->entry.chunk->size();
@@ -66,40 +93,56 @@ ChunkCache::Entry ChunkCache::Get(const std::string& key) {
 void ChunkCache::Put(const std::string& key, std::shared_ptr<const Buffer> chunk,
                      std::string generation) {
   std::lock_guard lock(impl_->mutex);
-  if (auto found = impl_->index.find(key); found != impl_->index.end()) {
-    impl_->Remove(found->second);
-  }
-  if (generation.empty() || chunk->size() > impl_->budget / 4) return;
-  const std::size_t size = chunk->size();
-  impl_->lru.push_front(Impl::Slot{
-      key, Entry{std::move(chunk), std::move(generation), std::chrono::steady_clock::now()}});
-  impl_->index[key] = impl_->lru.begin();
-  impl_->used += size;
-  impl_->Evict();
+  impl_->Insert(key, std::move(chunk), std::move(generation));
 }
 
-std::shared_ptr<const Buffer> ChunkCache::LoadOnce(
-    const std::string& key, const std::function<std::shared_ptr<const Buffer>()>& load) {
+ChunkCache::ReadStamp ChunkCache::StampRead(const std::string& object_key) const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->Stamp(object_key);
+}
+
+void ChunkCache::PutIfUnwritten(const std::string& key, std::shared_ptr<const Buffer> chunk,
+                                std::string generation, const ReadStamp& stamp) {
+  std::lock_guard lock(impl_->mutex);
+  if (impl_->Current(stamp)) impl_->Insert(key, std::move(chunk), std::move(generation));
+}
+
+void ChunkCache::NoteWrite(const std::string& object_key) {
+  std::lock_guard lock(impl_->mutex);
+  ++impl_->writes[impl_->Stamp(object_key).counter];
+}
+
+std::shared_ptr<const Buffer> ChunkCache::LoadOnce(const std::string& key, const Loader& load) {
   std::promise<std::shared_ptr<const Buffer>> promise;
   std::shared_future<std::shared_ptr<const Buffer>> pending;
+  ReadStamp stamp;
+  std::uint64_t id = 0;
   bool leader = false;
   {
     std::lock_guard lock(impl_->mutex);
-    if (auto found = impl_->loading.find(key); found != impl_->loading.end()) {
-      pending = found->second;
+    stamp = impl_->Stamp(key);
+    auto found = impl_->loading.find(key);
+    if (found != impl_->loading.end() && impl_->Current(found->second.stamp)) {
+      pending = found->second.result;
     } else {
+      // No load, or one that began before a write finished: start afresh (the older load's
+      // callers still get its result, which is no older than their call).
       pending = promise.get_future().share();
-      impl_->loading.emplace(key, pending);
+      id = ++impl_->next_load_id;
+      impl_->loading.insert_or_assign(key, Impl::Loading{id, stamp, pending});
       leader = true;
     }
   }
   if (!leader) return pending.get();  // rethrows the leader's exception
   auto done = [&] {
     std::lock_guard lock(impl_->mutex);
-    impl_->loading.erase(key);
+    if (auto found = impl_->loading.find(key);
+        found != impl_->loading.end() && found->second.id == id) {
+      impl_->loading.erase(found);
+    }
   };
   try {
-    auto result = load();
+    auto result = load(stamp);
     promise.set_value(result);
     done();
     return result;
@@ -127,6 +170,8 @@ void ChunkCache::MarkChecked(const std::string& key, const std::string& generati
 
 void ChunkCache::EraseWithPrefix(const std::string& prefix) {
   std::lock_guard lock(impl_->mutex);
+  // Loads in flight may be of objects under `prefix`, now gone: void every stamp.
+  for (auto& writes : impl_->writes) ++writes;
   for (auto it = impl_->lru.begin(); it != impl_->lru.end();) {
     auto next = std::next(it);
     if (it->key.starts_with(prefix)) impl_->Remove(it);

@@ -7,6 +7,7 @@
 #include "engine/chunk_cache.h"
 #include "engine/shard_io.h"
 #include "engine/thread_pool.h"
+#include "engine/write_turns.h"
 #include "hub/errors.h"
 #include "index/region_copy.h"
 
@@ -42,8 +43,10 @@ bool ReadVerbatimChunk(const ArrayState& array, const std::string& key,
 }
 
 // The decoded chunk, from the cache if the stored object has not changed since it was
-// cached, else from the store; nullptr if it was never stored.
-std::shared_ptr<const Buffer> LoadChunkNow(const ArrayState& array, const std::string& key) {
+// cached, else from the store; nullptr if it was never stored. What it reads is cached only
+// if no write of the chunk finished since `stamp` (taken before the read).
+std::shared_ptr<const Buffer> LoadChunkNow(const ArrayState& array, const std::string& key,
+                                           const ChunkCache::ReadStamp& stamp) {
   ChunkCache& cache = ChunkCache::Instance();
   const std::size_t trailer_bytes = array.chunk_pipeline->VerbatimTrailerBytes().value_or(0);
   if (trailer_bytes > 0 && !array.store->HasGenerations()) {
@@ -77,14 +80,16 @@ std::shared_ptr<const Buffer> LoadChunkNow(const ArrayState& array, const std::s
   cache.CountRead(false);
   auto decoded = std::make_shared<Buffer>(Buffer::Allocate(array.chunk_bytes));
   DecodeChunk(array, key, "", read.value, decoded->mutable_span());
-  cache.Put(cache_key, decoded, std::move(read.generation));
+  cache.PutIfUnwritten(cache_key, decoded, std::move(read.generation), stamp);
   return decoded;
 }
 
 // LoadChunkNow, once per chunk however many threads ask for it at the same time.
 std::shared_ptr<const Buffer> LoadChunk(const ArrayState& array, const std::string& key) {
   return ChunkCache::Instance().LoadOnce(array.cache_prefix + key,
-                                         [&] { return LoadChunkNow(array, key); });
+                                         [&](const ChunkCache::ReadStamp& stamp) {
+                                           return LoadChunkNow(array, key, stamp);
+                                         });
 }
 
 // Reads a chunk that lands whole in the output straight into `destination`: verbatim chunks
@@ -142,6 +147,7 @@ void WriteChunkObject(const ArrayState& array, const ObjectTask& object,
     // Whole-chunk writes never read: encode straight from the caller's buffer.
     WriteWholeChunk(array, object.key,
                     in.subspan(static_cast<std::size_t>(task.output_offset), array.chunk_bytes));
+    cache.NoteWrite(array.cache_prefix + object.key);
     cache.Erase(array.cache_prefix + object.key);  // bulk writes do not fill the cache
     return;
   }
@@ -150,6 +156,7 @@ void WriteChunkObject(const ArrayState& array, const ObjectTask& object,
   auto chunk = std::make_shared<Buffer>(PatchedChunk(array, task, old.get(), in));
   Buffer encoded = array.chunk_pipeline->Encode(chunk->span());
   std::string generation = array.store->Put(object.key, encoded.span());
+  cache.NoteWrite(array.cache_prefix + object.key);
   if (array.chunk_pipeline->IsLossy()) {
     cache.Erase(array.cache_prefix + object.key);  // a read returns the decoded pixels instead
   } else {
@@ -219,12 +226,20 @@ void WriteRegion(const ArrayState& array, const RegionPlan& plan, std::span<cons
       plan.objects.NumObjects(),
       [&](std::size_t n) {
         const ObjectTask object(array, plan, n);
-        // With a locking store, writers of one object take turns from read to rewrite.
+        // Writers of one object take turns from read to rewrite: the threads of this process
+        // always, other processes too with a locking store.
+        const WriteTurn turn(array.cache_prefix + object.key);
         const auto lock = array.store->LockKey(object.key);
-        if (array.sharding) {
-          WriteShard(array, object, in);
-        } else {
-          WriteChunkObject(array, object, in);
+        try {
+          if (array.sharding) {
+            WriteShard(array, object, in);
+          } else {
+            WriteChunkObject(array, object, in);
+          }
+        } catch (...) {
+          // The write may have reached the store before failing.
+          ChunkCache::Instance().NoteWrite(array.cache_prefix + object.key);
+          throw;
         }
       },
       Concurrency(array));

@@ -42,7 +42,7 @@ struct IndexRead {
   std::string generation;
 };
 std::optional<IndexRead> ReadIndex(const ArrayState& array, const std::string& key,
-                                   bool use_cache) {
+                                   bool use_cache, const ChunkCache::ReadStamp& stamp) {
   ChunkCache& cache = ChunkCache::Instance();
   const std::string cache_key = IndexCacheKey(array, key);
   const ChunkCache::Entry cached = use_cache ? cache.Get(cache_key) : ChunkCache::Entry{};
@@ -66,7 +66,8 @@ std::optional<IndexRead> ReadIndex(const ArrayState& array, const std::string& k
   IndexRead result{DecodeIndex(array, key, read.value.span(), read.object_size),
                    std::move(read.generation)};
   if (use_cache) {
-    cache.Put(cache_key, std::make_shared<Buffer>(result.index.entries()), result.generation);
+    cache.PutIfUnwritten(cache_key, std::make_shared<Buffer>(result.index.entries()),
+                         result.generation, stamp);
   }
   return result;
 }
@@ -128,7 +129,8 @@ struct InnerFetch {
 bool ReadShardPieces(const ArrayState& array, const ObjectTask& shard, std::span<std::byte> out,
                      bool use_cache) {
   ChunkCache& cache = ChunkCache::Instance();
-  const std::optional<IndexRead> index_read = ReadIndex(array, shard.key, use_cache);
+  const ChunkCache::ReadStamp stamp = cache.StampRead(array.cache_prefix + shard.key);
+  const std::optional<IndexRead> index_read = ReadIndex(array, shard.key, use_cache, stamp);
   if (!index_read) {
     for (const ChunkTask& task : shard.chunks) ScatterChunk(array, task, nullptr, out);
     return true;
@@ -202,8 +204,8 @@ bool ReadShardPieces(const ArrayState& array, const ObjectTask& shard, std::span
     auto decoded =
         PlaceInnerChunk(array, shard.key, fetch.index, *fetch.task, results[f].value, out);
     if (decoded && use_cache) {
-      cache.Put(InnerCacheKey(array, shard.key, fetch.index), std::move(decoded),
-                index_read->generation);
+      cache.PutIfUnwritten(InnerCacheKey(array, shard.key, fetch.index), std::move(decoded),
+                           index_read->generation, stamp);
     }
   });
   return true;
@@ -217,14 +219,13 @@ void ReadShard(const ArrayState& array, const ObjectTask& shard, std::span<std::
     return;
   }
   // A writer may replace the shard between the index read and the range reads; then read
-  // again, with a fresh index.
-  constexpr int kAttempts = 3;
-  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+  // again, with a fresh index, and at last the whole shard in one read, which always sees one
+  // version of it.
+  constexpr int kPieceAttempts = 2;
+  for (int attempt = 0; attempt < kPieceAttempts; ++attempt) {
     if (ReadShardPieces(array, shard, out, Caching(array) && attempt == 0)) return;
   }
-  throw StorageError("array '" + array.path + "': shard '" + shard.key + "' in " +
-                     array.store->Describe() + " changed during each of " +
-                     std::to_string(kAttempts) + " attempts to read it; try again");
+  ReadWholeShard(array, shard, out);
 }
 
 void WriteShard(const ArrayState& array, const ObjectTask& shard, std::span<const std::byte> in) {
@@ -288,10 +289,12 @@ void WriteShard(const ArrayState& array, const ObjectTask& shard, std::span<cons
   const auto parts = sharding.Assemble(encoded, index_storage);
   if (parts.empty()) {
     array.store->Delete(shard.key);  // a shard of only empty inner chunks is not stored
+    cache.NoteWrite(array.cache_prefix + shard.key);
     cache.Erase(IndexCacheKey(array, shard.key));
     return;
   }
   std::string generation = array.store->PutParts(shard.key, parts);
+  cache.NoteWrite(array.cache_prefix + shard.key);
   if (Caching(array) && !generation.empty()) {
     // The index just written is the one the next read of this shard needs.
     const auto entries = index_storage.span().first(16 * sharding.InnerCount());
@@ -303,7 +306,9 @@ void WriteShard(const ArrayState& array, const ObjectTask& shard, std::span<cons
 }
 
 std::size_t CountStoredInnerChunks(const ArrayState& array, const std::string& key) {
-  const std::optional<IndexRead> read = ReadIndex(array, key, Caching(array));
+  const std::optional<IndexRead> read =
+      ReadIndex(array, key, Caching(array),
+                ChunkCache::Instance().StampRead(array.cache_prefix + key));
   if (!read) return 0;
   std::size_t stored = 0;
   for (std::size_t i = 0; i < read->index.count(); ++i) stored += read->index.IsEmpty(i) ? 0 : 1;

@@ -59,7 +59,7 @@ TEST(ChunkCacheLoadOnce, ConcurrentLoadsOfOneKeyRunOnce) {
   std::atomic<int> loads{0};
   std::atomic<int> results{0};
   ParallelFor(16, [&](std::size_t) {
-    auto chunk = ChunkCache::Instance().LoadOnce("test|load-once", [&] {
+    auto chunk = ChunkCache::Instance().LoadOnce("test|load-once", [&](const ChunkCache::ReadStamp&) {
       ++loads;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
       return std::make_shared<const Buffer>(Buffer::Allocate(8));
@@ -69,7 +69,7 @@ TEST(ChunkCacheLoadOnce, ConcurrentLoadsOfOneKeyRunOnce) {
   EXPECT_EQ(results.load(), 16);
   EXPECT_LT(loads.load(), 16);  // callers that overlapped the first load shared its result
   EXPECT_THROW(ChunkCache::Instance().LoadOnce(
-                   "test|fails", []() -> std::shared_ptr<const Buffer> {
+                   "test|fails", [](const ChunkCache::ReadStamp&) -> std::shared_ptr<const Buffer> {
                      throw std::runtime_error("x");
                    }),
                std::runtime_error);
