@@ -74,7 +74,9 @@ test-fuzz: $(STAMPS)/venv
 	$(VENV)/bin/cmake --build $(FUZZ_BUILD)
 	for target in fuzz_chunk_decode fuzz_shard_decode fuzz_zarr_json; do \
 	  scratch=$$(mktemp -d) && cp cpp/fuzz/corpus/$$target/* $$scratch/ && \
+	  dict=cpp/fuzz/$$target.dict; [ -f $$dict ] && dict_flag=-dict=$$dict || dict_flag=; \
 	  $(FUZZ_BUILD)/cpp/fuzz/$$target -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -max_len=16384 $$dict_flag \
 	    -artifact_prefix=$(FUZZ_BUILD)/$$target- $$scratch 2>&1 | \
 	    grep -E "stat::number_of_executed_units|Done|ERROR|SUMMARY" ; \
 	  status=$${PIPESTATUS[0]}; rm -rf $$scratch; [ $$status -eq 0 ] || exit $$status; \

@@ -2,7 +2,8 @@
 
 fuzz_chunk_decode: one valid encoded chunk per pipeline, prefixed by the byte that selects
 the pipeline (the order of `Targets` in fuzz_chunk_decode.cc). fuzz_zarr_json: zarr.json
-documents as hub_v1 and zarr-python write them. Run after building hub_v1:
+documents as hub_v1 and zarr-python write them (the hostile_*.json seeds beside them, deep
+nesting, huge numbers and wrong types, are kept by hand). Run after building hub_v1:
 
     python scripts/make_fuzz_corpus.py cpp/fuzz/corpus
 """

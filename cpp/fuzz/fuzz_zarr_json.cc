@@ -6,20 +6,23 @@
 #include <vector>
 
 #include "codec/codec_pipeline.h"
+#include "engine/metadata_io.h"
 #include "format/array_metadata.h"
 #include "hub/errors.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const auto document = nlohmann::json::parse(data, data + size, nullptr,
-                                              /*allow_exceptions=*/false);
-  if (document.is_discarded()) return 0;
   try {
+    // As the engine reads zarr.json: nesting bounded before anything recurses on it.
+    const auto document = hub::engine::ParseJson(
+        std::string_view(reinterpret_cast<const char*>(data), size), "fuzz/zarr.json");
     const auto metadata = hub::format::ParseArrayMetadata(document, "fuzz/zarr.json");
     const auto pipeline = hub::codec::CodecPipeline::FromJson(
-        metadata.codecs, {metadata.dtype, metadata.chunk_shape});
+        metadata.codecs, {metadata.dtype, metadata.chunk_shape, metadata.fill_value});
+    (void)pipeline->MaxEncodedBytes();
     std::vector<std::int64_t> origin(metadata.shape.size(), 0);
     (void)hub::format::ChunkKey(metadata, origin);
     (void)hub::format::ToJson(metadata);
+    (void)document.dump();
   } catch (const hub::Error&) {
   }
   return 0;

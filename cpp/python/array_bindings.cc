@@ -5,6 +5,7 @@
 
 #include "bindings.h"
 #include "codec/codec_pipeline.h"
+#include "engine/metadata_io.h"
 #include "hub/array.h"
 #include "hub/errors.h"
 #include "hub/node.h"
@@ -123,7 +124,7 @@ std::shared_ptr<const codec::CodecPipeline> ChunkPipeline(const std::string& cod
   if (!(chunk.flags() & py::array::c_style)) {
     throw InvalidArgumentError("the chunk must be a C-contiguous array");
   }
-  const auto codecs = nlohmann::json::parse(codecs_json, nullptr, /*allow_exceptions=*/false);
+  const auto codecs = engine::ParseJson(codecs_json, "the codecs");
   const std::string dtype = py::str(chunk.dtype());
   std::vector<std::int64_t> shape(chunk.shape(), chunk.shape() + chunk.ndim());
   return codec::CodecPipeline::FromJson(codecs, {ParseDataType(dtype), std::move(shape)});

@@ -49,6 +49,7 @@ void RegisterStores(py::module_& module) {
             store.Put(key, std::as_bytes(std::span(view)));
           },
           py::arg("key"), py::arg("value"))
+      .def("delete", &Store::Delete, py::arg("key"), py::call_guard<py::gil_scoped_release>())
       .def("list", &Store::List, py::arg("prefix") = "",
            py::call_guard<py::gil_scoped_release>())
       .def(

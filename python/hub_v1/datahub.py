@@ -133,15 +133,16 @@ class DataHub:
             core = _core.Array.create(
                 self._store, name, *settings, overwrite=overwrite, known_groups=self._known_groups
             )
-        except ContainsNodeError:
+        except ContainsNodeError as error:
             return self._reopen_if_same(
-                name, shape, chunk, shard, dtype_name, compress, compresslevel
+                error, name, shape, chunk, shard, dtype_name, compress, compresslevel
             )
         logger.debug("created array %s in %s", name, self.location)
         return Array(core, self)
 
     def _reopen_if_same(
         self,
+        refusal: ContainsNodeError,
         name: str,
         shape: tuple[int, ...],
         chunk: tuple[int, ...] | None,
@@ -153,7 +154,7 @@ class DataHub:
         try:
             found = self.open(name)
         except NotFoundError:
-            found = None
+            raise refusal from None  # objects without a node: nothing to reopen
         wanted_chunk, wanted_shard = _core.resolve_chunking(
             list(shape),
             None if chunk is None else list(chunk),

@@ -47,8 +47,9 @@ void CreateGroup(Store& store, const std::string& path, const std::string& attri
 void EnsureParentGroups(Store& store, const std::string& path,
                         KnownGroups* known_groups = nullptr);
 
-// Makes way for a new node at `path` (one read): ContainsNodeError if something is there,
-// unless `overwrite`, which deletes it and its data.
+// Makes way for a new node at `path` (one read, and one listing where no node is): a
+// ContainsNodeError if a node is there, or objects without a node (what an interrupted delete
+// or overwrite leaves), unless `overwrite`, which deletes them.
 void ClearForNewNode(Store& store, const std::string& path, KnownGroups* known_groups,
                      bool overwrite);
 

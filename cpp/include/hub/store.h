@@ -41,6 +41,11 @@ struct ReadOptions {
   bool size_known = false;
   // When non-empty, the object is not read if its generation still equals this one.
   std::string unless_generation;
+  // The most bytes this read may bring back: a store refuses a bigger object or range with
+  // CorruptChunkError before reading it (or as soon as a stream passes it), so a hostile or
+  // damaged object can never make a read allocate without bound.
+  std::uint64_t max_bytes = kNoLimit;
+  static constexpr std::uint64_t kNoLimit = UINT64_MAX;
 };
 
 // What a read found.
@@ -101,8 +106,10 @@ class Store {
   // 0 (the default): every read of a cached object asks (a conditional read).
   virtual double MaxStalenessSeconds() const { return 0; }
 
-  // The whole object, or nullopt if it does not exist.
-  std::optional<Buffer> Get(const std::string& key);
+  // The whole object, or nullopt if it does not exist; at most `max_bytes` (as for
+  // ReadOptions::max_bytes).
+  std::optional<Buffer> Get(const std::string& key,
+                            std::uint64_t max_bytes = ReadOptions::kNoLimit);
 
   // Replaces the object with the concatenation of `parts`, atomically: readers see the old or
   // the new bytes, never a mix. Returns the new generation ("" if the store cannot tell).

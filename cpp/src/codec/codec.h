@@ -44,6 +44,12 @@ class ArrayToBytesCodec {
   // Called once when the pipeline is built for chunks of `layout`: checks that the codec can
   // store them (InvalidArgumentError otherwise) and prepares what depends on the layout.
   virtual void Prepare(const ChunkLayout& /*layout*/) {}
+  // The most bytes any valid encoding of a chunk of `layout` takes, by any writer: a stored
+  // object past it is refused unread. The default is for codecs that store the bytes as they
+  // are.
+  virtual std::uint64_t MaxEncodedBytes(const ChunkLayout& layout) const {
+    return layout.NumBytes();
+  }
 };
 
 class BytesToBytesCodec {
@@ -54,6 +60,12 @@ class BytesToBytesCodec {
   virtual void DecodeInto(const Buffer& encoded, std::span<std::byte> out) const = 0;
   // Decodes when the size is not known in advance; refuses to produce over `max_size` bytes.
   virtual Buffer Decode(const Buffer& encoded, std::size_t max_size) const = 0;
+  // The most bytes any valid encoding of `decoded` bytes takes, by any writer. The default
+  // suits compressors: their worst case (stored or raw blocks) adds well under 1/8 plus
+  // headers.
+  virtual std::uint64_t MaxEncodedBytes(std::uint64_t decoded) const {
+    return decoded + decoded / 8 + (std::uint64_t{64} << 10);
+  }
   virtual nlohmann::json ToJson() const = 0;
 };
 

@@ -79,6 +79,12 @@ void CodecPipeline::DecodeInto(const Buffer& encoded, std::span<std::byte> chunk
   }
 }
 
+std::uint64_t CodecPipeline::MaxEncodedBytes() const {
+  std::uint64_t bytes = array_to_bytes_->MaxEncodedBytes(layout_);
+  for (const auto& stage : bytes_to_bytes_) bytes = stage->MaxEncodedBytes(bytes);
+  return bytes;
+}
+
 std::optional<std::size_t> CodecPipeline::VerbatimTrailerBytes() const {
   if (sharding_ || !array_to_bytes_->IsIdentity(layout_)) return std::nullopt;
   if (bytes_to_bytes_.empty()) return 0;

@@ -30,6 +30,9 @@ class CodecPipeline {
   // - otherwise of variable size: decoded whole.
   // The sharding codec when chunks are shards (the pipeline's array -> bytes codec), else null.
   const class ShardingCodec* sharding() const { return sharding_; }
+  // The most bytes a stored chunk of this pipeline can validly hold (see
+  // ArrayToBytesCodec::MaxEncodedBytes): reads of anything longer are refused unread.
+  std::uint64_t MaxEncodedBytes() const;
   // True if a decoded chunk may differ from the chunk that was encoded (jpeg).
   bool IsLossy() const { return array_to_bytes_->IsLossy(); }
 

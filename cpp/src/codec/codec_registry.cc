@@ -49,6 +49,10 @@ AnyCodec MakeCodec(const nlohmann::json& entry) {
   const auto name = entry["name"].get<std::string>();
   const nlohmann::json configuration =
       entry.contains("configuration") ? entry["configuration"] : nlohmann::json::object();
+  if (!configuration.is_object()) {
+    throw InvalidArgumentError("codec '" + name + "': 'configuration' must be an object, got " +
+                               std::string(configuration.type_name()));
+  }
   for (const auto& [known, factory] : kArrayToBytes) {
     if (known == name) return factory(configuration);
   }

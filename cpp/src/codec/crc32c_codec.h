@@ -12,6 +12,7 @@ class Crc32cCodec final : public BytesToBytesCodec {
   void DecodeInto(const Buffer& encoded, std::span<std::byte> out) const override;
   Buffer Decode(const Buffer& encoded, std::size_t max_size) const override;
   nlohmann::json ToJson() const override { return CodecJson("crc32c"); }
+  std::uint64_t MaxEncodedBytes(std::uint64_t decoded) const override { return decoded + 4; }
 };
 
 }  // namespace hub::codec

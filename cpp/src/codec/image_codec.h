@@ -37,6 +37,11 @@ class ImageCodec : public ArrayToBytesCodec {
   // InvalidArgumentError unless this codec can store images of `layout`.
   virtual void CheckLayout(const ChunkLayout& layout) const = 0;
   void Prepare(const ChunkLayout& layout) override { CheckLayout(layout); }
+  // Worst-case JPEG (4:4:4 noise at quality 100) and PNG stay below twice the pixels; the rest
+  // is room for headers and metadata segments other writers add.
+  std::uint64_t MaxEncodedBytes(const ChunkLayout& layout) const override {
+    return 4 * std::uint64_t{layout.NumBytes()} + (std::uint64_t{1} << 20);
+  }
 
   // Every image in order, one after another (sequentially; the engine parallelises).
   Buffer Encode(std::span<const std::byte> chunk, const ChunkLayout& layout) const override;

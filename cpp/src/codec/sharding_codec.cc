@@ -108,10 +108,10 @@ ByteRange ShardingCodec::IndexRange() const {
   return index_at_start_ ? ByteRange::Bytes(0, IndexBytes()) : ByteRange::Suffix(IndexBytes());
 }
 
-std::uint64_t ShardingCodec::MaxInnerEncodedBytes() const {
-  // What any supported codec could make of an inner chunk, with room to spare: incompressible
-  // data grows by a few bytes per block; images by their container's headers.
-  return 2 * static_cast<std::uint64_t>(inner_->layout().NumBytes()) + (1 << 20);
+std::uint64_t ShardingCodec::MaxInnerEncodedBytes() const { return inner_->MaxEncodedBytes(); }
+
+std::uint64_t ShardingCodec::MaxEncodedBytes(const ChunkLayout& /*layout*/) const {
+  return inner_count_ * MaxInnerEncodedBytes() + IndexBytes();
 }
 
 ShardIndex ShardingCodec::DecodeIndex(std::span<const std::byte> encoded,

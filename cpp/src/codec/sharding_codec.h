@@ -65,6 +65,8 @@ class ShardingCodec final : public ArrayToBytesCodec {
   void DecodeInto(const Buffer& encoded, std::span<std::byte> shard,
                   const ChunkLayout& layout) const override;
   nlohmann::json ToJson() const override;
+  // Every inner chunk at its largest, and the index.
+  std::uint64_t MaxEncodedBytes(const ChunkLayout& layout) const override;
 
  private:
   std::uint64_t MaxInnerEncodedBytes() const;

@@ -56,6 +56,7 @@ std::shared_ptr<Array> MakeArray(std::shared_ptr<Store> store, const std::string
   state->chunk_strides = index::CStrides(state->chunk_shape, ItemSize(m.dtype));
   state->chunk_bytes = state->chunk_pipeline->layout().NumBytes();
   state->cache_prefix = detail::CachePrefix(*state->store, path);
+  state->max_object_bytes = state->pipeline->MaxEncodedBytes();
   ReadCompressionAttributes(*state);
   return std::make_shared<Array>(std::move(state));
 }

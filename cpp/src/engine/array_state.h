@@ -31,6 +31,9 @@ struct ArrayState {
   std::vector<std::int64_t> chunks_per_object;           // all ones unless sharded
   std::size_t chunk_bytes = 0;
   std::string cache_prefix;  // unique to this store and path
+  // The most bytes a stored object (chunk or shard) can validly hold; longer ones are refused
+  // unread (ReadOptions::max_bytes).
+  std::uint64_t max_object_bytes = 0;
   std::string compress;
   double compresslevel = 0.5;
 

@@ -17,6 +17,16 @@ namespace {
 using detail::ArrayState;
 using detail::RegionPlan;
 
+// A chunk's (or shard's) stored bytes, refused unread past what its codecs can encode to.
+ReadResult ReadChunkBytes(const ArrayState& array, const std::string& key,
+                          const ReadOptions& options) {
+  try {
+    return array.store->Read(key, options);
+  } catch (const CorruptChunkError& error) {
+    throw ChunkError(array, key, error);
+  }
+}
+
 // Reads a stored-verbatim chunk (`trailer_bytes` of checksum after the raw bytes) straight
 // into `destination` and checks it; false if it was never stored.
 bool ReadVerbatimChunk(const ArrayState& array, const std::string& key,
@@ -65,7 +75,8 @@ std::shared_ptr<const Buffer> LoadChunkNow(const ArrayState& array, const std::s
   }
   ReadOptions options;
   if (cached.chunk) options.unless_generation = cached.generation;
-  ReadResult read = array.store->Read(key, options);
+  options.max_bytes = array.max_object_bytes;
+  ReadResult read = ReadChunkBytes(array, key, options);
   switch (read.status) {
     case ReadResult::Status::kUnchanged:
       cache.MarkChecked(cache_key, cached.generation);
@@ -102,7 +113,7 @@ void ReadWholeChunk(const ArrayState& array, const std::string& key,
     }
     return;
   }
-  std::optional<Buffer> encoded = array.store->Get(key);
+  std::optional<Buffer> encoded = GetObject(array, key);
   if (encoded) {
     DecodeChunk(array, key, "", *encoded, destination);
   } else {
@@ -167,6 +178,14 @@ void WriteChunkObject(const ArrayState& array, const ObjectTask& object,
 int Concurrency(const ArrayState& array) { return array.store->PreferredConcurrency(); }
 
 }  // namespace
+
+std::optional<Buffer> GetObject(const ArrayState& array, const std::string& key) {
+  ReadOptions options;
+  options.max_bytes = array.max_object_bytes;
+  ReadResult read = ReadChunkBytes(array, key, options);
+  if (!read.found()) return std::nullopt;
+  return std::move(read.value);
+}
 
 void DecodeChunk(const ArrayState& array, const std::string& key, const std::string& chunk_name,
                  const Buffer& encoded, std::span<std::byte> destination) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <span>
 
 #include "engine/array_state.h"
@@ -19,6 +20,10 @@ void WriteRegion(const detail::ArrayState& array, const detail::RegionPlan& plan
                  std::span<const std::byte> in);
 
 // Shared by both kinds of object: a decoded codec chunk's way into the output, and back.
+
+// A whole stored object (chunk or shard) of the array, or nullopt if it is not stored; one
+// longer than the array's codecs could ever encode to is a ChunkError, refused unread.
+std::optional<Buffer> GetObject(const detail::ArrayState& array, const std::string& key);
 
 // Decodes a codec chunk's encoded bytes, naming the object and inner chunk if they are bad.
 void DecodeChunk(const detail::ArrayState& array, const std::string& key,

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -13,6 +14,12 @@ namespace hub::engine {
 // The parsed document, or nullopt if `key` does not exist. InvalidArgumentError if the
 // object is not valid JSON.
 std::optional<nlohmann::json> ReadJson(Store& store, const std::string& key);
+
+// Parses `text` as JSON, refusing documents nested deeper than kMaxJsonDepth (a hostile
+// zarr.json 100,000 levels deep must not exhaust the stack of whatever walks it).
+// InvalidArgumentError naming `what` for either.
+inline constexpr int kMaxJsonDepth = 128;
+nlohmann::json ParseJson(std::string_view text, const std::string& what);
 
 void WriteJson(Store& store, const std::string& key, const nlohmann::json& document);
 

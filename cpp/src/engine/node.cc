@@ -87,7 +87,22 @@ void EnsureParentGroups(Store& store, const std::string& path, KnownGroups* know
 
 void ClearForNewNode(Store& store, const std::string& path, KnownGroups* known_groups,
                      bool overwrite) {
-  if (ReadNode(store, path).kind == NodeKind::kMissing) return;
+  if (ReadNode(store, path).kind == NodeKind::kMissing) {
+    // No metadata, but maybe chunks: what a killed delete or overwrite leaves. A new node must
+    // never adopt them as its data.
+    const std::vector<std::string> leftovers = store.List(path);
+    if (leftovers.empty()) return;
+    if (!overwrite) {
+      throw ContainsNodeError(
+          "cannot create '" + path + "' in " + store.Describe() + ": its folder holds " +
+          std::to_string(leftovers.size()) + " object(s) but no zarr.json (such as '" +
+          leftovers.front() +
+          "', left by an interrupted delete or overwrite?); pass overwrite to remove them");
+    }
+    engine::ChunkCache::Instance().EraseWithPrefix(detail::CachePrefix(store, path));
+    store.DeletePrefix(path);
+    return;
+  }
   if (!overwrite) {
     throw ContainsNodeError("'" + path + "' already exists in " + store.Describe() +
                             "; open it, or pass overwrite to replace it and its data");
@@ -98,7 +113,7 @@ void ClearForNewNode(Store& store, const std::string& path, KnownGroups* known_g
 void CreateGroup(Store& store, const std::string& path, const std::string& attributes_json,
                  KnownGroups* known_groups) {
   ValidateKey(path);
-  const json attributes = json::parse(attributes_json, nullptr, /*allow_exceptions=*/false);
+  const json attributes = engine::ParseJson(attributes_json, "the group attributes");
   if (!attributes.is_object()) {
     throw InvalidArgumentError("group attributes must be a JSON object");
   }
@@ -108,12 +123,19 @@ void CreateGroup(Store& store, const std::string& path, const std::string& attri
 }
 
 void DeleteNode(Store& store, const std::string& path, KnownGroups* known_groups) {
-  if (ReadNode(store, path).kind == NodeKind::kMissing) {
+  const NodeKind kind = ReadNode(store, path).kind;
+  if (kind == NodeKind::kMissing) {
     throw NotFoundError("nothing named '" + path + "' in " + store.Describe());
   }
   if (known_groups) known_groups->Forget(path);
-  // Metadata goes first, so an interrupted delete never leaves a node that opens half-empty.
+  // Metadata goes first, that of every node below too, so an interrupted delete never leaves
+  // a node that opens half-empty; what it leaves, a new node refuses to adopt.
   store.Delete(MetadataKey(path));
+  if (kind == NodeKind::kGroup) {
+    for (const NodeInfo& below : ListNodes(store, path, /*children_only=*/false)) {
+      store.Delete(MetadataKey(below.path));
+    }
+  }
   store.DeletePrefix(path);
   engine::ChunkCache::Instance().EraseWithPrefix(detail::CachePrefix(store, path));
 }

@@ -91,7 +91,7 @@ std::shared_ptr<Buffer> PlaceInnerChunk(const ArrayState& array, const std::stri
 
 // A whole shard in one read, then every touched inner chunk decoded from it.
 void ReadWholeShard(const ArrayState& array, const ObjectTask& shard, std::span<std::byte> out) {
-  const std::optional<Buffer> bytes = array.store->Get(shard.key);
+  const std::optional<Buffer> bytes = GetObject(array, shard.key);
   if (!bytes) {
     for (const ChunkTask& task : shard.chunks) ScatterChunk(array, task, nullptr, out);
     return;
@@ -238,7 +238,7 @@ void WriteShard(const ArrayState& array, const ObjectTask& shard, std::span<cons
   std::optional<Buffer> old_shard;
   ShardIndex old_index(sharding.InnerCount());
   if (!whole) {
-    old_shard = array.store->Get(shard.key);
+    old_shard = GetObject(array, shard.key);
     if (old_shard) {
       try {
         old_index = sharding.IndexOfShard(old_shard->span());

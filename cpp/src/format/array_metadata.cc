@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <utility>
 
 #include "hub/errors.h"
 
@@ -70,6 +71,23 @@ double ParseFloatFill(const json& value, const std::string& where) {
   Invalid(where, "unsupported float fill_value " + value.dump());
 }
 
+// An integer fill_value that `T` holds exactly; one it cannot (300 for uint8) is an error, never
+// wrapped.
+template <typename T>
+T IntegerFill(const json& value, const std::string& where) {
+  const bool fits = value.is_number_unsigned()
+                        ? value.get<std::uint64_t>() <=
+                              static_cast<std::uint64_t>(std::numeric_limits<T>::max())
+                        : std::in_range<T>(value.get<std::int64_t>());
+  if (!fits) {
+    Invalid(where, "fill_value " + value.dump() + " does not fit the array's data type (" +
+                       std::to_string(std::numeric_limits<T>::min()) + " to " +
+                       std::to_string(std::numeric_limits<T>::max()) + ")");
+  }
+  return value.is_number_unsigned() ? static_cast<T>(value.get<std::uint64_t>())
+                                    : static_cast<T>(value.get<std::int64_t>());
+}
+
 std::vector<std::byte> ParseFillValue(const json& value, DataType dtype,
                                       const std::string& where) {
   if (value.is_null()) return std::vector<std::byte>(ItemSize(dtype), std::byte{0});
@@ -90,14 +108,14 @@ std::vector<std::byte> ParseFillValue(const json& value, DataType dtype,
     Invalid(where, "fill_value of an integer array must be an integer, got " + value.dump());
   }
   switch (dtype) {
-    case DataType::kInt8: return BytesOf(static_cast<std::int8_t>(value.get<std::int64_t>()));
-    case DataType::kInt16: return BytesOf(static_cast<std::int16_t>(value.get<std::int64_t>()));
-    case DataType::kInt32: return BytesOf(static_cast<std::int32_t>(value.get<std::int64_t>()));
-    case DataType::kInt64: return BytesOf(value.get<std::int64_t>());
-    case DataType::kUint8: return BytesOf(static_cast<std::uint8_t>(value.get<std::uint64_t>()));
-    case DataType::kUint16: return BytesOf(static_cast<std::uint16_t>(value.get<std::uint64_t>()));
-    case DataType::kUint32: return BytesOf(static_cast<std::uint32_t>(value.get<std::uint64_t>()));
-    default: return BytesOf(value.get<std::uint64_t>());
+    case DataType::kInt8: return BytesOf(IntegerFill<std::int8_t>(value, where));
+    case DataType::kInt16: return BytesOf(IntegerFill<std::int16_t>(value, where));
+    case DataType::kInt32: return BytesOf(IntegerFill<std::int32_t>(value, where));
+    case DataType::kInt64: return BytesOf(IntegerFill<std::int64_t>(value, where));
+    case DataType::kUint8: return BytesOf(IntegerFill<std::uint8_t>(value, where));
+    case DataType::kUint16: return BytesOf(IntegerFill<std::uint16_t>(value, where));
+    case DataType::kUint32: return BytesOf(IntegerFill<std::uint32_t>(value, where));
+    default: return BytesOf(IntegerFill<std::uint64_t>(value, where));
   }
 }
 
@@ -131,6 +149,11 @@ bool ArrayMetadata::FillIsZero() const {
 void ValidateGeometry(std::span<const std::int64_t> shape, std::span<const std::int64_t> chunk,
                       std::size_t item_size) {
   if (shape.empty()) throw InvalidArgumentError("shape must have at least one dimension");
+  if (shape.size() > kMaxRank) {
+    throw InvalidArgumentError("shape has " + std::to_string(shape.size()) +
+                               " dimensions; hub_v1 supports at most " +
+                               std::to_string(kMaxRank) + " (numpy's limit)");
+  }
   if (chunk.size() != shape.size()) {
     throw InvalidArgumentError("chunk has " + std::to_string(chunk.size()) +
                                " dimensions but shape has " + std::to_string(shape.size()));
@@ -152,6 +175,15 @@ void ValidateGeometry(std::span<const std::int64_t> shape, std::span<const std::
       throw InvalidArgumentError("a chunk may hold at most 4 GiB; choose a smaller chunk");
     }
     chunk_bytes *= static_cast<std::uint64_t>(chunk[axis]);
+  }
+  // Every count derived from the shape (elements, bytes, chunks per axis and in all) is at
+  // most its number of bytes, so one checked product bounds them all.
+  std::int64_t total_bytes = static_cast<std::int64_t>(item_size);
+  for (const std::int64_t extent : shape) {
+    if (__builtin_mul_overflow(total_bytes, extent, &total_bytes)) {
+      throw InvalidArgumentError(
+          "the shape's size overflows 64 bits: an array may hold at most 2^63 bytes");
+    }
   }
 }
 

@@ -15,6 +15,8 @@ namespace hub::format {
 
 // Largest decoded chunk accepted, so a hostile zarr.json cannot demand absurd allocations.
 inline constexpr std::uint64_t kMaxChunkBytes = std::uint64_t{1} << 32;
+// numpy 2 allows 64 dimensions; deeper metadata is refused before anything recurses on it.
+inline constexpr std::size_t kMaxRank = 64;
 
 struct ArrayMetadata {
   std::vector<std::int64_t> shape;

@@ -1,5 +1,6 @@
 // ArrowStore over arrow::fs::FileSystem (see arrow_store.h).
 #include "store/arrow_store.h"
+#include "store/bucket_names.h"
 #include "store/cloud_retry.h"
 #include "store/http/object_reader.h"
 #include "store/read_range.h"
@@ -125,9 +126,9 @@ class ArrowStore final : public Store {
     }
     std::optional<Buffer> buffer;
     const arrow::Status status = WithRetries(max_attempts_, "read", path, [&]() -> arrow::Status {
-      ARROW_ASSIGN_OR_RAISE(buffer, ReadInOneRequest(path, options.range));
+      ARROW_ASSIGN_OR_RAISE(buffer, ReadInOneRequest(key, path, options));
       if (buffer) return arrow::Status::OK();
-      ARROW_ASSIGN_OR_RAISE(buffer, ReadAfterSizeQuery(path, options.range));
+      ARROW_ASSIGN_OR_RAISE(buffer, ReadAfterSizeQuery(key, path, options));
       return arrow::Status::OK();
     });
     if (!status.ok()) {
@@ -152,13 +153,21 @@ class ArrowStore final : public Store {
                        std::span<const std::span<const std::byte>> parts) override {
     const std::string path = PathOf(key);
     // The object appears only when Close completes its single PUT (or multipart upload), so
-    // a failed attempt leaves the old object in place and can simply be made again.
+    // a failed attempt leaves the old object in place and can simply be made again. A failed
+    // attempt is aborted, never closed: Arrow's stream completes what it has when destroyed
+    // unclosed (a truncated object), and Abort also cancels a multipart upload it began.
     const arrow::Status status = WithRetries(max_attempts_, "write", path, [&]() -> arrow::Status {
       ARROW_ASSIGN_OR_RAISE(auto output, fs_->OpenOutputStream(path));
+      auto abandon = [&](arrow::Status failed) {
+        (void)output->Abort();
+        return failed;
+      };
       for (const auto& part : parts) {
-        ARROW_RETURN_NOT_OK(output->Write(part.data(), static_cast<std::int64_t>(part.size())));
+        auto written = output->Write(part.data(), static_cast<std::int64_t>(part.size()));
+        if (!written.ok()) return abandon(std::move(written));
       }
-      return output->Close();
+      auto closed = output->Close();
+      return closed.ok() ? closed : abandon(std::move(closed));
     });
     if (!status.ok()) ThrowStatus("cannot write", path, status);
     return "";
@@ -240,13 +249,17 @@ class ArrowStore final : public Store {
   // GET. S3 has no such path through Arrow: given a size instead of asking for it, Arrow's
   // ReadAt reports the size it was given even when the object is shorter, so S3 reads (and
   // ranged GCS reads) first ask for the size. nullopt: use ReadAfterSizeQuery.
-  arrow::Result<std::optional<Buffer>> ReadInOneRequest(const std::string& path,
-                                                        const ByteRange& range) {
-    if (service_ != CloudService::kGcs || !range.IsWhole()) return std::nullopt;
+  // A stream past options.max_bytes is refused as soon as it gets there.
+  arrow::Result<std::optional<Buffer>> ReadInOneRequest(const std::string& key,
+                                                        const std::string& path,
+                                                        const ReadOptions& options) {
+    if (service_ != CloudService::kGcs || !options.range.IsWhole()) return std::nullopt;
     ARROW_ASSIGN_OR_RAISE(auto input, fs_->OpenInputStream(path));
-    Buffer buffer = Buffer::Allocate(SizeHint());
+    Buffer buffer = Buffer::Allocate(
+        static_cast<std::size_t>(std::min<std::uint64_t>(SizeHint(), options.max_bytes) + 1));
     std::size_t filled = 0;
     for (;;) {
+      store::CheckReadSize(key, filled, options);
       if (filled == buffer.size()) buffer = Grown(buffer, 2 * buffer.size());
       ARROW_ASSIGN_OR_RAISE(const std::int64_t read,
                             input->Read(static_cast<std::int64_t>(buffer.size() - filled),
@@ -259,10 +272,12 @@ class ArrowStore final : public Store {
   }
 
   // Two requests: the object's size (HEAD), then exactly the bytes wanted.
-  arrow::Result<Buffer> ReadAfterSizeQuery(const std::string& path, const ByteRange& range) {
+  arrow::Result<Buffer> ReadAfterSizeQuery(const std::string& key, const std::string& path,
+                                           const ReadOptions& options) {
     ARROW_ASSIGN_OR_RAISE(auto input, fs_->OpenInputFile(path));
     ARROW_ASSIGN_OR_RAISE(const std::int64_t size, input->GetSize());
-    const auto resolved = store::Resolve(range, static_cast<std::uint64_t>(size));
+    const auto resolved = store::Resolve(options.range, static_cast<std::uint64_t>(size));
+    store::CheckReadSize(key, resolved.count, options);
     Buffer buffer = Buffer::Allocate(resolved.count);
     ARROW_ASSIGN_OR_RAISE(const std::int64_t read,
                           input->ReadAt(static_cast<std::int64_t>(resolved.start),
@@ -280,7 +295,9 @@ class ArrowStore final : public Store {
   // retries and reports errors as for any read.
   std::optional<ReadResult> ReadKnownSize(const std::string& path, const ReadOptions& options) {
     const std::uint64_t wanted = store::WantedBytes(options);
-    if (wanted == 0 || wanted == ByteRange::kToEnd) return std::nullopt;
+    if (wanted == 0 || wanted == ByteRange::kToEnd || wanted > options.max_bytes) {
+      return std::nullopt;
+    }
     const std::uint64_t requested = std::max<std::uint64_t>(wanted, kRoomForErrorAnswers);
     Buffer bytes = Buffer::Allocate(requested);
     std::memset(bytes.data(), 0, requested);  // a short object leaves zeros, never stale memory
@@ -365,8 +382,9 @@ class ArrowStore final : public Store {
   double max_staleness_seconds_;
 };
 
-std::string BaseOf(const std::string& bucket, const std::string& prefix) {
-  if (bucket.empty()) throw InvalidArgumentError("a bucket name is required");
+// "bucket" or "bucket/prefix", the bucket checked by its cloud's rules and the prefix like a key.
+std::string BaseOf(store::Cloud cloud, const std::string& bucket, const std::string& prefix) {
+  store::ValidateBucketName(cloud, bucket);
   if (prefix.empty()) return bucket;
   ValidateKey(prefix);
   return bucket + "/" + prefix;
@@ -408,7 +426,7 @@ std::string EnvironmentVariable(const char* name) {
 }  // namespace
 
 std::shared_ptr<Store> OpenS3Store(const S3StoreOptions& options) {
-  const std::string base = BaseOf(options.bucket, options.prefix);
+  const std::string base = BaseOf(store::Cloud::kS3, options.bucket, options.prefix);
   const int requests_in_flight = CheckedRequestsInFlight(options.requests_in_flight);
   CheckReadOptions(options.reads);
   if (const auto status = arrow::fs::EnsureS3Initialized(); !status.ok()) {
@@ -473,7 +491,7 @@ std::shared_ptr<Store> OpenS3Store(const S3StoreOptions& options) {
 }
 
 std::shared_ptr<Store> OpenGcsStore(const GcsStoreOptions& options) {
-  const std::string base = BaseOf(options.bucket, options.prefix);
+  const std::string base = BaseOf(store::Cloud::kGcs, options.bucket, options.prefix);
   const int requests_in_flight = CheckedRequestsInFlight(options.requests_in_flight);
   CheckReadOptions(options.reads);
   arrow::fs::GcsOptions gcs =

@@ -2,17 +2,21 @@
 // root (store/beneath.h), so '..' or a symlink pointing outside can never be followed.
 #include "store/local_store.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include "hub/errors.h"
 #include "store/beneath.h"
@@ -93,16 +97,107 @@ struct OpenFile {
   struct stat info {};
 };
 
+// Opened non-blocking, so a FIFO or device planted in the store cannot stall the open; anything
+// but a regular file is refused, naming the key.
 std::optional<OpenFile> OpenForReading(int root_fd, const std::string& key,
                                        const std::filesystem::path& path) {
-  OpenFile file{FileDescriptor(store::OpenBeneath(root_fd, key, O_RDONLY)), {}};
+  OpenFile file{FileDescriptor(store::OpenBeneath(root_fd, key, O_RDONLY | O_NONBLOCK)), {}};
   if (file.fd.get() < 0) {
     if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
     ThrowOpenError(path, errno);
   }
   if (::fstat(file.fd.get(), &file.info) != 0) ThrowIoError("cannot stat", path, errno);
-  if (!S_ISREG(file.info.st_mode)) return std::nullopt;
+  if (!S_ISREG(file.info.st_mode)) {
+    throw StorageError("'" + key + "' (" + path.string() + ") is " +
+                       (S_ISDIR(file.info.st_mode) ? "a folder" : "a special file") +
+                       ", not a regular file; hub_v1 reads only regular files");
+  }
   return file;
+}
+
+// A descriptor for the folder `relative` beneath the root ("" for the root itself), readable
+// so that it can be listed; -1 with errno set.
+int OpenFolderBeneath(int root_fd, const std::string& relative) {
+  constexpr int kFlags = O_RDONLY | O_DIRECTORY | O_NONBLOCK;
+  if (relative.empty()) return ::openat(root_fd, ".", kFlags | O_CLOEXEC);
+  return store::OpenBeneath(root_fd, relative, kFlags);
+}
+
+// One entry of a folder, seen through the folder's descriptor without following symlinks.
+struct FolderEntry {
+  std::string name;
+  struct stat info {};
+};
+
+// The entries of the open folder `folder` (not "." and ".."), each stat'ed relative to it.
+std::vector<FolderEntry> ReadFolder(int folder, const std::filesystem::path& shown) {
+  DIR* stream = ::fdopendir(::fcntl(folder, F_DUPFD_CLOEXEC, 0));
+  if (!stream) ThrowIoError("cannot list", shown, errno);
+  std::vector<FolderEntry> entries;
+  errno = 0;
+  while (const dirent* entry = ::readdir(stream)) {
+    const std::string name = entry->d_name;
+    if (name == "." || name == "..") continue;
+    FolderEntry found{name, {}};
+    // Relative to the folder's descriptor and never following a symlink: nothing swapped in
+    // since the folder was opened can lead this outside it.
+    if (::fstatat(folder, name.c_str(), &found.info, AT_SYMLINK_NOFOLLOW) == 0) {
+      entries.push_back(std::move(found));
+    }
+    errno = 0;
+  }
+  const int error = errno;
+  ::closedir(stream);
+  if (error != 0) ThrowIoError("cannot list", shown, error);
+  return entries;
+}
+
+// Opens the subfolder `name` of the open folder `folder`; -1 if it is gone or is no longer a
+// folder (a symlink swapped in is refused by O_NOFOLLOW).
+int OpenSubfolder(int folder, const std::string& name) {
+  return ::openat(folder, name.c_str(),
+                  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+}
+
+bool IsHidden(const std::string& name) { return name.starts_with(LocalStore::kHiddenPrefix); }
+
+// Every regular file below the open folder, keyed `prefix` + its relative path, walking
+// through folder descriptors only.
+void CollectFiles(int folder, const std::string& prefix, const std::filesystem::path& shown,
+                  std::vector<ObjectSize>& objects) {
+  for (const FolderEntry& entry : ReadFolder(folder, shown)) {
+    if (S_ISDIR(entry.info.st_mode)) {
+      const FileDescriptor sub(OpenSubfolder(folder, entry.name));
+      if (sub.get() >= 0) {
+        CollectFiles(sub.get(), prefix + entry.name + "/", shown / entry.name, objects);
+      }
+    } else if (S_ISREG(entry.info.st_mode) && !IsHidden(entry.name)) {
+      objects.push_back({prefix + entry.name, static_cast<std::uint64_t>(entry.info.st_size)});
+    }
+  }
+}
+
+// Removes everything inside the open folder, through folder descriptors only: unlinkat
+// removes a name (a symlink itself, never its target), and a subfolder is entered only by
+// opening it with O_NOFOLLOW relative to the folder just listed.
+void RemoveContents(int folder, const std::filesystem::path& shown) {
+  for (const FolderEntry& entry : ReadFolder(folder, shown)) {
+    const char* name = entry.name.c_str();
+    if (::unlinkat(folder, name, 0) == 0 || errno == ENOENT) continue;
+    if (errno != EISDIR) ThrowIoError("cannot delete", shown / entry.name, errno);
+    const FileDescriptor sub(OpenSubfolder(folder, entry.name));
+    if (sub.get() < 0) {
+      // Swapped for something else since it was listed: remove that name instead.
+      if (::unlinkat(folder, name, 0) != 0 && errno != ENOENT) {
+        ThrowIoError("cannot delete", shown / entry.name, errno);
+      }
+      continue;
+    }
+    RemoveContents(sub.get(), shown / entry.name);
+    if (::unlinkat(folder, name, AT_REMOVEDIR) != 0 && errno != ENOENT) {
+      ThrowIoError("cannot delete", shown / entry.name, errno);
+    }
+  }
 }
 
 }  // namespace
@@ -127,11 +222,13 @@ std::filesystem::path LocalStore::PathOf(const std::string& key) const {
 namespace {
 
 // One read of an open file; every read of it sees the same version of the object.
-ReadResult ReadOpenFile(const OpenFile& file, const ByteRange& wanted,
-                        std::span<const std::span<std::byte>> into,
+ReadResult ReadOpenFile(const OpenFile& file, const std::string& key, const ReadOptions& options,
                         const std::filesystem::path& path) {
+  const ByteRange& wanted = options.range;
+  const std::span<const std::span<std::byte>> into = options.into;
   const auto object_size = static_cast<std::uint64_t>(file.info.st_size);
   const auto range = store::Resolve(wanted, object_size);
+  store::CheckReadSize(key, range.count, options);  // from fstat: nothing read yet
   ReadResult result{ReadResult::Status::kValue, {}, range.count, GenerationOf(file.info),
                     object_size};
   if (into.empty()) {
@@ -162,7 +259,7 @@ ReadResult LocalStore::Read(const std::string& key, const ReadOptions& options) 
     return {ReadResult::Status::kUnchanged, {}, 0, options.unless_generation,
             static_cast<std::uint64_t>(file->info.st_size)};
   }
-  return ReadOpenFile(*file, options.range, options.into, path);
+  return ReadOpenFile(*file, key, options, path);
 }
 
 std::vector<ReadResult> LocalStore::ReadRanges(const std::string& key,
@@ -174,9 +271,32 @@ std::vector<ReadResult> LocalStore::ReadRanges(const std::string& key,
   std::vector<ReadResult> results(reads.size());
   if (!file) return results;
   for (std::size_t i = 0; i < reads.size(); ++i) {
-    results[i] = ReadOpenFile(*file, reads[i].range, reads[i].into, path);
+    ReadOptions options;
+    options.range = reads[i].range;
+    options.into = reads[i].into;
+    results[i] = ReadOpenFile(*file, key, options, path);
   }
   return results;
+}
+
+void LocalStore::SweepStaleTempFilesOnce(int folder, const std::string& key) {
+  const std::size_t slash = key.rfind('/');
+  const std::string folder_key = slash == std::string::npos ? "" : key.substr(0, slash);
+  {
+    std::lock_guard lock(swept_mutex_);
+    if (!swept_folders_.insert(folder_key).second) return;
+  }
+  const FileDescriptor readable(::openat(folder, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (readable.get() < 0) return;  // the sweep is best effort; the write goes on
+  const auto now = std::chrono::system_clock::now();
+  try {
+    for (const FolderEntry& entry : ReadFolder(readable.get(), root_ / folder_key)) {
+      if (!entry.name.starts_with(kTempPrefix) || !S_ISREG(entry.info.st_mode)) continue;
+      const auto modified = std::chrono::system_clock::from_time_t(entry.info.st_mtim.tv_sec);
+      if (now - modified > kStaleTempAge) ::unlinkat(readable.get(), entry.name.c_str(), 0);
+    }
+  } catch (const StorageError&) {
+  }
 }
 
 std::string LocalStore::PutParts(const std::string& key,
@@ -184,6 +304,7 @@ std::string LocalStore::PutParts(const std::string& key,
   const auto path = PathOf(key);
   const FileDescriptor folder(store::OpenParentBeneath(root_fd_, key, /*create=*/true));
   if (folder.get() < 0) ThrowOpenError(path.parent_path(), errno);
+  SweepStaleTempFilesOnce(folder.get(), key);
   const std::string name = store::BaseName(key);
   const std::string temp = TempName(name);
   FileDescriptor fd(::openat(folder.get(), temp.c_str(),
@@ -227,23 +348,29 @@ void LocalStore::Delete(const std::string& key) {
   }
 }
 
-std::optional<std::filesystem::path> LocalStore::FolderBeneath(const std::string& prefix) const {
-  if (prefix.empty()) return root_;
-  const auto path = PathOf(prefix);
-  const FileDescriptor folder(store::OpenBeneath(root_fd_, prefix, O_PATH | O_DIRECTORY));
-  if (folder.get() < 0) {
-    if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
-    ThrowOpenError(path, errno);
-  }
-  return path;
-}
-
 void LocalStore::DeletePrefix(const std::string& prefix) {
-  const auto folder = FolderBeneath(prefix);
-  if (!folder) return;
-  std::error_code error;
-  std::filesystem::remove_all(*folder, error);  // removes symlinks, never follows them
-  if (error) ThrowIoError("cannot delete", *folder, error.value());
+  if (prefix.empty()) {
+    const FileDescriptor root(OpenFolderBeneath(root_fd_, ""));
+    if (root.get() < 0) ThrowIoError("cannot open storage folder", root_, errno);
+    RemoveContents(root.get(), root_);
+    return;
+  }
+  const auto path = PathOf(prefix);
+  const FileDescriptor parent(store::OpenParentBeneath(root_fd_, prefix, /*create=*/false));
+  if (parent.get() < 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return;
+    ThrowOpenError(path.parent_path(), errno);
+  }
+  const std::string name = store::BaseName(prefix);
+  const FileDescriptor folder(OpenSubfolder(parent.get(), name));
+  if (folder.get() >= 0) {
+    RemoveContents(folder.get(), path);
+    if (::unlinkat(parent.get(), name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT) {
+      ThrowIoError("cannot delete", path, errno);
+    }
+  } else if (::unlinkat(parent.get(), name.c_str(), 0) != 0 && errno != ENOENT) {
+    ThrowIoError("cannot delete", path, errno);  // `prefix` itself, as an object
+  }
 }
 
 std::vector<std::string> LocalStore::List(const std::string& prefix) {
@@ -254,27 +381,48 @@ std::vector<std::string> LocalStore::List(const std::string& prefix) {
 
 std::vector<ObjectSize> LocalStore::ListWithSizes(const std::string& prefix) {
   std::vector<ObjectSize> objects;
-  const auto base = FolderBeneath(prefix);
-  if (!base) return objects;
-  std::error_code error;
-  std::filesystem::recursive_directory_iterator it(*base, error), end;  // follows no symlink
-  if (error) ThrowIoError("cannot list", *base, error.value());
-  for (; it != end; it.increment(error)) {
-    if (error) ThrowIoError("cannot list", *base, error.value());
-    if (it->is_symlink(error) || !it->is_regular_file(error)) continue;
-    const std::string name = it->path().filename().string();
-    if (name.starts_with(kHiddenPrefix)) continue;  // temp and lock files
-    const std::uint64_t bytes = it->file_size(error);
-    if (error) continue;  // removed since it was listed
-    objects.push_back({std::filesystem::relative(it->path(), root_).generic_string(), bytes});
+  const auto shown = prefix.empty() ? root_ : PathOf(prefix);
+  const FileDescriptor folder(OpenFolderBeneath(root_fd_, prefix));
+  if (folder.get() < 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return objects;
+    ThrowOpenError(shown, errno);
   }
+  CollectFiles(folder.get(), prefix.empty() ? "" : prefix + "/", shown, objects);
   std::sort(objects.begin(), objects.end(),
             [](const ObjectSize& a, const ObjectSize& b) { return a.key < b.key; });
   return objects;
 }
 
+Store::FolderListing LocalStore::ListFolder(const std::string& prefix) {
+  FolderListing listing;
+  const auto shown = prefix.empty() ? root_ : PathOf(prefix);
+  const FileDescriptor folder(OpenFolderBeneath(root_fd_, prefix));
+  if (folder.get() < 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return listing;
+    ThrowOpenError(shown, errno);
+  }
+  const std::string above = prefix.empty() ? "" : prefix + "/";
+  for (const FolderEntry& entry : ReadFolder(folder.get(), shown)) {
+    if (S_ISDIR(entry.info.st_mode)) {
+      listing.folders.push_back(above + entry.name);
+    } else if (S_ISREG(entry.info.st_mode) && !IsHidden(entry.name)) {
+      listing.keys.push_back(above + entry.name);
+    }
+  }
+  std::sort(listing.keys.begin(), listing.keys.end());
+  std::sort(listing.folders.begin(), listing.folders.end());
+  return listing;
+}
+
 bool LocalStore::Exists(const std::string& key) {
-  return OpenForReading(root_fd_, key, PathOf(key)).has_value();
+  const auto path = PathOf(key);
+  const FileDescriptor fd(store::OpenBeneath(root_fd_, key, O_PATH));
+  if (fd.get() < 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return false;
+    ThrowOpenError(path, errno);
+  }
+  struct stat info {};
+  return ::fstat(fd.get(), &info) == 0 && S_ISREG(info.st_mode);
 }
 
 namespace {

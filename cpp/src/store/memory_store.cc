@@ -30,6 +30,7 @@ class MemoryStore final : public Store {
       return {ReadResult::Status::kUnchanged, {}, 0, std::move(generation), bytes.size()};
     }
     const auto range = store::Resolve(options.range, bytes.size());
+    store::CheckReadSize(key, range.count, options);
     return store::FoundResult(bytes.Slice(range.start, range.count), options,
                               std::move(generation), bytes.size());
   }

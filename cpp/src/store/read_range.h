@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 
 #include "hub/store.h"
 
@@ -17,6 +18,9 @@ ResolvedRange Resolve(const ByteRange& range, std::uint64_t object_size);
 
 // How many bytes a read with `options` asks for: the buffers' total when reading into them.
 std::uint64_t WantedBytes(const ReadOptions& options);
+
+// Throws CorruptChunkError unless a read of `bytes` bytes of `key` is within options.max_bytes.
+void CheckReadSize(const std::string& key, std::uint64_t bytes, const ReadOptions& options);
 
 // Copies `bytes` into `buffers` in order, as far as both go.
 void CopyIntoBuffers(std::span<const std::byte> bytes,

@@ -73,11 +73,24 @@ ReadResult FoundResult(Buffer bytes, const ReadOptions& options, std::string gen
 
 }  // namespace store
 
-std::optional<Buffer> Store::Get(const std::string& key) {
-  ReadResult result = Read(key, ReadOptions{});
+std::optional<Buffer> Store::Get(const std::string& key, std::uint64_t max_bytes) {
+  ReadOptions options;
+  options.max_bytes = max_bytes;
+  ReadResult result = Read(key, options);
   if (!result.found()) return std::nullopt;
   return std::move(result.value);
 }
+
+namespace store {
+
+void CheckReadSize(const std::string& key, std::uint64_t bytes, const ReadOptions& options) {
+  if (bytes <= options.max_bytes) return;
+  throw CorruptChunkError("'" + key + "' holds " + std::to_string(bytes) +
+                          " bytes to read, more than the " + std::to_string(options.max_bytes) +
+                          " it can validly hold; it was not read");
+}
+
+}  // namespace store
 
 namespace {
 

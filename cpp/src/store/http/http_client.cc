@@ -105,8 +105,12 @@ struct Transfer {
   std::size_t request = 0;
   bool is_hedge = false;
   bool answered = false;  // a status line arrived
+  long status_line = 0;   // the status it gave
+  // Only a successful answer's body is the object; error bodies are short texts.
+  bool answered_ok() const { return status_line >= 200 && status_line < 300; }
   HttpResponse response;
   std::span<const std::span<std::byte>> into;  // empty: collect into response.body
+  std::uint64_t max_body_bytes = UINT64_MAX;
   std::size_t into_buffer = 0;
   std::size_t into_offset = 0;
   char error[CURL_ERROR_SIZE] = {};
@@ -118,6 +122,10 @@ std::size_t OnBody(char* data, std::size_t size, std::size_t count, void* user) 
   auto& transfer = *static_cast<Transfer*>(user);
   const std::size_t bytes = size * count;
   HttpResponse& response = transfer.response;
+  if (transfer.answered_ok() && response.body_bytes + bytes > transfer.max_body_bytes) {
+    response.too_large = true;  // an endless or oversized body: stop receiving it
+    return 0;
+  }
   if (!transfer.into.empty()) {
     std::size_t taken = 0;
     while (taken < bytes && transfer.into_buffer < transfer.into.size()) {
@@ -168,6 +176,9 @@ std::size_t OnHeader(char* data, std::size_t size, std::size_t count, void* user
   const std::string_view line(data, bytes);
   if (line.starts_with("HTTP/")) {  // a new response (after a 100 Continue, say)
     transfer.answered = true;
+    const auto space = line.find(' ');
+    transfer.status_line =
+        space == std::string_view::npos ? 0 : std::strtol(line.data() + space + 1, nullptr, 10);
     transfer.response.headers.clear();
     return bytes;
   }
@@ -179,6 +190,10 @@ std::size_t OnHeader(char* data, std::size_t size, std::size_t count, void* user
   std::string value = Trimmed(line.substr(colon + 1));
   if (name == "content-length" && transfer.into.empty() && transfer.response.body_bytes == 0) {
     const std::uint64_t length = std::strtoull(value.c_str(), nullptr, 10);
+    if (length > transfer.max_body_bytes && transfer.answered_ok()) {
+      transfer.response.too_large = true;  // refused before a byte of it arrives
+      return 0;
+    }
     if (length > 0) {
       transfer.response.body = Buffer::Allocate(std::min(length, kMostReservedUpFront));
     }
@@ -215,6 +230,7 @@ std::vector<HttpResponse> HttpClient::Send(std::span<const HttpRequest> requests
     transfer->request = i;
     transfer->is_hedge = is_hedge;
     transfer->into = is_hedge ? std::span<const std::span<std::byte>>() : requests[i].into;
+    transfer->max_body_bytes = requests[i].max_body_bytes;
     CURL* easy = handles.TakeEasy();
     transfer->easy = easy;
     for (const auto& header : requests[i].headers) {

@@ -20,6 +20,8 @@ struct HttpRequest {
   // When non-empty, the body fills these buffers in order; bytes past their end are counted
   // (HttpResponse::body_bytes) but not kept.
   std::span<const std::span<std::byte>> into;
+  // A body (stated or received) longer than this aborts the transfer: HttpResponse::too_large.
+  std::uint64_t max_body_bytes = UINT64_MAX;
 };
 
 struct HttpResponse {
@@ -29,6 +31,7 @@ struct HttpResponse {
   Buffer body;                  // the body, unless the request named buffers to fill
   std::uint64_t body_bytes = 0; // the body's length, kept or not
   bool hedged = false;          // a second, identical request gave this answer
+  bool too_large = false;       // the body passed HttpRequest::max_body_bytes; it was dropped
   std::string Header(const std::string& lower_case_name) const;
 };
 

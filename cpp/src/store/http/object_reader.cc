@@ -106,6 +106,7 @@ HttpRequest ObjectReader::RequestFor(const std::string& object,
                                      const ReadOptions& options) const {
   HttpRequest request;
   request.into = options.into;
+  request.max_body_bytes = options.max_bytes;
   const bool gcs = options_.service == Service::kGcs;
   request.url = base_url_ + PercentEncode(object, /*keep_slashes=*/!gcs);
   if (gcs) {
@@ -136,6 +137,11 @@ std::optional<ReadResult> ObjectReader::Interpret(const std::string& object,
   const bool gcs = options_.service == Service::kGcs;
   const std::string where = options_.bucket + "/" + object;  // as the Arrow path names it
   ReadResult result;
+  if (response.too_large) {
+    throw CorruptChunkError("'" + where + "' holds more than the " +
+                            std::to_string(options.max_bytes) +
+                            " bytes it can validly hold; the read was stopped there");
+  }
   switch (response.status) {
     case 200:
     case 206:
