@@ -494,3 +494,98 @@ def test_a_read_whose_result_cannot_be_allocated_fails_at_once(selection):
         array[selection]  # 1 TiB: refused before any chunk is planned or read
     assert time.monotonic() - start < 2
     assert _peak_rss_mb() - before < 256
+
+
+class _HostileObjectServer:
+    """An S3/GCS look-alike on 127.0.0.1 that serves a real zarr.json and lies about chunks:
+    `huge` claims a 1 PB object, `endless` streams a chunked body that never ends."""
+
+    def __init__(self, zarr_json: bytes, behaviour: str) -> None:
+        import http.server
+
+        outer = self
+        self.sent = 0
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                path = self.path.split("?")[0]
+                if path.endswith(("zarr.json", "zarr.json".replace("/", "%2F"))):
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(zarr_json)))
+                    self.send_header("ETag", '"1"')
+                    self.send_header("x-goog-generation", "1")
+                    self.end_headers()
+                    self.wfile.write(zarr_json)
+                    return
+                if "c/0" not in path and "c%2F0" not in path:
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("ETag", '"2"')
+                self.send_header("x-goog-generation", "2")
+                block = b"\0" * 65536
+                try:
+                    if behaviour == "huge":
+                        self.send_header("Content-Length", str(2**50))
+                        self.end_headers()
+                        while outer.sent < 512 << 20:
+                            self.wfile.write(block)
+                            outer.sent += len(block)
+                    else:
+                        self.send_header("Transfer-Encoding", "chunked")
+                        self.end_headers()
+                        while outer.sent < 512 << 20:
+                            self.wfile.write(b"%x\r\n%s\r\n" % (len(block), block))
+                            outer.sent += len(block)
+                except OSError:
+                    pass  # the client hung up: what it should do
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize("cloud", ["s3", "gcs"])
+@pytest.mark.parametrize("behaviour", ["huge", "endless"])
+@pytest.mark.parametrize("compress", ["lz4", "default"])
+def test_a_cloud_object_bigger_than_its_codecs_allow_is_cut_off(cloud, behaviour, compress):
+    template = hub.memory().connect()
+    template.array("a", shape=(4096,), chunk=(4096,), dtype="uint8", compress=compress)
+    server = _HostileObjectServer(template._store.get("a/zarr.json"), behaviour)
+    try:
+        if cloud == "s3":
+            datahub = hub.s3(
+                "hostile",
+                endpoint=server.endpoint,
+                region="us-east-1",
+                max_attempts=1,
+                aws_access_key_id="k",
+                aws_secret_access_key="s",
+            ).connect()
+        else:
+            datahub = hub.gs("hostile", endpoint=server.endpoint, max_attempts=1).connect()
+        array = datahub.open("a")
+        before = _peak_rss_mb()
+        start = time.monotonic()
+        with pytest.raises(CorruptChunkError, match="c/0"):
+            array[:]
+        with pytest.raises(CorruptChunkError, match="c/0"):
+            array[5]
+        assert time.monotonic() - start < 10
+        assert _peak_rss_mb() - before < 256
+        assert server.sent < 64 << 20  # the client stopped reading long before the server did
+    finally:
+        server.close()

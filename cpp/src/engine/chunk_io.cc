@@ -37,7 +37,8 @@ bool ReadVerbatimChunk(const ArrayState& array, const std::string& key,
   options.into = parts;
   // With a checksum to verify, the store need not confirm the size first (one S3 request).
   options.size_known = trailer_bytes > 0;
-  const ReadResult read = array.store->Read(key, options);
+  options.max_bytes = array.max_object_bytes;
+  const ReadResult read = ReadChunkBytes(array, key, options);
   if (!read.found()) return false;
   try {
     if (read.size != destination.size() + trailer_bytes) {
