@@ -93,10 +93,10 @@ def _delete_forever(root: str) -> None:
 
 
 @pytest.mark.parametrize("kind", ["metadata", "chunks"])
-def test_chunks_left_without_metadata_are_never_adopted(local_datahub, kind):
-    array = local_datahub.array("a", shape=(8, 4), chunk=(2, 4), dtype="uint8")
+def test_chunks_left_without_metadata_are_never_adopted(datahub, kind):
+    array = datahub.array("a", shape=(8, 4), chunk=(2, 4), dtype="uint8")
     array[:] = 7
-    store = local_datahub._store
+    store = datahub._store
     if kind == "metadata":
         store.delete("a/zarr.json")  # what a delete killed after its first step leaves
     else:
@@ -104,9 +104,9 @@ def test_chunks_left_without_metadata_are_never_adopted(local_datahub, kind):
             if key != "a/c/0/0":
                 store.delete(key)
     with pytest.raises(ContainsNodeError, match="no zarr.json") as refused:
-        local_datahub.array("a", shape=(8, 4), chunk=(2, 4), dtype="uint8")
+        datahub.array("a", shape=(8, 4), chunk=(2, 4), dtype="uint8")
     assert "interrupted delete or overwrite" in str(refused.value)
-    fresh = local_datahub.array("a", shape=(8, 4), chunk=(2, 4), dtype="uint8", overwrite=True)
+    fresh = datahub.array("a", shape=(8, 4), chunk=(2, 4), dtype="uint8", overwrite=True)
     assert (fresh[:] == 0).all()
     assert [key for key in store.list("a")] == ["a/zarr.json"]
 
