@@ -152,3 +152,32 @@ def test_overwrite_with_bad_settings_keeps_the_old_array(datahub):
     with pytest.raises(ValueError, match="unknown compress"):
         datahub.array("a", shape=(4,), dtype="int32", compress="nope", overwrite=True)
     assert datahub.open("a")[:].tolist() == [1, 2, 3, 4]
+
+
+def test_a_dataset_is_a_mapping_of_components_in_creation_order(datahub):
+    b = datahub.array("b", shape=(6,), dtype="int32")
+    a = datahub.array("a", shape=(6, 2), dtype="uint8")
+    ds = datahub.dataset("d", components={"label": b, "image": a})
+    for dataset in (ds, datahub.open("d")):
+        assert dataset.keys() == ["label", "image"]
+        assert [array.name for array in dataset.values()] == ["b", "a"]
+        assert [(name, array.shape) for name, array in dataset.items()] == [
+            ("label", (6,)),
+            ("image", (6, 2)),
+        ]
+        samples = list(dataset)  # iterating still yields samples
+        assert len(samples) == 6 and set(samples[0]) == {"label", "image"}
+
+
+def test_components_may_be_given_by_array_name(datahub):
+    arr_b = datahub.array("data/b", shape=(4, 3), dtype="uint8")
+    datahub.array("path/to/a", shape=(4,), dtype="int16")[:] = [1, 2, 3, 4]
+    ds = datahub.dataset("mixed", components={"a": "path/to/a", "b": arr_b})
+    assert ds["a"][:].tolist() == [1, 2, 3, 4]
+    assert datahub.open("mixed").keys() == ["a", "b"]
+    with pytest.raises(KeyError, match="no array or dataset named 'missing'"):
+        datahub.dataset("bad", components={"a": "missing"})
+    with pytest.raises(ValueError, match="is a dataset, not an array"):
+        datahub.dataset("bad", components={"a": "mixed"})
+    with pytest.raises(ValueError, match="invalid name"):
+        datahub.dataset("bad", components={"a": "../escape"})

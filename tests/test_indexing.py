@@ -67,13 +67,35 @@ def test_writes_match_numpy(case, seed):
     reference = rng.integers(-1000, 1000, shape).astype(np.int32)
     array = _new_array(shape, chunk)
     array[...] = reference
-    target_shape = reference[key].shape
-    value = rng.integers(-1000, 1000, target_shape).astype(np.int32)
+    value = rng.integers(-1000, 1000, _value_shape(reference[key].shape, rng)).astype(np.int32)
     if isinstance(key, tuple) and any(isinstance(k, list) and len(set(k)) != len(k) for k in key):
         value[...] = 7  # duplicate list entries: numpy's winner is unspecified; keep them equal
-    reference[key] = value
+    try:
+        reference[key] = value
+    except ValueError:
+        with pytest.raises(ValueError):  # numpy refuses this value shape: so must we
+            array[key] = value
+        return
     array[key] = value
     np.testing.assert_array_equal(array[...], reference)
+
+
+def _value_shape(target: tuple[int, ...], rng: np.random.Generator) -> tuple[int, ...]:
+    """A value shape numpy may or may not accept for a selection of shape `target`: exact,
+    with extra leading length-1 axes, broadcast from fewer axes or from length-1 axes, or
+    (sometimes) wrong."""
+    kind = rng.integers(0, 5)
+    if kind == 1:
+        return (1,) * int(rng.integers(1, 3)) + target
+    if kind == 2:
+        return target[int(rng.integers(0, len(target) + 1)) :]
+    if kind == 3:
+        return tuple(1 if rng.random() < 0.5 else extent for extent in target)
+    if kind == 4 and target:
+        wrong = list(target)
+        wrong[int(rng.integers(0, len(wrong)))] += 1
+        return (1,) + tuple(wrong)
+    return target
 
 
 @pytest.mark.parametrize(
@@ -142,3 +164,22 @@ def test_read_into_a_reused_buffer(datahub):
     with pytest.raises(ValueError, match="dtype"):
         array.read(slice(2, 6), out=np.empty((4, 3), np.int64))
     np.testing.assert_array_equal(array.read(), np.arange(30).reshape(10, 3))
+
+
+def test_values_with_extra_leading_unit_axes_are_written_like_numpy(datahub):
+    """The original Hub's habit: a value shaped like one more sample, or a row with its axes."""
+    array = datahub.array("lead", shape=(10, 10, 10, 10), chunk=(5, 10, 10, 10), dtype="uint8")
+    reference = np.zeros((10, 10, 10, 10), np.uint8)
+    for target, key, value in [
+        (array, 5, np.ones((1, 10, 10, 10))),
+        (array, (3, 9, slice(None)), np.full((1, 1, 10), 2)),
+        (array, (slice(2, 4),), np.full((1, 2, 1, 10, 1), 3)),
+        (array, (0, 0, slice(0, 1), 0), np.full((1, 1), 4)),
+    ]:
+        target[key] = value
+        reference[key] = value
+    np.testing.assert_array_equal(array[:], reference)
+    with pytest.raises(ValueError):
+        array[5] = np.ones((2, 10, 10, 10))  # a leading axis that is not 1: numpy refuses too
+    with pytest.raises(ValueError):
+        array[0, 0, 0, 0] = np.ones((1, 1))  # one element takes a scalar only, as in numpy

@@ -130,4 +130,7 @@ def test_hub_dataset_is_a_zarr_group_with_component_attributes(tmp_path):
     x = datahub.array("test/example:input", shape=(10, 2), dtype="uint8")
     datahub.dataset("test/dataset:train", components={"input": x})
     group = zarr.open_group(store=str(tmp_path), path="test/dataset:train", mode="r")
-    assert group.attrs["hub_v1"] == {"components": {"input": "test/example:input"}}
+    assert group.attrs["hub_v1"] == {
+        "components": {"input": "test/example:input"},
+        "order": ["input"],
+    }

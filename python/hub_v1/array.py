@@ -197,6 +197,11 @@ class Array:
     def _prepare_value(self, value: Any, shape: tuple[int, ...]) -> np.ndarray:
         array = np.asarray(value)
         if array.shape != shape:
+            # As numpy: a value may carry extra leading length-1 axes, then broadcasts; a
+            # single element (every index an integer) takes only a scalar.
+            extra = array.ndim - len(shape)
+            if shape and extra > 0 and all(extent == 1 for extent in array.shape[:extra]):
+                array = array.reshape(array.shape[extra:])
             try:
                 array = np.broadcast_to(array, shape)
             except ValueError:

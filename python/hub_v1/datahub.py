@@ -176,11 +176,12 @@ class DataHub:
         )
 
     def dataset(
-        self, name: str, components: Mapping[str, Array], overwrite: bool = False
+        self, name: str, components: Mapping[str, Array | str], overwrite: bool = False
     ) -> Dataset:
         """Group arrays of this store that share their first dimension as a dataset.
 
-        The component arrays stay where they are; the dataset records their names.
+        A component is an :class:`Array` of this DataHub or the name of one. The component
+        arrays stay where they are; the dataset records their names.
 
         >>> import hub_v1 as hub
         >>> datahub = hub.memory().connect()
@@ -189,7 +190,10 @@ class DataHub:
         (4, 2)
         """
         if not isinstance(components, Mapping) or not components:
-            raise InvalidArgumentError("components must be a non-empty dict {name: Array}")
+            raise InvalidArgumentError(
+                "components must be a non-empty dict {name: Array or array name}"
+            )
+        components = {key: self._component_array(key, given) for key, given in components.items()}
         for key, array in components.items():
             if not isinstance(key, str) or not key:
                 raise InvalidArgumentError(f"component names must be non-empty strings: {key!r}")
@@ -214,11 +218,23 @@ class DataHub:
                     f"'{name}' already exists in {self.location}; open it with "
                     f"datahub.open({name!r}), or pass overwrite=True to replace it"
                 )
-        attributes = {"hub_v1": {"components": paths}}
+        # JSON objects come back with sorted keys: "order" keeps the creation order.
+        attributes = {"hub_v1": {"components": paths, "order": list(paths)}}
         _core.create_group(
             self._store, name, json.dumps(attributes), known_groups=self._known_groups
         )
         return dataset
+
+    def _component_array(self, key: Any, given: Array | str) -> Any:
+        """A dataset component given by name: the array of that name in this DataHub."""
+        if not isinstance(given, str):
+            return given  # checked by dataset()
+        found = self.open(given)  # KeyError (NotFoundError) naming it if absent
+        if not isinstance(found, Array):
+            raise InvalidArgumentError(
+                f"component {key!r}: '{given}' in {self.location} is a dataset, not an array"
+            )
+        return found
 
     def open(self, name: str) -> Array | Dataset:
         """Open the array or dataset stored under `name`; KeyError if there is none."""
@@ -266,4 +282,10 @@ def _components_of(node: tuple[str, str, str]) -> dict[str, str] | None:
         return None
     hub = json.loads(node[2]).get("hub_v1")
     components = hub.get("components") if isinstance(hub, dict) else None
-    return components if isinstance(components, dict) else None
+    if not isinstance(components, dict):
+        return None
+    order = hub.get("order")
+    names_in_order = isinstance(order, list) and all(isinstance(name, str) for name in order)
+    if names_in_order and sorted(order) == sorted(components):
+        return {name: components[name] for name in order}
+    return components

@@ -84,7 +84,24 @@ class Dataset:
         return dict(self._components)
 
     def keys(self) -> list[str]:
+        """Component names, in creation order (iterating ``ds`` itself yields samples)."""
         return list(self._components)
+
+    def values(self) -> list[Array]:
+        """Component arrays, in the order of :meth:`keys`."""
+        return list(self._components.values())
+
+    def items(self) -> list[tuple[str, Array]]:
+        """``(name, Array)`` pairs, in the order of :meth:`keys`.
+
+        >>> import hub_v1 as hub
+        >>> datahub = hub.memory().connect()
+        >>> ds = datahub.dataset("d", components={
+        ...     "b": datahub.array("b", shape=(2,)), "a": datahub.array("a", shape=(2, 3))})
+        >>> [(name, array.shape) for name, array in ds.items()]
+        [('b', (2,)), ('a', (2, 3))]
+        """
+        return list(self._components.items())
 
     def __contains__(self, component: object) -> bool:
         return component in self._components
