@@ -354,10 +354,65 @@ def test_transient_faults_are_retried_and_nothing_is_lost(s3_endpoint, caplog):
     # logged each retry at debug level.
     retries = hub._core.cloud_retry_count() - retries_before
     assert retries > 0
+    hub._core.deliver_log_records()  # those not yet delivered at a Python step of this thread
     retry_lines = [r for r in caplog.records if r.getMessage().startswith("retrying ")]
     assert len(retry_lines) == retries, (len(retry_lines), retries)
     assert all(r.levelno == logging.DEBUG and r.name == "hub_v1" for r in retry_lines)
     assert all("'hub-tests/" in r.getMessage() for r in retry_lines)  # names bucket and key
+
+
+def test_a_blocking_log_handler_cannot_stall_a_read_that_retries(s3_endpoint):
+    """Retries logged on engine threads reach Python on the main thread; a handler that blocks
+    until the read has finished (which deadlocks if it runs on the read's own I/O threads)
+    never holds up the read."""
+    from fault_proxy import FaultProxy
+
+    s3_hub(s3_endpoint)
+    port = int(s3_endpoint.rsplit(":", 1)[1])
+    data = np.random.default_rng(3).integers(0, 255, (20, 16, 16), dtype=np.uint8)
+    read_done = threading.Event()
+    emitted_on: list[str] = []
+
+    class Blocking(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            emitted_on.append(threading.current_thread().name)
+            read_done.wait(timeout=20)
+
+    handler = Blocking(level=logging.DEBUG)
+    logger = logging.getLogger("hub_v1")
+    level_before = logger.level
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(handler)
+    try:
+        prefix = uuid.uuid4().hex
+        with FaultProxy(port, failure_rate=0.0) as quiet:
+            array = _s3_hub_through(quiet, max_attempts=3, prefix=prefix).array(
+                "logged", shape=data.shape, chunk=(1, 16, 16), dtype="uint8", compress="gzip"
+            )
+            array[:] = data
+        with FaultProxy(port, failure_rate=0.3, seed=11, faults=("503",)) as proxy:
+            reopened = _s3_hub_through(proxy, max_attempts=10, prefix=prefix).open("logged")
+            results: list = []
+
+            def read() -> None:
+                started = time.monotonic()
+                results.append(reopened[:])
+                results.append(time.monotonic() - started)
+                read_done.set()
+
+            reader = threading.Thread(target=read)
+            reader.start()
+            reader.join(timeout=60)
+            assert not reader.is_alive()
+        np.testing.assert_array_equal(results[0], data)
+        assert results[1] < 10, "the read waited for the log handler"
+        assert proxy.injected["503"] > 0
+        hub._core.deliver_log_records()
+        assert emitted_on and set(emitted_on) == {threading.main_thread().name}
+    finally:
+        read_done.set()
+        logger.removeHandler(handler)
+        logger.setLevel(level_before)
 
 
 def _sum_in_forked_child(array, queue) -> None:

@@ -3,6 +3,10 @@
 Cloud retries, for instance, are logged at DEBUG level::
 
     logging.getLogger("hub_v1").setLevel(logging.DEBUG)
+
+Messages logged on the engine's I/O threads never run Python there: they are queued and
+handed to the logger on the interpreter's main thread at its next Python step (so a handler
+that blocks cannot stall a read), or at once by ``hub_v1._core.deliver_log_records()``.
 """
 
 from __future__ import annotations
