@@ -208,3 +208,13 @@ def test_progress_bar_counts_the_epoch(numbered, capsys):
     batches = list(numbered.to_pytorch(batch_size=25, progress=True))
     assert len(batches) == 4
     assert "4/4" in capsys.readouterr().err
+
+
+def test_tensors_index_arrays_as_numpy_does(numbered):
+    index = numbered["index"]
+    assert index[torch.tensor(7)] == 7
+    assert index[torch.tensor([3, 1])].tolist() == [3, 1]
+    assert numbered[torch.tensor(5)]["index"] == 5
+    mask = torch.zeros(100, dtype=torch.bool)
+    mask[[2, 9]] = True
+    assert index[mask].tolist() == [2, 9]

@@ -53,7 +53,8 @@ def normalize_key(key: Any, shape: tuple[int, ...]) -> tuple[Any, ...]:
             raise IndexError(_VALID)
         elif isinstance(entry, (int, np.integer)):
             result.append(operator.index(entry))
-        elif isinstance(entry, (list, tuple, np.ndarray, range)):
+        elif isinstance(entry, (list, tuple, np.ndarray, range)) or hasattr(entry, "__array__"):
+            # __array__: a torch or TensorFlow tensor (0-d ones index like integers)
             result.append(_index_array(entry, _axis_of(position, entries, len(shape)), shape))
         else:
             raise IndexError(f"{_VALID}; got {type(entry).__name__}")

@@ -3,23 +3,25 @@
 Two shapes:
 
 * ``ds.to_pytorch()``: a map-style ``torch.utils.data.Dataset`` (``len``, ``ds[i]`` -> dict
-  of tensors) that works with every DataLoader option. It also answers DataLoader's batched
-  fetch (``__getitems__``) with one gather per component instead of one read per sample.
+  of tensors) that works with every DataLoader option. It answers DataLoader's batched fetch
+  (``__getitems__``) with one gather per component, and when its own batch sampler
+  (``batch_sampler()``, or ``loader()``) draws the batches it reads the next ones ahead.
 * ``ds.to_pytorch(batch_size=32, shuffle=True)``: an ``IterableDataset`` yielding whole
   batches, read with one engine call per component, shuffled at chunk granularity, with
   `prefetch` batches in flight while the training step runs, sharded by DataLoader worker
   and by ``torch.distributed`` rank so each sample is seen exactly once per epoch. Use it
-  with ``DataLoader(..., batch_size=None)`` or iterate it directly.
+  with ``DataLoader(..., batch_size=None)``, its ``loader()``, or iterate it directly.
 
-Both pickle as the dataset's location, so spawned workers reopen it; nothing crosses a fork
-but the location (the engine re-creates its threads in each worker).
+``loader()`` on either gives a :class:`HubDataLoader`, whose ``state_dict()`` resumes an epoch
+exactly. Both pickle as the dataset's location, so spawned workers reopen it; nothing crosses
+a fork but the location (the engine re-creates its threads in each worker).
 """
 
 from __future__ import annotations
 
-from collections import deque
+import math
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -27,10 +29,19 @@ import torch
 from torch.utils.data import Dataset as TorchMapDataset
 from torch.utils.data import IterableDataset, get_worker_info
 
-from hub_v1.integrations.sharding import batches, epoch_indices
+from hub_v1.integrations.readahead import ReadAhead
+from hub_v1.integrations.sharding import batches, batches_taken_per_worker, epoch_indices
+from hub_v1.integrations.torch_loader import (
+    STATE_VERSION,
+    HubBatchSampler,
+    HubDataLoader,
+    RankResolver,
+    check_state,
+)
 from hub_v1.progress import progress_bar
 
 if TYPE_CHECKING:
+    from hub_v1.array import Array
     from hub_v1.dataset import Dataset
 
 Sample = dict[str, torch.Tensor]
@@ -41,15 +52,55 @@ def _as_tensor(value: Any) -> torch.Tensor:
     return torch.from_numpy(np.asarray(value))  # zero-copy from the engine's output
 
 
+def read_batch(array: Array, indices: np.ndarray) -> torch.Tensor:
+    """``array[indices]`` as a tensor. In a DataLoader worker the engine decodes straight into
+    shared memory, the one place a batch can cross to the training process without a copy
+    (it is how ``default_collate`` allocates there too)."""
+    if get_worker_info() is None:
+        return _as_tensor(array.read(indices))
+    shape = (len(indices), *array.shape[1:])
+    dtype = torch.from_numpy(np.empty(0, array.dtype)).dtype
+    storage = torch.UntypedStorage._new_shared(math.prod(shape) * array.dtype.itemsize)
+    batch = torch.empty(0, dtype=dtype).set_(storage, 0, shape)
+    array.read(indices, out=batch.numpy())
+    return batch
+
+
+class SampleList(list):
+    """What ``__getitems__`` returns: the samples, and the batch they are rows of, so that
+    :func:`collate` can hand the batch on instead of stacking the samples again."""
+
+    batch: dict[str, torch.Tensor] | None = None
+
+
+def collate(samples: list[Any]) -> Any:
+    """``default_collate``, except that a batch read whole is passed on as it is."""
+    if isinstance(samples, SampleList) and samples.batch is not None:
+        return samples.batch
+    return torch.utils.data.default_collate(samples)
+
+
 class HubTorchDataset(TorchMapDataset):
-    """Map-style: ``dataset[i]`` is ``{component: tensor}`` (after `transform`, if given)."""
+    """Map-style: ``dataset[i]`` is ``{component: tensor}`` (after `transform`, if given).
+
+    DataLoader's batched fetch (``__getitems__``) reads a whole batch with one gather per
+    component. Batches drawn by this dataset's own :meth:`batch_sampler` (or :meth:`loader`)
+    are also read ahead: the sampler's order is known, so the batches this process will be
+    asked for next are read on background threads while the step runs.
+    """
 
     def __init__(
-        self, dataset: Dataset, components: Sequence[str] | None, transform: Transform | None
+        self,
+        dataset: Dataset,
+        components: Sequence[str] | None,
+        transform: Transform | None,
+        prefetch: int = 4,
     ) -> None:
         self.dataset = dataset
         self.components = list(components or dataset.keys())
         self.transform = transform
+        self.sampler: HubBatchSampler | None = None
+        self._readahead = ReadAhead(self._read_columns, depth=max(1, prefetch))
 
     def __len__(self) -> int:
         return len(self.dataset)
@@ -58,26 +109,84 @@ class HubTorchDataset(TorchMapDataset):
         sample = {name: _as_tensor(self.dataset[name][index]) for name in self.components}
         return self.transform(sample) if self.transform else sample
 
+    def batch_sampler(
+        self,
+        batch_size: int,
+        shuffle: bool = False,
+        seed: int = 0,
+        drop_last: bool = False,
+        num_replicas: int | None = None,
+        rank: int | None = None,
+    ) -> HubBatchSampler:
+        """A batch sampler for ``DataLoader(dataset, batch_sampler=...)`` whose batches this
+        dataset reads ahead; see :class:`HubBatchSampler` (``DistributedSampler``'s options,
+        the ranks taken from ``torch.distributed`` unless given)."""
+        self.sampler = HubBatchSampler(
+            len(self),
+            self.dataset[self.components[0]].chunk[0],
+            batch_size,
+            shuffle,
+            seed,
+            drop_last,
+            num_replicas,
+            rank,
+        )
+        return self.sampler
+
+    def loader(
+        self,
+        batch_size: int,
+        shuffle: bool = False,
+        seed: int = 0,
+        drop_last: bool = False,
+        num_replicas: int | None = None,
+        rank: int | None = None,
+        **dataloader_options: Any,
+    ) -> HubDataLoader:
+        """A resumable DataLoader over this dataset with its read-ahead batch sampler;
+        `dataloader_options` (``num_workers``, ``pin_memory``, ...) go to DataLoader."""
+        sampler = self.batch_sampler(batch_size, shuffle, seed, drop_last, num_replicas, rank)
+        dataloader_options.setdefault("collate_fn", collate)
+        return HubDataLoader(self, sampler, batch_sampler=sampler, **dataloader_options)
+
+    def _read_columns(self, indices: np.ndarray) -> dict[str, torch.Tensor]:
+        """One sorted gather per component."""
+        return {name: read_batch(self.dataset[name], indices) for name in self.components}
+
+    def _planned_columns(self, order: np.ndarray) -> dict[str, torch.Tensor] | None:
+        """The batch read ahead for `order` if it is one of our sampler's batches."""
+        found = self.sampler.position_of(order) if self.sampler is not None else None
+        if found is None:
+            return None
+        plan, position = found
+        worker = get_worker_info()  # worker w of W is given every W-th batch
+        return self._readahead.get(plan, position, stride=worker.num_workers if worker else 1)
+
     def __getitems__(self, indices: Sequence[int]) -> list[Any]:
-        """DataLoader's batched fetch: one sorted gather per component for the whole batch."""
+        """DataLoader's batched fetch: one gather per component for the whole batch."""
         order = np.asarray(indices, dtype=np.int64)
-        sorted_positions = np.argsort(order, kind="stable")
-        columns = {
-            name: _as_tensor(self.dataset[name].read(order[sorted_positions]))
-            for name in self.components
-        }
-        samples: list[Any] = [None] * len(order)
+        columns = self._planned_columns(order)
+        if columns is not None:
+            sorted_positions = np.arange(len(order))
+        else:
+            sorted_positions = np.argsort(order, kind="stable")
+            columns = self._read_columns(order[sorted_positions])
+        samples = SampleList([None] * len(order))
         for row, position in enumerate(sorted_positions):
             sample = {name: column[row] for name, column in columns.items()}
             samples[position] = self.transform(sample) if self.transform else sample
+        if self.transform is None and np.array_equal(sorted_positions, np.arange(len(order))):
+            samples.batch = columns  # rows in the order asked for: the batch as collated
         return samples
 
 
 class HubBatchedIterable(IterableDataset):
     """Yields ``{component: tensor of batch_size samples}``, each epoch a new chunk-level order.
 
-    Call ``set_epoch(e)`` before each epoch when DataLoader workers are not persistent (as
-    with DistributedSampler); without workers the epoch advances on its own.
+    Each DataLoader worker of each rank reads its own whole chunks, `prefetch` batches ahead.
+    Without workers the epoch advances by itself; with workers (which hold copies), call
+    ``set_epoch(e)`` before each epoch, or use :meth:`loader`, which also saves and resumes
+    an epoch's place.
     """
 
     def __init__(
@@ -96,8 +205,6 @@ class HubBatchedIterable(IterableDataset):
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
-        if (rank is None) != (world_size is None):
-            raise ValueError("pass rank and world_size together")
         self.dataset = dataset
         self.components = list(components or dataset.keys())
         self.batch_size = batch_size
@@ -105,36 +212,50 @@ class HubBatchedIterable(IterableDataset):
         self.seed = seed
         self.drop_last = drop_last
         self.prefetch = max(1, prefetch)
-        self.rank = rank
-        self.world_size = world_size
+        self.ranks = RankResolver(rank, world_size)
         self.transform = transform
         self.progress = progress
         self.epoch = 0
+        self._resume: ResumePoint | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        self.ranks.resolve()  # pickled for a spawned worker: the rank goes along
+        return self.__dict__.copy()
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
+        if self._resume is not None and self._resume.epoch != epoch:
+            self._resume = None
+        self.ranks.resolve()
 
-    def _shard(self) -> tuple[int, int]:
-        rank, world_size = self.rank, self.world_size
-        if rank is None or world_size is None:
-            distributed = torch.distributed.is_available() and torch.distributed.is_initialized()
-            rank = torch.distributed.get_rank() if distributed else 0
-            world_size = torch.distributed.get_world_size() if distributed else 1
-        worker = get_worker_info()
-        worker_id, num_workers = (worker.id, worker.num_workers) if worker else (0, 1)
-        return rank * num_workers + worker_id, world_size * num_workers
-
-    def epoch_batches(self, epoch: int) -> list[np.ndarray]:
-        """The sorted index batches this process visits in `epoch`."""
-        shard, num_shards = self._shard()
+    def _worker_batches(self, epoch: int, shard: int, num_workers: int) -> list[np.ndarray]:
+        """The batches of this rank's `shard` (one per DataLoader worker) in `epoch`."""
+        rank, world_size = self.ranks.resolve()
         block = self.dataset[self.components[0]].chunk[0]
         indices = epoch_indices(
-            len(self.dataset), block, shard, num_shards, self.shuffle, self.seed, epoch
+            len(self.dataset),
+            block,
+            rank * num_workers + shard,
+            world_size * num_workers,
+            self.shuffle,
+            self.seed,
+            epoch,
         )
         return batches(indices, self.batch_size, self.drop_last)
 
+    def epoch_batches(self, epoch: int) -> list[np.ndarray]:
+        """The sorted index batches this process (rank and DataLoader worker) visits."""
+        worker = get_worker_info()
+        worker_id, num_workers = (worker.id, worker.num_workers) if worker else (0, 1)
+        if self._resume is None or self._resume.epoch != epoch:
+            return self._worker_batches(epoch, worker_id, num_workers)
+        # A resumed epoch: worker 0 takes over the shard whose batch was next, so the
+        # DataLoader's round-robin yields the remaining batches in the original order.
+        shard = (worker_id + self._resume.next_shard) % num_workers
+        return self._worker_batches(epoch, shard, num_workers)[self._resume.done[shard] :]
+
     def _read(self, indices: np.ndarray) -> Any:
-        batch = {name: _as_tensor(self.dataset[name].read(indices)) for name in self.components}
+        batch = {name: read_batch(self.dataset[name], indices) for name in self.components}
         if self.transform is None:
             return batch
         samples = [self.transform({k: v[i] for k, v in batch.items()}) for i in range(len(indices))]
@@ -144,17 +265,76 @@ class HubBatchedIterable(IterableDataset):
         epoch_batches = self.epoch_batches(self.epoch)
         self.epoch += 1
         progress = _progress_bar(len(epoch_batches)) if self.progress else None
-        # Engine calls release the GIL, so these threads read ahead while the step runs.
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="hub_v1-prefetch") as pool:
-            pending: deque[Future[Any]] = deque()
-            for indices in epoch_batches:
-                pending.append(pool.submit(self._read, indices))
-                if len(pending) >= self.prefetch:
-                    yield _tick(progress, pending.popleft().result())
-            while pending:
-                yield _tick(progress, pending.popleft().result())
-        if progress is not None:
-            progress.close()
+        readahead = ReadAhead(self._read, depth=self.prefetch)
+        try:
+            for position in range(len(epoch_batches)):
+                yield _tick(progress, readahead.get(epoch_batches, position))
+        finally:
+            readahead.close()
+            if progress is not None:
+                progress.close()
+
+    def loader(self, **dataloader_options: Any) -> HubDataLoader:
+        """A resumable ``DataLoader(self, batch_size=None, ...)``; `dataloader_options`
+        (``num_workers``, ``pin_memory``, ...) go to DataLoader. Workers are not persistent:
+        each epoch's workers get that epoch's place."""
+        if dataloader_options.get("persistent_workers"):
+            raise ValueError(
+                "a batched loader's workers hold the epoch and its place, so they cannot be "
+                "persistent; use ds.to_pytorch().loader(...) for persistent workers"
+            )
+        return HubDataLoader(self, self, batch_size=None, **dataloader_options)
+
+    def _config(self, num_workers: int) -> dict[str, Any]:
+        rank, world_size = self.ranks.resolve()
+        return {
+            "kind": "batched",
+            "length": len(self.dataset),
+            "batch_size": self.batch_size,
+            "shuffle": self.shuffle,
+            "seed": self.seed,
+            "drop_last": self.drop_last,
+            "rank": rank,
+            "world_size": world_size,
+            "num_workers": max(1, num_workers),
+        }
+
+    def state_after(self, epoch: int, yielded: int, num_workers: int) -> dict[str, Any]:
+        workers = max(1, num_workers)
+        resume = self._resume if self._resume and self._resume.epoch == epoch else None
+        done = list(resume.done) if resume else [0] * workers
+        first = resume.next_shard if resume else 0
+        left = [
+            len(self._worker_batches(epoch, shard, workers)) - done[shard]
+            for shard in range(workers)
+        ]
+        # This run's DataLoader worker w read shard (w + first) % workers.
+        rotated = [left[(w + first) % workers] for w in range(workers)]
+        taken, next_worker = batches_taken_per_worker(rotated, yielded)
+        for worker, count in enumerate(taken):
+            done[(worker + first) % workers] += count
+        return {
+            "version": STATE_VERSION,
+            "epoch": epoch,
+            "shard_batches_done": done,
+            "next_shard": (next_worker + first) % workers,
+            "config": self._config(num_workers),
+        }
+
+    def load_state_dict(self, state: dict[str, Any], num_workers: int = 0) -> None:
+        check_state(state, self._config(num_workers))
+        self.epoch = int(state["epoch"])
+        done = [int(count) for count in state["shard_batches_done"]]
+        self._resume = ResumePoint(self.epoch, done, int(state["next_shard"]))
+
+
+@dataclass(frozen=True)
+class ResumePoint:
+    """Where a resumed batched epoch starts: batches done per shard, and the next shard."""
+
+    epoch: int
+    done: list[int]
+    next_shard: int
 
 
 def _progress_bar(total: int) -> Any:
@@ -184,7 +364,7 @@ def to_pytorch(
     for name in components or []:
         dataset[name]  # a clear KeyError for unknown components, now rather than in a worker
     if batch_size is None:
-        return HubTorchDataset(dataset, components, transform)
+        return HubTorchDataset(dataset, components, transform, prefetch)
     return HubBatchedIterable(
         dataset,
         components,

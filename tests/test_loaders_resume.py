@@ -1,0 +1,187 @@
+"""hub_v1's own batch order with real torch 2.13 (CPU): the batch sampler (ranks, epochs,
+drop_last), read-ahead of the batches a process will be asked for, the collate that hands a
+whole batch on, and HubDataLoader's state_dict: a resumed epoch yields exactly the batches not
+yet yielded, with and without DataLoader workers, for the map-style and batched paths."""
+
+from __future__ import annotations
+
+import threading
+
+import hub_v1 as hub
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+from hub_v1.integrations.sharding import batches_taken_per_worker  # noqa: E402
+from torch.utils.data import DataLoader  # noqa: E402
+
+
+@pytest.fixture
+def numbered(tmp_path):
+    """100 samples whose `index` component holds each sample's own index."""
+    datahub = hub.fs(tmp_path).connect()
+    index = datahub.array("index", shape=(100,), chunk=(16,), dtype="int64")
+    index[:] = np.arange(100)
+    pixels = datahub.array("pixels", shape=(100, 4, 4), chunk=(16, 4, 4), dtype="float32")
+    pixels[:] = np.arange(100, dtype=np.float32)[:, None, None]
+    return datahub.dataset("numbered", components={"index": index, "pixels": pixels})
+
+
+def _indices(batches) -> list[int]:
+    seen = []
+    for batch in batches:
+        assert (batch["pixels"][:, 0, 0] == batch["index"].float()).all()  # components agree
+        seen += batch["index"].tolist()
+    return seen
+
+
+def test_sampler_covers_each_epoch_once_in_a_new_order(numbered):
+    sampler = numbered.to_pytorch().batch_sampler(8, shuffle=True, seed=5)
+    epochs = []
+    for epoch in range(3):
+        sampler.set_epoch(epoch)
+        epochs.append([index for batch in sampler for index in batch])
+        assert sorted(epochs[-1]) == list(range(100))
+        assert len(sampler) == 13
+    assert epochs[0] != epochs[1] != epochs[2]
+    sampler.set_epoch(1)
+    assert [i for batch in sampler for i in batch] == epochs[1]  # seeded: reproducible
+
+
+def test_sampler_splits_ranks_and_evens_them_with_drop_last(numbered):
+    dataset = numbered.to_pytorch()
+    parts = [
+        [i for b in dataset.batch_sampler(8, True, 1, num_replicas=3, rank=r) for i in b]
+        for r in range(3)
+    ]
+    assert sorted(parts[0] + parts[1] + parts[2]) == list(range(100))
+    even = [dataset.batch_sampler(8, True, 1, True, num_replicas=3, rank=r) for r in range(3)]
+    assert len({len(sampler) for sampler in even}) == 1
+    assert all(len(batch) == 8 for sampler in even for batch in sampler)
+    with pytest.raises(ValueError, match="together"):
+        dataset.batch_sampler(8, rank=1)
+    with pytest.raises(ValueError, match="outside"):
+        dataset.batch_sampler(8, num_replicas=2, rank=2)
+
+
+def test_map_style_reads_the_next_batches_ahead(numbered, monkeypatch):
+    dataset = numbered.to_pytorch(prefetch=3)
+    sampler = dataset.batch_sampler(8, shuffle=True, seed=2)
+    read, changed = [], threading.Condition()
+    original = hub.Array.read
+
+    def recording(array, key=..., out=None):
+        if array.name == "index":
+            with changed:
+                read.append(np.asarray(key).tolist())
+                changed.notify_all()
+        return original(array, key, out)
+
+    def reads_reach(count: int) -> bool:
+        with changed:
+            return changed.wait_for(lambda: len(read) >= count, timeout=10)
+
+    monkeypatch.setattr(hub.Array, "read", recording)
+    plan = list(sampler)
+    first = dataset.__getitems__(plan[0])
+    assert reads_reach(4)  # batch 0 and the three after it, before they are asked for
+    assert sorted(read) == sorted(plan[:4])
+    assert [s["index"].item() for s in first] == plan[0]
+    assert first.batch is not None and first.batch["index"].tolist() == plan[0]
+    second = dataset.__getitems__(plan[1])
+    assert second.batch["index"].tolist() == plan[1]
+    assert reads_reach(5) and read[4] == plan[4]  # batch 1 was read ahead; batch 4 is next
+    assert len(read) == 5
+
+
+@pytest.mark.parametrize("num_workers", [0, 2])
+def test_map_style_loader_batches_equal_the_default_path(numbered, num_workers):
+    dataset = numbered.to_pytorch()
+    loader = dataset.loader(batch_size=8, shuffle=True, seed=4, num_workers=num_workers)
+    plan = [batch.tolist() for batch in loader.batch_sampler.plan(0)]
+    yielded = list(loader)
+    assert [batch["index"].tolist() for batch in yielded] == plan
+    for batch in yielded:
+        reference = torch.utils.data.default_collate([dataset[i] for i in batch["index"]])
+        assert torch.equal(batch["pixels"], reference["pixels"])
+    assert sorted(_indices(loader)) == list(range(100))  # epoch 1 by itself: a new order
+    assert loader.epoch == 2
+
+
+def test_persistent_workers_still_read_ahead_in_later_epochs(numbered):
+    loader = numbered.to_pytorch().loader(
+        batch_size=8, shuffle=True, num_workers=2, persistent_workers=True
+    )
+    for epoch in range(3):
+        seen = _indices(loader)
+        assert sorted(seen) == list(range(100))
+        assert seen == [i for b in loader.batch_sampler.plan(epoch) for i in b]
+
+
+def test_a_transform_still_gets_samples(numbered):
+    dataset = numbered.to_pytorch(transform=lambda s: {"double": s["index"] * 2})
+    batch = next(iter(dataset.loader(batch_size=4)))
+    assert batch["double"].tolist() == [0, 2, 4, 6]
+
+
+def test_batches_taken_per_worker_follows_dataloader_round_robin():
+    assert batches_taken_per_worker([3, 3], 5) == ([3, 2], 1)
+    assert batches_taken_per_worker([1, 4, 2], 6) == ([1, 3, 2], 1)
+    assert batches_taken_per_worker([0, 2], 2) == ([0, 2], 0)
+    assert batches_taken_per_worker([2, 2, 2], 2, first=2) == ([1, 0, 1], 1)
+    with pytest.raises(ValueError):
+        batches_taken_per_worker([1, 1], 3)
+
+
+def _make_loader(numbered, kind: str, num_workers: int):
+    if kind == "map-style":
+        return numbered.to_pytorch().loader(
+            batch_size=8, shuffle=True, seed=3, num_workers=num_workers
+        )
+    batched = numbered.to_pytorch(batch_size=8, shuffle=True, seed=3)
+    return batched.loader(num_workers=num_workers)
+
+
+@pytest.mark.parametrize("kind", ["map-style", "batched"])
+@pytest.mark.parametrize("num_workers", [0, 2])
+def test_a_resumed_epoch_yields_exactly_the_batches_not_yet_yielded(numbered, kind, num_workers):
+    reference = _make_loader(numbered, kind, num_workers)
+    full = [[b["index"].tolist() for b in reference] for _ in range(2)]
+
+    loader = _make_loader(numbered, kind, num_workers)
+    iterator = iter(loader)
+    before = [next(iterator)["index"].tolist() for _ in range(5)]
+    state = loader.state_dict()
+    assert state["epoch"] == 0
+
+    resumed = _make_loader(numbered, kind, num_workers)
+    resumed.load_state_dict(state)
+    iterator = iter(resumed)
+    middle = [next(iterator)["index"].tolist() for _ in range(3)]
+    second_state = resumed.state_dict()  # a resume of a resume
+
+    again = _make_loader(numbered, kind, num_workers)
+    again.load_state_dict(second_state)
+    rest = [b["index"].tolist() for b in again]
+    assert before + middle + rest == full[0]
+    assert again.state_dict()["epoch"] == 1
+    assert [b["index"].tolist() for b in again] == full[1]  # the next epoch, whole
+
+
+def test_state_from_another_configuration_is_refused(numbered):
+    state = _make_loader(numbered, "batched", 2).state_dict()
+    with pytest.raises(ValueError, match="num_workers: saved 2, now 1"):
+        _make_loader(numbered, "batched", 0).load_state_dict(state)
+    with pytest.raises(ValueError, match="kind"):
+        _make_loader(numbered, "map-style", 2).load_state_dict(state)
+    with pytest.raises(ValueError, match="not a hub_v1 loader state"):
+        _make_loader(numbered, "map-style", 0).load_state_dict({"epoch": 0})
+    with pytest.raises(ValueError, match="persistent"):
+        numbered.to_pytorch(batch_size=8).loader(num_workers=2, persistent_workers=True)
+
+
+def test_plain_dataloader_with_the_sampler_reads_ahead_too(numbered):
+    dataset = numbered.to_pytorch()
+    sampler = dataset.batch_sampler(10, shuffle=True)
+    loader = DataLoader(dataset, batch_sampler=sampler, num_workers=2)
+    assert sorted(_indices(loader)) == list(range(100))
