@@ -185,3 +185,90 @@ def test_plain_dataloader_with_the_sampler_reads_ahead_too(numbered):
     sampler = dataset.batch_sampler(10, shuffle=True)
     loader = DataLoader(dataset, batch_sampler=sampler, num_workers=2)
     assert sorted(_indices(loader)) == list(range(100))
+
+
+def test_ranks_found_by_themselves_split_the_data_under_every_start_method(numbered, tmp_path):
+    """Two gloo ranks on 127.0.0.1, each with 2 DataLoader workers forked, spawned or
+    forkserved, and no rank passed: their samples are disjoint and cover the dataset."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from servers import free_port
+
+    job = Path(__file__).with_name("distributed_rank_job.py")
+    root, port = str(tmp_path), free_port()  # `numbered` lives in tmp_path
+    outputs = [tmp_path / f"rank{rank}.json" for rank in range(2)]
+    ranks = [
+        subprocess.Popen(
+            [sys.executable, str(job), root, str(rank), "2", str(port), str(outputs[rank])]
+        )
+        for rank in range(2)
+    ]
+    assert [process.wait(timeout=240) for process in ranks] == [0, 0]
+    seen = [json.loads(output.read_text())["seen"] for output in outputs]
+    assert len(seen[0]) == 9
+    for name in seen[0]:
+        assert not set(seen[0][name]) & set(seen[1][name]), name
+        assert sorted(seen[0][name] + seen[1][name]) == list(range(100)), name
+
+
+def _steps_after_resumes(log: str) -> list[tuple[int, int, list[int]]]:
+    """The (step, epoch, indices) a training run kept: each restart redoes the steps after
+    its checkpoint, so a killed run's steps from the next run's start on are dropped."""
+    runs: list[tuple[int, list[tuple[int, int, list[int]]]]] = []
+    for line in log.splitlines():
+        if line.startswith("start "):
+            runs.append((int(line.split()[1]), []))
+        else:
+            step, epoch, indices = line.split()
+            runs[-1][1].append((int(step), int(epoch), [int(i) for i in indices.split(",")]))
+    kept = []
+    for position, (_, steps) in enumerate(runs):
+        next_start = runs[position + 1][0] if position + 1 < len(runs) else None
+        kept += [entry for entry in steps if next_start is None or entry[0] < next_start]
+    return kept
+
+
+def _steps_of_run(log: str, run: int) -> int:
+    """Steps logged by the `run`-th start of the job so far (-1 before it starts)."""
+    lines = log.splitlines()
+    starts = [n for n, line in enumerate(lines) if line.startswith("start ")]
+    return len(lines) - starts[run] - 1 if len(starts) > run else -1
+
+
+@pytest.mark.parametrize("kind", ["map-style", "batched"])
+def test_a_training_loop_killed_mid_epoch_resumes_every_sample_exactly_once(
+    numbered, tmp_path, kind
+):
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    job = Path(__file__).with_name("resumable_training_job.py")
+    checkpoint, log = tmp_path / "checkpoint.json", tmp_path / "steps.log"
+    command = [sys.executable, str(job), str(tmp_path), kind, "2", str(checkpoint), str(log), "2"]
+    log.touch()
+    kills = 0
+    for run, steps_before_kill in enumerate(np.random.default_rng(7).integers(1, 9, 3)):
+        process = subprocess.Popen(command)
+        deadline = time.monotonic() + 120
+        while _steps_of_run(log.read_text(), run) < steps_before_kill:
+            assert process.poll() is None and time.monotonic() < deadline
+            time.sleep(0.005)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        kills += 1
+    assert subprocess.run(command, timeout=240).returncode == 0
+
+    kept = _steps_after_resumes(log.read_text())
+    assert log.read_text().count("start") == kills + 1
+    assert [step for step, _, _ in kept] == list(range(len(kept)))
+    reference = _make_loader(numbered, kind, 2)
+    for epoch in range(2):
+        seen = [indices for _, e, indices in kept if e == epoch]
+        assert sorted(i for batch in seen for i in batch) == list(range(100))  # once each
+        assert seen == [b["index"].tolist() for b in reference]  # in the uninterrupted order
