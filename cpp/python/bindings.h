@@ -9,6 +9,7 @@ void RegisterErrors(pybind11::module_& module);
 void RegisterStores(pybind11::module_& module);
 void RegisterArrays(pybind11::module_& module);
 void RegisterLogging(pybind11::module_& module);
+void RegisterImageTransforms(pybind11::module_& module);
 void RegisterCloudStores(pybind11::module_& module);  // only with HUB_WITH_ARROW
 
 }  // namespace hub::python

@@ -8,6 +8,7 @@ PYBIND11_MODULE(_core, module) {
   hub::python::RegisterStores(module);
   hub::python::RegisterArrays(module);
   hub::python::RegisterLogging(module);
+  hub::python::RegisterImageTransforms(module);
 #ifdef HUB_WITH_ARROW
   hub::python::RegisterCloudStores(module);
 #endif

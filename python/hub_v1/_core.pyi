@@ -75,6 +75,30 @@ def list_nodes(
     store: Store, prefix: str, children_only: bool = False
 ) -> list[tuple[str, str, str]]: ...
 def encode_chunk(codecs_json: str, chunk: np.ndarray) -> bytes: ...
+def read_images(
+    array: Array,
+    indices: np.ndarray,
+    boxes: np.ndarray,
+    flips: np.ndarray,
+    height: int,
+    width: int,
+    float_chw: bool,
+    mean: list[float],
+    std: list[float],
+    out: np.ndarray | None = None,
+) -> np.ndarray: ...
+def transform_images(
+    images: np.ndarray,
+    indices: np.ndarray,
+    boxes: np.ndarray,
+    flips: np.ndarray,
+    height: int,
+    width: int,
+    float_chw: bool,
+    mean: list[float],
+    std: list[float],
+    out: np.ndarray | None = None,
+) -> np.ndarray: ...
 def decode_chunk(
     codecs_json: str, data: bytes, dtype: np.dtype[Any], shape: list[int]
 ) -> np.ndarray: ...

@@ -186,6 +186,8 @@ class Dataset:
         ahead, sharded across DataLoader workers and ``torch.distributed`` ranks (or explicit
         `rank`/`world_size`) so each sample is seen exactly once per epoch; use it with
         ``DataLoader(..., batch_size=None)`` or iterate it. `progress` shows a tqdm bar per epoch.
+        Either result's ``loader(...)`` is a DataLoader whose ``state_dict()`` resumes an
+        epoch exactly; the map-style one reads the next batches ahead (docs/loaders.md).
 
         >>> import hub_v1 as hub, torch
         >>> datahub = hub.memory().connect()

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "hub/dtype.h"
+#include "hub/image_transform.h"
 #include "hub/selection.h"
 #include "hub/store.h"
 
@@ -110,6 +111,13 @@ class Array {
   void Read(const Region& region, std::span<std::byte> out) const;
   // Stores `in` (C order, region.shape(), in this array's dtype) into the selection.
   void Write(const Region& region, std::span<const std::byte> in) const;
+
+  // Images `requests[k].index` (first axis) of a uint8 array of images (N, H, W[, C]) holding
+  // one image per chunk, each cropped to its box, resized, mirrored and laid out as `output`
+  // (see hub/image_transform.h), into out (requests.size() * output.ImageBytes(C) bytes).
+  // jpeg images decode only what the box keeps, at a reduced scale where that suffices.
+  void ReadImages(std::span<const ImageRequest> requests, const ImageOutput& output,
+                  std::span<std::byte> out) const;
 
   explicit Array(std::shared_ptr<const detail::ArrayState> state);
 

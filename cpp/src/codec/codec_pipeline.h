@@ -35,6 +35,10 @@ class CodecPipeline {
   std::uint64_t MaxEncodedBytes() const;
   // True if a decoded chunk may differ from the chunk that was encoded (jpeg).
   bool IsLossy() const { return array_to_bytes_->IsLossy(); }
+  // The array -> bytes codec, and what it encoded: `encoded` with every bytes -> bytes stage
+  // (compression, checksum) undone. Region decoders start from there.
+  const ArrayToBytesCodec& array_to_bytes() const { return *array_to_bytes_; }
+  Buffer UndoBytesStages(const Buffer& encoded) const { return DecodeStagesDownTo(encoded, 0); }
 
   // When chunks are stored verbatim (the chunk's own bytes, then an optional crc32c), the
   // number of trailing checksum bytes (0 or 4); nullopt for every other pipeline. The engine

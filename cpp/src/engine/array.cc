@@ -7,6 +7,7 @@
 #include "engine/array_state.h"
 #include "engine/chunk_cache.h"
 #include "engine/chunk_io.h"
+#include "engine/image_reads.h"
 #include "engine/metadata_io.h"
 #include "engine/shard_io.h"
 #include "engine/thread_pool.h"
@@ -233,6 +234,11 @@ void Array::Read(const Region& region, std::span<std::byte> out) const {
                                std::to_string(region.num_bytes()));
   }
   engine::ReadRegion(*state_, *region.plan_, out);
+}
+
+void Array::ReadImages(std::span<const ImageRequest> requests, const ImageOutput& output,
+                       std::span<std::byte> out) const {
+  engine::ReadImages(*state_, requests, output, out);
 }
 
 void Array::Write(const Region& region, std::span<const std::byte> in) const {

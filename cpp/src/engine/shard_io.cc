@@ -305,6 +305,57 @@ void WriteShard(const ArrayState& array, const ObjectTask& shard, std::span<cons
   }
 }
 
+std::vector<std::optional<Buffer>> ReadEncodedInnerChunks(const ArrayState& array,
+                                                          const std::string& key,
+                                                          std::span<const std::size_t> inner) {
+  std::vector<std::optional<Buffer>> chunks(inner.size());
+  constexpr int kPieceAttempts = 2;  // as ReadShard: then the whole shard, one version of it
+  for (int attempt = 0; attempt < kPieceAttempts; ++attempt) {
+    const ChunkCache::ReadStamp stamp =
+        ChunkCache::Instance().StampRead(array.cache_prefix + key);
+    const std::optional<IndexRead> index_read =
+        ReadIndex(array, key, Caching(array) && attempt == 0, stamp);
+    if (!index_read) return chunks;
+    std::vector<Store::RangeRead> reads;
+    std::vector<std::size_t> wanted;
+    for (std::size_t k = 0; k < inner.size(); ++k) {
+      if (index_read->index.IsEmpty(inner[k])) continue;
+      reads.push_back({ByteRange::Bytes(index_read->index.offset(inner[k]),
+                                        index_read->index.nbytes(inner[k])),
+                       {}});
+      wanted.push_back(k);
+    }
+    std::vector<ReadResult> results = array.store->ReadRanges(key, reads);
+    bool changed = false;
+    for (std::size_t f = 0; f < results.size() && !changed; ++f) {
+      changed = !results[f].found() || (!results[f].generation.empty() &&
+                                        results[f].generation != index_read->generation);
+      if (!changed && results[f].size != index_read->index.nbytes(inner[wanted[f]])) {
+        throw ChunkError(array, key,
+                         CorruptChunkError("inner chunk " +
+                                           array.sharding->InnerChunkName(inner[wanted[f]]) +
+                                           " is cut short: the shard ends before its bytes do"));
+      }
+    }
+    if (changed) continue;
+    for (std::size_t f = 0; f < results.size(); ++f) chunks[wanted[f]] = std::move(results[f].value);
+    return chunks;
+  }
+  const std::optional<Buffer> bytes = GetObject(array, key);
+  if (!bytes) return chunks;
+  try {
+    const ShardIndex index = array.sharding->IndexOfShard(bytes->span());
+    for (std::size_t k = 0; k < inner.size(); ++k) {
+      if (!index.IsEmpty(inner[k])) {
+        chunks[k] = bytes->Slice(index.offset(inner[k]), index.nbytes(inner[k]));
+      }
+    }
+  } catch (const CorruptChunkError& error) {
+    throw ChunkError(array, key, error);
+  }
+  return chunks;
+}
+
 std::size_t CountStoredInnerChunks(const ArrayState& array, const std::string& key) {
   const std::optional<IndexRead> read =
       ReadIndex(array, key, Caching(array),

@@ -3,7 +3,10 @@
 // byte range; a write re-encodes only the touched inner chunks and keeps the others' bytes.
 #pragma once
 
+#include <optional>
 #include <span>
+#include <string>
+#include <vector>
 
 #include "engine/chunk_task.h"
 
@@ -13,6 +16,13 @@ void ReadShard(const detail::ArrayState& array, const ObjectTask& shard, std::sp
 
 void WriteShard(const detail::ArrayState& array, const ObjectTask& shard,
                 std::span<const std::byte> in);
+
+// The stored bytes of inner chunks `inner` of the shard at `key` (nullopt: an empty inner
+// chunk, or no shard): one index read and one ranged read per chunk, or, if a writer replaces
+// the shard meanwhile, one read of the whole shard.
+std::vector<std::optional<Buffer>> ReadEncodedInnerChunks(const detail::ArrayState& array,
+                                                          const std::string& key,
+                                                          std::span<const std::size_t> inner);
 
 // How many inner chunks the shard stored at `key` holds (0 if it is not stored).
 std::size_t CountStoredInnerChunks(const detail::ArrayState& array, const std::string& key);

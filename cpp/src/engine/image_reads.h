@@ -1,0 +1,18 @@
+// Transformed image reads (hub/image_transform.h): fetch each requested image's stored chunk,
+// many objects at once, then decode and transform every image on the engine's pool. jpeg
+// chunks decode only the region and scale the output needs; other codecs decode whole.
+#pragma once
+
+#include <span>
+
+#include "engine/array_state.h"
+#include "hub/image_transform.h"
+
+namespace hub::engine {
+
+// Needs a uint8 array of images (N, H, W) or (N, H, W, C) with one whole image per codec
+// chunk (InvalidArgumentError otherwise); out holds requests.size() images of `output`.
+void ReadImages(const detail::ArrayState& array, std::span<const ImageRequest> requests,
+                const ImageOutput& output, std::span<std::byte> out);
+
+}  // namespace hub::engine

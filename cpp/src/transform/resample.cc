@@ -1,0 +1,124 @@
+// Pillow-compatible bilinear resampling of a box (see resample.h): per output pixel, a
+// triangle filter over the input pixels near its centre, widened by the scale when shrinking.
+// Two passes, rows then columns, through float rows of only the input lines the box needs.
+#include "transform/resample.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "hub/errors.h"
+
+namespace hub::transform {
+namespace {
+
+// For each output pixel along one axis: the first input pixel it reads and its weights.
+struct Taps {
+  std::vector<int> first;
+  std::vector<int> count;
+  std::vector<float> weights;  // `stride` per output pixel
+  int stride = 0;
+};
+
+Taps ComputeTaps(double box_start, double box_extent, int image_extent, int out_extent) {
+  const double scale = box_extent / out_extent;
+  const double filter_scale = std::max(scale, 1.0);
+  const double support = filter_scale;  // bilinear's support is 1 at scale 1
+  Taps taps;
+  taps.stride = static_cast<int>(std::ceil(support)) * 2 + 1;
+  taps.first.resize(static_cast<std::size_t>(out_extent));
+  taps.count.resize(static_cast<std::size_t>(out_extent));
+  taps.weights.assign(static_cast<std::size_t>(out_extent) * taps.stride, 0.0f);
+  for (int out = 0; out < out_extent; ++out) {
+    const double center = box_start + (out + 0.5) * scale;
+    const int first = std::max(static_cast<int>(center - support + 0.5), 0);
+    const int last = std::min(static_cast<int>(center + support + 0.5), image_extent);
+    const int count = std::min(std::max(last - first, 0), taps.stride);
+    float* weights = &taps.weights[static_cast<std::size_t>(out) * taps.stride];
+    double total = 0;
+    for (int k = 0; k < count; ++k) {
+      const double distance = std::abs((first + k - center + 0.5) / filter_scale);
+      weights[k] = static_cast<float>(distance < 1 ? 1 - distance : 0);
+      total += weights[k];
+    }
+    for (int k = 0; total > 0 && k < count; ++k) weights[k] = static_cast<float>(weights[k] / total);
+    taps.first[static_cast<std::size_t>(out)] = first;
+    taps.count[static_cast<std::size_t>(out)] = count;
+  }
+  return taps;
+}
+
+}  // namespace
+
+void CheckBox(const ImageBox& box, int height, int width) {
+  constexpr double kSlack = 1e-6;
+  if (!(box.height > 0 && box.width > 0 && box.top >= -kSlack && box.left >= -kSlack &&
+        box.top + box.height <= height + kSlack && box.left + box.width <= width + kSlack)) {
+    throw InvalidArgumentError(
+        "the box (top " + std::to_string(box.top) + ", left " + std::to_string(box.left) +
+        ", height " + std::to_string(box.height) + ", width " + std::to_string(box.width) +
+        ") is not inside the " + std::to_string(height) + " x " + std::to_string(width) +
+        " image");
+  }
+}
+
+void ResampleInto(const PixelView& image, const ImageBox& box, bool flip,
+                  const ImageOutput& output, std::span<std::byte> out) {
+  const int channels = image.channels;
+  const Taps columns = ComputeTaps(box.left, box.width, image.width, output.width);
+  const Taps rows = ComputeTaps(box.top, box.height, image.height, output.height);
+  const int first_row = rows.first.front();
+  const int last_row = rows.first.back() + rows.count.back();
+
+  // Pass 1: every input line the rows need, resampled across to the output width.
+  const std::size_t line_floats = static_cast<std::size_t>(output.width) * channels;
+  std::vector<float> lines(static_cast<std::size_t>(last_row - first_row) * line_floats);
+  for (int y = first_row; y < last_row; ++y) {
+    const std::uint8_t* source = image.pixels + static_cast<std::size_t>(y) * image.row_bytes;
+    float* line = &lines[static_cast<std::size_t>(y - first_row) * line_floats];
+    for (int x = 0; x < output.width; ++x) {
+      const float* weights = &columns.weights[static_cast<std::size_t>(x) * columns.stride];
+      const std::uint8_t* pixel = source + static_cast<std::size_t>(columns.first[x]) * channels;
+      for (int c = 0; c < channels; ++c) {
+        float sum = 0;
+        for (int k = 0; k < columns.count[x]; ++k) sum += weights[k] * pixel[k * channels + c];
+        line[static_cast<std::size_t>(x) * channels + c] = sum;
+      }
+    }
+  }
+
+  // Pass 2: down the lines, into the output layout.
+  std::array<float, 4> scale{}, offset{};
+  for (int c = 0; c < channels; ++c) {
+    scale[c] = 1.0f / (255.0f * output.std[c]);
+    offset[c] = -output.mean[c] / output.std[c];
+  }
+  auto* bytes = reinterpret_cast<std::uint8_t*>(out.data());
+  auto* floats = reinterpret_cast<float*>(out.data());
+  const std::size_t plane = static_cast<std::size_t>(output.height) * output.width;
+  std::vector<float> pixel(static_cast<std::size_t>(channels));
+  for (int y = 0; y < output.height; ++y) {
+    const float* weights = &rows.weights[static_cast<std::size_t>(y) * rows.stride];
+    for (int x = 0; x < output.width; ++x) {
+      std::fill(pixel.begin(), pixel.end(), 0.0f);
+      for (int k = 0; k < rows.count[y]; ++k) {
+        const float* line = &lines[static_cast<std::size_t>(rows.first[y] + k - first_row) *
+                                   line_floats] + static_cast<std::size_t>(x) * channels;
+        for (int c = 0; c < channels; ++c) pixel[c] += weights[k] * line[c];
+      }
+      const int out_x = flip ? output.width - 1 - x : x;
+      const std::size_t at = static_cast<std::size_t>(y) * output.width + out_x;
+      for (int c = 0; c < channels; ++c) {
+        if (output.float_chw) {
+          floats[c * plane + at] = pixel[c] * scale[c] + offset[c];
+        } else {
+          bytes[at * channels + c] =
+              static_cast<std::uint8_t>(std::clamp(std::lround(pixel[c]), 0L, 255L));
+        }
+      }
+    }
+  }
+}
+
+}  // namespace hub::transform
