@@ -216,8 +216,10 @@ def main() -> None:
         f"{version('tensorstore')}, numpy {np.__version__}; engine threads {hub.threads()}"
     )
     print(f"array {SHAPE} uint8 ({data.nbytes / 1e6:.0f} MB), medians of {args.runs} runs, seconds")
-    print(f"memmap copy of the same bytes (the page-cache floor of a full read): "
-          f"{memmap_floor(data, args.dir, args.runs):.4f}\n")
+    print(
+        f"memmap copy of the same bytes (the page-cache floor of a full read): "
+        f"{memmap_floor(data, args.dir, args.runs):.4f}\n"
+    )
     for layout, codec in [(layout, codec) for layout in layouts for codec in ["gzip", "raw"]]:
         shutil.rmtree(args.dir, ignore_errors=True)
         targets = {

@@ -14,6 +14,7 @@ import pytest
 torch = pytest.importorskip("torch")
 from hub_v1.integrations.sharding import batches_taken_per_worker  # noqa: E402
 from torch.utils.data import DataLoader  # noqa: E402
+from training_logs import kill_and_finish  # noqa: E402
 
 
 @pytest.fixture
@@ -214,59 +215,17 @@ def test_ranks_found_by_themselves_split_the_data_under_every_start_method(numbe
         assert sorted(seen[0][name] + seen[1][name]) == list(range(100)), name
 
 
-def _steps_after_resumes(log: str) -> list[tuple[int, int, list[int]]]:
-    """The (step, epoch, indices) a training run kept: each restart redoes the steps after
-    its checkpoint, so a killed run's steps from the next run's start on are dropped."""
-    runs: list[tuple[int, list[tuple[int, int, list[int]]]]] = []
-    for line in log.splitlines():
-        if line.startswith("start "):
-            runs.append((int(line.split()[1]), []))
-        else:
-            step, epoch, indices = line.split()
-            runs[-1][1].append((int(step), int(epoch), [int(i) for i in indices.split(",")]))
-    kept = []
-    for position, (_, steps) in enumerate(runs):
-        next_start = runs[position + 1][0] if position + 1 < len(runs) else None
-        kept += [entry for entry in steps if next_start is None or entry[0] < next_start]
-    return kept
-
-
-def _steps_of_run(log: str, run: int) -> int:
-    """Steps logged by the `run`-th start of the job so far (-1 before it starts)."""
-    lines = log.splitlines()
-    starts = [n for n, line in enumerate(lines) if line.startswith("start ")]
-    return len(lines) - starts[run] - 1 if len(starts) > run else -1
-
-
 @pytest.mark.parametrize("kind", ["map-style", "batched"])
 def test_a_training_loop_killed_mid_epoch_resumes_every_sample_exactly_once(
     numbered, tmp_path, kind
 ):
-    import signal
-    import subprocess
     import sys
-    import time
     from pathlib import Path
 
     job = Path(__file__).with_name("resumable_training_job.py")
     checkpoint, log = tmp_path / "checkpoint.json", tmp_path / "steps.log"
     command = [sys.executable, str(job), str(tmp_path), kind, "2", str(checkpoint), str(log), "2"]
-    log.touch()
-    kills = 0
-    for run, steps_before_kill in enumerate(np.random.default_rng(7).integers(1, 9, 3)):
-        process = subprocess.Popen(command)
-        deadline = time.monotonic() + 120
-        while _steps_of_run(log.read_text(), run) < steps_before_kill:
-            assert process.poll() is None and time.monotonic() < deadline
-            time.sleep(0.005)
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-        kills += 1
-    assert subprocess.run(command, timeout=240).returncode == 0
-
-    kept = _steps_after_resumes(log.read_text())
-    assert log.read_text().count("start") == kills + 1
-    assert [step for step, _, _ in kept] == list(range(len(kept)))
+    kept = kill_and_finish(command, log, np.random.default_rng(7).integers(1, 9, 3))
     reference = _make_loader(numbered, kind, 2)
     for epoch in range(2):
         seen = [indices for _, e, indices in kept if e == epoch]

@@ -89,8 +89,9 @@ def test_a_batch_write_is_one_object_per_shard_and_empty_chunks_are_not_stored(f
     # Writing fill over the last stored chunk of a shard removes the shard.
     array[96:] = 0
     assert not (root / "x" / "c" / "8" / "0" / "0").exists()
-    np.testing.assert_array_equal(array[90:], np.where(np.arange(90, 100)[:, None, None] < 96,
-                                                       data[90:], 0))
+    np.testing.assert_array_equal(
+        array[90:], np.where(np.arange(90, 100)[:, None, None] < 96, data[90:], 0)
+    )
 
 
 def test_decoded_inner_chunks_are_cached_by_the_shards_generation(fs_hub, default_cache):
@@ -141,13 +142,20 @@ def test_hub_reads_what_zarr_python_writes(fs_hub, root, compressor, location):
     compressors = ZARR_COMPRESSORS[compressor]
     sharding = zarr.codecs.ShardingCodec(
         chunk_shape=(2, 3, 4),
-        codecs=[zarr.codecs.BytesCodec()] + ([compressors] if compressors else [])
+        codecs=[zarr.codecs.BytesCodec()]
+        + ([compressors] if compressors else [])
         + [zarr.codecs.Crc32cCodec()],
         index_location=location,
     )
     written = zarr.create_array(
-        store=str(root / "z"), shape=data.shape, chunks=(8, 9, 4), dtype="float32",
-        serializer=sharding, compressors=None, filters=None, fill_value=0,
+        store=str(root / "z"),
+        shape=data.shape,
+        chunks=(8, 9, 4),
+        dtype="float32",
+        serializer=sharding,
+        compressors=None,
+        filters=None,
+        fill_value=0,
     )
     written[:] = data
     array = fs_hub.open("z")
@@ -171,14 +179,24 @@ def test_hub_reads_what_tensorstore_writes(fs_hub, root):
             "shape": list(data.shape),
             "data_type": "uint16",
             "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [16, 10]}},
-            "codecs": [{"name": "sharding_indexed", "configuration": {
-                "chunk_shape": [4, 5],
-                "codecs": [{"name": "bytes", "configuration": {"endian": "little"}},
-                           {"name": "zstd", "configuration": {"level": 3}},
-                           {"name": "crc32c"}],
-                "index_codecs": [{"name": "bytes", "configuration": {"endian": "little"}},
-                                 {"name": "crc32c"}],
-                "index_location": "start"}}],
+            "codecs": [
+                {
+                    "name": "sharding_indexed",
+                    "configuration": {
+                        "chunk_shape": [4, 5],
+                        "codecs": [
+                            {"name": "bytes", "configuration": {"endian": "little"}},
+                            {"name": "zstd", "configuration": {"level": 3}},
+                            {"name": "crc32c"},
+                        ],
+                        "index_codecs": [
+                            {"name": "bytes", "configuration": {"endian": "little"}},
+                            {"name": "crc32c"},
+                        ],
+                        "index_location": "start",
+                    },
+                }
+            ],
         },
         "create": True,
     }

@@ -179,7 +179,8 @@ class Dataset:
         """This dataset as a PyTorch dataset (needs ``torch``).
 
         Without `batch_size`: a map-style ``torch.utils.data.Dataset`` whose items are
-        ``{component: tensor}`` (passed through `transform`, a per-sample function, if given);
+        ``{component: tensor}`` (passed through `transform`, a per-sample function, if given,
+        or ``{component: hub_v1.transforms pipeline}`` run by the engine as images decode);
         it works with every DataLoader option, workers forked or spawned. With `batch_size`: an
         ``IterableDataset`` of whole batches, read with one engine call per component, shuffled
         at chunk granularity (`seed`, and ``set_epoch(e)`` per epoch), `prefetch` batches read
@@ -219,12 +220,30 @@ class Dataset:
         transform: Any = None,
         read_batch: int = 256,
         progress: bool = False,
+        batch_size: int | None = None,
+        shuffle: bool = False,
+        seed: int = 0,
+        drop_last: bool = False,
+        epoch: int = 0,
+        epochs: int = 1,
+        num_shards: int | None = None,
+        shard_index: int | None = None,
+        input_context: Any = None,
     ) -> Any:
-        """This dataset as a ``tf.data.Dataset`` of ``{component: tensor}`` (needs TensorFlow).
+        """This dataset as a ``tf.data.Dataset`` (needs TensorFlow).
 
-        Reads `read_batch` samples per engine call (the next batch ahead on a thread) and
-        unbatches them, so ``.batch``, ``.shuffle`` and ``.prefetch`` work as usual;
-        `transform` is mapped over elements in parallel.
+        Without `batch_size`: elements ``{component: tensor}``, read `read_batch` samples per
+        engine call (the next batch ahead on a thread) and unbatched, so ``.batch``,
+        ``.shuffle`` and ``.prefetch`` work as usual. With `batch_size`: whole batches, each
+        read with one engine call per component on tf.data's parallel map, for `epochs`
+        epochs from `epoch`, shuffled at chunk granularity (`seed`), split into `num_shards`
+        shards of which this is `shard_index` (or those of a ``tf.distribute.InputContext``)
+        so each sample is in exactly one shard per epoch; `drop_last` gives every shard the
+        same number of full batches. Its iterator checkpoints with
+        ``tf.train.Checkpoint(iterator=...)`` and resumes an epoch exactly.
+
+        `transform` is a function mapped over elements (or batches) in parallel, or
+        ``{component: hub_v1.transforms pipeline}`` run by the engine while images decode.
 
         >>> import hub_v1 as hub
         >>> datahub = hub.memory().connect()
@@ -232,10 +251,27 @@ class Dataset:
         >>> ds = datahub.dataset("d", components={"x": x})
         >>> next(iter(ds.to_tensorflow().batch(16)))["x"].shape
         TensorShape([16, 4])
+        >>> next(iter(ds.to_tensorflow(batch_size=16, shuffle=True)))["x"].shape
+        TensorShape([16, 4])
         """
         from hub_v1.integrations.tensorflow import to_tensorflow
 
-        return to_tensorflow(self, components, transform, read_batch, progress)
+        return to_tensorflow(
+            self,
+            components,
+            transform,
+            read_batch,
+            progress,
+            batch_size,
+            shuffle,
+            seed,
+            drop_last,
+            epoch,
+            epochs,
+            num_shards,
+            shard_index,
+            input_context,
+        )
 
     def __array__(self) -> Any:
         raise TypeError("a Dataset holds several arrays; convert ds['component'] instead")

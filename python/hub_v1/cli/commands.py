@@ -93,8 +93,11 @@ def info(args: argparse.Namespace) -> int:
                 "chunks stored)",
             ),
             (
-                ("shard", f"{tuple(part['shard'])}  ({part['shards_stored']} of "
-                 f"{part['shards']} shards stored)")
+                (
+                    "shard",
+                    f"{tuple(part['shard'])}  ({part['shards_stored']} of "
+                    f"{part['shards']} shards stored)",
+                )
                 if part["shard"]
                 else None
             ),

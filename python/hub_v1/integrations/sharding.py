@@ -62,6 +62,41 @@ def rank_batches(
     return batches(indices, batch_size, drop_last)
 
 
+def even_rank_batches(
+    length: int,
+    block: int,
+    rank: int,
+    world_size: int,
+    batch_size: int,
+    shuffle: bool,
+    seed: int,
+    epoch: int,
+    drop_last: bool,
+) -> list[np.ndarray]:
+    """:func:`rank_batches`, except that with `drop_last` every rank keeps only as many full
+    batches as the rank with fewest has: the same number of steps on every rank, which
+    synchronous data-parallel training needs."""
+    plan = rank_batches(
+        length, block, rank, world_size, batch_size, shuffle, seed, epoch, drop_last
+    )
+    if drop_last and world_size > 1:
+        sizes = shard_sizes(length, block, world_size, shuffle, seed, epoch)
+        plan = plan[: int(sizes.min()) // batch_size]
+    return plan
+
+
+def shard_sizes(
+    length: int, block: int, num_shards: int, shuffle: bool, seed: int, epoch: int
+) -> np.ndarray:
+    """How many samples each shard visits in `epoch` (what :func:`epoch_indices` deals out)."""
+    chunks = -(-length // block)
+    order = (
+        np.random.default_rng([seed, epoch]).permutation(chunks) if shuffle else np.arange(chunks)
+    )
+    sizes = np.minimum(block, length - order * block)  # only the last chunk is short
+    return np.array([sizes[shard::num_shards].sum() for shard in range(num_shards)], np.int64)
+
+
 def batches_taken_per_worker(
     batch_counts: list[int], taken: int, first: int = 0
 ) -> tuple[list[int], int]:

@@ -1,68 +1,206 @@
-"""A ``tf.data.Dataset`` over a hub_v1 Dataset (``ds.to_tensorflow()``).
+"""``tf.data`` datasets over a hub_v1 Dataset (``ds.to_tensorflow()``).
 
-Samples are read in batches of `read_batch` through the engine (one gather per component,
-the next batch read ahead on a thread while TensorFlow consumes the current one), then
-unbatched, so ``.batch()``, ``.shuffle()`` and ``.prefetch(tf.data.AUTOTUNE)`` work as on any
-tf.data pipeline and each element is ``{component: tensor}`` with a fixed ``element_spec``.
+Two shapes, as for PyTorch:
+
+* ``ds.to_tensorflow()``: elements ``{component: tensor}``, read `read_batch` samples per
+  engine call (the next read ahead on a thread) and unbatched, so ``.shuffle``, ``.batch``
+  and ``.prefetch`` work as on any tf.data pipeline.
+* ``ds.to_tensorflow(batch_size=64, shuffle=True)``: whole batches, each read with one engine
+  call per component on tf.data's own parallel map, shuffled at chunk granularity, sharded
+  with ``shard(num, index)`` semantics (``num_shards``/``shard_index``, or a
+  ``tf.distribute.InputContext``) so each sample is in exactly one shard per epoch. A batch is
+  a pure function of (seed, epoch, shard, position), so the iterator is checkpointable:
+  ``tf.train.Checkpoint(iterator=it)`` saves and restores an epoch's exact place.
+
+Engine image transforms (``transform={"images": Compose([...])}``) run while images decode,
+on either shape; a function given as `transform` is mapped over elements (or batches).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import tensorflow as tf
 
+from hub_v1.integrations.columns import Columns, split_transform
+from hub_v1.integrations.sharding import even_rank_batches, shard_sizes
 from hub_v1.progress import progress_bar
 
 if TYPE_CHECKING:
     from hub_v1.dataset import Dataset
 
 
+def _signature(columns: Columns, batch: int | None) -> dict[str, tf.TensorSpec]:
+    return {
+        name: tf.TensorSpec((batch, *columns.sample_shape(name)), tf.as_dtype(columns.dtype(name)))
+        for name in columns.names()
+    }
+
+
 def to_tensorflow(
     dataset: Dataset,
     components: Sequence[str] | None = None,
-    transform: Callable[[dict[str, tf.Tensor]], Any] | None = None,
+    transform: Any = None,
     read_batch: int = 256,
     progress: bool = False,
+    batch_size: int | None = None,
+    shuffle: bool = False,
+    seed: int = 0,
+    drop_last: bool = False,
+    epoch: int = 0,
+    epochs: int = 1,
+    num_shards: int | None = None,
+    shard_index: int | None = None,
+    input_context: Any = None,
 ) -> tf.data.Dataset:
     """See :meth:`hub_v1.Dataset.to_tensorflow`."""
     names = list(components or dataset.keys())
-    arrays = {name: dataset[name] for name in names}
-    length = len(dataset)
-    signature = {
-        name: tf.TensorSpec(shape=(None, *array.shape[1:]), dtype=tf.as_dtype(array.dtype))
-        for name, array in arrays.items()
-    }
+    function, pipelines = split_transform(transform, names)
+    columns = Columns(dataset, names, pipelines)
+    if batch_size is None:
+        result = _elements(columns, len(dataset), read_batch, progress)
+    else:
+        shards = _shards(num_shards, shard_index, input_context)
+        plan = EpochPlans(len(dataset), columns, batch_size, shuffle, seed, drop_last, *shards)
+        result = _batches(columns, plan, epoch, epochs)
+    if function is not None:
+        result = result.map(function, num_parallel_calls=tf.data.AUTOTUNE)
+    return result
 
-    def read(start: int) -> dict[str, np.ndarray]:
-        return {name: array[start : start + read_batch] for name, array in arrays.items()}
+
+def _shards(num_shards: int | None, shard_index: int | None, context: Any) -> tuple[int, int]:
+    if context is not None:
+        if num_shards is not None or shard_index is not None:
+            raise ValueError("pass input_context or num_shards and shard_index, not both")
+        return context.input_pipeline_id, context.num_input_pipelines
+    if (num_shards is None) != (shard_index is None):
+        raise ValueError("pass num_shards and shard_index together")
+    if num_shards is None or shard_index is None:
+        return 0, 1
+    if not 0 <= shard_index < num_shards:
+        raise ValueError(f"shard_index {shard_index} is outside {num_shards} shards")
+    return shard_index, num_shards
+
+
+class EpochPlans:
+    """The sorted index batches shard `shard` of `num_shards` visits each epoch; the last two
+    epochs' plans are kept, since tf.data's parallel reads straddle an epoch's end."""
+
+    def __init__(
+        self,
+        length: int,
+        columns: Columns,
+        batch_size: int,
+        shuffle: bool,
+        seed: int,
+        drop_last: bool,
+        shard: int,
+        num_shards: int,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        self.length, self.batch_size = length, batch_size
+        self.block = max(1, columns.arrays[columns.names()[0]].chunk[0])
+        self.shuffle, self.seed, self.drop_last = shuffle, seed, drop_last
+        self.shard, self.num_shards = shard, num_shards
+        self._plans: dict[int, list[np.ndarray]] = {}
+        self._lock = threading.Lock()
+
+    def batch_count(self, epoch: int) -> int:
+        sizes = shard_sizes(
+            self.length, self.block, self.num_shards, self.shuffle, self.seed, epoch
+        )
+        if self.drop_last:  # every shard as many full batches as the one with fewest
+            return int(sizes.min()) // self.batch_size
+        return -(-int(sizes[self.shard]) // self.batch_size)
+
+    def batch(self, epoch: int, position: int) -> np.ndarray:
+        with self._lock:
+            if epoch not in self._plans:
+                self._plans = {e: p for e, p in self._plans.items() if e >= epoch - 1}
+                self._plans[epoch] = even_rank_batches(
+                    self.length,
+                    self.block,
+                    self.shard,
+                    self.num_shards,
+                    self.batch_size,
+                    self.shuffle,
+                    self.seed,
+                    epoch,
+                    self.drop_last,
+                )
+            return self._plans[epoch][position]
+
+
+def _batches(columns: Columns, plan: EpochPlans, first_epoch: int, epochs: int) -> tf.data.Dataset:
+    """(epoch, position) pairs, mapped in parallel to batches read by the engine."""
+    if epochs < 1:
+        raise ValueError("epochs must be at least 1")
+    names = columns.names()
+    counts = [plan.batch_count(first_epoch + k) for k in range(epochs)]
+    signature = _signature(columns, plan.batch_size if plan.drop_last else None)
+
+    def read(epoch: tf.Tensor, position: tf.Tensor) -> list[np.ndarray]:
+        indices = plan.batch(int(epoch), int(position))
+        return [columns.read(name, indices, int(epoch)) for name in names]
+
+    def read_batch(epoch: tf.Tensor, position: tf.Tensor) -> dict[str, tf.Tensor]:
+        dtypes = [signature[name].dtype for name in names]
+        tensors = tf.py_function(read, [epoch, position], dtypes)
+        for tensor, name in zip(tensors, names, strict=True):
+            tensor.set_shape(signature[name].shape)
+        return dict(zip(names, tensors, strict=True))
+
+    epochs_dataset = tf.data.Dataset.from_tensor_slices(
+        (np.arange(first_epoch, first_epoch + epochs, dtype=np.int64), np.array(counts, np.int64))
+    )
+    positions = epochs_dataset.flat_map(
+        lambda epoch, count: tf.data.Dataset.range(count).map(lambda position: (epoch, position))
+    )
+    options = tf.data.Options()
+    # The reads are pure functions of (epoch, position): a checkpoint of the positions is a
+    # checkpoint of the batches, so tf.data may ignore the py_function's "state".
+    options.experimental_external_state_policy = tf.data.experimental.ExternalStatePolicy.IGNORE
+    return (
+        positions.map(read_batch, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        .apply(tf.data.experimental.assert_cardinality(sum(counts)))
+        .prefetch(tf.data.AUTOTUNE)
+        .with_options(options)
+    )
+
+
+def _elements(columns: Columns, length: int, read_batch: int, progress: bool) -> tf.data.Dataset:
+    """Samples one by one, read `read_batch` at a time; each pass over it is the next epoch
+    for image transforms."""
+    passes = iter(range(1 << 62))
+
+    def read(start: int, epoch: int) -> dict[str, np.ndarray]:
+        indices = np.arange(start, min(length, start + read_batch))
+        return {name: columns.read(name, indices, epoch) for name in columns.names()}
 
     def generate() -> Iterator[dict[str, np.ndarray]]:
+        epoch = next(passes)
         starts = range(0, length, read_batch)
-        bar = None
-        if progress:
-            bar = progress_bar(length, "hub_v1 epoch", "sample", progress=True)
+        bar = progress_bar(length, "hub_v1 epoch", "sample", progress=True) if progress else None
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hub_v1-tf") as pool:
-            ahead = pool.submit(read, starts[0]) if starts else None
+            ahead = pool.submit(read, starts[0], epoch) if starts else None
             for position in range(len(starts)):
                 assert ahead is not None
                 batch = ahead.result()
                 if position + 1 < len(starts):
-                    ahead = pool.submit(read, starts[position + 1])
+                    ahead = pool.submit(read, starts[position + 1], epoch)
                 if bar is not None:
                     bar.update(len(next(iter(batch.values()))))
                 yield batch
         if bar is not None:
             bar.close()
 
-    result = (
-        tf.data.Dataset.from_generator(generate, output_signature=signature)
+    return (
+        tf.data.Dataset.from_generator(generate, output_signature=_signature(columns, None))
         .unbatch()
         .apply(tf.data.experimental.assert_cardinality(length))  # len() and Keras epochs work
     )
-    if transform is not None:
-        result = result.map(transform, num_parallel_calls=tf.data.AUTOTUNE)
-    return result

@@ -20,7 +20,8 @@ a fork but the location (the engine re-creates its threads in each worker).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
+import operator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,7 @@ import torch
 from torch.utils.data import Dataset as TorchMapDataset
 from torch.utils.data import IterableDataset, get_worker_info
 
+from hub_v1.integrations.columns import Columns, split_transform
 from hub_v1.integrations.readahead import ReadAhead
 from hub_v1.integrations.sharding import batches, batches_taken_per_worker, epoch_indices
 from hub_v1.integrations.torch_loader import (
@@ -41,28 +43,29 @@ from hub_v1.integrations.torch_loader import (
 from hub_v1.progress import progress_bar
 
 if TYPE_CHECKING:
-    from hub_v1.array import Array
     from hub_v1.dataset import Dataset
 
 Sample = dict[str, torch.Tensor]
-Transform = Callable[[Sample], Any]
+# A per-sample function, or {component: hub_v1.transforms pipeline} run by the engine.
+Transform = Callable[[Sample], Any] | Mapping[str, Any]
 
 
 def _as_tensor(value: Any) -> torch.Tensor:
     return torch.from_numpy(np.asarray(value))  # zero-copy from the engine's output
 
 
-def read_batch(array: Array, indices: np.ndarray) -> torch.Tensor:
-    """``array[indices]`` as a tensor. In a DataLoader worker the engine decodes straight into
-    shared memory, the one place a batch can cross to the training process without a copy
-    (it is how ``default_collate`` allocates there too)."""
+def read_batch(columns: Columns, name: str, indices: np.ndarray, epoch: int) -> torch.Tensor:
+    """Component `name`'s samples `indices` as a tensor. In a DataLoader worker the engine
+    decodes straight into shared memory, the one place a batch can cross to the training
+    process without a copy (it is how ``default_collate`` allocates there too)."""
     if get_worker_info() is None:
-        return _as_tensor(array.read(indices))
-    shape = (len(indices), *array.shape[1:])
-    dtype = torch.from_numpy(np.empty(0, array.dtype)).dtype
-    storage = torch.UntypedStorage._new_shared(math.prod(shape) * array.dtype.itemsize)
+        return _as_tensor(columns.read(name, indices, epoch))
+    shape = (len(indices), *columns.sample_shape(name))
+    numpy_dtype = columns.dtype(name)
+    dtype = torch.from_numpy(np.empty(0, numpy_dtype)).dtype
+    storage = torch.UntypedStorage._new_shared(math.prod(shape) * numpy_dtype.itemsize)
     batch = torch.empty(0, dtype=dtype).set_(storage, 0, shape)
-    array.read(indices, out=batch.numpy())
+    columns.read(name, indices, epoch, out=batch.numpy())
     return batch
 
 
@@ -87,6 +90,9 @@ class HubTorchDataset(TorchMapDataset):
     component. Batches drawn by this dataset's own :meth:`batch_sampler` (or :meth:`loader`)
     are also read ahead: the sampler's order is known, so the batches this process will be
     asked for next are read on background threads while the step runs.
+
+    Engine image transforms (``transform={"images": Compose([...])}``) draw for the sampler's
+    epoch when it drew the batch, else for the epoch given to :meth:`set_epoch`.
     """
 
     def __init__(
@@ -98,15 +104,28 @@ class HubTorchDataset(TorchMapDataset):
     ) -> None:
         self.dataset = dataset
         self.components = list(components or dataset.keys())
-        self.transform = transform
+        self.transform, pipelines = split_transform(transform, self.components)
+        self.columns = Columns(dataset, self.components, pipelines)
+        self.epoch = 0
         self.sampler: HubBatchSampler | None = None
         self._readahead = ReadAhead(self._read_columns, depth=max(1, prefetch))
 
     def __len__(self) -> int:
         return len(self.dataset)
 
+    def set_epoch(self, epoch: int) -> None:
+        """The epoch image transforms draw for, for batches not drawn by :meth:`batch_sampler`
+        (call it each epoch, as for ``DistributedSampler``, for new augmentations)."""
+        self.epoch = epoch
+
     def __getitem__(self, index: int) -> Any:
-        sample = {name: _as_tensor(self.dataset[name][index]) for name in self.components}
+        sample = {}
+        for name in self.components:
+            if name in self.columns.pipelines:
+                position = np.array([operator.index(index) % len(self)])
+                sample[name] = _as_tensor(self.columns.read(name, position, self.epoch)[0])
+            else:
+                sample[name] = _as_tensor(self.dataset[name][index])
         return self.transform(sample) if self.transform else sample
 
     def batch_sampler(
@@ -149,9 +168,9 @@ class HubTorchDataset(TorchMapDataset):
         dataloader_options.setdefault("collate_fn", collate)
         return HubDataLoader(self, sampler, batch_sampler=sampler, **dataloader_options)
 
-    def _read_columns(self, indices: np.ndarray) -> dict[str, torch.Tensor]:
+    def _read_columns(self, indices: np.ndarray, epoch: int) -> dict[str, torch.Tensor]:
         """One sorted gather per component."""
-        return {name: read_batch(self.dataset[name], indices) for name in self.components}
+        return {name: read_batch(self.columns, name, indices, epoch) for name in self.components}
 
     def _planned_columns(self, order: np.ndarray) -> dict[str, torch.Tensor] | None:
         """The batch read ahead for `order` if it is one of our sampler's batches."""
@@ -159,8 +178,10 @@ class HubTorchDataset(TorchMapDataset):
         if found is None:
             return None
         plan, position = found
+        assert self.sampler is not None
         worker = get_worker_info()  # worker w of W is given every W-th batch
-        return self._readahead.get(plan, position, stride=worker.num_workers if worker else 1)
+        stride = worker.num_workers if worker else 1
+        return self._readahead.get(plan, position, stride, self.sampler.epoch)
 
     def __getitems__(self, indices: Sequence[int]) -> list[Any]:
         """DataLoader's batched fetch: one gather per component for the whole batch."""
@@ -170,7 +191,7 @@ class HubTorchDataset(TorchMapDataset):
             sorted_positions = np.arange(len(order))
         else:
             sorted_positions = np.argsort(order, kind="stable")
-            columns = self._read_columns(order[sorted_positions])
+            columns = self._read_columns(order[sorted_positions], self.epoch)
         samples = SampleList([None] * len(order))
         for row, position in enumerate(sorted_positions):
             sample = {name: column[row] for name, column in columns.items()}
@@ -207,13 +228,14 @@ class HubBatchedIterable(IterableDataset):
             raise ValueError("batch_size must be at least 1")
         self.dataset = dataset
         self.components = list(components or dataset.keys())
+        self.transform, pipelines = split_transform(transform, self.components)
+        self.columns = Columns(dataset, self.components, pipelines)
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.seed = seed
         self.drop_last = drop_last
         self.prefetch = max(1, prefetch)
         self.ranks = RankResolver(rank, world_size)
-        self.transform = transform
         self.progress = progress
         self.epoch = 0
         self._resume: ResumePoint | None = None
@@ -254,21 +276,22 @@ class HubBatchedIterable(IterableDataset):
         shard = (worker_id + self._resume.next_shard) % num_workers
         return self._worker_batches(epoch, shard, num_workers)[self._resume.done[shard] :]
 
-    def _read(self, indices: np.ndarray) -> Any:
-        batch = {name: read_batch(self.dataset[name], indices) for name in self.components}
+    def _read(self, indices: np.ndarray, epoch: int) -> Any:
+        batch = {name: read_batch(self.columns, name, indices, epoch) for name in self.components}
         if self.transform is None:
             return batch
         samples = [self.transform({k: v[i] for k, v in batch.items()}) for i in range(len(indices))]
         return torch.utils.data.default_collate(samples)
 
     def __iter__(self) -> Iterator[Any]:
-        epoch_batches = self.epoch_batches(self.epoch)
+        epoch = self.epoch
+        epoch_batches = self.epoch_batches(epoch)
         self.epoch += 1
         progress = _progress_bar(len(epoch_batches)) if self.progress else None
         readahead = ReadAhead(self._read, depth=self.prefetch)
         try:
             for position in range(len(epoch_batches)):
-                yield _tick(progress, readahead.get(epoch_batches, position))
+                yield _tick(progress, readahead.get(epoch_batches, position, epoch=epoch))
         finally:
             readahead.close()
             if progress is not None:

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Sampler
 
-from hub_v1.integrations.sharding import rank_batches
+from hub_v1.integrations.sharding import even_rank_batches
 
 STATE_VERSION = 1
 
@@ -135,24 +135,17 @@ class HubBatchSampler(Sampler[list[int]]):
         return self._plans[key]
 
     def _rank_plan(self, epoch: int, rank: int, world_size: int) -> list[np.ndarray]:
-        def for_rank(r: int) -> list[np.ndarray]:
-            return rank_batches(
-                self.length,
-                self.block,
-                r,
-                world_size,
-                self.batch_size,
-                self.shuffle,
-                self.seed,
-                epoch,
-                self.drop_last,
-            )
-
-        plan = for_rank(rank)
-        if self.drop_last and world_size > 1:
-            fewest = min(len(plan) if r == rank else len(for_rank(r)) for r in range(world_size))
-            plan = plan[:fewest]
-        return plan
+        return even_rank_batches(
+            self.length,
+            self.block,
+            rank,
+            world_size,
+            self.batch_size,
+            self.shuffle,
+            self.seed,
+            epoch,
+            self.drop_last,
+        )
 
     def plan(self, epoch: int) -> list[np.ndarray]:
         """Every batch of `epoch` for this rank, in order, each sorted."""

@@ -1,0 +1,134 @@
+"""Compose: a pipeline of image transforms, planned for a batch in numpy and run by the engine.
+
+``plan`` turns the pipeline and a batch's sample indices into one box, flip and output size
+per image; ``read`` has the engine decode and transform a batch straight from an array (jpeg
+decodes only each box, at a reduced scale) and ``apply`` does the same to decoded images.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from hub_v1 import _core
+from hub_v1.transforms.ops import ImageTransform, Normalize, ToTensor
+from hub_v1.transforms.random import uniforms
+from hub_v1.transforms.views import Views
+
+if TYPE_CHECKING:
+    from hub_v1.array import Array
+
+
+class Compose:
+    """Image transforms applied in order, by the engine, to a batch of uint8 images.
+
+    The random choices for a sample depend only on (`seed`, epoch, sample index), so they
+    are the same in any worker, batch or resumed run, and differ from epoch to epoch. Give
+    it to a loader as ``ds.to_pytorch(transform={"images": Compose([...])})``.
+
+    >>> import hub_v1 as hub, numpy as np
+    >>> from hub_v1 import transforms as T
+    >>> images = hub.memory().connect().array("images", shape=(4, 64, 80, 3), dtype="uint8")
+    >>> images[:] = np.zeros((4, 64, 80, 3), np.uint8)
+    >>> augment = T.Compose([T.RandomResizedCrop(32), T.RandomHorizontalFlip(),
+    ...                      T.Normalize([0.5, 0.5, 0.5], [0.25, 0.25, 0.25])])
+    >>> augment.read(images, [3, 0], epoch=1).shape
+    (2, 3, 32, 32)
+    """
+
+    def __init__(self, transforms: Sequence[ImageTransform], seed: int = 0) -> None:
+        for transform in transforms:
+            if not isinstance(transform, ImageTransform):
+                raise TypeError(
+                    f"{transform!r} is not a hub_v1.transforms transform; per-sample Python "
+                    "functions go in transform= as a callable instead of a mapping"
+                )
+        self.transforms = list(transforms)
+        self.seed = int(seed)
+
+    def __repr__(self) -> str:
+        return f"Compose({self.transforms!r}, seed={self.seed})"
+
+    def plan(self, indices: Any, height: int, width: int, epoch: int = 0) -> Views:
+        """Where each sample's image (`height` x `width`) ends: its box, flip, size, layout."""
+        samples = np.asarray(indices, dtype=np.int64).reshape(-1)
+        views = Views.whole(len(samples), height, width)
+        for stream, transform in enumerate(self.transforms):
+
+            def draw(count: int, stream: int = stream) -> np.ndarray:
+                return uniforms(self.seed, epoch, stream, samples, count)
+
+            views = transform.apply(views, draw)
+        return views
+
+    def output_shape(self, image_shape: Sequence[int]) -> tuple[int, ...]:
+        """The shape of one produced image, given one source image's (height, width[, C])."""
+        _check_image_shape(tuple(image_shape))
+        views = self.plan([0], image_shape[0], image_shape[1])
+        channels = image_shape[2] if len(image_shape) == 3 else None
+        if views.layout.float_chw:
+            return (channels or 1, views.height, views.width)
+        return (views.height, views.width) + ((channels,) if channels else ())
+
+    def output_dtype(self) -> np.dtype[Any]:
+        """float32 after a ToTensor or Normalize, else uint8."""
+        float_chw = any(isinstance(t, (ToTensor, Normalize)) for t in self.transforms)
+        return np.dtype(np.float32 if float_chw else np.uint8)
+
+    def read(
+        self, array: Array, indices: Any, epoch: int = 0, out: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Images `indices` of a uint8 image array (N, H, W[, C]), transformed. An array of
+        one image per chunk is decoded and transformed image by image on the engine's threads
+        (jpeg decoding only each box); any other chunking is read, then transformed."""
+        _check_image_shape(array.shape[1:], array.dtype)
+        samples = np.asarray(indices, dtype=np.int64).reshape(-1)
+        views = self.plan(samples, array.shape[1], array.shape[2], epoch)
+        if array.chunk == (1, *array.shape[1:]):
+            return _core.read_images(
+                array._core, samples, *_engine_args(views, array.shape[1:]), out
+            )
+        images = np.ascontiguousarray(array.read(samples))
+        return _core.transform_images(
+            images, np.arange(len(samples)), *_engine_args(views, images.shape[1:]), out
+        )
+
+    def apply(
+        self, images: np.ndarray, indices: Any, epoch: int = 0, out: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Decoded uint8 images (N, H, W[, C]), image k being sample ``indices[k]``,
+        transformed."""
+        images = np.ascontiguousarray(images)
+        _check_image_shape(images.shape[1:], images.dtype)
+        samples = np.asarray(indices, dtype=np.int64).reshape(-1)
+        if len(samples) != len(images):
+            raise ValueError(f"{len(images)} images but {len(samples)} indices")
+        views = self.plan(samples, images.shape[1], images.shape[2], epoch)
+        return _core.transform_images(
+            images, np.arange(len(samples)), *_engine_args(views, images.shape[1:]), out
+        )
+
+
+def _check_image_shape(shape: tuple[int, ...], dtype: Any = np.uint8) -> None:
+    if np.dtype(dtype) != np.uint8 or len(shape) not in (2, 3):
+        raise TypeError(
+            "image transforms need uint8 images (N, height, width[, channels]), not "
+            f"{np.dtype(dtype)} samples of shape {tuple(shape)}"
+        )
+
+
+def _engine_args(views: Views, image_shape: tuple[int, ...]) -> tuple[Any, ...]:
+    layout = views.layout
+    channels = image_shape[2] if len(image_shape) == 3 else 1
+    unscaled = layout.float_chw and not layout.mean  # ToTensor alone: pixel / 255
+    return (
+        views.boxes,
+        views.flips,
+        views.height,
+        views.width,
+        layout.float_chw,
+        [0.0] * channels if unscaled else list(layout.mean),
+        [1.0] * channels if unscaled else list(layout.std),
+    )
