@@ -72,7 +72,7 @@ test-fuzz: $(STAMPS)/venv
 	  -DCMAKE_MAKE_PROGRAM=$(abspath $(VENV)/bin/ninja) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DHUB_FUZZ=ON -DHUB_BUILD_TESTS=OFF -DHUB_BUILD_PYTHON=OFF > /dev/null
 	$(VENV)/bin/cmake --build $(FUZZ_BUILD)
-	for target in fuzz_chunk_decode fuzz_shard_decode fuzz_zarr_json; do \
+	for target in fuzz_chunk_decode fuzz_shard_decode fuzz_zarr_json fuzz_jpeg_region; do \
 	  scratch=$$(mktemp -d) && cp cpp/fuzz/corpus/$$target/* $$scratch/ && \
 	  dict=cpp/fuzz/$$target.dict; [ -f $$dict ] && dict_flag=-dict=$$dict || dict_flag=; \
 	  $(FUZZ_BUILD)/cpp/fuzz/$$target -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \

@@ -1,7 +1,9 @@
 """Writes the seed corpus of the libFuzzer targets in cpp/fuzz (valid inputs to mutate).
 
 fuzz_chunk_decode: one valid encoded chunk per pipeline, prefixed by the byte that selects
-the pipeline (the order of `Targets` in fuzz_chunk_decode.cc). fuzz_zarr_json: zarr.json
+the pipeline (the order of `Targets` in fuzz_chunk_decode.cc). fuzz_jpeg_region: 32 x 40
+jpeg images (baseline and progressive, 4:2:0 and 4:4:4, colour and grey, encoded by Pillow)
+behind the 8 control bytes that pick the box and output. fuzz_zarr_json: zarr.json
 documents as hub_v1 and zarr-python write them (the hostile_*.json seeds beside them, deep
 nesting, huge numbers and wrong types, are kept by hand). Run after building hub_v1:
 
@@ -44,6 +46,7 @@ def main(out: Path) -> None:
         for variant, data in (("smooth", smooth), ("noisy", noisy)):
             encoded = hub._core.encode_chunk(json.dumps(codecs), data.astype(dtype))
             (chunks / f"{selector}_{variant}.bin").write_bytes(bytes([selector]) + encoded)
+    write_jpeg_region_seeds(out / "fuzz_jpeg_region", rng)
     documents = out / "fuzz_zarr_json"
     documents.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as root:
@@ -56,6 +59,31 @@ def main(out: Path) -> None:
             datahub.array(compress, shape=shape, dtype=dtype, compress=compress)
             text = (Path(root) / compress / "zarr.json").read_text()
             (documents / f"{compress}.json").write_text(text)
+
+
+def write_jpeg_region_seeds(folder: Path, rng: np.random.Generator) -> None:
+    import io
+
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    y, x = np.mgrid[0:32, 0:40]
+    colour = np.stack([x * 6, y * 7, (x + y) * 3], axis=2).astype(np.uint8)
+    variants = [
+        ("baseline_420", colour, {"quality": 75, "subsampling": 2}),
+        ("baseline_444", colour, {"quality": 90, "subsampling": 0}),
+        ("progressive", colour, {"quality": 75, "progressive": True}),
+        ("grey", colour[..., 0], {"quality": 75}),
+    ]
+    for name, pixels, options in variants:
+        encoded = io.BytesIO()
+        Image.fromarray(pixels).save(encoded, format="JPEG", **options)
+        grey = pixels.ndim == 2
+        # control: box (top 4, left 8, height 20, width 24, in quarter pixels), output 16 x 12,
+        # float or uint8, channels, flip
+        for float_chw in (0, 1):
+            control = bytes([16, 32, 80, 96, 15, 11, float_chw | (0 if grey else 2), rng.integers(2)])
+            (folder / f"{name}_{float_chw}.bin").write_bytes(control + encoded.getvalue())
 
 
 if __name__ == "__main__":
