@@ -8,7 +8,7 @@ VPY := $(VENV)/bin/python
 STAMPS := .make
 CPP_BUILD := build/cpp
 
-.PHONY: all demo test test-cpp test-python test-sanitize test-fuzz build wheel docs bench lint clean
+.PHONY: all demo test test-cpp test-python test-wheel test-sanitize test-fuzz build wheel docs bench lint clean
 
 all: build
 
@@ -43,20 +43,27 @@ demo: build
 
 test-cpp: $(STAMPS)/venv
 	$(VENV)/bin/cmake -S . -B $(CPP_BUILD) -G Ninja -DCMAKE_MAKE_PROGRAM=$(abspath $(VENV)/bin/ninja) \
-	  -DHUB_BUILD_TESTS=ON -DHUB_BUILD_PYTHON=OFF > /dev/null
+	  -DHUB_BUILD_TESTS=ON -DHUB_BUILD_PYTHON=OFF -DPython_EXECUTABLE=$(abspath $(VPY)) \
+	  -DHUB_WARNINGS_AS_ERRORS=ON > /dev/null
 	$(VENV)/bin/cmake --build $(CPP_BUILD)
 	cd $(CPP_BUILD) && $(abspath $(VENV))/bin/ctest --output-on-failure -j2
 
-# tests/test_wheel.py installs the wheel from `make wheel` into a fresh virtual environment.
-test-python: build wheel
-	$(VPY) -m pytest -q -p no:cacheprovider tests
+# The Python tests run on the package `make build` installed; the wheel's own test, on the
+# repaired wheel from `make wheel`, is test-wheel.
+test-python: build
+	$(VPY) -m pytest -q -p no:cacheprovider tests --ignore=tests/test_wheel.py
 	$(VPY) -m pytest -q -p no:cacheprovider --doctest-modules --pyargs hub_v1
+
+# tests/test_wheel.py installs the wheel from `make wheel` into a fresh virtual environment.
+test-wheel: wheel
+	$(VPY) -m pytest -q -p no:cacheprovider tests/test_wheel.py
 
 # The C++ tests and a Python smoke test under AddressSanitizer + UndefinedBehaviorSanitizer.
 ASAN_BUILD := build/asan
 test-sanitize: $(STAMPS)/venv
 	$(VENV)/bin/cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_MAKE_PROGRAM=$(abspath $(VENV)/bin/ninja) \
 	  -DCMAKE_BUILD_TYPE=Debug -DHUB_SANITIZE=ON -DHUB_BUILD_TESTS=ON -DHUB_BUILD_PYTHON=ON \
+	  -DHUB_WARNINGS_AS_ERRORS=ON \
 	  -DPython_EXECUTABLE=$(abspath $(VPY)) \
 	  -Dpybind11_DIR=$$($(VPY) -c 'import pybind11; print(pybind11.get_cmake_dir())') > /dev/null
 	$(VENV)/bin/cmake --build $(ASAN_BUILD)
@@ -70,7 +77,8 @@ FUZZ_SECONDS ?= 30
 test-fuzz: $(STAMPS)/venv
 	CC=clang-14 CXX=clang++-14 $(VENV)/bin/cmake -S . -B $(FUZZ_BUILD) -G Ninja \
 	  -DCMAKE_MAKE_PROGRAM=$(abspath $(VENV)/bin/ninja) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DHUB_FUZZ=ON -DHUB_BUILD_TESTS=OFF -DHUB_BUILD_PYTHON=OFF > /dev/null
+	  -DHUB_FUZZ=ON -DHUB_BUILD_TESTS=OFF -DHUB_BUILD_PYTHON=OFF -DHUB_WITH_ARROW=OFF \
+	  -DHUB_WARNINGS_AS_ERRORS=ON > /dev/null
 	$(VENV)/bin/cmake --build $(FUZZ_BUILD)
 	for target in fuzz_chunk_decode fuzz_shard_decode fuzz_zarr_json fuzz_jpeg_region; do \
 	  scratch=$$(mktemp -d) && cp cpp/fuzz/corpus/$$target/* $$scratch/ && \
@@ -82,7 +90,7 @@ test-fuzz: $(STAMPS)/venv
 	  status=$${PIPESTATUS[0]}; rm -rf $$scratch; [ $$status -eq 0 ] || exit $$status; \
 	done
 
-test: test-cpp test-python test-sanitize test-fuzz
+test: test-cpp test-python test-wheel test-sanitize test-fuzz
 
 bench: build
 	$(VPY) -m pip install -q -r requirements/dev.txt
@@ -90,10 +98,16 @@ bench: build
 	$(VPY) benchmarks/bench_images.py
 	$(VPY) benchmarks/bench_cloud.py
 
+# ruff (lint and format), mypy on the package, clang-format (Google style, 100 columns) on
+# the C++ sources; CI runs it before the tests.
+PY_SOURCES := python tests benchmarks examples scripts
+CPP_SOURCES = $(shell git ls-files --cached --others --exclude-standard 'cpp/*.cc' 'cpp/*.h' 'examples/*.cc')
 lint: $(STAMPS)/venv
-	$(VPY) -m pip install -q ruff mypy
-	$(VENV)/bin/ruff check python tests benchmarks examples
+	$(VENV)/bin/ruff check $(PY_SOURCES)
+	$(VENV)/bin/ruff format --check $(PY_SOURCES)
 	$(VENV)/bin/mypy
+	@echo "clang-format-14 --dry-run --Werror on $(words $(CPP_SOURCES)) C++ files"
+	@clang-format-14 --dry-run --Werror $(CPP_SOURCES)
 
 clean:
 	rm -rf build dist wheelhouse site $(STAMPS) $(VENV)

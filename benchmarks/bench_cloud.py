@@ -44,20 +44,20 @@ os.environ.setdefault("AWS_REQUEST_CHECKSUM_CALCULATION", "WHEN_REQUIRED")
 # waiting 60 s each time. Read when gcsfs is imported.
 os.environ.setdefault("GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT", "false")
 
-import asyncio  # noqa: E402
-from concurrent.futures import ThreadPoolExecutor  # noqa: E402
-from typing import Any  # noqa: E402
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
-import hub_v1 as hub  # noqa: E402
-import numpy as np  # noqa: E402
-import obstore  # noqa: E402
-import tensorstore as ts  # noqa: E402
-import zarr  # noqa: E402
-from obstore.store import GCSStore, S3Store  # noqa: E402
-from timing import machine, median_seconds  # noqa: E402
+import hub_v1 as hub
+import numpy as np
+import obstore
+import tensorstore as ts
+import zarr
+from obstore.store import GCSStore, S3Store
+from timing import machine, median_seconds
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from servers import BIN, free_port, running, seaweedfs  # noqa: E402
+from servers import BIN, free_port, running, seaweedfs
 
 KEYS = {"aws_access_key_id": "bench", "aws_secret_access_key": "bench"}
 TENSORSTORE_IN_FLIGHT = 32

@@ -23,8 +23,8 @@ import numpy as np
 from timing import machine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from fault_proxy import FaultProxy  # noqa: E402
-from servers import seaweedfs  # noqa: E402
+from fault_proxy import FaultProxy
+from servers import seaweedfs
 
 KEYS = {"aws_access_key_id": "bench", "aws_secret_access_key": "bench"}
 CHUNKS = 200

@@ -29,13 +29,13 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import hub_v1 as hub  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-import zarr  # noqa: E402
-from PIL import Image  # noqa: E402
-from timing import machine  # noqa: E402
-from torch.utils.data import DataLoader, Dataset, Subset  # noqa: E402
+import hub_v1 as hub
+import numpy as np
+import torch
+import zarr
+from PIL import Image
+from timing import machine
+from torch.utils.data import DataLoader, Dataset, Subset
 
 BATCH = 64
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages hub_v1 builds against: codec libraries, JSON, libcurl (the cloud
-# read path), GoogleTest, tjbench (libjpeg-turbo-progs) for the image benchmark, and clang's
-# libFuzzer for the fuzzers.
+# read path), GoogleTest, tjbench (libjpeg-turbo-progs) for the image benchmark, clang's
+# libFuzzer for the fuzzers, and clang-format for `make lint`.
 # Skips apt entirely when everything is already there.
 set -euo pipefail
 
@@ -10,7 +10,7 @@ packages=(
   libdeflate-dev libisal-dev liblz4-dev libzstd-dev libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev
   nlohmann-json3-dev libgtest-dev libcurl4-openssl-dev
   libjpeg-turbo-progs
-  clang-14 libclang-rt-14-dev libfuzzer-14-dev
+  clang-14 libclang-rt-14-dev libfuzzer-14-dev clang-format-14
 )
 
 missing=()

@@ -17,22 +17,31 @@ import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
-
 import hub_v1 as hub
+import numpy as np
 
 CHUNK_TARGETS = [  # (codecs, dtype, shape), as in fuzz_chunk_decode.cc
     ([{"name": "bytes"}, {"name": "crc32c"}], "uint16", (64,)),
     ([{"name": "bytes"}, {"name": "gzip", "configuration": {"level": 1}}], "uint16", (64,)),
-    ([{"name": "bytes"}, {"name": "numcodecs.zlib", "configuration": {"level": 1}}], "uint16", (64,)),
-    ([{"name": "bytes"}, {"name": "numcodecs.lz4", "configuration": {"acceleration": 1}}],
-     "uint16", (64,)),
+    (
+        [{"name": "bytes"}, {"name": "numcodecs.zlib", "configuration": {"level": 1}}],
+        "uint16",
+        (64,),
+    ),
+    (
+        [{"name": "bytes"}, {"name": "numcodecs.lz4", "configuration": {"acceleration": 1}}],
+        "uint16",
+        (64,),
+    ),
     ([{"name": "bytes"}, {"name": "zstd", "configuration": {"level": 1}}], "uint16", (64,)),
     ([{"name": "hub_v1.jpeg", "configuration": {"quality": 75}}], "uint8", (2, 16, 16, 3)),
     ([{"name": "hub_v1.png", "configuration": {"level": 1}}], "uint8", (2, 16, 16, 3)),
     ([{"name": "hub_v1.png", "configuration": {"level": 1}}], "uint16", (2, 16, 16)),
-    ([{"name": "bytes"}, {"name": "gzip", "configuration": {"level": 1}}, {"name": "zstd"}],
-     "uint8", (128,)),
+    (
+        [{"name": "bytes"}, {"name": "gzip", "configuration": {"level": 1}}, {"name": "zstd"}],
+        "uint8",
+        (128,),
+    ),
 ]
 
 
@@ -52,9 +61,12 @@ def main(out: Path) -> None:
     with tempfile.TemporaryDirectory() as root:
         datahub = hub.fs(root).connect()
         for compress, dtype, shape in [
-            ("default", "float32", (10, 20)), ("gzip", "int16", (7, 3, 5)),
-            ("lz4", "uint8", (100,)), ("zstd", "float64", (4, 4)),
-            ("jpeg", "uint8", (3, 16, 16, 3)), ("png", "uint16", (3, 16, 16)),
+            ("default", "float32", (10, 20)),
+            ("gzip", "int16", (7, 3, 5)),
+            ("lz4", "uint8", (100,)),
+            ("zstd", "float64", (4, 4)),
+            ("jpeg", "uint8", (3, 16, 16, 3)),
+            ("png", "uint16", (3, 16, 16)),
         ]:
             datahub.array(compress, shape=shape, dtype=dtype, compress=compress)
             text = (Path(root) / compress / "zarr.json").read_text()
@@ -82,7 +94,8 @@ def write_jpeg_region_seeds(folder: Path, rng: np.random.Generator) -> None:
         # control: box (top 4, left 8, height 20, width 24, in quarter pixels), output 16 x 12,
         # float or uint8, channels, flip
         for float_chw in (0, 1):
-            control = bytes([16, 32, 80, 96, 15, 11, float_chw | (0 if grey else 2), rng.integers(2)])
+            layout = float_chw | (0 if grey else 2)
+            control = bytes([16, 32, 80, 96, 15, 11, layout, rng.integers(2)])
             (folder / f"{name}_{float_chw}.bin").write_bytes(control + encoded.getvalue())
 
 

@@ -17,8 +17,8 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import hub_v1 as hub  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import hub_v1 as hub
+import tensorflow as tf
 
 CHECKPOINT_EVERY = 3
 

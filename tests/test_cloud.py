@@ -453,7 +453,7 @@ def test_a_server_killed_mid_read_is_an_error_not_a_hang():
             def read() -> None:
                 try:
                     array[:]
-                except BaseException as error:  # noqa: BLE001 (reported below)
+                except BaseException as error:
                     outcome["error"] = error
 
             reader = threading.Thread(target=read)

@@ -64,7 +64,7 @@ def test_the_samples_of_each_page_run(page, cloud_environment, monkeypatch):
     namespace: dict[str, object] = {"__name__": f"docs_{page[:-3]}"}
     for language, body in code_blocks(page):
         if language == "python":
-            exec(compile(body, f"docs/{page}", "exec"), namespace)  # noqa: S102
+            exec(compile(body, f"docs/{page}", "exec"), namespace)
         elif language == "console":
             for line in body.splitlines():
                 assert line.startswith("$ "), f"docs/{page}: console lines start with '$ '"

@@ -38,7 +38,7 @@ def array_and_selection(draw):
     if draw(st.booleans()):
         key = key[:cut]
     elif draw(st.booleans()):
-        key = key[:cut] + [Ellipsis]
+        key = [*key[:cut], Ellipsis]
     return shape, chunk, tuple(key)
 
 
@@ -94,7 +94,7 @@ def _value_shape(target: tuple[int, ...], rng: np.random.Generator) -> tuple[int
     if kind == 4 and target:
         wrong = list(target)
         wrong[int(rng.integers(0, len(wrong)))] += 1
-        return (1,) + tuple(wrong)
+        return (1, *tuple(wrong))
     return target
 
 

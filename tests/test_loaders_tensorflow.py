@@ -7,9 +7,9 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import hub_v1 as hub  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import hub_v1 as hub
+import numpy as np
+import pytest
 
 tf = pytest.importorskip("tensorflow")
 from training_logs import kill_and_finish  # noqa: E402
@@ -117,7 +117,8 @@ def test_batched_epochs_cover_every_sample_once_in_a_new_order(numbered):
     assert dataset.element_spec["index"] == tf.TensorSpec(shape=(None,), dtype=tf.int64)
     batches = _indices(dataset)
     assert len(dataset) == len(batches) == 20
-    first, second = sum(batches[:10], []), sum(batches[10:], [])
+    first = [i for batch in batches[:10] for i in batch]
+    second = [i for batch in batches[10:] for i in batch]
     assert sorted(first) == sorted(second) == list(range(300))
     assert first != second and first != list(range(300))
     assert all(batch == sorted(batch) for batch in batches)  # one sorted gather each
@@ -145,8 +146,8 @@ def test_shards_split_each_epoch_without_overlap(numbered, drop_last):
         )
         for k in range(3)
     ]
-    seen = [sum(shard, []) for shard in shards]
-    everything = sorted(sum(seen, []))
+    seen = [[i for batch in shard for i in batch] for shard in shards]
+    everything = sorted(i for shard in seen for i in shard)
     assert len(everything) == len(set(everything))  # no sample in two shards
     if drop_last:
         assert len({len(shard) for shard in shards}) == 1  # the same steps on every shard

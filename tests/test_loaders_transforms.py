@@ -119,5 +119,5 @@ def test_transform_mistakes_are_clear(photos):
         photos.to_pytorch(transform=PIPELINE)
     with pytest.raises(KeyError, match="labels"):
         photos.to_pytorch(transform={"labels": PIPELINE})
-    with pytest.raises(TypeError, match="component 'index'.*uint8 images"):
+    with pytest.raises(TypeError, match=r"component 'index'.*uint8 images"):
         photos.to_pytorch(batch_size=4, transform={"index": PIPELINE})

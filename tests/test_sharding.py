@@ -270,10 +270,10 @@ def test_a_bad_index_checksum_or_size_is_a_corrupt_chunk(fs_hub, root):
     raw = bytearray(path.read_bytes())
     raw[-10] ^= 0xFF
     path.write_bytes(bytes(raw))
-    with pytest.raises(CorruptChunkError, match="x/c/1/0/0.*index.*crc32c"):
+    with pytest.raises(CorruptChunkError, match=r"x/c/1/0/0.*index.*crc32c"):
         array[16]
     path.write_bytes(bytes(raw[:40]))  # shorter than its index
-    with pytest.raises(CorruptChunkError, match="x/c/1/0/0.*fewer than its 68-byte index"):
+    with pytest.raises(CorruptChunkError, match=r"x/c/1/0/0.*fewer than its 68-byte index"):
         array[16]
     with pytest.raises(CorruptChunkError, match="x/c/1/0/0"):
         array[12:24]

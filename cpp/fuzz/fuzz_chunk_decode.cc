@@ -42,7 +42,8 @@ const std::vector<std::shared_ptr<const CodecPipeline>>& Pipelines() {
     };
     auto* built = new std::vector<std::shared_ptr<const CodecPipeline>>;
     for (const auto& target : targets) {
-      built->push_back(CodecPipeline::FromJson(nlohmann::json::parse(target.codecs), target.layout));
+      built->push_back(
+          CodecPipeline::FromJson(nlohmann::json::parse(target.codecs), target.layout));
     }
     return built;
   }();

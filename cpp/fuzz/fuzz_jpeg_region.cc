@@ -41,18 +41,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   output.float_chw = (data[6] & 1) != 0;
   const int channels = (data[6] & 2) != 0 ? 3 : 1;
   const bool flip = (data[7] & 1) != 0;
-  const std::span<const std::byte> encoded(reinterpret_cast<const std::byte*>(data) +
-                                               kControlBytes,
+  const std::span<const std::byte> encoded(reinterpret_cast<const std::byte*>(data) + kControlBytes,
                                            size - kControlBytes);
   try {
     hub::transform::CheckBox(box, kHeight, kWidth);
     const hub::codec::JpegRegion region = hub::codec::DecodeJpegRegion(
         encoded, box, output.height, output.width, kHeight, kWidth, channels);
     std::vector<std::byte> out(output.ImageBytes(channels));
-    hub::transform::ResampleInto(
-        {region.pixels.get(), region.height, region.width, region.channels,
-         static_cast<std::size_t>(region.width) * region.channels},
-        region.box, flip, output, out);
+    hub::transform::ResampleInto({region.pixels.get(), region.height, region.width, region.channels,
+                                  static_cast<std::size_t>(region.width) * region.channels},
+                                 region.box, flip, output, out);
   } catch (const hub::Error&) {
   }
   return 0;

@@ -49,8 +49,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     if (read == 0) {
       const auto metadata = Metadata(layout);
-      const auto pipeline = hub::codec::CodecPipeline::FromJson(
-          metadata["codecs"], {hub::DataType::kUint16, {8, 6}});
+      const auto pipeline =
+          hub::codec::CodecPipeline::FromJson(metadata["codecs"], {hub::DataType::kUint16, {8, 6}});
       std::vector<std::byte> out(pipeline->layout().NumBytes());
       pipeline->DecodeInto(hub::Buffer::CopyOf(shard), out);
       return 0;

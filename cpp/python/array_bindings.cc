@@ -4,9 +4,9 @@
 #include <pybind11/stl.h>
 
 #include "bindings.h"
-#include "codec/codec_pipeline.h"
-#include "engine/metadata_io.h"
 #include "hub/array.h"
+#include "hub/chunk_codec.h"
+#include "hub/engine_settings.h"
 #include "hub/errors.h"
 #include "hub/node.h"
 
@@ -32,8 +32,8 @@ Selection ToSelection(const py::tuple& key) {
                                    OptionalInt(entry.attr("stop")),
                                    OptionalInt(entry.attr("step"))});
     } else if (py::isinstance<py::array>(entry)) {
-      const auto list = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>::
-          ensure(entry);
+      const auto list =
+          py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>::ensure(entry);
       if (!list || list.ndim() != 1) {
         throw InvalidArgumentError("an index array must be one-dimensional integers");
       }
@@ -66,8 +66,7 @@ bool HasDtype(const py::array& value, DataType dtype) {
 }
 
 void ReadInto(const Array& array, const Region& region, py::array& out) {
-  if (!HasDtype(out, array.dtype()) || !(out.flags() & py::array::c_style) ||
-      !out.writeable()) {
+  if (!HasDtype(out, array.dtype()) || !(out.flags() & py::array::c_style) || !out.writeable()) {
     throw InvalidArgumentError("out must be a writeable C-contiguous array of dtype " +
                                std::string(DataTypeName(array.dtype())));
   }
@@ -81,8 +80,7 @@ void ReadInto(const Array& array, const Region& region, py::array& out) {
 }
 
 void Write(const Array& array, const Region& region, const py::array& value) {
-  if (!HasDtype(value, array.dtype()) ||
-      !(value.flags() & py::array::c_style)) {
+  if (!HasDtype(value, array.dtype()) || !(value.flags() & py::array::c_style)) {
     throw InvalidArgumentError("the value must be a C-contiguous array of dtype " +
                                std::string(DataTypeName(array.dtype())));
   }
@@ -110,24 +108,23 @@ std::shared_ptr<Array> Create(std::shared_ptr<Store> store, const std::string& p
                               std::optional<std::vector<std::int64_t>> chunk,
                               const std::string& dtype, const std::string& compress,
                               double compresslevel, std::optional<int> quality,
-                              std::optional<std::vector<std::int64_t>> shard, bool overwrite,
-                              KnownGroups* known_groups) {
+                              std::optional<std::vector<std::int64_t>> shard,
+                              const std::string& on_exists, KnownGroups* known_groups) {
   ArraySpec spec = SpecOf(std::move(shape), std::move(chunk), std::move(shard), dtype, compress);
   spec.compresslevel = compresslevel;
   spec.jpeg_quality = quality;
+  const CreateOptions options{ParseOnExists(on_exists), known_groups};
   py::gil_scoped_release release;
-  return Array::Create(std::move(store), path, spec, CreateOptions{overwrite, known_groups});
+  return Array::Create(std::move(store), path, spec, options);
 }
 
-std::shared_ptr<const codec::CodecPipeline> ChunkPipeline(const std::string& codecs_json,
-                                                         const py::array& chunk) {
+ChunkCodec CodecFor(const std::string& codecs_json, const py::array& chunk) {
   if (!(chunk.flags() & py::array::c_style)) {
     throw InvalidArgumentError("the chunk must be a C-contiguous array");
   }
-  const auto codecs = engine::ParseJson(codecs_json, "the codecs");
   const std::string dtype = py::str(chunk.dtype());
   std::vector<std::int64_t> shape(chunk.shape(), chunk.shape() + chunk.ndim());
-  return codec::CodecPipeline::FromJson(codecs, {ParseDataType(dtype), std::move(shape)});
+  return ChunkCodec(codecs_json, ParseDataType(dtype), std::move(shape));
 }
 
 }  // namespace
@@ -139,15 +136,13 @@ void RegisterArrays(py::module_& module) {
 
   py::class_<Array, std::shared_ptr<Array>>(module, "Array")
       .def_static("create", &Create, py::arg("store"), py::arg("path"), py::arg("shape"),
-                  py::arg("chunk"), py::arg("dtype"), py::arg("compress"),
-                  py::arg("compresslevel"), py::arg("quality") = py::none(),
-                  py::arg("shard") = py::none(), py::arg("overwrite") = false,
-                  py::arg("known_groups") = nullptr)
+                  py::arg("chunk"), py::arg("dtype"), py::arg("compress"), py::arg("compresslevel"),
+                  py::arg("quality") = py::none(), py::arg("shard") = py::none(),
+                  py::arg("on_exists") = "error", py::arg("known_groups") = nullptr)
       .def_static("open", &Array::Open, py::arg("store"), py::arg("path"),
                   py::call_guard<py::gil_scoped_release>())
       .def_property_readonly("path", &Array::path)
-      .def_property_readonly("shape",
-                             [](const Array& a) { return py::tuple(py::cast(a.shape())); })
+      .def_property_readonly("shape", [](const Array& a) { return py::tuple(py::cast(a.shape())); })
       .def_property_readonly("chunk",
                              [](const Array& a) { return py::tuple(py::cast(a.chunk_shape())); })
       .def_property_readonly("shard",
@@ -171,7 +166,9 @@ void RegisterArrays(py::module_& module) {
             return py::make_tuple(counts.objects, counts.chunks);
           },
           "(stored objects, stored codec chunks)")
-      .def("select", [](const Array& a, const py::tuple& key) { return a.Select(ToSelection(key)); })
+      .def(
+          "select", [](const Array& a, const py::tuple& key) { return a.Select(ToSelection(key)); },
+          py::arg("key"))
       .def("read", &Read, py::arg("region"))
       .def("read_into", &ReadInto, py::arg("region"), py::arg("out"))
       .def("write", &Write, py::arg("region"), py::arg("value"));
@@ -180,13 +177,13 @@ void RegisterArrays(py::module_& module) {
   module.def(
       "encode_chunk",
       [](const std::string& codecs_json, const py::array& chunk) {
-        const auto pipeline = ChunkPipeline(codecs_json, chunk);
+        const ChunkCodec codec = CodecFor(codecs_json, chunk);
         std::span<const std::byte> input(static_cast<const std::byte*>(chunk.data()),
                                          static_cast<std::size_t>(chunk.nbytes()));
         Buffer encoded;
         {
           py::gil_scoped_release release;
-          encoded = pipeline->Encode(input);
+          encoded = codec.Encode(input);
         }
         return py::bytes(reinterpret_cast<const char*>(encoded.data()), encoded.size());
       },
@@ -196,21 +193,24 @@ void RegisterArrays(py::module_& module) {
       [](const std::string& codecs_json, const py::bytes& data, const py::dtype& dtype,
          std::vector<std::int64_t> shape) {
         py::array out(dtype, shape);
-        const auto pipeline = ChunkPipeline(codecs_json, out);
+        const ChunkCodec codec = CodecFor(codecs_json, out);
         const std::string_view view = data;
         std::span<std::byte> output(static_cast<std::byte*>(out.mutable_data()),
                                     static_cast<std::size_t>(out.nbytes()));
         {
           py::gil_scoped_release release;
-          pipeline->DecodeInto(Buffer::CopyOf(std::as_bytes(std::span(view))), output);
+          codec.Decode(std::as_bytes(std::span(view)), output);
         }
         return out;
       },
       py::arg("codecs_json"), py::arg("data"), py::arg("dtype"), py::arg("shape"));
 
-  module.def("default_chunk", [](std::vector<std::int64_t> shape, const std::string& dtype) {
-    return DefaultChunkShape(shape, ParseDataType(dtype));
-  });
+  module.def(
+      "default_chunk",
+      [](std::vector<std::int64_t> shape, const std::string& dtype) {
+        return DefaultChunkShape(shape, ParseDataType(dtype));
+      },
+      py::arg("shape"), py::arg("dtype"));
   // The (chunk, shard) an array created with these settings gets; shard None if unsharded.
   module.def(
       "resolve_chunking",
@@ -224,8 +224,7 @@ void RegisterArrays(py::module_& module) {
                                   ? py::object(py::none())
                                   : py::object(py::tuple(py::cast(choice.shard_shape))));
       },
-      py::arg("shape"), py::arg("chunk"), py::arg("shard"), py::arg("dtype"),
-      py::arg("compress"));
+      py::arg("shape"), py::arg("chunk"), py::arg("shard"), py::arg("dtype"), py::arg("compress"));
   module.def("cache_budget_bytes", &CacheBudgetBytes);
   module.def("set_cache_budget_bytes", &SetCacheBudgetBytes, py::arg("bytes"));
   module.def("cache_stats", [] {

@@ -3,13 +3,21 @@
 
 #include <pybind11/pybind11.h>
 
+#include <string>
+
+#include "hub/node.h"
+
 namespace hub::python {
 
 void RegisterErrors(pybind11::module_& module);
 void RegisterStores(pybind11::module_& module);
 void RegisterArrays(pybind11::module_& module);
+void RegisterDatasets(pybind11::module_& module);
 void RegisterLogging(pybind11::module_& module);
 void RegisterImageTransforms(pybind11::module_& module);
 void RegisterCloudStores(pybind11::module_& module);  // only with HUB_WITH_ARROW
+
+// "error", "reopen" or "overwrite" (InvalidArgumentError for anything else).
+OnExists ParseOnExists(const std::string& policy);
 
 }  // namespace hub::python

@@ -3,7 +3,7 @@
 #include <pybind11/pybind11.h>
 
 #include "bindings.h"
-#include "store/arrow_store.h"
+#include "hub/cloud_store.h"
 
 namespace py = pybind11;
 
@@ -14,10 +14,10 @@ void RegisterCloudStores(py::module_& module) {
       "s3_store",
       [](const std::string& bucket, const std::string& prefix, const std::string& access_key_id,
          const std::string& secret_access_key, const std::string& region,
-         const std::string& endpoint, int max_attempts, int requests_in_flight,
-         bool create_bucket, double hedge_after, double max_staleness) {
-        S3StoreOptions options{bucket,   prefix,       access_key_id,      secret_access_key,
-                               region,   endpoint,     max_attempts,       requests_in_flight,
+         const std::string& endpoint, int max_attempts, int requests_in_flight, bool create_bucket,
+         double hedge_after, double max_staleness) {
+        S3StoreOptions options{bucket,       prefix,   access_key_id, secret_access_key,
+                               region,       endpoint, max_attempts,  requests_in_flight,
                                create_bucket};
         options.reads.hedge_after_seconds = hedge_after;
         options.reads.max_staleness_seconds = max_staleness;
@@ -51,8 +51,8 @@ void RegisterCloudStores(py::module_& module) {
       },
       py::arg("bucket"), py::arg("prefix") = "", py::arg("service_account_json") = "",
       py::arg("endpoint") = "", py::arg("anonymous") = false, py::arg("project_id") = "",
-      py::arg("max_attempts") = 6, py::arg("requests_in_flight") = 32,
-      py::arg("hedge_after") = 0.0, py::arg("max_staleness") = 0.0);
+      py::arg("max_attempts") = 6, py::arg("requests_in_flight") = 32, py::arg("hedge_after") = 0.0,
+      py::arg("max_staleness") = 0.0);
   module.def("cloud_retry_count", &CloudRetryCount);
 }
 

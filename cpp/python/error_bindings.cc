@@ -32,11 +32,15 @@ PyObject* ClassFor(const py::module_& errors, const char* name) {
 void RegisterErrors(py::module_& module) {
   const py::module_ errors = py::module_::import("hub_v1.errors");
   g_classes = ErrorClasses{
-      ClassFor(errors, "NotFoundError"),         ClassFor(errors, "InvalidArgumentError"),
+      ClassFor(errors, "NotFoundError"),
+      ClassFor(errors, "InvalidArgumentError"),
       ClassFor(errors, "ContainsNodeError"),
-      ClassFor(errors, "OutOfBoundsError"),      ClassFor(errors, "CorruptChunkError"),
-      ClassFor(errors, "StorageError"),          ClassFor(errors, "PermissionDeniedError"),
-      ClassFor(errors, "UnsupportedError"),      ClassFor(errors, "HubError"),
+      ClassFor(errors, "OutOfBoundsError"),
+      ClassFor(errors, "CorruptChunkError"),
+      ClassFor(errors, "StorageError"),
+      ClassFor(errors, "PermissionDeniedError"),
+      ClassFor(errors, "UnsupportedError"),
+      ClassFor(errors, "HubError"),
   };
   py::register_exception_translator([](std::exception_ptr pending) {
     try {

@@ -99,7 +99,8 @@ py::array TransformPixels(const py::array_t<std::uint8_t, py::array::c_style>& i
   const std::vector<ImageRequest> requests = Requests(indices, boxes, flips);
   py::array result = out ? *out : NewOutput(requests.size(), output, channels, images.ndim() == 4);
   const std::span<std::byte> bytes = Bytes(result);
-  const std::span<const std::uint8_t> pixels(images.data(), static_cast<std::size_t>(images.size()));
+  const std::span<const std::uint8_t> pixels(images.data(),
+                                             static_cast<std::size_t>(images.size()));
   {
     py::gil_scoped_release release;
     TransformImages(pixels, images.shape(0), static_cast<int>(images.shape(1)),

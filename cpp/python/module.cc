@@ -4,9 +4,11 @@
 
 PYBIND11_MODULE(_core, module) {
   module.doc() = "hub_v1's C++ engine. Use the hub_v1 package, not this module.";
+  module.attr("__version__") = HUB_VERSION;  // pyproject.toml's, through CMake
   hub::python::RegisterErrors(module);
   hub::python::RegisterStores(module);
   hub::python::RegisterArrays(module);
+  hub::python::RegisterDatasets(module);
   hub::python::RegisterLogging(module);
   hub::python::RegisterImageTransforms(module);
 #ifdef HUB_WITH_ARROW

@@ -5,6 +5,7 @@
 #include "bindings.h"
 #include "hub/node.h"
 #include "hub/store.h"
+#include "hub/store_url.h"
 
 namespace py = pybind11;
 
@@ -13,9 +14,25 @@ namespace {
 
 const char* KindName(NodeKind kind) {
   switch (kind) {
-    case NodeKind::kArray: return "array";
-    case NodeKind::kGroup: return "group";
-    default: return "missing";
+    case NodeKind::kArray:
+      return "array";
+    case NodeKind::kGroup:
+      return "group";
+    default:
+      return "missing";
+  }
+}
+
+const char* SchemeName(StoreScheme scheme) {
+  switch (scheme) {
+    case StoreScheme::kMemory:
+      return "memory";
+    case StoreScheme::kS3:
+      return "s3";
+    case StoreScheme::kGcs:
+      return "gs";
+    default:
+      return "file";
   }
 }
 
@@ -50,8 +67,7 @@ void RegisterStores(py::module_& module) {
           },
           py::arg("key"), py::arg("value"))
       .def("delete", &Store::Delete, py::arg("key"), py::call_guard<py::gil_scoped_release>())
-      .def("list", &Store::List, py::arg("prefix") = "",
-           py::call_guard<py::gil_scoped_release>())
+      .def("list", &Store::List, py::arg("prefix") = "", py::call_guard<py::gil_scoped_release>())
       .def(
           "list_with_sizes",
           [](Store& store, const std::string& prefix) {
@@ -72,6 +88,17 @@ void RegisterStores(py::module_& module) {
              py::call_guard<py::gil_scoped_release>());
   module.def("memory_store", &MakeMemoryStore);
   module.def("validate_name", &ValidateKey, py::arg("name"));
+  module.def(
+      "parse_store_url",
+      [](const std::string& url) {
+        const StoreLocation location = ParseStoreUrl(url);
+        return py::make_tuple(SchemeName(location.scheme), location.path, location.bucket,
+                              location.prefix);
+      },
+      py::arg("url"), "(scheme: file, memory, s3 or gs; local path; bucket; prefix)");
+  module.def("read_aws_credentials", &ReadAwsCredentialsFile, py::arg("path"),
+             py::arg("profile") = "", py::call_guard<py::gil_scoped_release>(),
+             "The fields of an AWS credentials file (INI or JSON), checked to hold keys.");
 
   module.def(
       "read_node",

@@ -25,18 +25,30 @@ double ValueAt(const std::vector<std::byte>& bytes, hub::DataType dtype, std::si
     return static_cast<double>(value);
   };
   switch (dtype) {
-    case hub::DataType::kBool: return load(bool{});
-    case hub::DataType::kInt8: return load(std::int8_t{});
-    case hub::DataType::kInt16: return load(std::int16_t{});
-    case hub::DataType::kInt32: return load(std::int32_t{});
-    case hub::DataType::kInt64: return load(std::int64_t{});
-    case hub::DataType::kUint8: return load(std::uint8_t{});
-    case hub::DataType::kUint16: return load(std::uint16_t{});
-    case hub::DataType::kUint32: return load(std::uint32_t{});
-    case hub::DataType::kUint64: return load(std::uint64_t{});
-    case hub::DataType::kFloat32: return load(float{});
-    case hub::DataType::kFloat64: return load(double{});
-    case hub::DataType::kFloat16: break;
+    case hub::DataType::kBool:
+      return load(bool{});
+    case hub::DataType::kInt8:
+      return load(std::int8_t{});
+    case hub::DataType::kInt16:
+      return load(std::int16_t{});
+    case hub::DataType::kInt32:
+      return load(std::int32_t{});
+    case hub::DataType::kInt64:
+      return load(std::int64_t{});
+    case hub::DataType::kUint8:
+      return load(std::uint8_t{});
+    case hub::DataType::kUint16:
+      return load(std::uint16_t{});
+    case hub::DataType::kUint32:
+      return load(std::uint32_t{});
+    case hub::DataType::kUint64:
+      return load(std::uint64_t{});
+    case hub::DataType::kFloat32:
+      return load(float{});
+    case hub::DataType::kFloat64:
+      return load(double{});
+    case hub::DataType::kFloat16:
+      break;
   }
   throw hub::UnsupportedError("this example does not print float16");
 }

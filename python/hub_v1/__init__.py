@@ -35,7 +35,7 @@ from hub_v1.errors import (
     UnsupportedError,
 )
 
-__version__ = "0.1.0"
+__version__: str = _core.__version__  # pyproject.toml's version, compiled into the engine
 
 
 def from_dask(darray: Any, datahub: DataHub, name: str, **kwargs: Any) -> Any:

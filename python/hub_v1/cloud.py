@@ -7,96 +7,22 @@ from (a file path, or the environment), so spawned workers read them afresh.
 
 from __future__ import annotations
 
-import configparser
-import json
 import os
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 from hub_v1 import _core
 from hub_v1.datahub import DataHub
 from hub_v1.errors import InvalidArgumentError, NotFoundError
 
-_AWS_KEY_FIELDS = ("aws_access_key_id", "aws_secret_access_key")
-
 
 def _read_aws_credentials(path: str, profile: str | None) -> dict[str, str]:
-    """Keys from an AWS credentials INI file (`profile` or its first profile) or a JSON object
-    with ``aws_access_key_id``, ``aws_secret_access_key`` and optionally ``bucket``/``region``.
-
-    A file that names no usable keys is an error naming the file and what is missing (never a
-    value): the identity asked for is never silently replaced by the environment's.
-    """
-    file = Path(path).expanduser()
-    try:
-        text = file.read_text()
-    except FileNotFoundError:
-        raise NotFoundError(f"no AWS credentials file at {str(file)!r}") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InvalidArgumentError(
-            f"cannot read the AWS credentials file {str(file)!r}: {type(error).__name__}"
-        ) from None
-    if text.lstrip().startswith("{") or _is_json_list(text):
-        fields = _json_credentials(text, file)
-    else:
-        fields = _ini_credentials(text, file, profile)
-    missing = [name for name in _AWS_KEY_FIELDS if not fields.get(name)]
-    if missing:
-        found = sorted(fields) or "no fields"
-        raise InvalidArgumentError(
-            f"the AWS credentials file {str(file)!r} has no usable {' or '.join(missing)} "
-            f"(it has {found}); fix the file, or leave aws_creds_filepath out to use the "
-            "standard AWS credential chain"
-        )
-    return fields
-
-
-def _is_json_list(text: str) -> bool:
-    """Whether `text` is a JSON array (an INI file also starts with '[', for its profile)."""
-    if not text.lstrip().startswith("["):
-        return False
-    try:
-        return isinstance(json.loads(text), list)
-    except (json.JSONDecodeError, RecursionError):
-        return False
-
-
-def _json_credentials(text: str, file: Path) -> dict[str, str]:
-    try:
-        document = json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
-        raise InvalidArgumentError(f"{str(file)!r} is not valid JSON") from None
-    if not isinstance(document, dict):
-        raise InvalidArgumentError(
-            f"{str(file)!r} must hold a JSON object of credential fields, not a "
-            f"{type(document).__name__}"
-        )
-    fields: dict[str, str] = {}
-    for name, value in document.items():
-        if not isinstance(value, str):
-            raise InvalidArgumentError(
-                f"field {name!r} of {str(file)!r} must be a string, not {type(value).__name__}"
-            )
-        fields[name] = value
-    return fields
-
-
-def _ini_credentials(text: str, file: Path, profile: str | None) -> dict[str, str]:
-    parser = configparser.ConfigParser(interpolation=None)
-    try:
-        parser.read_string(text)
-    except configparser.Error:
-        raise InvalidArgumentError(
-            f"{str(file)!r} is neither an AWS credentials INI file nor JSON"
-        ) from None
-    sections = parser.sections()
-    if not sections:
-        raise InvalidArgumentError(f"{str(file)!r} holds no credentials profile")
-    section = profile or sections[0]
-    if section not in parser:
-        raise NotFoundError(f"no profile {section!r} in {str(file)!r}; it has {sections}")
-    return dict(parser[section])
+    """The engine's reading of an AWS credentials file (hub/store_url.h): an INI file, first
+    profile or `profile`, or a JSON object, with ``aws_access_key_id`` and
+    ``aws_secret_access_key`` and optionally ``bucket``/``region``. A file that names no usable
+    keys is an error naming the file and what is missing (never a value): the identity asked
+    for is never silently replaced by the environment's."""
+    return dict(_core.read_aws_credentials(str(path), profile or ""))
 
 
 def _read_tuning(hedge_after: float | None, max_staleness: float) -> tuple[float, float]:
@@ -298,18 +224,15 @@ def gs(bucket: str, **kwargs: Any) -> GcsConnection:
 
 def connect(url: str, **kwargs: Any) -> DataHub:
     """One entry point for every store: ``s3://bucket/prefix``, ``gs://bucket/prefix``,
-    ``file:///path`` or a plain path, and ``memory://``; `kwargs` go to the connection."""
+    ``file:///path`` or a plain path, and ``memory://``; `kwargs` go to the connection.
+    URLs are parsed by the engine (``hub::ParseStoreUrl``), as C++ programs parse them."""
     from hub_v1.connections import fs, memory
 
-    parsed = urlparse(url)
-    if parsed.scheme == "s3":
-        return s3(parsed.netloc, prefix=parsed.path.strip("/"), **kwargs).connect()
-    if parsed.scheme in ("gs", "gcs"):
-        return gs(parsed.netloc, prefix=parsed.path.strip("/"), **kwargs).connect()
-    if parsed.scheme == "memory":
+    scheme, path, bucket, prefix = _core.parse_store_url(url)
+    if scheme == "s3":
+        return s3(bucket, prefix=prefix, **kwargs).connect()
+    if scheme == "gs":
+        return gs(bucket, prefix=prefix, **kwargs).connect()
+    if scheme == "memory":
         return memory().connect()
-    if parsed.scheme == "file":
-        return fs(parsed.netloc + parsed.path, **kwargs).connect()
-    if parsed.scheme == "":
-        return fs(url, **kwargs).connect()
-    raise InvalidArgumentError(f"unsupported URL scheme {parsed.scheme!r} in {url!r}")
+    return fs(path, **kwargs).connect()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 import weakref
+from pathlib import Path
 from typing import Any
 
 from hub_v1 import _core
@@ -31,7 +32,8 @@ class FsConnection:
         path = os.fspath(path)
         if not path:
             raise InvalidArgumentError("hub.fs() needs a folder path")
-        self.path = os.path.abspath(os.path.expanduser(path))
+        # abspath normalises '..' without following symlinks; pathlib has no such method.
+        self.path = os.path.abspath(Path(path).expanduser())  # noqa: PTH100
         self.lock = lock
 
     def connect(self) -> DataHub:

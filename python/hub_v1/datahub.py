@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -12,7 +11,7 @@ import numpy as np
 from hub_v1 import _core
 from hub_v1.array import Array
 from hub_v1.dataset import Dataset
-from hub_v1.errors import ContainsNodeError, InvalidArgumentError, NotFoundError
+from hub_v1.errors import InvalidArgumentError, NotFoundError
 
 logger = logging.getLogger("hub_v1")
 
@@ -127,53 +126,17 @@ class DataHub:
             None if quality is None else int(quality),
             None if shard is None else list(shard),
         )
-        # One read to see that the name is free, one write; the settings are checked before
-        # anything is deleted or written.
-        try:
-            core = _core.Array.create(
-                self._store, name, *settings, overwrite=overwrite, known_groups=self._known_groups
-            )
-        except ContainsNodeError as error:
-            return self._reopen_if_same(
-                error, name, shape, chunk, shard, dtype_name, compress, compresslevel
-            )
-        logger.debug("created array %s in %s", name, self.location)
+        # One read to see that the name is free (or holds the same array), one write; the
+        # settings are checked before anything is deleted or written.
+        core = _core.Array.create(
+            self._store,
+            name,
+            *settings,
+            on_exists="overwrite" if overwrite else "reopen",
+            known_groups=self._known_groups,
+        )
+        logger.debug("created or reopened array %s in %s", name, self.location)
         return Array(core, self)
-
-    def _reopen_if_same(
-        self,
-        refusal: ContainsNodeError,
-        name: str,
-        shape: tuple[int, ...],
-        chunk: tuple[int, ...] | None,
-        shard: tuple[int, ...] | None,
-        dtype: str,
-        compress: str,
-        compresslevel: float,
-    ) -> Array:
-        try:
-            found = self.open(name)
-        except NotFoundError:
-            raise refusal from None  # objects without a node: nothing to reopen
-        wanted_chunk, wanted_shard = _core.resolve_chunking(
-            list(shape),
-            None if chunk is None else list(chunk),
-            None if shard is None else list(shard),
-            dtype,
-            compress,
-        )
-        level = min(max(float(compresslevel), 0.0), 1.0)
-        if (
-            isinstance(found, Array)
-            and (found.shape, found.chunk, found.shard, found.dtype.name, found.compress)
-            == (shape, wanted_chunk, wanted_shard, dtype, compress)
-            and abs(found.compresslevel - level) < 1e-9
-        ):
-            return found
-        raise ContainsNodeError(
-            f"'{name}' already exists in {self.location} as {found!r}; open it with "
-            f"datahub.open({name!r}), or pass overwrite=True to replace it and its data"
-        )
 
     def dataset(
         self, name: str, components: Mapping[str, Array | str], overwrite: bool = False
@@ -193,10 +156,10 @@ class DataHub:
             raise InvalidArgumentError(
                 "components must be a non-empty dict {name: Array or array name}"
             )
-        components = {key: self._component_array(key, given) for key, given in components.items()}
-        for key, array in components.items():
-            if not isinstance(key, str) or not key:
-                raise InvalidArgumentError(f"component names must be non-empty strings: {key!r}")
+        arrays = {key: self._component_array(key, given) for key, given in components.items()}
+        for key, array in arrays.items():
+            if not isinstance(key, str):
+                raise InvalidArgumentError(f"component names must be strings: {key!r}")
             if not isinstance(array, Array):
                 raise InvalidArgumentError(f"component {key!r} is not a hub_v1 Array")
             if array.datahub.location != self.location:
@@ -204,26 +167,10 @@ class DataHub:
                     f"component {key!r} lives in {array.datahub.location}, not in "
                     f"{self.location}; a dataset's arrays must share its store"
                 )
-        dataset = Dataset(name, components, self)  # validates the shared first dimension
-        paths = {key: array.name for key, array in components.items()}
-        _core.validate_name(name)
-        existing = self._read_node(name)
-        if existing[1] != "missing":
-            if overwrite:
-                self.delete(name)
-            elif _components_of(existing) == paths:
-                return dataset
-            else:
-                raise ContainsNodeError(
-                    f"'{name}' already exists in {self.location}; open it with "
-                    f"datahub.open({name!r}), or pass overwrite=True to replace it"
-                )
-        # JSON objects come back with sorted keys: "order" keeps the creation order.
-        attributes = {"hub_v1": {"components": paths, "order": list(paths)}}
-        _core.create_group(
-            self._store, name, json.dumps(attributes), known_groups=self._known_groups
-        )
-        return dataset
+        on_exists = "overwrite" if overwrite else "reopen"
+        paths = [(key, array.name) for key, array in arrays.items()]
+        core = _core.Dataset.create(self._store, name, paths, on_exists, self._known_groups)
+        return Dataset(core, self)
 
     def _component_array(self, key: Any, given: Array | str) -> Any:
         """A dataset component given by name: the array of that name in this DataHub."""
@@ -242,19 +189,9 @@ class DataHub:
         node = self._read_node(name)
         if node[1] == "array":
             return Array(_core.Array.open(self._store, name), self)
-        if node[1] == "group":
-            paths = _components_of(node)
-            if paths is None:  # a plain Zarr group: its child arrays become the components
-                children = _core.list_nodes(self._store, name, children_only=True)
-                paths = {
-                    path[len(name) + 1 :]: path for path, kind, _ in children if kind == "array"
-                }
-            arrays = {key: self._open_array(path) for key, path in paths.items()}
-            return Dataset(name, arrays, self)
+        if node[1] == "group":  # a dataset, or a plain Zarr group of arrays
+            return Dataset(_core.Dataset.from_group(self._store, name, node[2]), self)
         raise NotFoundError(f"no array or dataset named '{name}' in {self.location}")
-
-    def _open_array(self, path: str) -> Array:
-        return Array(_core.Array.open(self._store, path), self)
 
     def delete(self, name: str) -> None:
         """Delete the array or dataset `name` and its data. A dataset's component arrays are
@@ -268,24 +205,9 @@ class DataHub:
             _core.validate_name(prefix.rstrip("/"))
         names = []
         for path, kind, attributes in _core.list_nodes(self._store, prefix.rstrip("/")):
-            if kind == "array" or _components_of((path, kind, attributes)) is not None:
+            if kind == "array" or _core.dataset_components(kind, attributes) is not None:
                 names.append(path)
         return sorted(names)
 
     def _read_node(self, name: str) -> tuple[str, str, str]:
         return _core.read_node(self._store, name)
-
-
-def _components_of(node: tuple[str, str, str]) -> dict[str, str] | None:
-    """The component map of a hub_v1 dataset group, None for anything else."""
-    if node[1] != "group":
-        return None
-    hub = json.loads(node[2]).get("hub_v1")
-    components = hub.get("components") if isinstance(hub, dict) else None
-    if not isinstance(components, dict):
-        return None
-    order = hub.get("order")
-    names_in_order = isinstance(order, list) and all(isinstance(name, str) for name in order)
-    if names_in_order and sorted(order) == sorted(components):
-        return {name: components[name] for name in order}
-    return components

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from hub_v1 import _core
 from hub_v1.array import Array
 from hub_v1.errors import InvalidArgumentError, NotFoundError
 
@@ -13,20 +14,7 @@ if TYPE_CHECKING:
 
 
 def _reopen(datahub: DataHub, name: str, paths: dict[str, str]) -> Dataset:
-    arrays = {key: datahub._open_array(path) for key, path in paths.items()}
-    return Dataset(name, arrays, datahub)
-
-
-def common_leading_shape(shapes: list[tuple[int, ...]]) -> tuple[int, ...]:
-    """The longest shape prefix every component shares."""
-    if not shapes:
-        return ()
-    prefix: list[int] = []
-    for extents in zip(*shapes, strict=False):
-        if any(extent != extents[0] for extent in extents):
-            break
-        prefix.append(extents[0])
-    return tuple(prefix)
+    return Dataset(_core.Dataset.assemble(datahub._store, name, list(paths.items())), datahub)
 
 
 class Dataset:
@@ -45,19 +33,12 @@ class Dataset:
     (['input', 'label'], 10)
     """
 
-    def __init__(self, name: str, components: Mapping[str, Array], datahub: DataHub) -> None:
+    def __init__(self, core: _core.Dataset, datahub: DataHub) -> None:
+        """The engine's dataset `core` (created, opened or assembled and checked by it)."""
         self._datahub = datahub
-        if not components:
-            raise InvalidArgumentError(f"dataset '{name}' needs at least one component")
-        self._name = name
-        self._components = dict(components)
-        self._shape = common_leading_shape([array.shape for array in components.values()])
-        if not self._shape:
-            shapes = {key: array.shape for key, array in components.items()}
-            raise InvalidArgumentError(
-                f"the components of dataset '{name}' must share their first dimension; "
-                f"got shapes {shapes}"
-            )
+        self._name = core.path
+        self._components = {name: Array(core.array(name), datahub) for name, _ in core.components}
+        self._shape = core.shape
 
     @property
     def name(self) -> str:

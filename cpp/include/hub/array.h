@@ -11,6 +11,7 @@
 
 #include "hub/dtype.h"
 #include "hub/image_transform.h"
+#include "hub/node.h"
 #include "hub/selection.h"
 #include "hub/store.h"
 
@@ -52,7 +53,9 @@ struct RegionPlan;
 struct ArrayState;
 }  // namespace detail
 
-// A planned selection of one array: the output shape and which chunks it touches.
+// A planned selection of one array: the output shape and which chunks it touches. It belongs
+// to the array whose Select made it: Read/Write of another array, or of a default-constructed
+// Region, is an InvalidArgumentError.
 class Region {
  public:
   // The shape of the data the selection reads or writes (integer-indexed axes dropped).
@@ -61,15 +64,17 @@ class Region {
 
  private:
   friend class Array;
+  const detail::RegionPlan& plan() const;  // InvalidArgumentError if not planned
   std::shared_ptr<const detail::RegionPlan> plan_;
 };
 
-class KnownGroups;  // hub/node.h
-
 // How Array::Create treats what is already there.
 struct CreateOptions {
-  bool overwrite = false;                // replace a node already at the path (and its data)
-  KnownGroups* known_groups = nullptr;   // parent groups already checked (see hub/node.h)
+  // kError: a ContainsNodeError; kReopenIfSame: the array there if its shape, chunking,
+  // dtype and compression are the ones asked for (else ContainsNodeError); kOverwrite:
+  // replace it and its data.
+  OnExists on_exists = OnExists::kError;
+  KnownGroups* known_groups = nullptr;  // parent groups already checked (see hub/node.h)
 };
 
 class Array {
@@ -77,10 +82,9 @@ class Array {
   // Writes `<path>/zarr.json` (and group files for parent folders): one read to see that
   // nothing is at `path`, one write, and a read (and maybe a write) per parent folder not in
   // options.known_groups. Throws InvalidArgumentError for a bad spec (before touching the
-  // store) and ContainsNodeError if a node already exists at `path` (unless overwrite).
+  // store) and ContainsNodeError if something is at `path` (see CreateOptions::on_exists).
   static std::shared_ptr<Array> Create(std::shared_ptr<Store> store, const std::string& path,
-                                       const ArraySpec& spec,
-                                       const CreateOptions& options = {});
+                                       const ArraySpec& spec, const CreateOptions& options = {});
   // NotFoundError if there is no array at `path`.
   static std::shared_ptr<Array> Open(std::shared_ptr<Store> store, const std::string& path);
 
@@ -119,22 +123,16 @@ class Array {
   void ReadImages(std::span<const ImageRequest> requests, const ImageOutput& output,
                   std::span<std::byte> out) const;
 
-  explicit Array(std::shared_ptr<const detail::ArrayState> state);
-
  private:
+  explicit Array(std::shared_ptr<const detail::ArrayState> state);
+  // The array at `path` if it has `wanted`'s settings; nullptr if no node is there (objects
+  // without a zarr.json); ContainsNodeError for a group or an array with other settings.
+  static std::shared_ptr<Array> OpenIfSame(std::shared_ptr<Store> store, const std::string& path,
+                                           const Array& wanted);
+  // region's plan, if this array made it (else InvalidArgumentError).
+  const detail::RegionPlan& PlanOf(const Region& region) const;
+
   std::shared_ptr<const detail::ArrayState> state_;
 };
-
-// Process-wide engine settings.
-std::size_t CacheBudgetBytes();
-void SetCacheBudgetBytes(std::size_t bytes);  // 0 disables the decoded-chunk cache
-struct CacheStats {
-  std::size_t used_bytes = 0;
-  std::size_t hits = 0;    // chunk lookups answered from the cache
-  std::size_t misses = 0;  // chunk lookups that went to the store
-};
-CacheStats GetCacheStats();
-int ThreadCount();
-void SetThreadCount(int threads);
 
 }  // namespace hub

@@ -13,6 +13,13 @@ namespace hub {
 
 enum class NodeKind { kMissing, kArray, kGroup };
 
+// What creating an array or dataset does when something is already at its path.
+enum class OnExists {
+  kError,         // ContainsNodeError
+  kReopenIfSame,  // the array or dataset there if it has the same settings or components
+  kOverwrite,     // delete what is there (a dataset's component arrays stay), then create
+};
+
 struct NodeInfo {
   std::string path;
   NodeKind kind = NodeKind::kMissing;
@@ -44,8 +51,7 @@ void CreateGroup(Store& store, const std::string& path, const std::string& attri
 
 // Creates missing group files for every parent folder of `path` (one read each, none for
 // folders in `known_groups`, which learns the rest).
-void EnsureParentGroups(Store& store, const std::string& path,
-                        KnownGroups* known_groups = nullptr);
+void EnsureParentGroups(Store& store, const std::string& path, KnownGroups* known_groups = nullptr);
 
 // Makes way for a new node at `path` (one read, and one listing where no node is): a
 // ContainsNodeError if a node is there, or objects without a node (what an interrupted delete

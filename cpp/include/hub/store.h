@@ -52,7 +52,7 @@ struct ReadOptions {
 struct ReadResult {
   enum class Status { kMissing, kUnchanged, kValue };
   Status status = Status::kMissing;
-  Buffer value;            // kValue, unless read into the caller's buffers
+  Buffer value;  // kValue, unless read into the caller's buffers
   // kValue: the bytes the range holds in the object. Into buffers, this may be more or fewer
   // than the buffers' total, which is how a reader notices an object of the wrong size.
   std::uint64_t size = 0;

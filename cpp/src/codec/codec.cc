@@ -19,8 +19,8 @@ nlohmann::json CodecJson(std::string_view name, nlohmann::json configuration) {
   return entry;
 }
 
-int ConfigInt(const nlohmann::json& configuration, const char* codec, const char* key,
-              int low, int high, int default_value) {
+int ConfigInt(const nlohmann::json& configuration, const char* codec, const char* key, int low,
+              int high, int default_value) {
   if (!configuration.is_object() || !configuration.contains(key)) return default_value;
   const auto& value = configuration[key];
   if (!value.is_number_integer() || value.get<std::int64_t>() < low ||

@@ -5,10 +5,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <span>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "hub/buffer.h"
 #include "hub/dtype.h"
@@ -73,7 +72,7 @@ class BytesToBytesCodec {
 nlohmann::json CodecJson(std::string_view name, nlohmann::json configuration = nullptr);
 
 // Reads configuration[key] as an integer in [low, high]; InvalidArgumentError otherwise.
-int ConfigInt(const nlohmann::json& configuration, const char* codec, const char* key,
-              int low, int high, int default_value);
+int ConfigInt(const nlohmann::json& configuration, const char* codec, const char* key, int low,
+              int high, int default_value);
 
 }  // namespace hub::codec

@@ -22,8 +22,9 @@ std::shared_ptr<const CodecPipeline> CodecPipeline::FromJson(const nlohmann::jso
     AnyCodec codec = MakeCodec(entry);
     if (auto* array_to_bytes = std::get_if<std::unique_ptr<ArrayToBytesCodec>>(&codec)) {
       if (pipeline->array_to_bytes_ || !pipeline->bytes_to_bytes_.empty()) {
-        throw InvalidArgumentError("zarr.json 'codecs' must hold exactly one array -> bytes "
-                                   "codec, before every bytes -> bytes codec");
+        throw InvalidArgumentError(
+            "zarr.json 'codecs' must hold exactly one array -> bytes "
+            "codec, before every bytes -> bytes codec");
       }
       (*array_to_bytes)->Prepare(pipeline->layout_);
       // Told apart once, here: the engine plans around a sharded chain's inner grid.
@@ -38,8 +39,9 @@ std::shared_ptr<const CodecPipeline> CodecPipeline::FromJson(const nlohmann::jso
     }
   }
   if (pipeline->sharding_ && !pipeline->bytes_to_bytes_.empty()) {
-    throw UnsupportedError("bytes -> bytes codecs after sharding_indexed are not supported: "
-                           "the shard must stay readable by byte range");
+    throw UnsupportedError(
+        "bytes -> bytes codecs after sharding_indexed are not supported: "
+        "the shard must stay readable by byte range");
   }
   return pipeline;
 }

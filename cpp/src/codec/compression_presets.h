@@ -2,11 +2,10 @@
 // The resulting levels are written into the codec configuration, so readers need no mapping.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "hub/dtype.h"
 

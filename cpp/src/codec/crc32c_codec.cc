@@ -36,8 +36,8 @@ Buffer Crc32cCodec::Decode(const Buffer& encoded, std::size_t max_size) const {
 void Crc32cCodec::DecodeInto(const Buffer& encoded, std::span<std::byte> out) const {
   const Buffer payload = Decode(encoded, out.size());
   if (payload.size() != out.size()) {
-    throw CorruptChunkError("the chunk holds " + std::to_string(payload.size()) +
-                            " bytes where " + std::to_string(out.size()) + " were expected");
+    throw CorruptChunkError("the chunk holds " + std::to_string(payload.size()) + " bytes where " +
+                            std::to_string(out.size()) + " were expected");
   }
   std::memcpy(out.data(), payload.data(), out.size());
 }

@@ -8,8 +8,8 @@
 #include <cstring>
 #include <map>
 #include <optional>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "hub/errors.h"
 
@@ -110,11 +110,10 @@ Buffer DeflateCodec::Encode(std::span<const std::byte> decoded) const {
   const std::size_t bound = gzip ? libdeflate_gzip_compress_bound(compressor, decoded.size())
                                  : libdeflate_zlib_compress_bound(compressor, decoded.size());
   Buffer encoded = Buffer::Allocate(bound);
-  const std::size_t size =
-      gzip ? libdeflate_gzip_compress(compressor, decoded.data(), decoded.size(),
-                                      encoded.data(), bound)
-           : libdeflate_zlib_compress(compressor, decoded.data(), decoded.size(),
-                                      encoded.data(), bound);
+  const std::size_t size = gzip ? libdeflate_gzip_compress(compressor, decoded.data(),
+                                                           decoded.size(), encoded.data(), bound)
+                                : libdeflate_zlib_compress(compressor, decoded.data(),
+                                                           decoded.size(), encoded.data(), bound);
   if (size == 0) throw Error(std::string(NameOf(container_)) + " compression failed");
   encoded.Shrink(size);
   return encoded;
@@ -141,7 +140,8 @@ void DeflateCodec::DecodeInto(const Buffer& encoded, std::span<std::byte> out) c
 
 Buffer DeflateCodec::Decode(const Buffer& encoded, std::size_t max_size) const {
   // Grow geometrically up to the cap instead of trusting sizes written in the stream.
-  std::size_t capacity = std::min<std::size_t>(max_size, std::max<std::size_t>(4 * encoded.size(), 4096));
+  std::size_t capacity =
+      std::min<std::size_t>(max_size, std::max<std::size_t>(4 * encoded.size(), 4096));
   while (true) {
     Buffer decoded = Buffer::Allocate(capacity);
     if (const auto produced = Inflate(container_, encoded, decoded.mutable_span())) {

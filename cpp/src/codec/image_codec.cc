@@ -32,7 +32,8 @@ ImageGeometry ImageGeometry::Of(const ChunkLayout& layout) {
   geometry.height = static_cast<int>(height);
   geometry.width = static_cast<int>(width);
   geometry.channels = static_cast<int>(channels);
-  geometry.item_bytes = static_cast<std::size_t>(height * width * channels) * ItemSize(layout.dtype);
+  geometry.item_bytes =
+      static_cast<std::size_t>(height * width * channels) * ItemSize(layout.dtype);
   return geometry;
 }
 
@@ -44,8 +45,8 @@ Buffer ImageCodec::Encode(std::span<const std::byte> chunk, const ChunkLayout& l
   std::vector<std::span<const std::byte>> views;
   images.reserve(geometry.count);
   for (std::size_t i = 0; i < geometry.count; ++i) {
-    images.push_back(EncodeImage(chunk.subspan(i * geometry.item_bytes, geometry.item_bytes),
-                                 geometry));
+    images.push_back(
+        EncodeImage(chunk.subspan(i * geometry.item_bytes, geometry.item_bytes), geometry));
     views.push_back(images.back().span());
   }
   return ImageChunk::Assemble(views);

@@ -59,8 +59,8 @@ Buffer JpegCodec::EncodeImage(std::span<const std::byte> pixels,
   auto* destination = reinterpret_cast<unsigned char*>(encoded.data());
   unsigned long size = capacity;
   if (tjCompress2(ThreadCompressor(), reinterpret_cast<const unsigned char*>(pixels.data()),
-                  geometry.width, 0, geometry.height, PixelFormat(geometry.channels),
-                  &destination, &size, subsampling, quality_, TJFLAG_NOREALLOC) != 0) {
+                  geometry.width, 0, geometry.height, PixelFormat(geometry.channels), &destination,
+                  &size, subsampling, quality_, TJFLAG_NOREALLOC) != 0) {
     throw Error(std::string("jpeg encoding failed: ") + tjGetErrorStr2(ThreadCompressor()));
   }
   encoded.Shrink(size);
@@ -82,9 +82,8 @@ void JpegCodec::DecodeImage(std::span<const std::byte> encoded, std::span<std::b
                             std::to_string(geometry.width) + " x " +
                             std::to_string(geometry.height));
   }
-  if (tjDecompress2(handle, source, encoded.size(),
-                    reinterpret_cast<unsigned char*>(pixels.data()), width, 0, height,
-                    PixelFormat(geometry.channels), TJFLAG_STOPONWARNING) != 0) {
+  if (tjDecompress2(handle, source, encoded.size(), reinterpret_cast<unsigned char*>(pixels.data()),
+                    width, 0, height, PixelFormat(geometry.channels), TJFLAG_STOPONWARNING) != 0) {
     throw CorruptChunkError(std::string("jpeg data is corrupt: ") + tjGetErrorStr2(handle));
   }
 }

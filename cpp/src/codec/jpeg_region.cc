@@ -3,14 +3,14 @@
 // returns an error code; the C++ wrapper turns that into an exception.
 #include "codec/jpeg_region.h"
 
+#include <jpeglib.h>
+
 #include <algorithm>
 #include <cmath>
 #include <csetjmp>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-
-#include <jpeglib.h>
 
 #include "hub/errors.h"
 
@@ -92,13 +92,13 @@ int DecodeRaw(RegionPlan* plan) {
   const int full_width = static_cast<int>(info.output_width);
   const int full_height = static_cast<int>(info.output_height);
   const int x0 = std::max(static_cast<int>(std::floor(plan->box.left * plan->x_scale)) - 1, 0);
-  const int x1 = std::min(
-      static_cast<int>(std::ceil((plan->box.left + plan->box.width) * plan->x_scale)) + 1,
-      full_width);
+  const int x1 =
+      std::min(static_cast<int>(std::ceil((plan->box.left + plan->box.width) * plan->x_scale)) + 1,
+               full_width);
   const int y0 = std::max(static_cast<int>(std::floor(plan->box.top * plan->y_scale)) - 1, 0);
-  const int y1 = std::min(
-      static_cast<int>(std::ceil((plan->box.top + plan->box.height) * plan->y_scale)) + 1,
-      full_height);
+  const int y1 =
+      std::min(static_cast<int>(std::ceil((plan->box.top + plan->box.height) * plan->y_scale)) + 1,
+               full_height);
   JDIMENSION x_offset = static_cast<JDIMENSION>(x0);
   JDIMENSION crop_width = static_cast<JDIMENSION>(std::max(x1 - x0, 1));
   if (x0 > 0 || x1 < full_width) jpeg_crop_scanline(&info, &x_offset, &crop_width);
@@ -124,9 +124,8 @@ int DecodeRaw(RegionPlan* plan) {
 
 }  // namespace
 
-JpegRegion DecodeJpegRegion(std::span<const std::byte> encoded, const ImageBox& box,
-                            int min_height, int min_width, int expected_height,
-                            int expected_width, int channels) {
+JpegRegion DecodeJpegRegion(std::span<const std::byte> encoded, const ImageBox& box, int min_height,
+                            int min_width, int expected_height, int expected_width, int channels) {
   RegionPlan plan{};
   plan.data = reinterpret_cast<const unsigned char*>(encoded.data());
   plan.size = static_cast<unsigned long>(encoded.size());
@@ -154,9 +153,9 @@ JpegRegion DecodeJpegRegion(std::span<const std::byte> encoded, const ImageBox& 
   region.height = plan.height;
   region.width = plan.width;
   region.channels = channels;
-  region.box = ImageBox{box.top * plan.y_scale - plan.y_offset,
-                        box.left * plan.x_scale - plan.x_offset, box.height * plan.y_scale,
-                        box.width * plan.x_scale};
+  region.box =
+      ImageBox{box.top * plan.y_scale - plan.y_offset, box.left * plan.x_scale - plan.x_offset,
+               box.height * plan.y_scale, box.width * plan.x_scale};
   return region;
 }
 

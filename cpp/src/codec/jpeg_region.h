@@ -28,8 +28,7 @@ struct JpegRegion {
 // (in full-size pixels), with `channels` (1 or 3) output channels, at the smallest scale M/8
 // at which the box still spans at least min_height x min_width pixels. CorruptChunkError for
 // bad data or an image of another size.
-JpegRegion DecodeJpegRegion(std::span<const std::byte> encoded, const ImageBox& box,
-                            int min_height, int min_width, int expected_height,
-                            int expected_width, int channels);
+JpegRegion DecodeJpegRegion(std::span<const std::byte> encoded, const ImageBox& box, int min_height,
+                            int min_width, int expected_height, int expected_width, int channels);
 
 }  // namespace hub::codec

@@ -37,8 +37,8 @@ void Decompress(const Buffer& encoded, std::span<std::byte> out) {
 }  // namespace
 
 std::unique_ptr<BytesToBytesCodec> Lz4Codec::FromConfig(const nlohmann::json& configuration) {
-  return std::make_unique<Lz4Codec>(ConfigInt(configuration, "numcodecs.lz4", "acceleration",
-                                              -LZ4HC_CLEVEL_MAX, 65537, 1));
+  return std::make_unique<Lz4Codec>(
+      ConfigInt(configuration, "numcodecs.lz4", "acceleration", -LZ4HC_CLEVEL_MAX, 65537, 1));
 }
 
 Buffer Lz4Codec::Encode(std::span<const std::byte> decoded) const {

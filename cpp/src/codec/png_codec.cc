@@ -61,15 +61,19 @@ void OnRead(png_structp png, png_bytep bytes, png_size_t length) {
 
 int ColorType(int channels) {
   switch (channels) {
-    case 1: return PNG_COLOR_TYPE_GRAY;
-    case 2: return PNG_COLOR_TYPE_GRAY_ALPHA;
-    case 3: return PNG_COLOR_TYPE_RGB;
-    default: return PNG_COLOR_TYPE_RGBA;
+    case 1:
+      return PNG_COLOR_TYPE_GRAY;
+    case 2:
+      return PNG_COLOR_TYPE_GRAY_ALPHA;
+    case 3:
+      return PNG_COLOR_TYPE_RGB;
+    default:
+      return PNG_COLOR_TYPE_RGBA;
   }
 }
 
-bool WritePng(png_bytepp rows, const ImageGeometry& geometry, int bit_depth, int level,
-              Output* out, PngError* error) {
+bool WritePng(png_bytepp rows, const ImageGeometry& geometry, int bit_depth, int level, Output* out,
+              PngError* error) {
   png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, error, OnError, OnWarning);
   if (png == nullptr) return false;
   png_infop info = png_create_info_struct(png);
@@ -175,8 +179,7 @@ Buffer PngCodec::EncodeImage(std::span<const std::byte> pixels,
   Output out{encoded.data(), encoded.size(), 0};
   auto rows = RowPointers(const_cast<std::byte*>(pixels.data()), geometry);
   PngError error;
-  if (!WritePng(rows.data(), geometry, BitDepth(geometry, pixels.size()), level_, &out,
-                &error)) {
+  if (!WritePng(rows.data(), geometry, BitDepth(geometry, pixels.size()), level_, &out, &error)) {
     throw Error(std::string("png encoding failed: ") + error.message);
   }
   encoded.Shrink(out.size);

@@ -44,8 +44,10 @@ bool ParseIndexCodecs(const json& codecs) {
        codecs[0]["configuration"].value("endian", json("little")) == "little");
   if (little_bytes && codecs.size() == 1) return false;
   if (little_bytes && codecs.size() == 2 && name_of(codecs[1]) == "crc32c") return true;
-  throw UnsupportedError("sharding_indexed: index_codecs other than [bytes (little endian), "
-                         "crc32c] are not supported, got " + codecs.dump());
+  throw UnsupportedError(
+      "sharding_indexed: index_codecs other than [bytes (little endian), "
+      "crc32c] are not supported, got " +
+      codecs.dump());
 }
 
 [[noreturn]] void CorruptIndex(const std::string& what) {
@@ -89,8 +91,8 @@ void ShardingCodec::Prepare(const ChunkLayout& layout) {
               " is not a multiple of the inner chunk shape " + json(inner_shape_).dump());
     }
     chunks_per_shard_.push_back(layout.shape[axis] / inner_shape_[axis]);
-    if (static_cast<std::uint64_t>(chunks_per_shard_.back()) > (std::uint64_t{1} << 24) /
-                                                                   inner_count_) {
+    if (static_cast<std::uint64_t>(chunks_per_shard_.back()) >
+        (std::uint64_t{1} << 24) / inner_count_) {
       Invalid("a shard may hold at most 2^24 inner chunks");
     }
     inner_count_ *= static_cast<std::size_t>(chunks_per_shard_.back());
@@ -142,10 +144,10 @@ ShardIndex ShardingCodec::DecodeIndex(std::span<const std::byte> encoded,
     const std::uint64_t offset = index.offset(i);
     const std::uint64_t nbytes = index.nbytes(i);
     auto bad = [&](const std::string& what) {
-      CorruptIndex("inner chunk " + InnerChunkName(i) + " " + what + " (offset " +
-                   std::to_string(offset) + ", " + std::to_string(nbytes) + " bytes" +
-                   (known_shard_bytes ? ", shard of " + std::to_string(shard_bytes) + " bytes)"
-                                      : ")"));
+      CorruptIndex(
+          "inner chunk " + InnerChunkName(i) + " " + what + " (offset " + std::to_string(offset) +
+          ", " + std::to_string(nbytes) + " bytes" +
+          (known_shard_bytes ? ", shard of " + std::to_string(shard_bytes) + " bytes)" : ")"));
     };
     if (nbytes == 0) bad("is stored with length 0");
     if (nbytes > max_inner) bad("is longer than the inner chunk could ever encode to");
@@ -264,8 +266,7 @@ void ShardingCodec::DecodeInto(const Buffer& encoded, std::span<std::byte> shard
       index::FillWithElement(scratch.mutable_span(), fill_value_);  // empty: zeros
     } else {
       try {
-        inner_->DecodeInto(encoded.Slice(index.offset(i), index.nbytes(i)),
-                           scratch.mutable_span());
+        inner_->DecodeInto(encoded.Slice(index.offset(i), index.nbytes(i)), scratch.mutable_span());
       } catch (const CorruptChunkError& error) {
         throw CorruptChunkError("inner chunk " + InnerChunkName(i) + ": " + error.what());
       }

@@ -53,8 +53,8 @@ class ShardingCodec final : public ArrayToBytesCodec {
   // A shard from its encoded inner chunks (an empty span: the chunk is empty, not stored):
   // the parts to store in order, which point into `inner` and into `index_storage`. No parts
   // when every inner chunk is empty (such a shard is not stored at all).
-  std::vector<std::span<const std::byte>> Assemble(std::span<const std::span<const std::byte>> inner,
-                                                   Buffer& index_storage) const;
+  std::vector<std::span<const std::byte>> Assemble(
+      std::span<const std::span<const std::byte>> inner, Buffer& index_storage) const;
 
   // Inner chunk `i` (C order within the shard) as "(a, b, c)", for messages.
   std::string InnerChunkName(std::size_t i) const;

@@ -25,8 +25,7 @@ ZSTD_CCtx* ThreadCompressionContext() {
 }
 
 ZSTD_DCtx* ThreadDecompressionContext() {
-  thread_local std::unique_ptr<ZSTD_DCtx, DecompressionContextDeleter> context(
-      ZSTD_createDCtx());
+  thread_local std::unique_ptr<ZSTD_DCtx, DecompressionContextDeleter> context(ZSTD_createDCtx());
   if (!context) throw std::bad_alloc();
   return context.get();
 }
@@ -35,8 +34,7 @@ std::size_t DecompressInto(const Buffer& encoded, std::span<std::byte> out) {
   const std::size_t produced = ZSTD_decompressDCtx(ThreadDecompressionContext(), out.data(),
                                                    out.size(), encoded.data(), encoded.size());
   if (ZSTD_isError(produced)) {
-    throw CorruptChunkError(std::string("zstd data is corrupt: ") +
-                            ZSTD_getErrorName(produced));
+    throw CorruptChunkError(std::string("zstd data is corrupt: ") + ZSTD_getErrorName(produced));
   }
   return produced;
 }
@@ -44,8 +42,8 @@ std::size_t DecompressInto(const Buffer& encoded, std::span<std::byte> out) {
 }  // namespace
 
 std::unique_ptr<BytesToBytesCodec> ZstdCodec::FromConfig(const nlohmann::json& configuration) {
-  const int level = ConfigInt(configuration, "zstd", "level", ZSTD_minCLevel(),
-                              ZSTD_maxCLevel(), 3);
+  const int level =
+      ConfigInt(configuration, "zstd", "level", ZSTD_minCLevel(), ZSTD_maxCLevel(), 3);
   bool checksum = false;
   if (configuration.is_object() && configuration.contains("checksum")) {
     if (!configuration["checksum"].is_boolean()) {
@@ -62,8 +60,8 @@ Buffer ZstdCodec::Encode(std::span<const std::byte> decoded) const {
   ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level_);
   ZSTD_CCtx_setParameter(context, ZSTD_c_checksumFlag, checksum_ ? 1 : 0);
   Buffer encoded = Buffer::Allocate(ZSTD_compressBound(decoded.size()));
-  const std::size_t size = ZSTD_compress2(context, encoded.data(), encoded.size(),
-                                          decoded.data(), decoded.size());
+  const std::size_t size =
+      ZSTD_compress2(context, encoded.data(), encoded.size(), decoded.data(), decoded.size());
   if (ZSTD_isError(size)) {
     throw Error(std::string("zstd compression failed: ") + ZSTD_getErrorName(size));
   }

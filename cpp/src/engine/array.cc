@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "codec/compression_presets.h"
+#include "common/shape_text.h"
 #include "engine/array_state.h"
 #include "engine/chunk_cache.h"
 #include "engine/chunk_io.h"
@@ -12,7 +13,6 @@
 #include "engine/shard_io.h"
 #include "engine/thread_pool.h"
 #include "hub/errors.h"
-#include "hub/node.h"
 #include "hub/node.h"
 #include "index/region_copy.h"
 
@@ -39,8 +39,9 @@ void ReadCompressionAttributes(detail::ArrayState& state) {
   }
 }
 
-std::shared_ptr<Array> MakeArray(std::shared_ptr<Store> store, const std::string& path,
-                                 format::ArrayMetadata metadata) {
+std::shared_ptr<const detail::ArrayState> MakeState(std::shared_ptr<Store> store,
+                                                    const std::string& path,
+                                                    format::ArrayMetadata metadata) {
   auto state = std::make_shared<detail::ArrayState>();
   state->store = std::move(store);
   state->path = path;
@@ -51,15 +52,14 @@ std::shared_ptr<Array> MakeArray(std::shared_ptr<Store> store, const std::string
   state->sharding = state->pipeline->sharding();
   state->chunk_pipeline = state->sharding ? &state->sharding->inner() : state->pipeline.get();
   state->chunk_shape = state->chunk_pipeline->layout().shape;
-  state->chunks_per_object = state->sharding
-                                 ? state->sharding->chunks_per_shard()
-                                 : std::vector<std::int64_t>(m.chunk_shape.size(), 1);
+  state->chunks_per_object = state->sharding ? state->sharding->chunks_per_shard()
+                                             : std::vector<std::int64_t>(m.chunk_shape.size(), 1);
   state->chunk_strides = index::CStrides(state->chunk_shape, ItemSize(m.dtype));
   state->chunk_bytes = state->chunk_pipeline->layout().NumBytes();
   state->cache_prefix = detail::CachePrefix(*state->store, path);
   state->max_object_bytes = state->pipeline->MaxEncodedBytes();
   ReadCompressionAttributes(*state);
-  return std::make_shared<Array>(std::move(state));
+  return state;
 }
 
 }  // namespace
@@ -98,10 +98,10 @@ ChunkingChoice ResolveChunking(const ArraySpec& spec) {
     for (std::size_t axis = spec.shape.size() - image_axes; axis < spec.shape.size(); ++axis) {
       choice.chunk_shape[axis] = std::max<std::int64_t>(spec.shape[axis], 1);
     }
-    choice.shard_shape = spec.shard_shape.empty()
-                             ? DefaultShardShape(spec.shape, choice.chunk_shape, spec.dtype,
-                                                 spec.compress)
-                             : spec.shard_shape;
+    choice.shard_shape =
+        spec.shard_shape.empty()
+            ? DefaultShardShape(spec.shape, choice.chunk_shape, spec.dtype, spec.compress)
+            : spec.shard_shape;
   } else {
     choice.chunk_shape = DefaultChunkShape(spec.shape, spec.dtype);
     choice.shard_shape = spec.shard_shape;
@@ -136,10 +136,26 @@ std::vector<std::int64_t> DefaultShardShape(std::span<const std::int64_t> shape,
   return shard;
 }
 
-const std::vector<std::int64_t>& Region::shape() const { return plan_->output_shape; }
-std::size_t Region::num_bytes() const { return plan_->num_bytes; }
+const detail::RegionPlan& Region::plan() const {
+  if (plan_ == nullptr) {
+    throw InvalidArgumentError("this Region was not planned by Array::Select");
+  }
+  return *plan_;
+}
+
+const std::vector<std::int64_t>& Region::shape() const { return plan().output_shape; }
+std::size_t Region::num_bytes() const { return plan().num_bytes; }
 
 Array::Array(std::shared_ptr<const detail::ArrayState> state) : state_(std::move(state)) {}
+
+const detail::RegionPlan& Array::PlanOf(const Region& region) const {
+  const detail::RegionPlan& plan = region.plan();
+  if (plan.array != state_) {
+    throw InvalidArgumentError("this Region was planned by another array ('" + plan.array->path +
+                               "'); plan it with this array's Select");
+  }
+  return plan;
+}
 
 std::shared_ptr<Array> Array::Create(std::shared_ptr<Store> store, const std::string& path,
                                      const ArraySpec& spec, const CreateOptions& options) {
@@ -159,13 +175,52 @@ std::shared_ptr<Array> Array::Create(std::shared_ptr<Store> store, const std::st
   }
   metadata.fill_value.assign(ItemSize(spec.dtype), std::byte{0});
   metadata.attributes = {{"hub_v1", {{"compress", spec.compress}, {"compresslevel", level}}}};
-  auto array = MakeArray(store, path, metadata);  // validates the codec chain before writing
+  std::shared_ptr<Array> array(new Array(MakeState(store, path, metadata)));  // checks codecs
 
-  ClearForNewNode(*store, path, options.known_groups, options.overwrite);
+  try {
+    ClearForNewNode(*store, path, options.known_groups, options.on_exists == OnExists::kOverwrite);
+  } catch (const ContainsNodeError&) {
+    if (options.on_exists != OnExists::kReopenIfSame) throw;
+    if (auto same = OpenIfSame(store, path, *array)) return same;
+    throw;
+  }
   EnsureParentGroups(*store, path, options.known_groups);
   engine::ChunkCache::Instance().EraseWithPrefix(detail::CachePrefix(*store, path));
   engine::WriteJson(*store, path + "/zarr.json", format::ToJson(metadata));
   return array;
+}
+
+namespace {
+
+// "shape (10,), int32, chunk (10,), default 0.5": what reopening compares.
+std::string SettingsText(const Array& array) {
+  std::string text = "shape " + ShapeText(array.shape()) + ", " +
+                     std::string(DataTypeName(array.dtype())) + ", chunk " +
+                     ShapeText(array.chunk_shape());
+  if (const auto shard = array.shard_shape()) text += ", shard " + ShapeText(*shard);
+  return text + ", " + array.compress() + " " + std::to_string(array.compresslevel());
+}
+
+}  // namespace
+
+std::shared_ptr<Array> Array::OpenIfSame(std::shared_ptr<Store> store, const std::string& path,
+                                         const Array& wanted) {
+  const NodeInfo node = ReadNode(*store, path);
+  if (node.kind == NodeKind::kMissing) return nullptr;  // leftover objects: nothing to reopen
+  if (node.kind == NodeKind::kGroup) {
+    throw ContainsNodeError("'" + path + "' already exists in " + store->Describe() +
+                            " as a group or dataset; open it, or overwrite it to replace it");
+  }
+  auto found = Open(store, path);
+  const bool same = found->shape() == wanted.shape() &&
+                    found->chunk_shape() == wanted.chunk_shape() &&
+                    found->shard_shape() == wanted.shard_shape() &&
+                    found->dtype() == wanted.dtype() && found->compress() == wanted.compress() &&
+                    std::abs(found->compresslevel() - wanted.compresslevel()) < 1e-9;
+  if (same) return found;
+  throw ContainsNodeError("'" + path + "' already exists in " + store->Describe() +
+                          " with other settings (" + SettingsText(*found) +
+                          "); open it, or overwrite it to replace it and its data");
 }
 
 std::shared_ptr<Array> Array::Open(std::shared_ptr<Store> store, const std::string& path) {
@@ -175,7 +230,8 @@ std::shared_ptr<Array> Array::Open(std::shared_ptr<Store> store, const std::stri
   if (!document || document->value("node_type", json()) != "array") {
     throw NotFoundError("no array named '" + path + "' in " + store->Describe());
   }
-  return MakeArray(store, path, format::ParseArrayMetadata(*document, key));
+  return std::shared_ptr<Array>(
+      new Array(MakeState(store, path, format::ParseArrayMetadata(*document, key))));
 }
 
 const std::string& Array::path() const { return state_->path; }
@@ -214,9 +270,9 @@ std::string Array::MetadataJson() const { return format::ToJson(state_->metadata
 
 Region Array::Select(const Selection& selection) const {
   auto plan = std::make_shared<detail::RegionPlan>();
+  plan->array = state_;
   plan->selection = index::Normalize(selection, state_->metadata.shape);
-  plan->chunks =
-      index::ChunkPlan(plan->selection, state_->chunk_shape, state_->metadata.shape);
+  plan->chunks = index::ChunkPlan(plan->selection, state_->chunk_shape, state_->metadata.shape);
   plan->objects = index::ObjectPlan(plan->chunks, state_->chunks_per_object);
   plan->output_shape = plan->selection.OutputShape();
   const std::size_t item_size = ItemSize(state_->metadata.dtype);
@@ -228,12 +284,12 @@ Region Array::Select(const Selection& selection) const {
 }
 
 void Array::Read(const Region& region, std::span<std::byte> out) const {
-  if (out.size() != region.num_bytes()) {
+  const detail::RegionPlan& plan = PlanOf(region);
+  if (out.size() != plan.num_bytes) {
     throw InvalidArgumentError("the output buffer holds " + std::to_string(out.size()) +
-                               " bytes; the selection needs " +
-                               std::to_string(region.num_bytes()));
+                               " bytes; the selection needs " + std::to_string(plan.num_bytes));
   }
-  engine::ReadRegion(*state_, *region.plan_, out);
+  engine::ReadRegion(*state_, plan, out);
 }
 
 void Array::ReadImages(std::span<const ImageRequest> requests, const ImageOutput& output,
@@ -242,24 +298,12 @@ void Array::ReadImages(std::span<const ImageRequest> requests, const ImageOutput
 }
 
 void Array::Write(const Region& region, std::span<const std::byte> in) const {
-  if (in.size() != region.num_bytes()) {
+  const detail::RegionPlan& plan = PlanOf(region);
+  if (in.size() != plan.num_bytes) {
     throw InvalidArgumentError("the value holds " + std::to_string(in.size()) +
-                               " bytes; the selection needs " +
-                               std::to_string(region.num_bytes()));
+                               " bytes; the selection needs " + std::to_string(plan.num_bytes));
   }
-  engine::WriteRegion(*state_, *region.plan_, in);
+  engine::WriteRegion(*state_, plan, in);
 }
-
-std::size_t CacheBudgetBytes() { return engine::ChunkCache::Instance().budget_bytes(); }
-void SetCacheBudgetBytes(std::size_t bytes) {
-  engine::ChunkCache::Instance().set_budget_bytes(bytes);
-}
-CacheStats GetCacheStats() {
-  const auto& cache = engine::ChunkCache::Instance();
-  const auto counters = cache.counters();
-  return CacheStats{cache.used_bytes(), counters.hits, counters.misses};
-}
-int ThreadCount() { return engine::ThreadCount(); }
-void SetThreadCount(int threads) { engine::SetThreadCount(threads); }
 
 }  // namespace hub

@@ -44,6 +44,7 @@ struct ArrayState {
 };
 
 struct RegionPlan {
+  std::shared_ptr<const ArrayState> array;  // the array that planned it, the only one it fits
   index::NormalizedSelection selection;
   index::ChunkPlan chunks;    // over the codec chunk grid
   index::ObjectPlan objects;  // the same chunks grouped by stored object

@@ -38,13 +38,12 @@ struct ChunkCache::Impl {
     return {counter, writes[counter]};
   }
   bool Current(const ReadStamp& stamp) const { return writes[stamp.counter] == stamp.writes; }
-  void Insert(const std::string& key, std::shared_ptr<const Buffer> chunk,
-              std::string generation) {
+  void Insert(const std::string& key, std::shared_ptr<const Buffer> chunk, std::string generation) {
     if (auto found = index.find(key); found != index.end()) Remove(found->second);
     if (generation.empty() || chunk->size() > budget / 4) return;
     const std::size_t size = chunk->size();
-    lru.push_front(
-        Slot{key, Entry{std::move(chunk), std::move(generation), std::chrono::steady_clock::now()}});
+    lru.push_front(Slot{
+        key, Entry{std::move(chunk), std::move(generation), std::chrono::steady_clock::now()}});
     index[key] = lru.begin();
     used += size;
     Evict();

@@ -98,10 +98,9 @@ std::shared_ptr<const Buffer> LoadChunkNow(const ArrayState& array, const std::s
 
 // LoadChunkNow, once per chunk however many threads ask for it at the same time.
 std::shared_ptr<const Buffer> LoadChunk(const ArrayState& array, const std::string& key) {
-  return ChunkCache::Instance().LoadOnce(array.cache_prefix + key,
-                                         [&](const ChunkCache::ReadStamp& stamp) {
-                                           return LoadChunkNow(array, key, stamp);
-                                         });
+  return ChunkCache::Instance().LoadOnce(
+      array.cache_prefix + key,
+      [&](const ChunkCache::ReadStamp& stamp) { return LoadChunkNow(array, key, stamp); });
 }
 
 // Reads a chunk that lands whole in the output straight into `destination`: verbatim chunks
@@ -137,8 +136,7 @@ void WriteWholeChunk(const ArrayState& array, const std::string& key,
 }
 
 // An unsharded object: exactly one codec chunk.
-void ReadChunkObject(const ArrayState& array, const ObjectTask& object,
-                     std::span<std::byte> out) {
+void ReadChunkObject(const ArrayState& array, const ObjectTask& object, std::span<std::byte> out) {
   const ChunkTask& task = object.chunks.front();
   if (task.coverage == ChunkCoverage::kLandsWhole) {
     // Decoded straight into the output, bypassing the cache so that bulk reads do not evict
@@ -194,8 +192,8 @@ void DecodeChunk(const ArrayState& array, const std::string& key, const std::str
     array.chunk_pipeline->DecodeInto(encoded, destination);
   } catch (const CorruptChunkError& error) {
     if (chunk_name.empty()) throw ChunkError(array, key, error);
-    throw ChunkError(array, key, CorruptChunkError("inner chunk " + chunk_name + ": " +
-                                                   error.what()));
+    throw ChunkError(array, key,
+                     CorruptChunkError("inner chunk " + chunk_name + ": " + error.what()));
   }
 }
 

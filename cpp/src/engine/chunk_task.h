@@ -89,8 +89,8 @@ struct ObjectTask {
       const std::int64_t first_chunk = groups[axis]->object_index * per_object;
       const std::int64_t chunks_on_axis =
           (array.metadata.shape[axis] + array.chunk_shape[axis] - 1) / array.chunk_shape[axis];
-      chunks_in_bounds *= static_cast<std::size_t>(
-          std::min(per_object, chunks_on_axis - first_chunk));
+      chunks_in_bounds *=
+          static_cast<std::size_t>(std::min(per_object, chunks_on_axis - first_chunk));
     }
     key = array.ObjectKey(object_position);
     chunks.reserve(count);

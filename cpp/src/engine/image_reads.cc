@@ -102,16 +102,15 @@ void TransformOne(const ArrayState& array, const ImageLocation& location,
   if (encoded && jpeg != nullptr) {
     try {
       const Buffer stream = array.chunk_pipeline->UndoBytesStages(*encoded);
-      const std::span<const std::byte> image =
-          codec::ImageChunk::HasHeader(stream.span()) ? codec::ImageChunk(stream, 1).Image(0)
-                                                      : stream.span();
+      const std::span<const std::byte> image = codec::ImageChunk::HasHeader(stream.span())
+                                                   ? codec::ImageChunk(stream, 1).Image(0)
+                                                   : stream.span();
       const codec::JpegRegion region =
-          codec::DecodeJpegRegion(image, request.box, output.height, output.width,
-                                  geometry.height, geometry.width, geometry.channels);
-      transform::ResampleInto(
-          {region.pixels.get(), region.height, region.width, region.channels,
-           static_cast<std::size_t>(region.width) * region.channels},
-          region.box, request.flip, output, out);
+          codec::DecodeJpegRegion(image, request.box, output.height, output.width, geometry.height,
+                                  geometry.width, geometry.channels);
+      transform::ResampleInto({region.pixels.get(), region.height, region.width, region.channels,
+                               static_cast<std::size_t>(region.width) * region.channels},
+                              region.box, request.flip, output, out);
     } catch (const CorruptChunkError& error) {
       const std::string where = name.empty() ? "" : "inner chunk " + name + ": ";
       throw ChunkError(array, location.key, CorruptChunkError(where + error.what()));
@@ -137,8 +136,8 @@ void CheckOutput(const ImageOutput& output, std::size_t requests, int channels,
     if (!(output.std[c] > 0)) throw InvalidArgumentError("normalisation std must be positive");
   }
   if (out_bytes != requests * output.ImageBytes(channels)) {
-    throw InvalidArgumentError("the output buffer holds " + std::to_string(out_bytes) +
-                               " bytes; " + std::to_string(requests) + " images need " +
+    throw InvalidArgumentError("the output buffer holds " + std::to_string(out_bytes) + " bytes; " +
+                               std::to_string(requests) + " images need " +
                                std::to_string(requests * output.ImageBytes(channels)));
   }
 }

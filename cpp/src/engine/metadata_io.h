@@ -1,11 +1,10 @@
 // Reading and writing zarr.json documents through a Store.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "hub/store.h"
 

@@ -41,8 +41,8 @@ struct IndexRead {
   ShardIndex index;
   std::string generation;
 };
-std::optional<IndexRead> ReadIndex(const ArrayState& array, const std::string& key,
-                                   bool use_cache, const ChunkCache::ReadStamp& stamp) {
+std::optional<IndexRead> ReadIndex(const ArrayState& array, const std::string& key, bool use_cache,
+                                   const ChunkCache::ReadStamp& stamp) {
   ChunkCache& cache = ChunkCache::Instance();
   const std::string cache_key = IndexCacheKey(array, key);
   const ChunkCache::Entry cached = use_cache ? cache.Get(cache_key) : ChunkCache::Entry{};
@@ -75,8 +75,8 @@ std::optional<IndexRead> ReadIndex(const ArrayState& array, const std::string& k
 // Decodes one inner chunk's bytes into the output: straight into place when the chunk lands
 // whole (returns null), else into a new buffer that is scattered and returned for caching.
 std::shared_ptr<Buffer> PlaceInnerChunk(const ArrayState& array, const std::string& key,
-                                        std::size_t i, const ChunkTask& task,
-                                        const Buffer& encoded, std::span<std::byte> out) {
+                                        std::size_t i, const ChunkTask& task, const Buffer& encoded,
+                                        std::span<std::byte> out) {
   const std::string name = array.sharding->InnerChunkName(i);
   if (task.coverage == ChunkCoverage::kLandsWhole) {
     DecodeChunk(array, key, name, encoded,
@@ -110,15 +110,14 @@ void ReadWholeShard(const ArrayState& array, const ObjectTask& shard, std::span<
       ScatterChunk(array, task, nullptr, out);
       return;
     }
-    PlaceInnerChunk(array, shard.key, i, task, bytes->Slice(index.offset(i), index.nbytes(i)),
-                    out);
+    PlaceInnerChunk(array, shard.key, i, task, bytes->Slice(index.offset(i), index.nbytes(i)), out);
   });
 }
 
 // One inner chunk the selection needs from the store.
 struct InnerFetch {
   const ChunkTask* task;
-  std::size_t index;                 // within the shard
+  std::size_t index;                  // within the shard
   bool verbatim_into_output = false;  // read straight into the output, then checked
   std::array<std::byte, 4> trailer{};
   std::array<std::span<std::byte>, 2> into{};
@@ -168,9 +167,9 @@ bool ReadShardPieces(const ArrayState& array, const ObjectTask& shard, std::span
     InnerFetch& fetch = fetches[f];
     reads[f].range = ByteRange::Bytes(index.offset(fetch.index), index.nbytes(fetch.index));
     if (fetch.verbatim_into_output) {
-      fetch.into = {out.subspan(static_cast<std::size_t>(fetch.task->output_offset),
-                                array.chunk_bytes),
-                    std::span(fetch.trailer).first(*trailer_bytes)};
+      fetch.into = {
+          out.subspan(static_cast<std::size_t>(fetch.task->output_offset), array.chunk_bytes),
+          std::span(fetch.trailer).first(*trailer_bytes)};
       reads[f].into = fetch.into;
     }
   }
@@ -180,10 +179,10 @@ bool ReadShardPieces(const ArrayState& array, const ObjectTask& shard, std::span
     if (!result.found()) return false;
     if (!result.generation.empty() && result.generation != index_read->generation) return false;
     if (result.size != index.nbytes(fetches[f].index)) {
-      throw ChunkError(array, shard.key,
-                       CorruptChunkError("inner chunk " +
-                                         array.sharding->InnerChunkName(fetches[f].index) +
-                                         " is cut short: the shard ends before its bytes do"));
+      throw ChunkError(
+          array, shard.key,
+          CorruptChunkError("inner chunk " + array.sharding->InnerChunkName(fetches[f].index) +
+                            " is cut short: the shard ends before its bytes do"));
     }
   }
 
@@ -194,10 +193,10 @@ bool ReadShardPieces(const ArrayState& array, const ObjectTask& shard, std::span
       try {
         array.chunk_pipeline->VerifyVerbatim(fetch.into[0], fetch.into[1]);
       } catch (const CorruptChunkError& error) {
-        throw ChunkError(array, shard.key,
-                         CorruptChunkError("inner chunk " +
-                                           array.sharding->InnerChunkName(fetch.index) + ": " +
-                                           error.what()));
+        throw ChunkError(
+            array, shard.key,
+            CorruptChunkError("inner chunk " + array.sharding->InnerChunkName(fetch.index) + ": " +
+                              error.what()));
       }
       return;
     }
@@ -266,8 +265,7 @@ void WriteShard(const ArrayState& array, const ObjectTask& shard, std::span<cons
       if (task.coverage == ChunkCoverage::kPartial && !encoded[i].empty()) {
         old = Buffer::Allocate(array.chunk_bytes);
         DecodeChunk(array, shard.key, sharding.InnerChunkName(i),
-                    old_shard->Slice(old_index.offset(i), old_index.nbytes(i)),
-                    old.mutable_span());
+                    old_shard->Slice(old_index.offset(i), old_index.nbytes(i)), old.mutable_span());
       }
       patched = PatchedChunk(array, task, old.size() ? &old : nullptr, in);
       decoded = patched.span();
@@ -311,8 +309,7 @@ std::vector<std::optional<Buffer>> ReadEncodedInnerChunks(const ArrayState& arra
   std::vector<std::optional<Buffer>> chunks(inner.size());
   constexpr int kPieceAttempts = 2;  // as ReadShard: then the whole shard, one version of it
   for (int attempt = 0; attempt < kPieceAttempts; ++attempt) {
-    const ChunkCache::ReadStamp stamp =
-        ChunkCache::Instance().StampRead(array.cache_prefix + key);
+    const ChunkCache::ReadStamp stamp = ChunkCache::Instance().StampRead(array.cache_prefix + key);
     const std::optional<IndexRead> index_read =
         ReadIndex(array, key, Caching(array) && attempt == 0, stamp);
     if (!index_read) return chunks;
@@ -320,25 +317,26 @@ std::vector<std::optional<Buffer>> ReadEncodedInnerChunks(const ArrayState& arra
     std::vector<std::size_t> wanted;
     for (std::size_t k = 0; k < inner.size(); ++k) {
       if (index_read->index.IsEmpty(inner[k])) continue;
-      reads.push_back({ByteRange::Bytes(index_read->index.offset(inner[k]),
-                                        index_read->index.nbytes(inner[k])),
-                       {}});
+      reads.push_back(
+          {ByteRange::Bytes(index_read->index.offset(inner[k]), index_read->index.nbytes(inner[k])),
+           {}});
       wanted.push_back(k);
     }
     std::vector<ReadResult> results = array.store->ReadRanges(key, reads);
     bool changed = false;
     for (std::size_t f = 0; f < results.size() && !changed; ++f) {
-      changed = !results[f].found() || (!results[f].generation.empty() &&
-                                        results[f].generation != index_read->generation);
+      changed = !results[f].found() ||
+                (!results[f].generation.empty() && results[f].generation != index_read->generation);
       if (!changed && results[f].size != index_read->index.nbytes(inner[wanted[f]])) {
-        throw ChunkError(array, key,
-                         CorruptChunkError("inner chunk " +
-                                           array.sharding->InnerChunkName(inner[wanted[f]]) +
-                                           " is cut short: the shard ends before its bytes do"));
+        throw ChunkError(
+            array, key,
+            CorruptChunkError("inner chunk " + array.sharding->InnerChunkName(inner[wanted[f]]) +
+                              " is cut short: the shard ends before its bytes do"));
       }
     }
     if (changed) continue;
-    for (std::size_t f = 0; f < results.size(); ++f) chunks[wanted[f]] = std::move(results[f].value);
+    for (std::size_t f = 0; f < results.size(); ++f)
+      chunks[wanted[f]] = std::move(results[f].value);
     return chunks;
   }
   const std::optional<Buffer> bytes = GetObject(array, key);
@@ -357,9 +355,8 @@ std::vector<std::optional<Buffer>> ReadEncodedInnerChunks(const ArrayState& arra
 }
 
 std::size_t CountStoredInnerChunks(const ArrayState& array, const std::string& key) {
-  const std::optional<IndexRead> read =
-      ReadIndex(array, key, Caching(array),
-                ChunkCache::Instance().StampRead(array.cache_prefix + key));
+  const std::optional<IndexRead> read = ReadIndex(
+      array, key, Caching(array), ChunkCache::Instance().StampRead(array.cache_prefix + key));
   if (!read) return 0;
   std::size_t stored = 0;
   for (std::size_t i = 0; i < read->index.count(); ++i) stored += read->index.IsEmpty(i) ? 0 : 1;

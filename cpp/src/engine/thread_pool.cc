@@ -153,8 +153,7 @@ struct ParallelForState {
 
 }  // namespace
 
-void ParallelFor(std::size_t n, const std::function<void(std::size_t)>& body,
-                 int max_parallel) {
+void ParallelFor(std::size_t n, const std::function<void(std::size_t)>& body, int max_parallel) {
   if (n == 0) return;
   if (n == 1) {
     body(0);

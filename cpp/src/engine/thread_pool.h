@@ -12,8 +12,7 @@ namespace hub::engine {
 // the pool's size) and returns when all are done. A `max_parallel` above the CPU pool's size
 // (cloud stores keep many requests in flight) runs on a separate I/O pool of at least that many
 // threads. The first exception thrown stops unstarted iterations and is rethrown here.
-void ParallelFor(std::size_t n, const std::function<void(std::size_t)>& body,
-                 int max_parallel = 0);
+void ParallelFor(std::size_t n, const std::function<void(std::size_t)>& body, int max_parallel = 0);
 
 // Number of worker threads (defaults to the CPU count).
 int ThreadCount();

@@ -23,7 +23,8 @@ std::vector<std::int64_t> ParseExtents(const json& value, const std::string& whe
   std::vector<std::int64_t> extents;
   for (const auto& item : value) {
     if (!item.is_number_integer()) {
-      Invalid(where, std::string("'") + field + "' must be a list of integers, got " + value.dump());
+      Invalid(where,
+              std::string("'") + field + "' must be a list of integers, got " + value.dump());
     }
     extents.push_back(item.get<std::int64_t>());
   }
@@ -75,10 +76,10 @@ double ParseFloatFill(const json& value, const std::string& where) {
 // wrapped.
 template <typename T>
 T IntegerFill(const json& value, const std::string& where) {
-  const bool fits = value.is_number_unsigned()
-                        ? value.get<std::uint64_t>() <=
-                              static_cast<std::uint64_t>(std::numeric_limits<T>::max())
-                        : std::in_range<T>(value.get<std::int64_t>());
+  const bool fits =
+      value.is_number_unsigned()
+          ? value.get<std::uint64_t>() <= static_cast<std::uint64_t>(std::numeric_limits<T>::max())
+          : std::in_range<T>(value.get<std::int64_t>());
   if (!fits) {
     Invalid(where, "fill_value " + value.dump() + " does not fit the array's data type (" +
                        std::to_string(std::numeric_limits<T>::min()) + " to " +
@@ -88,8 +89,7 @@ T IntegerFill(const json& value, const std::string& where) {
                                     : static_cast<T>(value.get<std::int64_t>());
 }
 
-std::vector<std::byte> ParseFillValue(const json& value, DataType dtype,
-                                      const std::string& where) {
+std::vector<std::byte> ParseFillValue(const json& value, DataType dtype, const std::string& where) {
   if (value.is_null()) return std::vector<std::byte>(ItemSize(dtype), std::byte{0});
   switch (dtype) {
     case DataType::kBool:
@@ -108,14 +108,22 @@ std::vector<std::byte> ParseFillValue(const json& value, DataType dtype,
     Invalid(where, "fill_value of an integer array must be an integer, got " + value.dump());
   }
   switch (dtype) {
-    case DataType::kInt8: return BytesOf(IntegerFill<std::int8_t>(value, where));
-    case DataType::kInt16: return BytesOf(IntegerFill<std::int16_t>(value, where));
-    case DataType::kInt32: return BytesOf(IntegerFill<std::int32_t>(value, where));
-    case DataType::kInt64: return BytesOf(IntegerFill<std::int64_t>(value, where));
-    case DataType::kUint8: return BytesOf(IntegerFill<std::uint8_t>(value, where));
-    case DataType::kUint16: return BytesOf(IntegerFill<std::uint16_t>(value, where));
-    case DataType::kUint32: return BytesOf(IntegerFill<std::uint32_t>(value, where));
-    default: return BytesOf(IntegerFill<std::uint64_t>(value, where));
+    case DataType::kInt8:
+      return BytesOf(IntegerFill<std::int8_t>(value, where));
+    case DataType::kInt16:
+      return BytesOf(IntegerFill<std::int16_t>(value, where));
+    case DataType::kInt32:
+      return BytesOf(IntegerFill<std::int32_t>(value, where));
+    case DataType::kInt64:
+      return BytesOf(IntegerFill<std::int64_t>(value, where));
+    case DataType::kUint8:
+      return BytesOf(IntegerFill<std::uint8_t>(value, where));
+    case DataType::kUint16:
+      return BytesOf(IntegerFill<std::uint16_t>(value, where));
+    case DataType::kUint32:
+      return BytesOf(IntegerFill<std::uint32_t>(value, where));
+    default:
+      return BytesOf(IntegerFill<std::uint64_t>(value, where));
   }
 }
 
@@ -151,8 +159,8 @@ void ValidateGeometry(std::span<const std::int64_t> shape, std::span<const std::
   if (shape.empty()) throw InvalidArgumentError("shape must have at least one dimension");
   if (shape.size() > kMaxRank) {
     throw InvalidArgumentError("shape has " + std::to_string(shape.size()) +
-                               " dimensions; hub_v1 supports at most " +
-                               std::to_string(kMaxRank) + " (numpy's limit)");
+                               " dimensions; hub_v1 supports at most " + std::to_string(kMaxRank) +
+                               " (numpy's limit)");
   }
   if (chunk.size() != shape.size()) {
     throw InvalidArgumentError("chunk has " + std::to_string(chunk.size()) +
@@ -163,13 +171,11 @@ void ValidateGeometry(std::span<const std::int64_t> shape, std::span<const std::
   for (std::size_t axis = 0; axis < shape.size(); ++axis) {
     if (shape[axis] <= 0 || shape[axis] > kMaxExtent) {
       throw InvalidArgumentError("shape sizes must be positive, got " +
-                                 std::to_string(shape[axis]) + " on axis " +
-                                 std::to_string(axis));
+                                 std::to_string(shape[axis]) + " on axis " + std::to_string(axis));
     }
     if (chunk[axis] <= 0) {
       throw InvalidArgumentError("chunk sizes must be positive, got " +
-                                 std::to_string(chunk[axis]) + " on axis " +
-                                 std::to_string(axis));
+                                 std::to_string(chunk[axis]) + " on axis " + std::to_string(axis));
     }
     if (static_cast<std::uint64_t>(chunk[axis]) > kMaxChunkBytes / chunk_bytes) {
       throw InvalidArgumentError("a chunk may hold at most 4 GiB; choose a smaller chunk");

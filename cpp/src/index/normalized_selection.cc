@@ -62,7 +62,8 @@ NormalizedSelection Normalize(const Selection& selection, std::span<const std::i
   bool has_ellipsis = false;
   for (const auto& entry : selection) {
     if (std::holds_alternative<Ellipsis>(entry)) {
-      if (has_ellipsis) throw InvalidArgumentError("an index can only have a single ellipsis ('...')");
+      if (has_ellipsis)
+        throw InvalidArgumentError("an index can only have a single ellipsis ('...')");
       has_ellipsis = true;
     } else {
       ++explicit_entries;
@@ -78,7 +79,9 @@ NormalizedSelection Normalize(const Selection& selection, std::span<const std::i
   result.dims.reserve(rank);
   int list_axis = -1;
   std::vector<std::size_t> integer_axes;
-  auto take_whole = [&] { result.dims.push_back(NormalizeSlice(Slice{}, shape[result.dims.size()])); };
+  auto take_whole = [&] {
+    result.dims.push_back(NormalizeSlice(Slice{}, shape[result.dims.size()]));
+  };
   for (const auto& entry : selection) {
     if (std::holds_alternative<Ellipsis>(entry)) {
       for (std::size_t i = explicit_entries; i < rank; ++i) take_whole();
@@ -107,7 +110,8 @@ NormalizedSelection Normalize(const Selection& selection, std::span<const std::i
       dim.kind = DimSelection::Kind::kList;
       dim.count = static_cast<std::int64_t>(list.size());
       dim.coordinates.reserve(list.size());
-      for (std::int64_t value : list) dim.coordinates.push_back(NormalizeInteger(value, size, axis));
+      for (std::int64_t value : list)
+        dim.coordinates.push_back(NormalizeInteger(value, size, axis));
       result.dims.push_back(std::move(dim));
     }
   }

@@ -15,9 +15,9 @@ struct DimSelection {
   enum class Kind { kIndex, kRange, kList };
 
   Kind kind = Kind::kRange;
-  std::int64_t start = 0;  // kIndex: the coordinate; kRange: the first coordinate
-  std::int64_t step = 1;   // kRange only; never 0
-  std::int64_t count = 0;  // how many coordinates (1 for kIndex)
+  std::int64_t start = 0;                 // kIndex: the coordinate; kRange: the first coordinate
+  std::int64_t step = 1;                  // kRange only; never 0
+  std::int64_t count = 0;                 // how many coordinates (1 for kIndex)
   std::vector<std::int64_t> coordinates;  // kList only, already non-negative
 
   std::int64_t Coordinate(std::int64_t k) const {

@@ -31,8 +31,7 @@ struct MoveWalker {
       --axis;
     }
     inner_axis = axis;
-    runs_contiguous =
-        g.output_strides[axis] == block_bytes && g.chunk_strides[axis] == block_bytes;
+    runs_contiguous = g.output_strides[axis] == block_bytes && g.chunk_strides[axis] == block_bytes;
   }
 
   template <typename MoveFn>
@@ -141,9 +140,8 @@ bool HoldsOnlyElement(std::span<const std::byte> buffer, std::span<const std::by
 }
 
 void CopyBlock(CopyDirection direction, std::byte* block, std::byte* outer,
-               std::span<const std::int64_t> block_shape,
-               std::span<const std::int64_t> outer_shape, std::span<const std::int64_t> origin,
-               std::size_t item_size) {
+               std::span<const std::int64_t> block_shape, std::span<const std::int64_t> outer_shape,
+               std::span<const std::int64_t> origin, std::size_t item_size) {
   const std::vector<std::int64_t> block_strides = CStrides(block_shape, item_size);
   const std::vector<std::int64_t> outer_strides = CStrides(outer_shape, item_size);
   const std::size_t last = block_shape.size() - 1;

@@ -47,9 +47,8 @@ bool HoldsOnlyElement(std::span<const std::byte> buffer, std::span<const std::by
 // Copies between a C-order block of `block_shape` and the same-shaped region at `origin` of a
 // C-order buffer of `outer_shape` that contains it (an inner chunk and its shard).
 void CopyBlock(CopyDirection direction, std::byte* block, std::byte* outer,
-               std::span<const std::int64_t> block_shape,
-               std::span<const std::int64_t> outer_shape, std::span<const std::int64_t> origin,
-               std::size_t item_size);
+               std::span<const std::int64_t> block_shape, std::span<const std::int64_t> outer_shape,
+               std::span<const std::int64_t> origin, std::size_t item_size);
 
 // Where the whole chunk lands in the output, if it lands as one contiguous block with the
 // chunk's own layout: then the chunk can be decoded straight into the output.

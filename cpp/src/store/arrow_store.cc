@@ -1,10 +1,4 @@
-// ArrowStore over arrow::fs::FileSystem (see arrow_store.h).
-#include "store/arrow_store.h"
-#include "store/bucket_names.h"
-#include "store/cloud_retry.h"
-#include "store/http/object_reader.h"
-#include "store/read_range.h"
-
+// ArrowStore over arrow::fs::FileSystem (see hub/cloud_store.h).
 #include <arrow/filesystem/api.h>
 #include <arrow/filesystem/gcsfs.h>
 #include <arrow/filesystem/s3fs.h>
@@ -14,14 +8,19 @@
 
 #include <algorithm>
 #include <atomic>
-#include <type_traits>
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <type_traits>
 
+#include "hub/cloud_store.h"
 #include "hub/errors.h"
 #include "hub/log.h"
+#include "store/bucket_names.h"
+#include "store/cloud_retry.h"
+#include "store/http/object_reader.h"
+#include "store/read_range.h"
 
 namespace hub {
 namespace {
@@ -70,8 +69,7 @@ bool IsTransient(const arrow::Status& status) {
   for (const char* marker :
        {"slow_down", "slowdown", "throttl", "internal_failure", "internalerror",
         "service_unavailable", "network_connection", "request_timeout", "curlcode",
-        "connection reset", "timed out", "unavailable", "http status code: 5",
-        "http status 5"}) {
+        "connection reset", "timed out", "unavailable", "http status code: 5", "http status 5"}) {
     if (text.find(marker) != std::string::npos) return true;
   }
   return false;
@@ -80,8 +78,8 @@ bool IsTransient(const arrow::Status& status) {
 // Runs `attempt` until it succeeds, fails permanently, or `max_attempts` tries have failed,
 // waiting store::WaitBeforeRetry's backoff between tries.
 template <typename Attempt>
-auto WithRetries(int max_attempts, const char* action, const std::string& path,
-                 Attempt&& attempt) -> decltype(attempt()) {
+auto WithRetries(int max_attempts, const char* action, const std::string& path, Attempt&& attempt)
+    -> decltype(attempt()) {
   for (int tried = 1;; ++tried) {
     auto result = attempt();
     const arrow::Status& status = [&]() -> const arrow::Status& {
@@ -233,8 +231,7 @@ class ArrowStore final : public Store {
 
   bool Exists(const std::string& key) override {
     const std::string path = PathOf(key);
-    auto info =
-        WithRetries(max_attempts_, "inspect", path, [&] { return fs_->GetFileInfo(path); });
+    auto info = WithRetries(max_attempts_, "inspect", path, [&] { return fs_->GetFileInfo(path); });
     if (!info.ok()) ThrowStatus("cannot inspect", path, info.status());
     return info->type() == arrow::fs::FileType::File;
   }
@@ -261,9 +258,9 @@ class ArrowStore final : public Store {
     for (;;) {
       store::CheckReadSize(key, filled, options);
       if (filled == buffer.size()) buffer = Grown(buffer, 2 * buffer.size());
-      ARROW_ASSIGN_OR_RAISE(const std::int64_t read,
-                            input->Read(static_cast<std::int64_t>(buffer.size() - filled),
-                                        buffer.data() + filled));
+      ARROW_ASSIGN_OR_RAISE(
+          const std::int64_t read,
+          input->Read(static_cast<std::int64_t>(buffer.size() - filled), buffer.data() + filled));
       if (read == 0) break;
       filled += static_cast<std::size_t>(read);
     }
@@ -281,8 +278,7 @@ class ArrowStore final : public Store {
     Buffer buffer = Buffer::Allocate(resolved.count);
     ARROW_ASSIGN_OR_RAISE(const std::int64_t read,
                           input->ReadAt(static_cast<std::int64_t>(resolved.start),
-                                        static_cast<std::int64_t>(resolved.count),
-                                        buffer.data()));
+                                        static_cast<std::int64_t>(resolved.count), buffer.data()));
     buffer.Shrink(static_cast<std::size_t>(read));
     return buffer;
   }
@@ -306,8 +302,9 @@ class ArrowStore final : public Store {
       arrow::fs::FileInfo expected(path, arrow::fs::FileType::File);
       expected.set_size(static_cast<std::int64_t>(offset + requested));
       ARROW_ASSIGN_OR_RAISE(auto input, fs_->OpenInputFile(expected));
-      return input->ReadAt(static_cast<std::int64_t>(offset),
-                           static_cast<std::int64_t>(requested), bytes.data())
+      return input
+          ->ReadAt(static_cast<std::int64_t>(offset), static_cast<std::int64_t>(requested),
+                   bytes.data())
           .status();
     }();
     if (!status.ok()) {
@@ -467,6 +464,10 @@ std::shared_ptr<Store> OpenS3Store(const S3StoreOptions& options) {
   }
   auto fs = arrow::fs::S3FileSystem::Make(s3, arrow::io::IOContext(io_executor->get()));
   if (!fs.ok()) ThrowStatus("cannot connect to S3 bucket", options.bucket, fs.status());
+  // The AWS SDK must be shut down before Arrow's S3 statics are destroyed (its client
+  // finalizer is made with the first filesystem): a handler registered after them runs first.
+  static const bool finalized_at_exit = [] { return std::atexit(FinalizeCloudStores) == 0; }();
+  (void)finalized_at_exit;
   if (options.create_bucket) {
     const auto status = (*fs)->CreateDir(options.bucket, /*recursive=*/false);
     if (!status.ok() && !AlreadyExists(status)) {
@@ -485,9 +486,8 @@ std::shared_ptr<Store> OpenS3Store(const S3StoreOptions& options) {
     reader = std::make_unique<http::ObjectReader>(std::move(direct));
   }
   return std::make_shared<ArrowStore>(*fs, CloudService::kS3, base, "s3://" + base,
-                                      options.max_attempts, requests_in_flight,
-                                      std::move(reader), options.reads.max_staleness_seconds,
-                                      *io_executor);
+                                      options.max_attempts, requests_in_flight, std::move(reader),
+                                      options.reads.max_staleness_seconds, *io_executor);
 }
 
 std::shared_ptr<Store> OpenGcsStore(const GcsStoreOptions& options) {
@@ -523,12 +523,12 @@ std::shared_ptr<Store> OpenGcsStore(const GcsStoreOptions& options) {
     reader = std::make_unique<http::ObjectReader>(std::move(direct));
   }
   return std::make_shared<ArrowStore>(*fs, CloudService::kGcs, base, "gs://" + base,
-                                      options.max_attempts, requests_in_flight,
-                                      std::move(reader), options.reads.max_staleness_seconds);
+                                      options.max_attempts, requests_in_flight, std::move(reader),
+                                      options.reads.max_staleness_seconds);
 }
 
 void FinalizeCloudStores() {
-  const auto status = arrow::fs::FinalizeS3();
+  const auto status = arrow::fs::EnsureS3Finalized();  // once, however often it is called
   (void)status;  // nothing useful to do about a failure at exit
 }
 

@@ -28,9 +28,9 @@ int OpenByWalking(int root_fd, const std::string& relative, int flags, mode_t mo
       return -1;
     }
     const bool last = slash == std::string::npos;
-    const int next = last ? ::openat(dir, part.c_str(), flags | O_NOFOLLOW | O_CLOEXEC, mode)
-                          : ::openat(dir, part.c_str(),
-                                     O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    const int next =
+        last ? ::openat(dir, part.c_str(), flags | O_NOFOLLOW | O_CLOEXEC, mode)
+             : ::openat(dir, part.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     const int saved = errno;
     ::close(dir);
     errno = saved;
@@ -69,7 +69,7 @@ int OpenParentBeneath(int root_fd, const std::string& relative, bool create) {
   int fd = OpenBeneath(root_fd, parent, kDirectory);
   if (fd >= 0 || errno != ENOENT || !create) return fd;
   // Create each missing folder beneath the root, then open the parent again.
-  for (std::size_t slash = parent.find('/'); ; slash = parent.find('/', slash + 1)) {
+  for (std::size_t slash = parent.find('/');; slash = parent.find('/', slash + 1)) {
     const std::string prefix = parent.substr(0, slash);
     const int above = OpenParentBeneath(root_fd, prefix, false);
     if (above < 0) return -1;

@@ -51,8 +51,7 @@ void ValidateS3(const std::string& bucket) {
   }
   if (bucket.find("..") != std::string::npos) Refuse(s3, bucket, "it has two adjacent periods");
   if (LooksLikeIpAddress(bucket)) Refuse(s3, bucket, "it is formatted as an IP address");
-  constexpr std::array<std::string_view, 3> kReservedStarts = {"xn--", "sthree-",
-                                                               "amzn-s3-demo-"};
+  constexpr std::array<std::string_view, 3> kReservedStarts = {"xn--", "sthree-", "amzn-s3-demo-"};
   constexpr std::array<std::string_view, 4> kReservedEnds = {"-s3alias", "--ol-s3", ".mrap",
                                                              "--x-s3"};
   for (const auto start : kReservedStarts) {

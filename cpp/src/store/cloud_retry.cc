@@ -9,8 +9,8 @@
 #include <random>
 #include <thread>
 
+#include "hub/cloud_store.h"
 #include "hub/log.h"
-#include "store/arrow_store.h"
 
 namespace hub {
 namespace {

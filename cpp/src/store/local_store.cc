@@ -9,9 +9,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <mutex>
 #include <system_error>
@@ -229,12 +229,12 @@ ReadResult ReadOpenFile(const OpenFile& file, const std::string& key, const Read
   const auto object_size = static_cast<std::uint64_t>(file.info.st_size);
   const auto range = store::Resolve(wanted, object_size);
   store::CheckReadSize(key, range.count, options);  // from fstat: nothing read yet
-  ReadResult result{ReadResult::Status::kValue, {}, range.count, GenerationOf(file.info),
-                    object_size};
+  ReadResult result{
+      ReadResult::Status::kValue, {}, range.count, GenerationOf(file.info), object_size};
   if (into.empty()) {
     result.value = Buffer::Allocate(range.count);
-    result.value.Shrink(ReadFully(file.fd.get(), result.value.data(), range.count, range.start,
-                                  path));
+    result.value.Shrink(
+        ReadFully(file.fd.get(), result.value.data(), range.count, range.start, path));
     result.size = result.value.size();
     return result;
   }
@@ -256,7 +256,10 @@ ReadResult LocalStore::Read(const std::string& key, const ReadOptions& options) 
   const auto file = OpenForReading(root_fd_, key, path);
   if (!file) return {};
   if (!options.unless_generation.empty() && GenerationOf(file->info) == options.unless_generation) {
-    return {ReadResult::Status::kUnchanged, {}, 0, options.unless_generation,
+    return {ReadResult::Status::kUnchanged,
+            {},
+            0,
+            options.unless_generation,
             static_cast<std::uint64_t>(file->info.st_size)};
   }
   return ReadOpenFile(*file, key, options, path);

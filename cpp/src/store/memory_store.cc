@@ -31,8 +31,8 @@ class MemoryStore final : public Store {
     }
     const auto range = store::Resolve(options.range, bytes.size());
     store::CheckReadSize(key, range.count, options);
-    return store::FoundResult(bytes.Slice(range.start, range.count), options,
-                              std::move(generation), bytes.size());
+    return store::FoundResult(bytes.Slice(range.start, range.count), options, std::move(generation),
+                              bytes.size());
   }
 
   bool HasGenerations() const override { return true; }

@@ -1,10 +1,11 @@
 // Store's shared behaviour: key validation (no store can be escaped) and default methods.
+#include "hub/store.h"
+
 #include <algorithm>
 #include <cstring>
 #include <string>
 
 #include "hub/errors.h"
-#include "hub/store.h"
 #include "store/read_range.h"
 
 namespace hub {
@@ -61,8 +62,8 @@ void CopyIntoBuffers(std::span<const std::byte> bytes,
 
 ReadResult FoundResult(Buffer bytes, const ReadOptions& options, std::string generation,
                        std::optional<std::uint64_t> object_size) {
-  ReadResult result{ReadResult::Status::kValue, {}, bytes.size(), std::move(generation),
-                    object_size};
+  ReadResult result{
+      ReadResult::Status::kValue, {}, bytes.size(), std::move(generation), object_size};
   if (options.into.empty()) {
     result.value = std::move(bytes);
   } else {
@@ -163,8 +164,8 @@ std::vector<ReadResult> Store::ReadRanges(const std::string& key,
       result.generation = whole.generation;
       result.object_size = whole.object_size;
       if (!whole.found()) continue;
-      const std::uint64_t begin = std::min<std::uint64_t>(
-          read.range.offset - merged[m].range.offset, whole.value.size());
+      const std::uint64_t begin =
+          std::min<std::uint64_t>(read.range.offset - merged[m].range.offset, whole.value.size());
       const std::uint64_t count =
           std::min<std::uint64_t>(read.range.length, whole.value.size() - begin);
       Buffer part = whole.value.Slice(begin, count);

@@ -42,7 +42,8 @@ Taps ComputeTaps(double box_start, double box_extent, int image_extent, int out_
       weights[k] = static_cast<float>(distance < 1 ? 1 - distance : 0);
       total += weights[k];
     }
-    for (int k = 0; total > 0 && k < count; ++k) weights[k] = static_cast<float>(weights[k] / total);
+    for (int k = 0; total > 0 && k < count; ++k)
+      weights[k] = static_cast<float>(weights[k] / total);
     taps.first[static_cast<std::size_t>(out)] = first;
     taps.count[static_cast<std::size_t>(out)] = count;
   }
@@ -55,16 +56,15 @@ void CheckBox(const ImageBox& box, int height, int width) {
   constexpr double kSlack = 1e-6;
   if (!(box.height > 0 && box.width > 0 && box.top >= -kSlack && box.left >= -kSlack &&
         box.top + box.height <= height + kSlack && box.left + box.width <= width + kSlack)) {
-    throw InvalidArgumentError(
-        "the box (top " + std::to_string(box.top) + ", left " + std::to_string(box.left) +
-        ", height " + std::to_string(box.height) + ", width " + std::to_string(box.width) +
-        ") is not inside the " + std::to_string(height) + " x " + std::to_string(width) +
-        " image");
+    throw InvalidArgumentError("the box (top " + std::to_string(box.top) + ", left " +
+                               std::to_string(box.left) + ", height " + std::to_string(box.height) +
+                               ", width " + std::to_string(box.width) + ") is not inside the " +
+                               std::to_string(height) + " x " + std::to_string(width) + " image");
   }
 }
 
-void ResampleInto(const PixelView& image, const ImageBox& box, bool flip,
-                  const ImageOutput& output, std::span<std::byte> out) {
+void ResampleInto(const PixelView& image, const ImageBox& box, bool flip, const ImageOutput& output,
+                  std::span<std::byte> out) {
   const int channels = image.channels;
   const Taps columns = ComputeTaps(box.left, box.width, image.width, output.width);
   const Taps rows = ComputeTaps(box.top, box.height, image.height, output.height);
@@ -103,8 +103,9 @@ void ResampleInto(const PixelView& image, const ImageBox& box, bool flip,
     for (int x = 0; x < output.width; ++x) {
       std::fill(pixel.begin(), pixel.end(), 0.0f);
       for (int k = 0; k < rows.count[y]; ++k) {
-        const float* line = &lines[static_cast<std::size_t>(rows.first[y] + k - first_row) *
-                                   line_floats] + static_cast<std::size_t>(x) * channels;
+        const float* line =
+            &lines[static_cast<std::size_t>(rows.first[y] + k - first_row) * line_floats] +
+            static_cast<std::size_t>(x) * channels;
         for (int c = 0; c < channels; ++c) pixel[c] += weights[k] * line[c];
       }
       const int out_x = flip ? output.width - 1 - x : x;

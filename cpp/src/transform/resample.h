@@ -24,7 +24,7 @@ void CheckBox(const ImageBox& box, int height, int width);
 
 // Resamples `box` of `image` to output's size, mirrors it if `flip`, and writes it in
 // output's layout into `out` (output.ImageBytes(image.channels) bytes).
-void ResampleInto(const PixelView& image, const ImageBox& box, bool flip,
-                  const ImageOutput& output, std::span<std::byte> out);
+void ResampleInto(const PixelView& image, const ImageBox& box, bool flip, const ImageOutput& output,
+                  std::span<std::byte> out);
 
 }  // namespace hub::transform

@@ -37,8 +37,7 @@ class PipelineTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(PipelineTest, RoundTripsAndDetectsCorruption) {
   const ChunkLayout layout{DataType::kUint16, {32, 17}};
-  const auto pipeline =
-      CodecPipeline::FromJson(CodecsForCompression(GetParam(), 0.5), layout);
+  const auto pipeline = CodecPipeline::FromJson(CodecsForCompression(GetParam(), 0.5), layout);
   const auto chunk = Sample(layout.NumBytes(), 1);
 
   Buffer encoded = pipeline->Encode(chunk);
@@ -58,10 +57,10 @@ TEST_P(PipelineTest, RoundTripsAndDetectsCorruption) {
 
 TEST_P(PipelineTest, RefusesAChunkOfTheWrongDecodedSize) {
   // Encode a chunk of one layout, decode it as a bigger one: never written into the output.
-  const auto small = CodecPipeline::FromJson(CodecsForCompression(GetParam(), 0.5),
-                                             {DataType::kUint8, {100}});
-  const auto large = CodecPipeline::FromJson(CodecsForCompression(GetParam(), 0.5),
-                                             {DataType::kUint8, {200}});
+  const auto small =
+      CodecPipeline::FromJson(CodecsForCompression(GetParam(), 0.5), {DataType::kUint8, {100}});
+  const auto large =
+      CodecPipeline::FromJson(CodecsForCompression(GetParam(), 0.5), {DataType::kUint8, {200}});
   Buffer encoded = small->Encode(Sample(100, 2));
   std::vector<std::byte> out(200, std::byte{0x5a});
   EXPECT_THROW(large->DecodeInto(encoded, out), CorruptChunkError);
@@ -73,17 +72,18 @@ INSTANTIATE_TEST_SUITE_P(AllCompressions, PipelineTest,
 TEST(Pipeline, RejectsUnknownAndMisorderedCodecs) {
   const ChunkLayout layout{DataType::kUint8, {4}};
   using nlohmann::json;
-  EXPECT_THROW(CodecPipeline::FromJson(json::parse(R"([{"name":"bytes"},{"name":"blosc"}])"),
-                                       layout),
-               UnsupportedError);
-  EXPECT_THROW(CodecPipeline::FromJson(json::parse(R"([{"name":"gzip"},{"name":"bytes"}])"),
-                                       layout),
-               InvalidArgumentError);
+  EXPECT_THROW(
+      CodecPipeline::FromJson(json::parse(R"([{"name":"bytes"},{"name":"blosc"}])"), layout),
+      UnsupportedError);
+  EXPECT_THROW(
+      CodecPipeline::FromJson(json::parse(R"([{"name":"gzip"},{"name":"bytes"}])"), layout),
+      InvalidArgumentError);
   EXPECT_THROW(CodecPipeline::FromJson(json::parse(R"([])"), layout), InvalidArgumentError);
-  EXPECT_THROW(CodecPipeline::FromJson(
-                   json::parse(R"([{"name":"bytes"},{"name":"gzip","configuration":{"level":"x"}}])"),
-                   layout),
-               InvalidArgumentError);
+  EXPECT_THROW(
+      CodecPipeline::FromJson(
+          json::parse(R"([{"name":"bytes"},{"name":"gzip","configuration":{"level":"x"}}])"),
+          layout),
+      InvalidArgumentError);
   EXPECT_THROW(CodecsForCompression("brotli", 0.5), InvalidArgumentError);
 }
 

@@ -97,7 +97,8 @@ TEST(ShardingCodec, RefusesHostileIndexes) {
 
 TEST(ShardingCodec, RefusesBadConfigurations) {
   const auto with = [](nlohmann::json configuration) {
-    return nlohmann::json::array({{{"name", "sharding_indexed"}, {"configuration", configuration}}});
+    return nlohmann::json::array(
+        {{{"name", "sharding_indexed"}, {"configuration", configuration}}});
   };
   const nlohmann::json inner = nlohmann::json::array({{{"name", "bytes"}}});
   const ChunkLayout layout{DataType::kUint8, {4, 6}};
@@ -106,15 +107,15 @@ TEST(ShardingCodec, RefusesBadConfigurations) {
   EXPECT_THROW(CodecPipeline::FromJson(with({{"chunk_shape", {2}}, {"codecs", inner}}), layout),
                InvalidArgumentError);
   EXPECT_THROW(
-      CodecPipeline::FromJson(with({{"chunk_shape", {2, 3}}, {"codecs", inner},
+      CodecPipeline::FromJson(with({{"chunk_shape", {2, 3}},
+                                    {"codecs", inner},
                                     {"index_codecs", {{{"name", "bytes"}}, {{"name", "gzip"}}}}}),
                               layout),
       UnsupportedError);
-  EXPECT_THROW(CodecPipeline::FromJson(with({{"chunk_shape", {2, 3}},
-                                             {"codecs", inner},
-                                             {"index_location", "middle"}}),
-                                       layout),
-               InvalidArgumentError);
+  EXPECT_THROW(
+      CodecPipeline::FromJson(
+          with({{"chunk_shape", {2, 3}}, {"codecs", inner}, {"index_location", "middle"}}), layout),
+      InvalidArgumentError);
 }
 
 }  // namespace

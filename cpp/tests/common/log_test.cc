@@ -12,9 +12,8 @@ namespace {
 
 TEST(Log, DeliversToTheInstalledSinkUntilItIsRemoved) {
   std::vector<std::pair<LogLevel, std::string>> received;
-  SetLogSink([&](LogLevel level, const std::string& message) {
-    received.emplace_back(level, message);
-  });
+  SetLogSink(
+      [&](LogLevel level, const std::string& message) { received.emplace_back(level, message); });
   Log(LogLevel::kDebug, "one");
   Log(LogLevel::kWarning, "two");
   SetLogSink(nullptr);

@@ -5,6 +5,7 @@
 
 #include <numeric>
 
+#include "hub/engine_settings.h"
 #include "hub/errors.h"
 #include "hub/node.h"
 
@@ -23,8 +24,8 @@ TEST(Array, NewArrayReadsZerosAndStoresOnlyMetadata) {
   auto store = MakeMemoryStore();
   auto array = Array::Create(store, "dir/a", {{7, 5}, {3, 2}, DataType::kFloat64, "zstd", 0.5});
   EXPECT_EQ(ReadAll<double>(*array), std::vector<double>(35, 0.0));
-  EXPECT_EQ(store->List(""), (std::vector<std::string>{"dir/a/zarr.json", "dir/zarr.json",
-                                                       "zarr.json"}));
+  EXPECT_EQ(store->List(""),
+            (std::vector<std::string>{"dir/a/zarr.json", "dir/zarr.json", "zarr.json"}));
 }
 
 TEST(Array, PartialWritesPatchChunksAndReopenSeesThem) {
@@ -54,6 +55,51 @@ TEST(Array, CachedChunksAreRevalidatedAgainstTheStore) {
   writer->Write(writer->Select({std::int64_t{3}}), std::as_bytes(std::span(&seven, 1)));
   reader->Read(one, std::as_writable_bytes(std::span(&value, 1)));
   EXPECT_EQ(value, 7);
+}
+
+TEST(Array, ARegionBelongsToTheArrayThatPlannedIt) {
+  auto store = MakeMemoryStore();
+  auto small = Array::Create(store, "small", {{4}, {4}, DataType::kUint8, "default", 0.5});
+  auto large = Array::Create(store, "large", {{1 << 20}, {1 << 16}, DataType::kUint8, "lz4", 0.5});
+  const Region all_of_small = small->Select({});
+  std::vector<std::byte> buffer(all_of_small.num_bytes());
+  EXPECT_THROW(large->Read(all_of_small, buffer), InvalidArgumentError);
+  EXPECT_THROW(large->Write(all_of_small, buffer), InvalidArgumentError);
+  const Region unplanned;
+  EXPECT_THROW(small->Read(unplanned, buffer), InvalidArgumentError);
+  EXPECT_THROW(small->Write(unplanned, buffer), InvalidArgumentError);
+  EXPECT_THROW((void)unplanned.shape(), InvalidArgumentError);
+  EXPECT_THROW((void)unplanned.num_bytes(), InvalidArgumentError);
+  // The same array opened again is another array: plan with the array you read.
+  auto reopened = Array::Open(store, "small");
+  EXPECT_THROW(reopened->Read(all_of_small, buffer), InvalidArgumentError);
+  small->Read(all_of_small, buffer);   // its own array reads it
+  const Region copied = all_of_small;  // copies keep their array
+  small->Read(copied, buffer);
+}
+
+TEST(Array, CreateOnAnExistingName) {
+  auto store = MakeMemoryStore();
+  const ArraySpec spec{{10}, {}, DataType::kInt32, "zstd", 0.5};
+  auto first = Array::Create(store, "a", spec);
+  const std::int32_t five = 5;
+  first->Write(first->Select({std::int64_t{3}}), std::as_bytes(std::span(&five, 1)));
+  EXPECT_THROW(Array::Create(store, "a", spec), ContainsNodeError);
+  const CreateOptions reopen{.on_exists = OnExists::kReopenIfSame};
+  auto again = Array::Create(store, "a", spec, reopen);  // same settings: reopened, data kept
+  EXPECT_EQ(ReadAll<std::int32_t>(*again)[3], 5);
+  for (const ArraySpec& other : {ArraySpec{{11}, {}, DataType::kInt32, "zstd", 0.5},
+                                 ArraySpec{{10}, {}, DataType::kInt64, "zstd", 0.5},
+                                 ArraySpec{{10}, {5}, DataType::kInt32, "zstd", 0.5},
+                                 ArraySpec{{10}, {}, DataType::kInt32, "lz4", 0.5},
+                                 ArraySpec{{10}, {}, DataType::kInt32, "zstd", 0.9}}) {
+    EXPECT_THROW(Array::Create(store, "a", other, reopen), ContainsNodeError);
+  }
+  CreateGroup(*store, "g", "{}");
+  EXPECT_THROW(Array::Create(store, "g", spec, reopen), ContainsNodeError);
+  auto fresh = Array::Create(store, "a", ArraySpec{{11}, {}, DataType::kInt32, "zstd", 0.5},
+                             {.on_exists = OnExists::kOverwrite});
+  EXPECT_EQ(ReadAll<std::int32_t>(*fresh), std::vector<std::int32_t>(11, 0));
 }
 
 TEST(Array, ErrorsAreTyped) {

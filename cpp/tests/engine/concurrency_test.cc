@@ -85,9 +85,9 @@ TEST_P(Races, ThreadsPatchingOneChunkLoseNoUpdate) {
   int lost = 0;
   int rounds = 0;
   for (; rounds < 20 && Clock::now() < deadline; ++rounds) {
-    auto array = Array::Create(store, "rows", SpecFor(GetParam(), {kThreads * kRowsEach, 4},
-                                                      {kThreads * kRowsEach, 4}),
-                               CreateOptions{.overwrite = true});
+    auto array = Array::Create(
+        store, "rows", SpecFor(GetParam(), {kThreads * kRowsEach, 4}, {kThreads * kRowsEach, 4}),
+        CreateOptions{.on_exists = OnExists::kOverwrite});
     std::vector<std::thread> writers;
     for (int t = 0; t < kThreads; ++t) {
       writers.emplace_back([&, t] {

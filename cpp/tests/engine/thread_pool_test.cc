@@ -2,16 +2,15 @@
 // cache's LoadOnce, which runs on it.
 #include "engine/thread_pool.h"
 
-#include <chrono>
-#include <thread>
-
-#include "engine/chunk_cache.h"
-
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <stdexcept>
+#include <thread>
 #include <vector>
+
+#include "engine/chunk_cache.h"
 
 namespace hub::engine {
 namespace {
@@ -58,18 +57,23 @@ namespace {
 TEST(ChunkCacheLoadOnce, ConcurrentLoadsOfOneKeyRunOnce) {
   std::atomic<int> loads{0};
   std::atomic<int> results{0};
-  ParallelFor(16, [&](std::size_t) {
-    auto chunk = ChunkCache::Instance().LoadOnce("test|load-once", [&](const ChunkCache::ReadStamp&) {
-      ++loads;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      return std::make_shared<const Buffer>(Buffer::Allocate(8));
-    });
-    if (chunk && chunk->size() == 8) ++results;
-  }, 16);
+  ParallelFor(
+      16,
+      [&](std::size_t) {
+        auto chunk =
+            ChunkCache::Instance().LoadOnce("test|load-once", [&](const ChunkCache::ReadStamp&) {
+              ++loads;
+              std::this_thread::sleep_for(std::chrono::milliseconds(50));
+              return std::make_shared<const Buffer>(Buffer::Allocate(8));
+            });
+        if (chunk && chunk->size() == 8) ++results;
+      },
+      16);
   EXPECT_EQ(results.load(), 16);
   EXPECT_LT(loads.load(), 16);  // callers that overlapped the first load shared its result
   EXPECT_THROW(ChunkCache::Instance().LoadOnce(
-                   "test|fails", [](const ChunkCache::ReadStamp&) -> std::shared_ptr<const Buffer> {
+                   "test|fails",
+                   [](const ChunkCache::ReadStamp&) -> std::shared_ptr<const Buffer> {
                      throw std::runtime_error("x");
                    }),
                std::runtime_error);

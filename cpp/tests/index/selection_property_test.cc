@@ -35,7 +35,8 @@ Case RandomCase(std::mt19937& rng) {
         if (!list_used) {
           list_used = true;
           IndexList list;
-          for (std::int64_t i = uniform(0, 5); i > 0; --i) list.push_back(uniform(-extent, extent - 1));
+          for (std::int64_t i = uniform(0, 5); i > 0; --i)
+            list.push_back(uniform(-extent, extent - 1));
           c.selection.emplace_back(list);
           break;
         }
@@ -85,7 +86,8 @@ TEST(SelectionProperty, ReadsAndWritesAgreeWithElementwiseEvaluation) {
     std::int64_t total = 1;
     for (auto extent : c.shape) total *= extent;
     std::vector<std::int32_t> all(static_cast<std::size_t>(total));
-    for (std::int64_t i = 0; i < total; ++i) all[static_cast<std::size_t>(i)] = static_cast<std::int32_t>(i);
+    for (std::int64_t i = 0; i < total; ++i)
+      all[static_cast<std::size_t>(i)] = static_cast<std::int32_t>(i);
     array->Write(array->Select({}), std::as_bytes(std::span(all)));
 
     const auto selection = index::Normalize(c.selection, c.shape);

@@ -1,4 +1,6 @@
 // LocalStore and MemoryStore behave the same behind the Store interface.
+#include "hub/store.h"
+
 #include <gtest/gtest.h>
 
 #include <array>
@@ -6,7 +8,6 @@
 #include <fstream>
 
 #include "hub/errors.h"
-#include "hub/store.h"
 #include "store/local_store.h"
 
 namespace hub {

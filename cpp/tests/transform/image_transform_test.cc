@@ -23,7 +23,8 @@ std::vector<std::uint8_t> Pictures(int count, int height, int width, int channel
     for (int y = 0; y < height; ++y) {
       for (int x = 0; x < width; ++x) {
         for (int c = 0; c < channels; ++c) {
-          pixels[at++] = static_cast<std::uint8_t>((x * 2 + y + 40 * c + 17 * n + (x / 16) * 9) % 256);
+          pixels[at++] =
+              static_cast<std::uint8_t>((x * 2 + y + 40 * c + 17 * n + (x / 16) * 9) % 256);
         }
       }
     }
@@ -81,12 +82,11 @@ TEST(ImageTransform, ShrinkingFiltersAsPillowAndFloatOutputIsNormalisedChannelsF
 TEST(ImageTransform, RefusesBoxesOutsideTheImageAndBadOutputs) {
   const auto image = Pictures(2, 4, 4, 1);
   const ImageOutput output{2, 2};
-  for (const ImageBox box : {ImageBox{-1, 0, 2, 2}, ImageBox{0, 0, 5, 2}, ImageBox{0, 3, 2, 2},
-                             ImageBox{0, 0, 0, 2}}) {
+  for (const ImageBox box :
+       {ImageBox{-1, 0, 2, 2}, ImageBox{0, 0, 5, 2}, ImageBox{0, 3, 2, 2}, ImageBox{0, 0, 0, 2}}) {
     EXPECT_THROW(Transform(image, 2, 4, 4, 1, {{0, box, false}}, output), InvalidArgumentError);
   }
-  EXPECT_THROW(Transform(image, 2, 4, 4, 1, {{2, {0, 0, 4, 4}, false}}, output),
-               OutOfBoundsError);
+  EXPECT_THROW(Transform(image, 2, 4, 4, 1, {{2, {0, 0, 4, 4}, false}}, output), OutOfBoundsError);
   EXPECT_THROW(Transform(image, 2, 4, 4, 1, {{0, {0, 0, 4, 4}, false}}, ImageOutput{0, 2}),
                InvalidArgumentError);
 }
@@ -112,10 +112,11 @@ TEST_P(TransformedReads, EqualTheTransformOfTheDecodedImages) {
   array->Read(all, std::as_writable_bytes(std::span(decoded)));
 
   // Crops big and small, some far from the image's origin, to sizes up and down.
-  const std::vector<ImageRequest> requests = {
-      {0, {0, 0, 96, 128}, false},      {5, {10.5, 20.25, 60, 80}, true},
-      {2, {50, 70, 40, 50}, false},     {3, {0, 64, 96, 64}, true},
-      {2, {33.3, 41.7, 20.1, 30.9}, false}};
+  const std::vector<ImageRequest> requests = {{0, {0, 0, 96, 128}, false},
+                                              {5, {10.5, 20.25, 60, 80}, true},
+                                              {2, {50, 70, 40, 50}, false},
+                                              {3, {0, 64, 96, 64}, true},
+                                              {2, {33.3, 41.7, 20.1, 30.9}, false}};
   for (const ImageOutput output : {ImageOutput{32, 32}, ImageOutput{48, 64}, ImageOutput{70, 90}}) {
     std::vector<std::uint8_t> read(requests.size() * output.ImageBytes(3));
     array->ReadImages(requests, output, std::as_writable_bytes(std::span(read)));
@@ -137,13 +138,13 @@ TEST(TransformedReads, NeedOneImagePerChunkAndReadMissingImagesAsFill) {
   auto several = Array::Create(store, "several", {{4, 8, 8, 3}, {2, 8, 8, 3}, DataType::kUint8});
   std::vector<std::uint8_t> out(3 * 4 * 4);
   const std::vector<ImageRequest> request = {{0, {0, 0, 8, 8}, false}};
-  EXPECT_THROW(several->ReadImages(request, ImageOutput{4, 4},
-                                   std::as_writable_bytes(std::span(out))),
-               InvalidArgumentError);
+  EXPECT_THROW(
+      several->ReadImages(request, ImageOutput{4, 4}, std::as_writable_bytes(std::span(out))),
+      InvalidArgumentError);
   auto floats = Array::Create(store, "floats", {{4, 8, 8}, {1, 8, 8}, DataType::kFloat32});
-  EXPECT_THROW(floats->ReadImages(request, ImageOutput{4, 4},
-                                  std::as_writable_bytes(std::span(out))),
-               InvalidArgumentError);
+  EXPECT_THROW(
+      floats->ReadImages(request, ImageOutput{4, 4}, std::as_writable_bytes(std::span(out))),
+      InvalidArgumentError);
   auto unwritten = Array::Create(store, "unwritten", {{4, 8, 8, 3}, {}, DataType::kUint8, "jpeg"});
   unwritten->ReadImages(request, ImageOutput{4, 4}, std::as_writable_bytes(std::span(out)));
   EXPECT_EQ(out, std::vector<std::uint8_t>(out.size(), 0));

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -155,7 +155,7 @@ def _pick_component(node: Any, wanted: str | None) -> hub.Array:
         if wanted not in node:
             raise InvalidArgumentError(f"{node.name} has no component {wanted!r}: {node.keys()}")
         return node[wanted]
-    for key in node.keys():  # the first image-like component, else the first one
+    for key in node.keys():  # noqa: SIM118 (iterating a Dataset yields samples, not names)
         if looks_like_images(node[key].shape[1:]):
             return node[key]
     return node[node.keys()[0]]
@@ -164,7 +164,7 @@ def _pick_component(node: Any, wanted: str | None) -> hub.Array:
 def _check_image_format(path: str) -> None:
     from PIL import Image
 
-    suffix = os.path.splitext(path)[1].lower()
+    suffix = Path(path).suffix.lower()
     if suffix not in Image.registered_extensions():
         raise InvalidArgumentError(f"cannot tell an image format from {path!r}: use .png or .jpg")
 

@@ -3,26 +3,22 @@
 from __future__ import annotations
 
 import os
-from urllib.parse import urlparse
+from pathlib import Path
 
 import hub_v1 as hub
+from hub_v1 import _core
 from hub_v1.errors import InvalidArgumentError, NotFoundError
-
-CLOUD_SCHEMES = ("s3", "gs", "gcs")
 
 
 def connect_store(url: str, create: bool = False) -> hub.DataHub:
     """The DataHub at `url`: ``s3://bucket/prefix``, ``gs://...``, ``file://...`` or a path.
     A local folder must exist unless `create` (a copy's destination)."""
-    parsed = urlparse(url)
-    if parsed.scheme in CLOUD_SCHEMES:
-        return hub.connect(url)
-    if parsed.scheme not in ("", "file"):
-        raise InvalidArgumentError(f"unsupported URL {url!r}: use a path, file://, s3:// or gs://")
-    folder = parsed.netloc + parsed.path if parsed.scheme == "file" else url
-    if not create and not os.path.isdir(folder):
+    scheme, folder, _, _ = _core.parse_store_url(url)
+    if scheme == "memory":
+        raise InvalidArgumentError(f"{url!r}: a memory store lives only in its own process")
+    if scheme == "file" and not create and not Path(folder).is_dir():
         raise NotFoundError(f"no folder {folder!r}")
-    return hub.fs(folder).connect()
+    return hub.connect(url)
 
 
 def split_location(url: str, create: bool = False) -> tuple[hub.DataHub, str]:
@@ -34,17 +30,16 @@ def split_location(url: str, create: bool = False) -> tuple[hub.DataHub, str]:
     group of a hierarchy rooted at the bucket. A copy's destination (`create`) does not exist
     yet: its last segment is the name.
     """
-    parsed = urlparse(url)
-    cloud = parsed.scheme in CLOUD_SCHEMES
+    scheme, local, bucket, prefix = _core.parse_store_url(url)
+    cloud = scheme in ("s3", "gs")
     if cloud:
-        path = parsed.path.strip("/")
+        path = prefix
         if not path:
             raise InvalidArgumentError(
                 f"{url!r} names a bucket; name an array in it, e.g. {url.rstrip('/')}/images"
             )
-        root = f"{parsed.scheme}://{parsed.netloc}"
+        root = f"{scheme}://{bucket}"
     else:
-        local = parsed.netloc + parsed.path if parsed.scheme == "file" else url
         path = os.path.normpath(local)
         root = ""
     folder, _, name = path.rpartition("/")

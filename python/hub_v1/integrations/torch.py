@@ -64,7 +64,7 @@ def read_batch(columns: Columns, name: str, indices: np.ndarray, epoch: int) -> 
     numpy_dtype = columns.dtype(name)
     dtype = torch.from_numpy(np.empty(0, numpy_dtype)).dtype
     storage = torch.UntypedStorage._new_shared(math.prod(shape) * numpy_dtype.itemsize)
-    batch = torch.empty(0, dtype=dtype).set_(storage, 0, shape)
+    batch = torch.empty(0, dtype=dtype).set_(storage).view(shape)
     columns.read(name, indices, epoch, out=batch.numpy())
     return batch
 

@@ -67,10 +67,10 @@ class CenterCrop(ImageTransform):
                 "image it is given; Resize first"
             )
         count = len(views.flips)
-        top = np.full(count, float(int(round((views.height - height) / 2.0))))
-        left = np.full(count, float(int(round((views.width - width) / 2.0))))
-        size = np.full(count, float(height)), np.full(count, float(width))
-        return views.crop(top, left, *size, height, width)
+        top = np.full(count, float(round((views.height - height) / 2.0)))
+        left = np.full(count, float(round((views.width - width) / 2.0)))
+        heights, widths = np.full(count, float(height)), np.full(count, float(width))
+        return views.crop(top, left, heights, widths, height, width)
 
 
 class RandomResizedCrop(ImageTransform):
@@ -112,14 +112,15 @@ class RandomResizedCrop(ImageTransform):
         if fallback.any():
             for values, central in zip(chosen, self._central(height, width), strict=True):
                 values[fallback] = central
-        return views.crop(*chosen, *self.size)
+        chosen_top, chosen_left, chosen_height, chosen_width = chosen
+        return views.crop(chosen_top, chosen_left, chosen_height, chosen_width, *self.size)
 
     def _central(self, height: int, width: int) -> tuple[float, float, float, float]:
         in_ratio = width / height
         if in_ratio < self.ratio[0]:
-            crop_w, crop_h = width, int(round(width / self.ratio[0]))
+            crop_w, crop_h = width, round(width / self.ratio[0])
         elif in_ratio > self.ratio[1]:
-            crop_w, crop_h = int(round(height * self.ratio[1])), height
+            crop_w, crop_h = round(height * self.ratio[1]), height
         else:
             crop_w, crop_h = width, height
         return (height - crop_h) // 2, (width - crop_w) // 2, crop_h, crop_w

@@ -88,11 +88,11 @@ class Compose:
         views = self.plan(samples, array.shape[1], array.shape[2], epoch)
         if array.chunk == (1, *array.shape[1:]):
             return _core.read_images(
-                array._core, samples, *_engine_args(views, array.shape[1:]), out
+                array._core, samples, **_engine_args(views, array.shape[1:]), out=out
             )
         images = np.ascontiguousarray(array.read(samples))
         return _core.transform_images(
-            images, np.arange(len(samples)), *_engine_args(views, images.shape[1:]), out
+            images, np.arange(len(samples)), **_engine_args(views, images.shape[1:]), out=out
         )
 
     def apply(
@@ -107,7 +107,7 @@ class Compose:
             raise ValueError(f"{len(images)} images but {len(samples)} indices")
         views = self.plan(samples, images.shape[1], images.shape[2], epoch)
         return _core.transform_images(
-            images, np.arange(len(samples)), *_engine_args(views, images.shape[1:]), out
+            images, np.arange(len(samples)), **_engine_args(views, images.shape[1:]), out=out
         )
 
 
@@ -119,16 +119,17 @@ def _check_image_shape(shape: tuple[int, ...], dtype: Any = np.uint8) -> None:
         )
 
 
-def _engine_args(views: Views, image_shape: tuple[int, ...]) -> tuple[Any, ...]:
+def _engine_args(views: Views, image_shape: tuple[int, ...]) -> dict[str, Any]:
+    """The keyword arguments of _core.read_images / transform_images for `views`."""
     layout = views.layout
     channels = image_shape[2] if len(image_shape) == 3 else 1
     unscaled = layout.float_chw and not layout.mean  # ToTensor alone: pixel / 255
-    return (
-        views.boxes,
-        views.flips,
-        views.height,
-        views.width,
-        layout.float_chw,
-        [0.0] * channels if unscaled else list(layout.mean),
-        [1.0] * channels if unscaled else list(layout.std),
-    )
+    return {
+        "boxes": views.boxes,
+        "flips": views.flips,
+        "height": views.height,
+        "width": views.width,
+        "float_chw": layout.float_chw,
+        "mean": [0.0] * channels if unscaled else list(layout.mean),
+        "std": [1.0] * channels if unscaled else list(layout.std),
+    }

@@ -31,6 +31,8 @@ def uniforms(seed: int, epoch: int, stream: int, indices: np.ndarray, count: int
     (`stream`, its place in the pipeline) in one epoch."""
     key = _mix_int(_mix_int(_mix_int(seed & _MASK) ^ (epoch & _MASK)) ^ (stream & _MASK))
     samples = np.asarray(indices, dtype=np.int64).astype(np.uint64)
-    counters = samples[:, None] * np.uint64(count) + np.arange(count, dtype=np.uint64)
-    bits = _mix(_mix(counters ^ np.uint64(key)) ^ np.uint64(key))
+    counters = (samples[:, None] * np.uint64(count) + np.arange(count, dtype=np.uint64)).astype(
+        np.uint64
+    )
+    bits = _mix(_mix(np.bitwise_xor(counters, np.uint64(key))) ^ np.uint64(key))
     return (bits >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))

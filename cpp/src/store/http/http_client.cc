@@ -211,9 +211,7 @@ std::string HttpResponse::Header(const std::string& lower_case_name) const {
   return found == headers.end() ? std::string() : found->second;
 }
 
-HttpClient::HttpClient(HttpClientOptions options) : options_(std::move(options)) {
-  InitCurlOnce();
-}
+HttpClient::HttpClient(HttpClientOptions options) : options_(std::move(options)) { InitCurlOnce(); }
 
 std::vector<HttpResponse> HttpClient::Send(std::span<const HttpRequest> requests) {
   ThreadHandles& handles = Handles();
@@ -295,8 +293,7 @@ std::vector<HttpResponse> HttpClient::Send(std::span<const HttpRequest> requests
       response.hedged = true;
       ++hedges_won_;
       if (!requests[i].into.empty()) {  // the first try was to fill these
-        store::CopyIntoBuffers(response.body.span().first(response.body_bytes),
-                               requests[i].into);
+        store::CopyIntoBuffers(response.body.span().first(response.body_bytes), requests[i].into);
         response.body = Buffer();
       }
     }

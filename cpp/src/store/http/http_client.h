@@ -28,10 +28,10 @@ struct HttpResponse {
   long status = 0;              // 0: no answer (the connection failed; see transport_error)
   std::string transport_error;  // curl's description when status == 0
   std::map<std::string, std::string> headers;  // names in lower case
-  Buffer body;                  // the body, unless the request named buffers to fill
-  std::uint64_t body_bytes = 0; // the body's length, kept or not
-  bool hedged = false;          // a second, identical request gave this answer
-  bool too_large = false;       // the body passed HttpRequest::max_body_bytes; it was dropped
+  Buffer body;                                 // the body, unless the request named buffers to fill
+  std::uint64_t body_bytes = 0;                // the body's length, kept or not
+  bool hedged = false;                         // a second, identical request gave this answer
+  bool too_large = false;  // the body passed HttpRequest::max_body_bytes; it was dropped
   std::string Header(const std::string& lower_case_name) const;
 };
 

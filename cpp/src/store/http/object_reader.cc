@@ -3,9 +3,8 @@
 
 #include <algorithm>
 #include <cstring>
-#include <optional>
-
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "hub/errors.h"
 #include "store/cloud_retry.h"
@@ -99,11 +98,11 @@ std::string ProblemOf(const HttpResponse& response) {
 }  // namespace
 
 ObjectReader::ObjectReader(ObjectReaderOptions options)
-    : options_(std::move(options)), base_url_(BaseUrl(options_)),
+    : options_(std::move(options)),
+      base_url_(BaseUrl(options_)),
       client_(ClientOptions(options_)) {}
 
-HttpRequest ObjectReader::RequestFor(const std::string& object,
-                                     const ReadOptions& options) const {
+HttpRequest ObjectReader::RequestFor(const std::string& object, const ReadOptions& options) const {
   HttpRequest request;
   request.into = options.into;
   request.max_body_bytes = options.max_bytes;
@@ -155,7 +154,7 @@ std::optional<ReadResult> ObjectReader::Interpret(const std::string& object,
         throw NotFoundError("cannot read '" + where + "': the bucket does not exist");
       }
       return result;  // kMissing
-    case 416: {  // the range starts at or past the object's end: no bytes
+    case 416: {       // the range starts at or past the object's end: no bytes
       result.status = ReadResult::Status::kValue;
       result.generation = response.Header(gcs ? "x-goog-generation" : "etag");
       result.object_size = TotalFromContentRange(response.Header("content-range"));
@@ -231,8 +230,7 @@ std::vector<ReadResult> ObjectReader::ReadEach(const std::string& object,
   }
 }
 
-HttpResponse ObjectReader::SendWithRetries(const HttpRequest& request,
-                                           const std::string& where) {
+HttpResponse ObjectReader::SendWithRetries(const HttpRequest& request, const std::string& where) {
   for (int tried = 1;; ++tried) {
     HttpResponse response = std::move(client_.Send(std::span(&request, 1)).front());
     if (!IsTransient(response.status) || tried >= options_.max_attempts) return response;
@@ -247,8 +245,9 @@ Store::FolderListing ObjectReader::ListGcsFolder(const std::string& folder) {
   do {
     HttpRequest request;
     // base_url_ ends in ".../o/": the listing is ".../o?..."
-    request.url = base_url_.substr(0, base_url_.size() - 1) + "?delimiter=%2F&prefix=" +
-                  PercentEncode(folder, false) + "&fields=items(name),prefixes,nextPageToken";
+    request.url = base_url_.substr(0, base_url_.size() - 1) +
+                  "?delimiter=%2F&prefix=" + PercentEncode(folder, false) +
+                  "&fields=items(name),prefixes,nextPageToken";
     if (!page_token.empty()) request.url += "&pageToken=" + PercentEncode(page_token, false);
     const HttpResponse response = SendWithRetries(request, where);
     if (response.status == 401 || response.status == 403) {

@@ -38,8 +38,7 @@ class ObjectReader {
   // `object` is the object's full name in the bucket ("prefix/array/c/0").
   ReadResult Read(const std::string& object, const ReadOptions& options);
   // Independent reads of one object, all in flight at once; results in order.
-  std::vector<ReadResult> ReadEach(const std::string& object,
-                                   std::span<const ReadOptions> reads);
+  std::vector<ReadResult> ReadEach(const std::string& object, std::span<const ReadOptions> reads);
 
   // GCS only: one level of `folder` ("a/b/", "" for the bucket's root) as object names and
   // folder names (without the trailing "/"), by delimiter listing. Arrow's GCS filesystem

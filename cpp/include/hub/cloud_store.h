@@ -1,0 +1,51 @@
+// S3 and Google Cloud Storage stores: the hub_v1::cloud library (target hub_cloud), built when
+// Arrow is (HUB_WITH_ARROW, Arrow's C++ filesystems from the pyarrow wheel, aws-sdk-cpp and
+// google-cloud-cpp inside). hub_v1::core builds and works without it.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "hub/store.h"
+#include "hub/store_url.h"  // CloudReadOptions
+
+namespace hub {
+
+struct S3StoreOptions {
+  std::string bucket;
+  std::string prefix;         // folder inside the bucket ("" for its root)
+  std::string access_key_id;  // empty: the standard AWS credential chain
+  std::string secret_access_key;
+  std::string region;
+  std::string endpoint;         // "http://127.0.0.1:9000" for MinIO, moto, ...
+  int max_attempts = 6;         // attempts per request (retries with backoff)
+  int requests_in_flight = 32;  // chunk requests kept in flight by reads and writes
+  bool create_bucket = false;   // create the bucket if missing (tests, scratch)
+  CloudReadOptions reads;
+};
+
+struct GcsStoreOptions {
+  std::string bucket;
+  std::string prefix;
+  std::string service_account_json;  // the key file's contents; empty: default credentials
+  std::string endpoint;              // "http://127.0.0.1:4443" for fake-gcs-server
+  bool anonymous = false;            // no credentials (emulators)
+  std::string project_id;            // needed to create buckets
+  double retry_limit_seconds = 30;   // google-cloud-cpp's own retries, per call
+  int max_attempts = 6;              // hub_v1's retries of transient failures
+  int requests_in_flight = 32;       // chunk requests kept in flight by reads and writes
+  CloudReadOptions reads;
+};
+
+std::shared_ptr<Store> OpenS3Store(const S3StoreOptions& options);
+std::shared_ptr<Store> OpenGcsStore(const GcsStoreOptions& options);
+
+// Transient cloud failures retried so far in this process (throttling, 5xx, resets).
+std::uint64_t CloudRetryCount();
+
+// Shuts down the AWS SDK. Done at exit (std::atexit) once an S3 store was opened; call it
+// earlier to end S3 use before then. Later calls do nothing.
+void FinalizeCloudStores();
+
+}  // namespace hub

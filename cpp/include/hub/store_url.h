@@ -1,0 +1,79 @@
+// Stores by URL, as hub.connect(url) opens them in Python, with the same credential rules:
+// a path or file:///path (a local folder), memory:// (a new in-memory store),
+// s3://bucket/prefix and gs://bucket/prefix (with hub_v1::cloud).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "hub/store.h"
+
+namespace hub {
+
+enum class StoreScheme { kLocal, kMemory, kS3, kGcs };
+
+struct StoreLocation {
+  StoreScheme scheme = StoreScheme::kLocal;
+  std::string path;    // kLocal: the folder
+  std::string bucket;  // kS3, kGcs
+  std::string prefix;  // kS3, kGcs: the folder inside the bucket, without leading or trailing /
+};
+
+// InvalidArgumentError for another scheme, a bucket name its cloud refuses, or a prefix
+// that is not a valid key ("..", empty segments, control characters).
+StoreLocation ParseStoreUrl(const std::string& url);
+
+// How the cloud stores read. Reads go over hub_v1's own HTTP client (one request per read,
+// ETags/generations, conditional re-reads) when it can authenticate them: S3 with keys given or
+// in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), GCS anonymously
+// (emulators, public buckets). Otherwise (the AWS SDK's credential chain beyond the
+// environment, Google default or service-account credentials) reads go through Arrow: two
+// requests where the size is not known, and no caching of decoded chunks.
+struct CloudReadOptions {
+  // > 0: a read with no answer after this many seconds gets a second, identical request and
+  // the first answer wins (hedging against slow requests). 0: off.
+  double hedge_after_seconds = 0;
+  // A cached chunk or shard index younger than this is used without asking the store whether
+  // it changed; 0: every cached read is revalidated by a conditional request.
+  double max_staleness_seconds = 0;
+};
+
+struct StoreOptions {
+  bool lock_writes = false;  // local folders: writers of one chunk take turns across processes
+
+  // S3 keys: these if given, else those of aws_credentials_file (an AWS credentials INI file,
+  // profile aws_profile or its first, or a JSON object, which may also name the bucket and
+  // region), else the standard AWS chain (environment, ~/.aws, instance metadata).
+  std::string aws_credentials_file;
+  std::string aws_profile;
+  std::string aws_access_key_id;
+  std::string aws_secret_access_key;
+  std::string region;
+  bool create_bucket = false;  // create the bucket if missing (tests, scratch)
+
+  // GCS: a service-account JSON key file; without one, Application Default Credentials, or
+  // none against an emulator.
+  std::string gcs_credentials_file;
+  std::string project_id;  // needed to create buckets
+
+  // An S3-compatible server or GCS emulator; empty: $AWS_ENDPOINT_URL for S3,
+  // $STORAGE_EMULATOR_HOST for GCS.
+  std::string endpoint;
+  int max_attempts = 6;         // attempts per request (retries with backoff)
+  int requests_in_flight = 32;  // chunk requests kept in flight by reads and writes
+  CloudReadOptions reads;
+};
+
+// The store at `url`. s3:// and gs:// need hub_v1::cloud linked in (UnsupportedError
+// otherwise). NotFoundError for a credentials file that is not there, InvalidArgumentError
+// for one that names no usable keys (never a value in the message).
+std::shared_ptr<Store> OpenStore(const std::string& url, const StoreOptions& options = {});
+
+// The fields of an AWS credentials file (see StoreOptions), which must include a non-empty
+// aws_access_key_id and aws_secret_access_key. NotFoundError if the file or the profile is
+// not there; InvalidArgumentError naming the file and what is wrong, never a value.
+std::map<std::string, std::string> ReadAwsCredentialsFile(const std::string& path,
+                                                          const std::string& profile = "");
+
+}  // namespace hub

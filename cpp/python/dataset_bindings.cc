@@ -1,0 +1,103 @@
+// hub::Dataset for Python: create, open and assemble datasets, the GIL released while the
+// store is read or written.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "bindings.h"
+#include "hub/dataset.h"
+#include "hub/errors.h"
+
+namespace py = pybind11;
+
+namespace hub::python {
+namespace {
+
+using Pairs = std::vector<std::pair<std::string, std::string>>;
+
+std::vector<DatasetComponent> ComponentsOf(const Pairs& pairs) {
+  std::vector<DatasetComponent> components;
+  for (const auto& [name, array_path] : pairs) components.push_back({name, array_path});
+  return components;
+}
+
+Pairs PairsOf(const std::vector<DatasetComponent>& components) {
+  Pairs pairs;
+  for (const auto& component : components) pairs.emplace_back(component.name, component.array_path);
+  return pairs;
+}
+
+NodeKind KindOf(const std::string& kind) {
+  if (kind == "array") return NodeKind::kArray;
+  if (kind == "group") return NodeKind::kGroup;
+  return NodeKind::kMissing;
+}
+
+}  // namespace
+
+OnExists ParseOnExists(const std::string& policy) {
+  if (policy == "error") return OnExists::kError;
+  if (policy == "reopen") return OnExists::kReopenIfSame;
+  if (policy == "overwrite") return OnExists::kOverwrite;
+  throw InvalidArgumentError("on_exists must be 'error', 'reopen' or 'overwrite', not '" + policy +
+                             "'");
+}
+
+void RegisterDatasets(py::module_& module) {
+  py::class_<Dataset>(module, "Dataset")
+      .def_static(
+          "create",
+          [](std::shared_ptr<Store> store, const std::string& path, const Pairs& components,
+             const std::string& on_exists, KnownGroups* known_groups) {
+            const OnExists policy = ParseOnExists(on_exists);
+            py::gil_scoped_release release;
+            return Dataset::Create(std::move(store), path, ComponentsOf(components), policy,
+                                   known_groups);
+          },
+          py::arg("store"), py::arg("path"), py::arg("components"), py::arg("on_exists") = "error",
+          py::arg("known_groups") = nullptr)
+      .def_static(
+          "open",
+          [](std::shared_ptr<Store> store, const std::string& path) {
+            py::gil_scoped_release release;
+            return Dataset::Open(std::move(store), path);
+          },
+          py::arg("store"), py::arg("path"))
+      .def_static(
+          "from_group",
+          [](std::shared_ptr<Store> store, const std::string& path,
+             const std::string& attributes_json) {
+            const NodeInfo group{path, NodeKind::kGroup, attributes_json};
+            py::gil_scoped_release release;
+            return Dataset::FromGroup(std::move(store), group);
+          },
+          py::arg("store"), py::arg("path"), py::arg("attributes_json"),
+          "The dataset of a group node already read (read_node), without reading it again.")
+      .def_static(
+          "assemble",
+          [](std::shared_ptr<Store> store, const std::string& path, const Pairs& components) {
+            py::gil_scoped_release release;
+            return Dataset::Assemble(std::move(store), path, ComponentsOf(components));
+          },
+          py::arg("store"), py::arg("path"), py::arg("components"))
+      .def_property_readonly("path", &Dataset::path)
+      .def_property_readonly("shape",
+                             [](const Dataset& d) { return py::tuple(py::cast(d.shape())); })
+      .def_property_readonly("components", [](const Dataset& d) { return PairsOf(d.components()); })
+      .def("array", &Dataset::array, py::arg("name"));
+
+  module.def(
+      "dataset_components",
+      [](const std::string& kind, const std::string& attributes_json) -> py::object {
+        const auto components = DatasetComponentsOf(NodeInfo{"", KindOf(kind), attributes_json});
+        if (!components) return py::none();
+        return py::cast(PairsOf(*components));
+      },
+      py::arg("kind"), py::arg("attributes_json"),
+      "[(name, array path)] in creation order for a hub_v1 dataset group, else None.");
+}
+
+}  // namespace hub::python
