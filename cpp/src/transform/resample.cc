@@ -4,6 +4,7 @@
 #include "transform/resample.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -63,62 +64,104 @@ void CheckBox(const ImageBox& box, int height, int width) {
   }
 }
 
-void ResampleInto(const PixelView& image, const ImageBox& box, bool flip, const ImageOutput& output,
-                  std::span<std::byte> out) {
-  const int channels = image.channels;
+namespace {
+
+// Pass 1 for `Channels` channels: each input line the rows need, resampled across to the
+// output width (interleaved floats), for the compiler to unroll over the channels.
+template <int Channels>
+void ResampleLines(const PixelView& image, const Taps& columns, int first_row, int last_row,
+                   int out_width, float* lines) {
+  const std::size_t line_floats = static_cast<std::size_t>(out_width) * Channels;
+  for (int y = first_row; y < last_row; ++y) {
+    const std::uint8_t* source = image.pixels + static_cast<std::size_t>(y) * image.row_bytes;
+    float* line = lines + static_cast<std::size_t>(y - first_row) * line_floats;
+    for (int x = 0; x < out_width; ++x) {
+      const float* weights = &columns.weights[static_cast<std::size_t>(x) * columns.stride];
+      const std::uint8_t* pixel = source + static_cast<std::size_t>(columns.first[x]) * Channels;
+      float sum[Channels] = {};
+      for (int k = 0, count = columns.count[x]; k < count; ++k) {
+        for (int c = 0; c < Channels; ++c) sum[c] += weights[k] * pixel[k * Channels + c];
+      }
+      for (int c = 0; c < Channels; ++c) line[static_cast<std::size_t>(x) * Channels + c] = sum[c];
+    }
+  }
+}
+
+// Pass 2's output of one row: `row` (interleaved floats, out_width pixels) into the layout.
+template <int Channels>
+void WriteRow(const float* row, int y, bool flip, const ImageOutput& output,
+              const std::array<float, 4>& scale, const std::array<float, 4>& offset,
+              std::byte* out) {
+  const int width = output.width;
+  if (output.float_chw) {
+    const std::size_t plane = static_cast<std::size_t>(output.height) * width;
+    float* floats = reinterpret_cast<float*>(out) + static_cast<std::size_t>(y) * width;
+    for (int c = 0; c < Channels; ++c) {
+      float* target = floats + c * plane;
+      for (int x = 0; x < width; ++x) {
+        target[flip ? width - 1 - x : x] = row[x * Channels + c] * scale[c] + offset[c];
+      }
+    }
+    return;
+  }
+  std::uint8_t* bytes =
+      reinterpret_cast<std::uint8_t*>(out) + static_cast<std::size_t>(y) * width * Channels;
+  for (int x = 0; x < width; ++x) {
+    std::uint8_t* target = bytes + static_cast<std::size_t>(flip ? width - 1 - x : x) * Channels;
+    for (int c = 0; c < Channels; ++c) {
+      // Rounds half away from zero, as lround does for these non-negative sums.
+      target[c] = static_cast<std::uint8_t>(std::clamp(row[x * Channels + c], 0.0f, 255.0f) + 0.5f);
+    }
+  }
+}
+
+template <int Channels>
+void Resample(const PixelView& image, const ImageBox& box, bool flip, const ImageOutput& output,
+              std::span<std::byte> out) {
   const Taps columns = ComputeTaps(box.left, box.width, image.width, output.width);
   const Taps rows = ComputeTaps(box.top, box.height, image.height, output.height);
   const int first_row = rows.first.front();
   const int last_row = rows.first.back() + rows.count.back();
-
-  // Pass 1: every input line the rows need, resampled across to the output width.
-  const std::size_t line_floats = static_cast<std::size_t>(output.width) * channels;
+  const std::size_t line_floats = static_cast<std::size_t>(output.width) * Channels;
   std::vector<float> lines(static_cast<std::size_t>(last_row - first_row) * line_floats);
-  for (int y = first_row; y < last_row; ++y) {
-    const std::uint8_t* source = image.pixels + static_cast<std::size_t>(y) * image.row_bytes;
-    float* line = &lines[static_cast<std::size_t>(y - first_row) * line_floats];
-    for (int x = 0; x < output.width; ++x) {
-      const float* weights = &columns.weights[static_cast<std::size_t>(x) * columns.stride];
-      const std::uint8_t* pixel = source + static_cast<std::size_t>(columns.first[x]) * channels;
-      for (int c = 0; c < channels; ++c) {
-        float sum = 0;
-        for (int k = 0; k < columns.count[x]; ++k) sum += weights[k] * pixel[k * channels + c];
-        line[static_cast<std::size_t>(x) * channels + c] = sum;
-      }
-    }
-  }
+  ResampleLines<Channels>(image, columns, first_row, last_row, output.width, lines.data());
 
-  // Pass 2: down the lines, into the output layout.
+  // Pass 2: each output row a weighted sum of whole lines (contiguous, so it vectorises).
   std::array<float, 4> scale{}, offset{};
-  for (int c = 0; c < channels; ++c) {
+  for (int c = 0; c < Channels; ++c) {
     scale[c] = 1.0f / (255.0f * output.std[c]);
     offset[c] = -output.mean[c] / output.std[c];
   }
-  auto* bytes = reinterpret_cast<std::uint8_t*>(out.data());
-  auto* floats = reinterpret_cast<float*>(out.data());
-  const std::size_t plane = static_cast<std::size_t>(output.height) * output.width;
-  std::vector<float> pixel(static_cast<std::size_t>(channels));
+  std::vector<float> row(line_floats);
   for (int y = 0; y < output.height; ++y) {
     const float* weights = &rows.weights[static_cast<std::size_t>(y) * rows.stride];
-    for (int x = 0; x < output.width; ++x) {
-      std::fill(pixel.begin(), pixel.end(), 0.0f);
-      for (int k = 0; k < rows.count[y]; ++k) {
-        const float* line =
-            &lines[static_cast<std::size_t>(rows.first[y] + k - first_row) * line_floats] +
-            static_cast<std::size_t>(x) * channels;
-        for (int c = 0; c < channels; ++c) pixel[c] += weights[k] * line[c];
-      }
-      const int out_x = flip ? output.width - 1 - x : x;
-      const std::size_t at = static_cast<std::size_t>(y) * output.width + out_x;
-      for (int c = 0; c < channels; ++c) {
-        if (output.float_chw) {
-          floats[c * plane + at] = pixel[c] * scale[c] + offset[c];
-        } else {
-          bytes[at * channels + c] =
-              static_cast<std::uint8_t>(std::clamp(std::lround(pixel[c]), 0L, 255L));
-        }
-      }
+    std::fill(row.begin(), row.end(), 0.0f);
+    for (int k = 0, count = rows.count[y]; k < count; ++k) {
+      const float weight = weights[k];
+      const float* line =
+          &lines[static_cast<std::size_t>(rows.first[y] + k - first_row) * line_floats];
+      for (std::size_t i = 0; i < line_floats; ++i) row[i] += weight * line[i];
     }
+    WriteRow<Channels>(row.data(), y, flip, output, scale, offset, out.data());
+  }
+}
+
+}  // namespace
+
+void ResampleInto(const PixelView& image, const ImageBox& box, bool flip, const ImageOutput& output,
+                  std::span<std::byte> out) {
+  switch (image.channels) {
+    case 1:
+      return Resample<1>(image, box, flip, output, out);
+    case 2:
+      return Resample<2>(image, box, flip, output, out);
+    case 3:
+      return Resample<3>(image, box, flip, output, out);
+    case 4:
+      return Resample<4>(image, box, flip, output, out);
+    default:
+      throw InvalidArgumentError("images have 1 to 4 channels, not " +
+                                 std::to_string(image.channels));
   }
 }
 
