@@ -13,6 +13,7 @@ Loaders, each with DataLoader num_workers 0 and 2, shuffled, batches of 64:
   Pillow (b)        a map-style Dataset decoding the same JPEG files with Pillow
   simplejpeg (b)    the same, decoding with libjpeg-turbo through simplejpeg (if installed)
   tf.data           ds.to_tensorflow().shuffle(1024).batch(64).prefetch(AUTOTUNE)
+  tf.data batched   ds.to_tensorflow(batch_size=64, shuffle=True): a batch per engine call
 Prints medians of --runs epochs and ratios; states the machine.
 
     python benchmarks/bench_loaders.py [--runs 3] [--dir /tmp/hub_v1_bench_loaders]
@@ -125,6 +126,11 @@ def tf_rate(ds, runs: int) -> float:
     return epoch_rate(pipeline, runs)
 
 
+def tf_batched_rate(ds, runs: int) -> float:
+    """to_tensorflow(batch_size=...): whole batches, one engine call each, on tf.data's map."""
+    return epoch_rate(ds.to_tensorflow(batch_size=BATCH, shuffle=True), runs)
+
+
 def hub_loader_rates(ds, workers: int, runs: int) -> dict[str, float]:
     """hub_v1's map-style and batched loaders with `workers` DataLoader workers."""
     return {
@@ -197,6 +203,7 @@ def bench_lz4(root: str, runs: int) -> None:
         memmap_path, (20000, 128, 128, 3), runs
     )
     rates["tf.data pipeline"] = tf_rate(ds, runs)
+    rates["tf.data batched"] = tf_batched_rate(ds, runs)
     best_hub = max(rates[f"hub_v1 batched, {w} workers"] for w in (0, 2))
     rates["hub_v1 batched, best"] = best_hub
     best_zarr = max(rates[f"zarr-python map-style, {w} workers"] for w in (0, 2))
@@ -246,6 +253,7 @@ def bench_jpeg(root: str, runs: int) -> None:
                 runs,
             )
     rates["tf.data pipeline"] = tf_rate(ds, runs)
+    rates["tf.data batched"] = tf_batched_rate(ds, runs)
     rates["hub_v1 batched, best"] = max(rates[f"hub_v1 batched, {w} workers"] for w in (0, 2))
     rates["Pillow, best"] = max(rates[f"Pillow files map-style, {w} workers"] for w in (0, 2))
     rates["hub_v1 map-style read-ahead, best"] = max(
