@@ -97,6 +97,8 @@ bench: build
 	$(VPY) benchmarks/bench_local.py
 	$(VPY) benchmarks/bench_images.py
 	$(VPY) benchmarks/bench_cloud.py
+	$(VPY) benchmarks/bench_loaders.py
+	$(VPY) benchmarks/bench_transforms.py
 
 # ruff (lint and format), mypy on the package, clang-format (Google style, 100 columns) on
 # the C++ sources; CI runs it before the tests.
