@@ -5,26 +5,12 @@ it and reads an array and a dataset that Python wrote, locally, on S3 and on GCS
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import hub_v1 as hub
 import numpy as np
-
-ROOT = Path(__file__).resolve().parents[1]
-BIN = os.path.dirname(sys.executable)
-CMAKE = shutil.which("cmake", path=BIN) or shutil.which("cmake")
-NINJA = shutil.which("ninja", path=BIN) or shutil.which("ninja")
-ENGINE_BUILD = ROOT / "build" / "cpp"  # the build `make test-cpp` uses; reused when present
-
-
-def cmake(*args: str | os.PathLike[str]) -> str:
-    assert CMAKE and NINJA, "cmake and ninja come with requirements/dev.txt"
-    result = subprocess.run([CMAKE, *map(str, args)], capture_output=True, text=True, timeout=1200)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
+from engine_build import GENERATOR, ROOT, build_engine, cmake
 
 
 def test_an_installed_package_builds_the_example_that_reads_python_data(tmp_path):
@@ -57,16 +43,13 @@ def test_an_installed_package_builds_the_example_that_reads_python_data(tmp_path
 
 
 def _build_examples(tmp_path) -> Path:
-    generator = ["-G", "Ninja", f"-DCMAKE_MAKE_PROGRAM={NINJA}"]
-    cmake("-S", ROOT, "-B", ENGINE_BUILD, *generator, "-DHUB_BUILD_TESTS=ON",
-          "-DHUB_BUILD_PYTHON=OFF", f"-DPython_EXECUTABLE={sys.executable}")  # fmt: skip
-    cmake("--build", ENGINE_BUILD)
+    engine = build_engine()
     prefix = tmp_path / "prefix"
-    cmake("--install", ENGINE_BUILD, "--prefix", prefix)
+    cmake("--install", engine, "--prefix", prefix)
     assert (prefix / "include" / "hub" / "cloud_store.h").is_file()
     assert list((prefix / "lib").glob("libhub_v1_cloud.a")), "hub_v1::cloud was not installed"
     example = tmp_path / "example"
-    cmake("-S", ROOT / "examples" / "cpp", "-B", example, *generator,
+    cmake("-S", ROOT / "examples" / "cpp", "-B", example, *GENERATOR,
           f"-DCMAKE_PREFIX_PATH={prefix}")  # fmt: skip
     cmake("--build", example)
     return example

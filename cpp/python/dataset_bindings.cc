@@ -1,4 +1,4 @@
-// hub::Dataset for Python: create, open and assemble datasets, the GIL released while the
+// hub::Dataset for Python: create and open datasets, the GIL released while the
 // store is read or written.
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -76,13 +76,6 @@ void RegisterDatasets(py::module_& module) {
           },
           py::arg("store"), py::arg("path"), py::arg("attributes_json"),
           "The dataset of a group node already read (read_node), without reading it again.")
-      .def_static(
-          "assemble",
-          [](std::shared_ptr<Store> store, const std::string& path, const Pairs& components) {
-            py::gil_scoped_release release;
-            return Dataset::Assemble(std::move(store), path, ComponentsOf(components));
-          },
-          py::arg("store"), py::arg("path"), py::arg("components"))
       .def_property_readonly("path", &Dataset::path)
       .def_property_readonly("shape",
                              [](const Dataset& d) { return py::tuple(py::cast(d.shape())); })

@@ -17,9 +17,7 @@ import pyarrow.fs  # noqa: F401  (loads libarrow_s3 and registers Arrow's S3 fin
 from hub_v1 import _core as _core  # loads the engine first
 from hub_v1 import _logging
 from hub_v1.array import Array
-from hub_v1.cloud import connect, gs, s3
 from hub_v1.config import cache_size, cache_stats, set_cache_size, set_threads, threads
-from hub_v1.connections import fs, memory
 from hub_v1.copying import copy
 from hub_v1.datahub import DataHub
 from hub_v1.dataset import Dataset
@@ -34,6 +32,7 @@ from hub_v1.errors import (
     StorageError,
     UnsupportedError,
 )
+from hub_v1.storage import connect, fs, gs, memory, s3
 
 __version__: str = _core.__version__  # pyproject.toml's version, compiled into the engine
 

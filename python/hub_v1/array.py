@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sized
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from hub_v1 import _core
-from hub_v1.errors import InvalidArgumentError
+from hub_v1.errors import InvalidArgumentError, OutOfBoundsError
 from hub_v1.indexing import normalize_key
+from hub_v1.progress import progress_bar
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -175,9 +176,62 @@ class Array:
         >>> arr[:, 0].tolist()
         [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
         """
-        from hub_v1.copying import write_from
+        if not 0 <= start <= self.shape[0]:
+            raise OutOfBoundsError(f"start {start} is outside the first axis of '{self.name}'")
+        rows = self.write_unit[0]
+        total = len(items) if isinstance(items, Sized) else None
+        position = start
+        pending: list[np.ndarray] = []
 
-        return write_from(self, items, start, progress)
+        def flush() -> None:
+            nonlocal position, pending
+            batch, pending = pending, []  # taken first: a failed write is not tried twice
+            if batch:
+                self[position : position + len(batch)] = np.stack(batch)
+                position += len(batch)
+                bar.update(len(batch))
+
+        with progress_bar(total, f"write {self.name}", "item", progress) as bar:
+            try:
+                for item in items:
+                    if position + len(pending) >= self.shape[0]:
+                        raise OutOfBoundsError(
+                            f"more items than fit: '{self.name}' has {self.shape[0]} along "
+                            f"its first axis and writing started at {start}"
+                        )
+                    value = np.asarray(item)
+                    if value.shape != self.shape[1:]:
+                        raise InvalidArgumentError(
+                            f"item {position + len(pending) - start} has shape {value.shape}; "
+                            f"items of '{self.name}' have shape {self.shape[1:]}"
+                        )
+                    pending.append(value)
+                    if (position + len(pending)) % rows == 0:
+                        flush()
+            finally:
+                flush()
+        return position - start
+
+    def read_images(
+        self,
+        indices: Any,
+        boxes: np.ndarray,
+        flips: np.ndarray,
+        height: int,
+        width: int,
+        float_chw: bool,
+        mean: list[float],
+        std: list[float],
+        out: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Images `indices` of a uint8 image array with one image per chunk, each cropped to
+        its box (top, left, height, width), resized to `height` x `width`, mirrored where
+        `flips`, and laid out as uint8 HWC or normalised float CHW, by the engine as it
+        decodes. :mod:`hub_v1.transforms` chooses the boxes; use it rather than this."""
+        return _core.read_images(
+            self._core, np.asarray(indices, dtype=np.int64), boxes, flips, height, width,
+            float_chw, mean, std, out,
+        )  # fmt: skip
 
     def to_dask(self) -> Any:
         """This array as a chunk-aligned ``dask.array.Array`` (needs ``dask``); each task

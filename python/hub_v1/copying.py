@@ -4,13 +4,12 @@ re-compressed; what ``hub_v1 cp`` runs) and ``Array.write_from`` (an iterable of
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator, Sized
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hub_v1.errors import InvalidArgumentError, OutOfBoundsError
 from hub_v1.progress import progress_bar
 
 if TYPE_CHECKING:
@@ -94,47 +93,3 @@ def copy(
             target[block] = data
             bar.update(data.nbytes)
     return target
-
-
-def write_from(
-    array: Array, items: Iterable[Any], start: int = 0, progress: bool | None = None
-) -> int:
-    """Write `items` (each one element along the first axis) to ``array[start:]``, buffered
-    into whole chunks so each chunk is written once. Returns how many items were written.
-    If an item is bad or there are more items than room, everything before it is written
-    first, then the error is raised."""
-    if not 0 <= start <= array.shape[0]:
-        raise OutOfBoundsError(f"start {start} is outside the first axis of '{array.name}'")
-    rows = array.write_unit[0]
-    total = len(items) if isinstance(items, Sized) else None
-    position = start
-    pending: list[np.ndarray] = []
-
-    def flush() -> None:
-        nonlocal position, pending
-        batch, pending = pending, []  # taken first: a failed write is not tried twice
-        if batch:
-            array[position : position + len(batch)] = np.stack(batch)
-            position += len(batch)
-            bar.update(len(batch))
-
-    with progress_bar(total, f"write {array.name}", "item", progress) as bar:
-        try:
-            for item in items:
-                if position + len(pending) >= array.shape[0]:
-                    raise OutOfBoundsError(
-                        f"more items than fit: '{array.name}' has {array.shape[0]} along its "
-                        f"first axis and writing started at {start}"
-                    )
-                value = np.asarray(item)
-                if value.shape != array.shape[1:]:
-                    raise InvalidArgumentError(
-                        f"item {position + len(pending) - start} has shape {value.shape}; "
-                        f"items of '{array.name}' have shape {array.shape[1:]}"
-                    )
-                pending.append(value)
-                if (position + len(pending)) % rows == 0:
-                    flush()
-        finally:
-            flush()
-    return position - start

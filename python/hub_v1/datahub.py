@@ -15,32 +15,13 @@ from hub_v1.errors import InvalidArgumentError, NotFoundError
 
 logger = logging.getLogger("hub_v1")
 
-_SUPPORTED_DTYPES = [
-    "bool",
-    "int8",
-    "int16",
-    "int32",
-    "int64",
-    "uint8",
-    "uint16",
-    "uint32",
-    "uint64",
-    "float16",
-    "float32",
-    "float64",
-]
-
 
 def _dtype_name(dtype: Any) -> str:
+    """numpy's name for `dtype` ("float32"); the engine says which it supports."""
     try:
-        name = np.dtype(dtype).name
+        return np.dtype(dtype).name
     except TypeError:
         raise InvalidArgumentError(f"unknown dtype {dtype!r}") from None
-    if name not in _SUPPORTED_DTYPES:
-        raise InvalidArgumentError(
-            f"unsupported dtype {dtype!r}: use one of {', '.join(_SUPPORTED_DTYPES)}"
-        )
-    return name
 
 
 def _extents(value: Any, what: str) -> tuple[int, ...]:
@@ -69,10 +50,9 @@ class DataHub:
         return f"hub_v1.DataHub({self.location!r})"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        """A DataHub pickles as where its store is, and reconnects when unpickled."""
-        from hub_v1.connections import reconnect
-
-        return (reconnect, (self._connection.spec(),))
+        """A DataHub pickles as its connection (where its store is, never credentials) and
+        reconnects when unpickled."""
+        return (_connect, (self._connection,))
 
     def array(
         self,
@@ -209,5 +189,16 @@ class DataHub:
                 names.append(path)
         return sorted(names)
 
+    def node_kind(self, name: str = "") -> str:
+        """What is stored under `name` ("" is the store's root): ``"array"``, ``"group"``
+        (a dataset or a plain Zarr group) or ``"missing"``."""
+        return self._read_node(name)[1]
+
     def _read_node(self, name: str) -> tuple[str, str, str]:
         return _core.read_node(self._store, name)
+
+
+def _connect(connection: Any) -> DataHub:
+    """The DataHub of an unpickled connection."""
+    result: DataHub = connection.connect()
+    return result

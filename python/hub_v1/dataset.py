@@ -13,8 +13,11 @@ if TYPE_CHECKING:
     from hub_v1.datahub import DataHub
 
 
-def _reopen(datahub: DataHub, name: str, paths: dict[str, str]) -> Dataset:
-    return Dataset(_core.Dataset.assemble(datahub._store, name, list(paths.items())), datahub)
+def _reopen(datahub: DataHub, name: str) -> Dataset:
+    found = datahub.open(name)
+    if not isinstance(found, Dataset):
+        raise NotFoundError(f"'{name}' in {datahub.location} is no longer a dataset")
+    return found
 
 
 class Dataset:
@@ -50,10 +53,9 @@ class Dataset:
         return self._datahub
 
     def __reduce__(self) -> tuple[Any, ...]:
-        """A dataset pickles as its location (store, name, components) and reopens when
-        unpickled: DataLoader workers started with spawn get their own engine and files."""
-        paths = {key: array.name for key, array in self._components.items()}
-        return (_reopen, (self._datahub, self._name, paths))
+        """A dataset pickles as its location (store and name) and reopens when unpickled:
+        DataLoader workers started with spawn get their own engine and files."""
+        return (_reopen, (self._datahub, self._name))
 
     @property
     def shape(self) -> tuple[int, ...]:

@@ -17,6 +17,7 @@ class MemoryStore final : public Store {
   MemoryStore() : id_(next_id_.fetch_add(1)) {}
 
   ReadResult Read(const std::string& key, const ReadOptions& options) override {
+    ValidateKey(key);  // as every store: the same keys are valid everywhere
     Buffer bytes;
     std::string generation;
     {
@@ -55,6 +56,7 @@ class MemoryStore final : public Store {
   }
 
   void Delete(const std::string& key) override {
+    ValidateKey(key);
     std::lock_guard lock(mutex_);
     objects_.erase(key);
   }
@@ -71,6 +73,7 @@ class MemoryStore final : public Store {
   }
 
   bool Exists(const std::string& key) override {
+    ValidateKey(key);
     std::lock_guard lock(mutex_);
     return objects_.contains(key);
   }

@@ -55,7 +55,7 @@ def split_location(url: str, create: bool = False) -> tuple[hub.DataHub, str]:
     while not create and folder not in ("", "/"):
         parent, _, group = folder.rpartition("/")
         above = store_at(parent)
-        if above._store.get("zarr.json") is None:  # `folder` is the hierarchy's root
+        if above.node_kind() == "missing":  # no group above: `folder` is the hierarchy's root
             break
         datahub, folder, name = above, parent, f"{group}/{name}"
     return datahub, name

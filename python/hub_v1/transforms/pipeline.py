@@ -87,9 +87,7 @@ class Compose:
         samples = np.asarray(indices, dtype=np.int64).reshape(-1)
         views = self.plan(samples, array.shape[1], array.shape[2], epoch)
         if array.chunk == (1, *array.shape[1:]):
-            return _core.read_images(
-                array._core, samples, **_engine_args(views, array.shape[1:]), out=out
-            )
+            return array.read_images(samples, **_engine_args(views, array.shape[1:]), out=out)
         images = np.ascontiguousarray(array.read(samples))
         return _core.transform_images(
             images, np.arange(len(samples)), **_engine_args(views, images.shape[1:]), out=out

@@ -1,0 +1,127 @@
+"""S3 and S3-compatible servers: ``hub.s3(bucket, ...).connect()``.
+
+Credentials are read by the engine (hub::ReadAwsCredentialsFile, the rules C++ programs get
+too) and handed to it once; they are never logged, shown in a repr or an error, or pickled:
+a connection pickles as where its credentials come from (a file path, or the environment).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from typing import Any
+
+from hub_v1 import _core
+from hub_v1.datahub import DataHub
+from hub_v1.errors import InvalidArgumentError
+from hub_v1.storage.cloud_reads import checked_read_options
+
+
+def _read_aws_credentials(path: str, profile: str | None) -> dict[str, str]:
+    """The fields of an AWS credentials file (INI, first profile or `profile`, or JSON), which
+    must name usable keys: the identity asked for is never silently replaced by the
+    environment's. Errors name the file and what is missing, never a value."""
+    return dict(_core.read_aws_credentials(str(path), profile or ""))
+
+
+class S3Connection:
+    """An S3 bucket (or any S3-compatible server through `endpoint` / ``AWS_ENDPOINT_URL``)."""
+
+    def __init__(
+        self,
+        bucket: str | None = None,
+        aws_creds_filepath: str | None = None,
+        aws_access_key_id: str | None = None,
+        aws_secret_access_key: str | None = None,
+        region: str | None = None,
+        endpoint: str | None = None,
+        prefix: str = "",
+        profile: str | None = None,
+        max_attempts: int = 6,
+        requests_in_flight: int = 32,
+        create_bucket: bool = False,
+        hedge_after: float | None = None,
+        max_staleness: float = 0.0,
+    ) -> None:
+        file_keys = _read_aws_credentials(aws_creds_filepath, profile) if aws_creds_filepath else {}
+        self.bucket = bucket or file_keys.get("bucket", "")
+        if not self.bucket:
+            raise InvalidArgumentError("hub.s3() needs a bucket name")
+        self._key_id = aws_access_key_id or file_keys.get("aws_access_key_id", "")
+        self._secret = aws_secret_access_key or file_keys.get("aws_secret_access_key", "")
+        if bool(self._key_id) != bool(self._secret):
+            raise InvalidArgumentError("pass both aws_access_key_id and aws_secret_access_key")
+        self._creds_file = aws_creds_filepath
+        self._explicit_keys = bool(aws_access_key_id)
+        self._profile = profile
+        self.region = region or file_keys.get("region", "")
+        self.endpoint = endpoint or os.environ.get("AWS_ENDPOINT_URL", "")
+        self.prefix = prefix.strip("/")
+        self.max_attempts = max_attempts
+        self.requests_in_flight = requests_in_flight
+        self.create_bucket = create_bucket
+        self.hedge_after, self.max_staleness = checked_read_options(hedge_after, max_staleness)
+
+    def connect(self) -> DataHub:
+        store = _core.s3_store(
+            self.bucket,
+            self.prefix,
+            self._key_id,
+            self._secret,
+            self.region,
+            self.endpoint,
+            self.max_attempts,
+            self.requests_in_flight,
+            self.create_bucket,
+            self.hedge_after,
+            self.max_staleness,
+        )
+        return DataHub(store, self)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickles as where the store is and where its credentials come from (a file, or the
+        environment), never as keys: a spawned process reads them afresh."""
+        if self._explicit_keys:
+            raise InvalidArgumentError(
+                "an S3 connection made with explicit keys cannot be sent to another process "
+                "(hub_v1 never pickles secrets); pass aws_creds_filepath= or use the "
+                "environment's AWS credentials, or fork the workers"
+            )
+        options: dict[str, Any] = {
+            "bucket": self.bucket,
+            "aws_creds_filepath": self._creds_file,
+            "profile": self._profile,
+            "region": self.region,
+            "endpoint": self.endpoint,
+            "prefix": self.prefix,
+            "max_attempts": self.max_attempts,
+            "requests_in_flight": self.requests_in_flight,
+            "hedge_after": self.hedge_after or None,
+            "max_staleness": self.max_staleness,
+        }
+        return (functools.partial(S3Connection, **options), ())
+
+    def __repr__(self) -> str:
+        where = f"s3://{self.bucket}/{self.prefix}".rstrip("/")
+        endpoint = f", endpoint={self.endpoint!r}" if self.endpoint else ""
+        return f"hub_v1.s3({where!r}{endpoint})"
+
+
+def s3(bucket: str | None = None, **kwargs: Any) -> S3Connection:
+    """Connect to S3: ``hub.s3("bucket", aws_creds_filepath="~/.aws/credentials").connect()``.
+
+    Credentials come from `aws_creds_filepath` (an AWS credentials INI file, first profile or
+    `profile`, or a JSON file with ``aws_access_key_id``, ``aws_secret_access_key`` and
+    optionally ``bucket``), from explicit keys, or else from the standard AWS chain
+    (environment, ``~/.aws``, instance metadata). `endpoint` points at MinIO or any
+    S3-compatible server. Requests are retried with backoff, `max_attempts` at most; reads
+    and writes keep `requests_in_flight` chunk requests open at once (raise it on links with
+    high latency: throughput is about requests_in_flight x chunk size / round-trip time).
+
+    Reads are one request each: a cached chunk is revalidated with a conditional GET
+    (``If-None-Match`` on its ETag) answered "not modified", or not at all while younger
+    than `max_staleness` seconds (default 0: always ask; other writers' changes are then
+    seen on the next read). `hedge_after` (seconds, default off) sends a second, identical
+    request for a read that has had no answer for that long; the first answer wins.
+    """
+    return S3Connection(bucket, **kwargs)
