@@ -76,6 +76,8 @@ def test_plain_dataloader_and_item_reads(photos, num_workers):
         item["images"].numpy(), PIPELINE.read(photos["images"], [45], 5)[0]
     )
     assert item["index"].item() == 45
+    with pytest.raises(IndexError):
+        train[48]
 
 
 @pytest.mark.parametrize("num_workers", [0, 2])

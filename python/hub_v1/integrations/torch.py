@@ -122,8 +122,11 @@ class HubTorchDataset(TorchMapDataset):
         sample = {}
         for name in self.components:
             if name in self.columns.pipelines:
-                position = np.array([operator.index(index) % len(self)])
-                sample[name] = _as_tensor(self.columns.read(name, position, self.epoch)[0])
+                position = operator.index(index)
+                if not -len(self) <= position < len(self):
+                    raise IndexError(f"sample {index} of a dataset of {len(self)}")
+                rows = np.array([position % len(self)])
+                sample[name] = _as_tensor(self.columns.read(name, rows, self.epoch)[0])
             else:
                 sample[name] = _as_tensor(self.dataset[name][index])
         return self.transform(sample) if self.transform else sample
