@@ -18,6 +18,7 @@ on either shape; a function given as `transform` is mapped over elements (or bat
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -176,7 +177,7 @@ def _batches(columns: Columns, plan: EpochPlans, first_epoch: int, epochs: int) 
 def _elements(columns: Columns, length: int, read_batch: int, progress: bool) -> tf.data.Dataset:
     """Samples one by one, read `read_batch` at a time; each pass over it is the next epoch
     for image transforms."""
-    passes = iter(range(1 << 62))
+    passes = itertools.count()  # the epoch of each pass over the dataset
 
     def read(start: int, epoch: int) -> dict[str, np.ndarray]:
         indices = np.arange(start, min(length, start + read_batch))
