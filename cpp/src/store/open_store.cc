@@ -1,6 +1,8 @@
 // hub::ParseStoreUrl and hub::OpenStore (hub/store_url.h): URL schemes, and the rules that
 // turn a URL and StoreOptions into a store, the same as hub_v1's Python connections.
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -83,7 +85,11 @@ std::shared_ptr<Store> OpenS3(const StoreLocation& location, const StoreOptions&
 // A service-account key file's contents: small JSON, read whole.
 std::string ReadKeyFile(const std::string& path) {
   std::ifstream file(path, std::ios::binary);
-  if (!file) throw NotFoundError("no credentials file at '" + path + "'");
+  if (!file) {
+    if (errno == ENOENT) throw NotFoundError("no credentials file at '" + path + "'");
+    throw InvalidArgumentError("cannot read the credentials file '" + path +
+                               "': " + std::strerror(errno));
+  }
   std::ostringstream contents;
   contents << file.rdbuf();
   return contents.str();
