@@ -19,17 +19,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import hub_v1 as hub
 import tensorflow as tf
+from training_logs import write_json_atomically
 
 CHECKPOINT_EVERY = 3
 
 
 def save(state_path: str, epoch: int, step: int, weight: float, iterator_prefix: str | None):
     state = {"epoch": epoch, "step": step, "weight": weight, "iterator": iterator_prefix}
-    with open(state_path + ".tmp", "w") as file:
-        json.dump(state, file)
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(state_path + ".tmp", state_path)
+    write_json_atomically(state_path, state)
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ import time
 
 import hub_v1 as hub
 import torch
+from training_logs import write_json_atomically
 
 CHECKPOINT_EVERY = 3
 
@@ -30,11 +31,7 @@ def save(path: str, model: torch.nn.Module, loader, step: int) -> None:
         "loader": loader.state_dict(),
         "model": {name: value.tolist() for name, value in model.state_dict().items()},
     }
-    with open(path + ".tmp", "w") as file:
-        json.dump(state, file)
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(path + ".tmp", path)
+    write_json_atomically(path, state)
 
 
 def main() -> None:

@@ -4,6 +4,8 @@ a ``start STEP`` line per run."""
 
 from __future__ import annotations
 
+import json
+import os
 import signal
 import subprocess
 import time
@@ -33,6 +35,16 @@ def steps_of_run(log: str, run: int) -> int:
     lines = log.splitlines()
     starts = [n for n, line in enumerate(lines) if line.startswith("start ")]
     return len(lines) - starts[run] - 1 if len(starts) > run else -1
+
+
+def write_json_atomically(path: str, state: object) -> None:
+    """`state` as JSON at `path`, fsync'd and renamed into place: a job killed mid-write
+    leaves the previous checkpoint."""
+    with open(path + ".tmp", "w") as file:
+        json.dump(state, file)
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(path + ".tmp", path)
 
 
 def kill_and_finish(command: Sequence[str], log: Path, steps_before_kills: Sequence[int]) -> list:

@@ -16,6 +16,16 @@ std::shared_ptr<const Buffer> Chunk(std::size_t bytes, std::uint8_t value) {
   return std::make_shared<const Buffer>(Buffer::CopyOf(data));
 }
 
+// A load that counts itself, says it has started, and takes 100 ms.
+ChunkCache::Loader SlowLoad(std::atomic<int>& loads, std::atomic<bool>& started) {
+  return [&loads, &started](const ChunkCache::ReadStamp&) {
+    ++loads;
+    started = true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    return Chunk(10, 7);
+  };
+}
+
 class ChunkCacheTest : public ::testing::Test {
  protected:
   void SetUp() override { saved_budget_ = cache().budget_bytes(); }
@@ -67,12 +77,7 @@ TEST_F(ChunkCacheTest, ConcurrentLoadsOfOneChunkRunOnce) {
   cache().set_budget_bytes(1 << 20);
   std::atomic<int> loads{0};
   std::atomic<bool> started{false};
-  const auto slow = [&](const ChunkCache::ReadStamp&) {
-    ++loads;
-    started = true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    return Chunk(10, 7);
-  };
+  const auto slow = SlowLoad(loads, started);
   std::shared_ptr<const Buffer> first, second;
   std::thread a([&] { first = cache().LoadOnce(Key("c"), slow); });
   while (!started) std::this_thread::yield();
@@ -87,12 +92,7 @@ TEST_F(ChunkCacheTest, ALoadThatBeganBeforeAWriteIsNotJoined) {
   cache().set_budget_bytes(1 << 20);
   std::atomic<int> loads{0};
   std::atomic<bool> started{false};
-  const auto slow = [&](const ChunkCache::ReadStamp&) {
-    ++loads;
-    started = true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    return Chunk(10, 7);
-  };
+  const auto slow = SlowLoad(loads, started);
   std::thread a([&] { cache().LoadOnce(Key("c"), slow); });
   while (!started) std::this_thread::yield();
   cache().NoteWrite(Key("c"));
