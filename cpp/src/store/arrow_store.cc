@@ -19,6 +19,7 @@
 #include "hub/log.h"
 #include "store/bucket_names.h"
 #include "store/cloud_retry.h"
+#include "store/environment.h"
 #include "store/http/object_reader.h"
 #include "store/read_range.h"
 
@@ -415,11 +416,6 @@ void CheckReadOptions(const CloudReadOptions& reads) {
   }
 }
 
-std::string EnvironmentVariable(const char* name) {
-  const char* value = std::getenv(name);
-  return value ? value : "";
-}
-
 }  // namespace
 
 std::shared_ptr<Store> OpenS3Store(const S3StoreOptions& options) {
@@ -434,9 +430,9 @@ std::shared_ptr<Store> OpenS3Store(const S3StoreOptions& options) {
   keys.access_key_id = options.access_key_id;
   keys.secret_access_key = options.secret_access_key;
   if (keys.access_key_id.empty()) {
-    keys.access_key_id = EnvironmentVariable("AWS_ACCESS_KEY_ID");
-    keys.secret_access_key = EnvironmentVariable("AWS_SECRET_ACCESS_KEY");
-    keys.session_token = EnvironmentVariable("AWS_SESSION_TOKEN");
+    keys.access_key_id = store::EnvironmentVariable("AWS_ACCESS_KEY_ID");
+    keys.secret_access_key = store::EnvironmentVariable("AWS_SECRET_ACCESS_KEY");
+    keys.session_token = store::EnvironmentVariable("AWS_SESSION_TOKEN");
     if (keys.secret_access_key.empty()) keys.access_key_id.clear();
   }
   arrow::fs::S3Options s3 =

@@ -12,6 +12,7 @@
 #include "hub/store_url.h"
 #include "store/bucket_names.h"
 #include "store/cloud_openers.h"
+#include "store/environment.h"
 
 namespace hub {
 namespace store {
@@ -29,11 +30,6 @@ std::string StripSlashes(const std::string& text) {
   const auto first = text.find_first_not_of('/');
   if (first == std::string::npos) return "";
   return text.substr(first, text.find_last_not_of('/') - first + 1);
-}
-
-std::string Environment(const char* name) {
-  const char* value = std::getenv(name);
-  return value ? value : "";
 }
 
 // "bucket/some/prefix" after the scheme.
@@ -68,7 +64,8 @@ std::shared_ptr<Store> OpenS3(const StoreLocation& location, const StoreOptions&
     throw InvalidArgumentError("pass both aws_access_key_id and aws_secret_access_key");
   }
   s3.region = options.region.empty() ? from_file("region") : options.region;
-  s3.endpoint = options.endpoint.empty() ? Environment("AWS_ENDPOINT_URL") : options.endpoint;
+  s3.endpoint =
+      options.endpoint.empty() ? store::EnvironmentVariable("AWS_ENDPOINT_URL") : options.endpoint;
   s3.max_attempts = options.max_attempts;
   s3.requests_in_flight = options.requests_in_flight;
   s3.create_bucket = options.create_bucket;
@@ -102,7 +99,8 @@ std::shared_ptr<Store> OpenGcs(const StoreLocation& location, const StoreOptions
   if (!options.gcs_credentials_file.empty()) {
     gcs.service_account_json = ReadKeyFile(options.gcs_credentials_file);
   }
-  gcs.endpoint = options.endpoint.empty() ? Environment("STORAGE_EMULATOR_HOST") : options.endpoint;
+  gcs.endpoint = options.endpoint.empty() ? store::EnvironmentVariable("STORAGE_EMULATOR_HOST")
+                                          : options.endpoint;
   gcs.anonymous = gcs.service_account_json.empty() && !gcs.endpoint.empty();  // emulators
   gcs.project_id = options.project_id;
   gcs.max_attempts = options.max_attempts;
