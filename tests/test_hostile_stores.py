@@ -21,6 +21,7 @@ import time
 import hub_v1 as hub
 import numpy as np
 import pytest
+from hostile_object_server import Answer, HostileObjectServer, Request, endless
 from hub_v1.errors import ContainsNodeError, CorruptChunkError, InvalidArgumentError, StorageError
 
 # ---------------------------------------------------------------------------------------------
@@ -87,6 +88,36 @@ def test_threads_patching_one_chunk_lose_no_update(datahub, shard):
             worker.join()
         lost += int((array[:, 3] != np.arange(1, rows + 1)).sum())
     assert lost == 0, f"{lost} of {rounds * rows} row updates lost"
+
+
+def _write_every_other_row(root: str, name: str, parity: int) -> None:
+    array = hub.fs(root).connect().open(name)
+    for row in range(parity, array.shape[0], 2):
+        array[row] = [row + 1, 1, 2, 3]
+
+
+def test_processes_writing_disjoint_inner_chunks_of_one_shard_lose_no_update(tmp_path):
+    """Without lock=True: every write rewrites part of the shard, so it takes the shard's
+    lock on local disk (the other process's inner chunks would otherwise be lost)."""
+    datahub = hub.fs(tmp_path).connect()
+    context = multiprocessing.get_context("fork")
+    lost, rounds, deadline = 0, 0, time.monotonic() + 20
+    while rounds < 5 and time.monotonic() < deadline:
+        name = f"shared{rounds}"
+        datahub.array(name, shape=(200, 4), chunk=(1, 4), shard=(200, 4), dtype="uint16")
+        writers = [
+            context.Process(target=_write_every_other_row, args=(str(tmp_path), name, parity))
+            for parity in (0, 1)
+        ]
+        for writer in writers:
+            writer.start()
+        for writer in writers:
+            writer.join(timeout=60)
+            assert writer.exitcode == 0
+        lost += int((datahub.open(name)[:, 0] != np.arange(1, 201)).sum())
+        rounds += 1
+    assert rounds >= 2
+    assert lost == 0, f"{lost} of {rounds * 200} inner-chunk updates lost"
 
 
 def _delete_forever(root: str) -> None:
@@ -495,75 +526,22 @@ def test_a_read_whose_result_cannot_be_allocated_fails_at_once(selection):
     assert _peak_rss_mb() - before < 256
 
 
-class _HostileObjectServer:
-    """An S3/GCS look-alike on 127.0.0.1 that serves a real zarr.json and lies about chunks:
-    `huge` claims a 1 PB object, `endless` streams a chunked body that never ends."""
-
-    def __init__(self, zarr_json: bytes, behaviour: str) -> None:
-        import http.server
-
-        outer = self
-        self.sent = 0
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                path = self.path.split("?")[0]
-                if path.endswith(("zarr.json", "zarr.json".replace("/", "%2F"))):
-                    self.send_response(200)
-                    self.send_header("Content-Length", str(len(zarr_json)))
-                    self.send_header("ETag", '"1"')
-                    self.send_header("x-goog-generation", "1")
-                    self.end_headers()
-                    self.wfile.write(zarr_json)
-                    return
-                if "c/0" not in path and "c%2F0" not in path:
-                    self.send_response(404)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                self.send_response(200)
-                self.send_header("ETag", '"2"')
-                self.send_header("x-goog-generation", "2")
-                block = b"\0" * 65536
-                try:
-                    if behaviour == "huge":
-                        self.send_header("Content-Length", str(2**50))
-                        self.end_headers()
-                        while outer.sent < 512 << 20:
-                            self.wfile.write(block)
-                            outer.sent += len(block)
-                    else:
-                        self.send_header("Transfer-Encoding", "chunked")
-                        self.end_headers()
-                        while outer.sent < 512 << 20:
-                            self.wfile.write(b"%x\r\n%s\r\n" % (len(block), block))
-                            outer.sent += len(block)
-                except OSError:
-                    pass  # the client hung up: what it should do
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-        self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.mark.parametrize("cloud", ["s3", "gcs"])
 @pytest.mark.parametrize("behaviour", ["huge", "endless"])
 @pytest.mark.parametrize("compress", ["lz4", "default"])
 def test_a_cloud_object_bigger_than_its_codecs_allow_is_cut_off(cloud, behaviour, compress):
     template = hub.memory().connect()
     template.array("a", shape=(4096,), chunk=(4096,), dtype="uint8", compress=compress)
-    server = _HostileObjectServer(template._store.get("a/zarr.json"), behaviour)
+    server = HostileObjectServer({"a/zarr.json": template._store.get("a/zarr.json")})
+
+    def huge_or_endless(request: Request, served: Answer) -> Answer | None:
+        """`huge` claims a 1 PB chunk, `endless` streams a chunked body that never ends."""
+        if request.key.endswith("zarr.json"):
+            return None
+        length = {"Content-Length": str(2**50)} if behaviour == "huge" else {}
+        return Answer(200, {"ETag": '"2"', "x-goog-generation": "2", **length}, endless())
+
+    server.misbehave = huge_or_endless
     try:
         if cloud == "s3":
             datahub = hub.s3(

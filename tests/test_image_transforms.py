@@ -92,3 +92,96 @@ def test_bad_requests_are_errors(tmp_path):
     )
     with pytest.raises(hub.InvalidArgumentError, match="one image per chunk"):
         _core.read_images(several._core, [0], [[0, 0, 8, 8]], [False], 4, 4, False, [], [])
+
+
+# ---------------------------------------------------------------------------------------------
+# Hostile arguments: refused with an error, never a crash or a write past a buffer
+
+
+def _args(count: int, height: int = 8, width: int = 8, **changes):
+    args = {
+        "indices": np.arange(count),
+        "boxes": np.tile([0.0, 0.0, 4.0, 4.0], (count, 1)),
+        "flips": np.zeros(count, dtype=bool),
+        "height": height,
+        "width": width,
+        "float_chw": True,
+        "mean": [0.5, 0.5, 0.5],
+        "std": [0.25, 0.25, 0.25],
+    }
+    return {**args, **changes}
+
+
+@pytest.mark.parametrize("channels", [5, 6, 16, 255])
+def test_more_channels_than_transforms_take_are_refused_not_a_crash(channels):
+    from hub_v1.transforms import Compose, Normalize, ToTensor
+
+    images = np.zeros((2, 12, 12, channels), np.uint8)
+    for pipeline in (
+        Compose([ToTensor()]),
+        Compose([ToTensor(), Normalize([0.5] * 3, [0.2] * 3)]),
+    ):
+        with pytest.raises(ValueError, match="1 to 4 channels"):
+            pipeline.apply(images, [0, 1])
+    mean = [0.5] * channels
+    with pytest.raises(ValueError, match="1 to 4 channels"):
+        _core.transform_images(images, **_args(2, mean=mean, std=mean))
+
+
+def test_compose_read_of_an_array_with_too_many_channels_is_refused(tmp_path):
+    from hub_v1.transforms import Compose, ToTensor
+
+    array = (
+        hub.fs(tmp_path)
+        .connect()
+        .array("many6", shape=(3, 8, 8, 6), chunk=(1, 8, 8, 6), dtype="uint8")
+    )
+    with pytest.raises(ValueError, match="1 to 4 channels"):
+        Compose([ToTensor()]).read(array, [0, 1])
+
+
+@pytest.mark.parametrize(
+    ("what", "out"),
+    [
+        ("empty", np.empty(0, np.float32)),
+        ("too small", np.empty((1, 3, 8, 8), np.float32)),
+        ("wrong dtype", np.empty((2, 3, 8, 8), np.float64)),
+        ("uint8 for floats", np.empty((2, 3, 8, 8), np.uint8)),
+        ("wrong shape, same size", np.empty((2, 8, 8, 3), np.float32)),
+        ("not contiguous", np.empty((2, 3, 8, 16), np.float32)[..., ::2]),
+        ("read-only", np.broadcast_to(np.float32(0), (2, 3, 8, 8))),
+    ],
+    ids=lambda value: value if isinstance(value, str) else "",
+)
+@pytest.mark.parametrize("source", ["read_images", "transform_images"])
+def test_an_out_that_does_not_fit_the_output_exactly_is_refused(tmp_path, what, out, source):
+    images = _pictures(2, 12, 12)
+    with pytest.raises(ValueError, match="out must"):
+        if source == "transform_images":
+            _core.transform_images(images, **_args(2), out=out)
+        else:
+            array = (
+                hub.fs(tmp_path)
+                .connect()
+                .array(
+                    "images",
+                    shape=images.shape,
+                    chunk=(1, 12, 12, 3),
+                    dtype="uint8",
+                    compress="png",
+                )
+            )
+            array[:] = images
+            _core.read_images(array._core, **_args(2), out=out)
+
+
+@pytest.mark.parametrize(
+    ("height", "width"),
+    [(2**31 - 1, 2**31 - 1), (2**30, 2**30), (2**31 - 1, 2**16), (2**20, 2**20)],
+)
+def test_output_sizes_past_memory_are_refused_not_wrapped(tmp_path, height, width):
+    images = _pictures(2, 12, 12)
+    with pytest.raises((ValueError, MemoryError)):
+        _core.transform_images(images, **_args(2, height, width), out=np.empty(0, np.float32))
+    with pytest.raises((ValueError, MemoryError)):
+        _core.transform_images(images, **_args(2, height, width))

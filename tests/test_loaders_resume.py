@@ -181,6 +181,77 @@ def test_state_from_another_configuration_is_refused(numbered):
         numbered.to_pytorch(batch_size=8).loader(num_workers=2, persistent_workers=True)
 
 
+def _damaged(state: dict, field: str, value) -> dict:
+    damaged = {**state}
+    if field == "shard_batches_done[1]":
+        damaged["shard_batches_done"] = [*state["shard_batches_done"][:1], value]
+    else:
+        damaged[field] = value
+    return damaged
+
+
+# 100 samples in batches of 8: 13 batches an epoch, 7 and 6 for each of 2 workers.
+DAMAGE = {
+    "map-style": [
+        ("batches_done", -2),
+        ("batches_done", -1),
+        ("batches_done", 14),
+        ("batches_done", 10**6),
+        ("batches_done", 2.0),
+        ("batches_done", "3"),
+        ("batches_done", True),
+        ("batches_done", None),
+        ("epoch", -1),
+        ("epoch", 2**40),
+        ("epoch", 0.5),
+    ],
+    "batched": [
+        ("shard_batches_done[1]", -2),
+        ("shard_batches_done[1]", 7),
+        ("shard_batches_done[1]", 10**6),
+        ("shard_batches_done[1]", "1"),
+        ("shard_batches_done", [1]),
+        ("shard_batches_done", [1, 1, 1]),
+        ("shard_batches_done", "11"),
+        ("shard_batches_done", None),
+        ("next_shard", -1),
+        ("next_shard", 2),
+        ("next_shard", 1.0),
+        ("epoch", -3),
+        ("epoch", "0"),
+        ("config", []),
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("kind", "field", "value"),
+    [(kind, field, value) for kind, cases in DAMAGE.items() for field, value in cases],
+)
+def test_a_state_out_of_range_or_of_the_wrong_type_is_refused(numbered, kind, field, value):
+    workers = 2 if kind == "batched" else 0  # a batched state counts per worker
+    loader = _make_loader(numbered, kind, workers)
+    iterator = iter(loader)
+    for _ in range(3):
+        next(iterator)
+    state = loader.state_dict()
+    del iterator
+    with pytest.raises(ValueError, match="loader state"):
+        _make_loader(numbered, kind, workers).load_state_dict(_damaged(state, field, value))
+    _make_loader(numbered, kind, workers).load_state_dict(state)  # the state itself is fine
+
+
+def test_a_state_for_an_epoch_of_another_length_is_refused(numbered, tmp_path):
+    state = _make_loader(numbered, "map-style", 0).state_dict()
+    state["batches_done"] = 13  # the whole epoch: fine
+    _make_loader(numbered, "map-style", 0).load_state_dict(state)
+    state["config"] = {**state["config"], "length": 50}
+    with pytest.raises(ValueError, match="length: saved 50, now 100"):
+        _make_loader(numbered, "map-style", 0).load_state_dict(state)
+    with pytest.raises(ValueError, match="loader state is a dict"):
+        _make_loader(numbered, "map-style", 0).load_state_dict([("epoch", 0)])
+
+
 def test_plain_dataloader_with_the_sampler_reads_ahead_too(numbered):
     dataset = numbered.to_pytorch()
     sampler = dataset.batch_sampler(10, shuffle=True)

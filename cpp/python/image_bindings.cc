@@ -4,6 +4,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "bindings.h"
@@ -40,6 +41,10 @@ std::vector<ImageRequest> Requests(const Int64s& indices, const Doubles& boxes,
 ImageOutput OutputOf(int height, int width, bool float_chw, const std::vector<float>& mean,
                      const std::vector<float>& std, int channels) {
   ImageOutput output{height, width, float_chw};
+  if (channels < 1 || channels > static_cast<int>(output.mean.size())) {
+    throw InvalidArgumentError("image transforms take images of 1 to 4 channels, not " +
+                               std::to_string(channels));
+  }
   if (float_chw && (mean.size() != static_cast<std::size_t>(channels) ||
                     std.size() != static_cast<std::size_t>(channels))) {
     throw InvalidArgumentError("mean and std need one value per channel (" +
@@ -52,21 +57,48 @@ ImageOutput OutputOf(int height, int width, bool float_chw, const std::vector<fl
   return output;
 }
 
-// (N, H, W[, C]) uint8, or (N, C, H, W) float32.
-py::array NewOutput(std::size_t n, const ImageOutput& output, int channels, bool has_channels) {
+// The output's shape: (N, H, W[, C]) uint8, or (N, C, H, W) float32.
+std::vector<py::ssize_t> OutputShape(std::size_t n, const ImageOutput& output, int channels,
+                                     bool has_channels) {
   if (output.float_chw) {
-    return py::array_t<float>({static_cast<py::ssize_t>(n), py::ssize_t{channels},
-                               py::ssize_t{output.height}, py::ssize_t{output.width}});
+    return {static_cast<py::ssize_t>(n), channels, output.height, output.width};
   }
   std::vector<py::ssize_t> shape{static_cast<py::ssize_t>(n), output.height, output.width};
   if (has_channels) shape.push_back(channels);
-  return py::array_t<std::uint8_t>(shape);
+  return shape;
+}
+
+// A new output array, or the caller's `out` if it has exactly the output's dtype and shape
+// and is writeable and C-contiguous (anything else would be filled with reinterpreted bytes,
+// or past its end).
+py::array OutputArray(std::optional<py::array> out, std::size_t n, const ImageOutput& output,
+                      int channels, bool has_channels) {
+  const std::vector<py::ssize_t> shape = OutputShape(n, output, channels, has_channels);
+  const py::dtype dtype = output.float_chw ? py::dtype::of<float>() : py::dtype::of<std::uint8_t>();
+  if (!out) return py::array(dtype, shape);
+  const bool same_shape =
+      out->ndim() == static_cast<py::ssize_t>(shape.size()) &&
+      std::equal(shape.begin(), shape.end(), out->shape(), out->shape() + out->ndim());
+  if (!out->dtype().is(dtype) && !out->dtype().equal(dtype)) {
+    throw InvalidArgumentError("out must be a " +
+                               std::string(output.float_chw ? "float32" : "uint8") +
+                               " array, not " + std::string(py::str(out->dtype())));
+  }
+  if (!same_shape) {
+    std::string wanted = "(";
+    for (std::size_t i = 0; i < shape.size(); ++i) {
+      wanted += (i ? ", " : "") + std::to_string(shape[i]);
+    }
+    throw InvalidArgumentError("out must have shape " + wanted + (shape.size() == 1 ? ",)" : ")") +
+                               ", not " + std::string(py::str(py::tuple(out->attr("shape")))));
+  }
+  if (!(out->flags() & py::array::c_style) || !out->writeable()) {
+    throw InvalidArgumentError("out must be a writeable C-contiguous array");
+  }
+  return *out;
 }
 
 std::span<std::byte> Bytes(py::array& out) {
-  if (!(out.flags() & py::array::c_style) || !out.writeable()) {
-    throw InvalidArgumentError("out must be a writeable C-contiguous array");
-  }
   return {static_cast<std::byte*>(out.mutable_data()), static_cast<std::size_t>(out.nbytes())};
 }
 
@@ -78,7 +110,8 @@ py::array ReadImages(const Array& array, const Int64s& indices, const Doubles& b
   const int channels = shape.size() == 4 ? static_cast<int>(shape[3]) : 1;
   const ImageOutput output = OutputOf(height, width, float_chw, mean, std, channels);
   const std::vector<ImageRequest> requests = Requests(indices, boxes, flips);
-  py::array result = out ? *out : NewOutput(requests.size(), output, channels, shape.size() == 4);
+  py::array result =
+      OutputArray(std::move(out), requests.size(), output, channels, shape.size() == 4);
   const std::span<std::byte> bytes = Bytes(result);
   {
     py::gil_scoped_release release;
@@ -97,7 +130,8 @@ py::array TransformPixels(const py::array_t<std::uint8_t, py::array::c_style>& i
   const int channels = images.ndim() == 4 ? static_cast<int>(images.shape(3)) : 1;
   const ImageOutput output = OutputOf(height, width, float_chw, mean, std, channels);
   const std::vector<ImageRequest> requests = Requests(indices, boxes, flips);
-  py::array result = out ? *out : NewOutput(requests.size(), output, channels, images.ndim() == 4);
+  py::array result =
+      OutputArray(std::move(out), requests.size(), output, channels, images.ndim() == 4);
   const std::span<std::byte> bytes = Bytes(result);
   const std::span<const std::uint8_t> pixels(images.data(),
                                              static_cast<std::size_t>(images.size()));

@@ -149,6 +149,8 @@ def s3_store(
     create_bucket: bool = False,
     hedge_after: float = 0.0,
     max_staleness: float = 0.0,
+    request_timeout: float = 30.0,
+    min_bytes_per_second: float = 262144.0,
 ) -> Store: ...
 def gcs_store(
     bucket: str,
@@ -161,6 +163,8 @@ def gcs_store(
     requests_in_flight: int = 32,
     hedge_after: float = 0.0,
     max_staleness: float = 0.0,
+    request_timeout: float = 30.0,
+    min_bytes_per_second: float = 262144.0,
 ) -> Store: ...
 def cloud_retry_count() -> int: ...
 def set_log_sink(sink: Callable[[int, str], None] | None) -> None: ...

@@ -161,7 +161,9 @@ class Array:
 
     def __setitem__(self, key: Any, value: Any) -> None:
         region = self._core.select(normalize_key(key, self.shape))
-        self._core.write(region, self._prepare_value(value, region.shape))
+        keys = key if isinstance(key, tuple) else (key,)
+        one_element = all(isinstance(k, int | np.integer) and not isinstance(k, bool) for k in keys)
+        self._core.write(region, self._prepare_value(value, region.shape, one_element))
 
     def write_from(self, items: Iterable[Any], start: int = 0, progress: bool | None = None) -> int:
         """Write `items` (each one element along the first axis, e.g. images from a folder)
@@ -248,13 +250,17 @@ class Array:
 
         return to_dask(self)
 
-    def _prepare_value(self, value: Any, shape: tuple[int, ...]) -> np.ndarray:
+    def _prepare_value(
+        self, value: Any, shape: tuple[int, ...], one_element: bool = False
+    ) -> np.ndarray:
         array = np.asarray(value)
         if array.shape != shape:
             # As numpy: a value may carry extra leading length-1 axes, then broadcasts; a
-            # single element (every index an integer) takes only a scalar.
+            # single element addressed by integers alone takes only a scalar (`a[2, ...]` is a
+            # 0-d view, which takes a value of length-1 axes as any view does).
             extra = array.ndim - len(shape)
-            if shape and extra > 0 and all(extent == 1 for extent in array.shape[:extra]):
+            leading_ones = all(extent == 1 for extent in array.shape[:extra])
+            if (shape or not one_element) and extra > 0 and leading_ones:
                 array = array.reshape(array.shape[extra:])
             try:
                 array = np.broadcast_to(array, shape)

@@ -145,9 +145,13 @@ class Store {
 
   virtual bool Exists(const std::string& key) = 0;
 
-  // An exclusive lock on `key` across processes, for stores opened with locking; nullptr
-  // (no locking) by default. The engine holds it around each chunk's read-patch-write.
-  virtual std::unique_ptr<KeyLock> LockKey(const std::string& key);
+  // An exclusive lock on `key` across processes, or nullptr (no locking, the default). The
+  // engine holds it around each object's read-patch-write: kIfOpenedWithLocking for a chunk
+  // (stores opened with locking lock, others do not), kAlways where the object is shared by
+  // writers of disjoint chunks (a shard), which every store that can lock locks.
+  enum class LockWhen { kIfOpenedWithLocking, kAlways };
+  virtual std::unique_ptr<KeyLock> LockKey(const std::string& key,
+                                           LockWhen when = LockWhen::kIfOpenedWithLocking);
 
   // How many chunk requests are worth keeping in flight at once.
   virtual int PreferredConcurrency() const { return 0; }

@@ -37,6 +37,11 @@ struct CloudReadOptions {
   // A cached chunk or shard index younger than this is used without asking the store whether
   // it changed; 0: every cached read is revalidated by a conditional request.
   double max_staleness_seconds = 0;
+  // Every request has a deadline, so a server that trickles bytes cannot hold a read for
+  // hours: request_timeout_seconds plus the request's bytes at min_bytes_per_second. A
+  // request past it is retried like a dropped connection.
+  double request_timeout_seconds = 30;
+  double min_bytes_per_second = 256 * 1024;
 };
 
 struct StoreOptions {

@@ -80,6 +80,7 @@ std::shared_ptr<const Buffer> LoadChunkNow(const ArrayState& array, const std::s
   ReadResult read = ReadChunkBytes(array, key, options);
   switch (read.status) {
     case ReadResult::Status::kUnchanged:
+      CheckUnchangedWasAsked(array, key, cached.chunk != nullptr);
       cache.MarkChecked(cache_key, cached.generation);
       cache.CountRead(true);
       return cached.chunk;
@@ -95,6 +96,16 @@ std::shared_ptr<const Buffer> LoadChunkNow(const ArrayState& array, const std::s
   cache.PutIfUnwritten(cache_key, decoded, std::move(read.generation), stamp);
   return decoded;
 }
+
+}  // namespace
+
+void CheckUnchangedWasAsked(const ArrayState& array, const std::string& key, bool asked) {
+  if (asked) return;
+  throw StorageError("cannot read '" + key + "' from " + array.store->Describe() +
+                     ": the store answered 'not modified' to a read that asked about no version");
+}
+
+namespace {
 
 // LoadChunkNow, once per chunk however many threads ask for it at the same time.
 std::shared_ptr<const Buffer> LoadChunk(const ArrayState& array, const std::string& key) {
@@ -245,9 +256,14 @@ void WriteRegion(const ArrayState& array, const RegionPlan& plan, std::span<cons
       [&](std::size_t n) {
         const ObjectTask object(array, plan, n);
         // Writers of one object take turns from read to rewrite: the threads of this process
-        // always, other processes too with a locking store.
+        // always; other processes too with a locking store, and always where the object is a
+        // shard that this write rewrites in part (its other inner chunks may be another
+        // process's disjoint writes, which a plain rewrite would lose).
         const WriteTurn turn(array.cache_prefix + object.key);
-        const auto lock = array.store->LockKey(object.key);
+        const bool shared_object = array.sharding && !WritesWholeShard(object);
+        const auto lock =
+            array.store->LockKey(object.key, shared_object ? Store::LockWhen::kAlways
+                                                           : Store::LockWhen::kIfOpenedWithLocking);
         try {
           if (array.sharding) {
             WriteShard(array, object, in);

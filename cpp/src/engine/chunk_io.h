@@ -25,6 +25,11 @@ void WriteRegion(const detail::ArrayState& array, const detail::RegionPlan& plan
 // longer than the array's codecs could ever encode to is a ChunkError, refused unread.
 std::optional<Buffer> GetObject(const detail::ArrayState& array, const std::string& key);
 
+// Throws StorageError naming the object unless a read that the store answered "unchanged"
+// asked about a version held in the cache (`asked`): a store that says "not modified" to a
+// read that sent no condition must never be taken as holding what the cache does not.
+void CheckUnchangedWasAsked(const detail::ArrayState& array, const std::string& key, bool asked);
+
 // Decodes a codec chunk's encoded bytes, naming the object and inner chunk if they are bad.
 void DecodeChunk(const detail::ArrayState& array, const std::string& key,
                  const std::string& chunk_name, const Buffer& encoded,

@@ -132,13 +132,28 @@ void CheckOutput(const ImageOutput& output, std::size_t requests, int channels,
   if (output.height < 1 || output.width < 1) {
     throw InvalidArgumentError("transformed images need a positive height and width");
   }
+  if (channels < 1 || channels > static_cast<int>(output.mean.size())) {
+    throw InvalidArgumentError("image transforms take 1 to 4 channels, not " +
+                               std::to_string(channels));
+  }
   for (int c = 0; output.float_chw && c < channels; ++c) {
     if (!(output.std[c] > 0)) throw InvalidArgumentError("normalisation std must be positive");
   }
-  if (out_bytes != requests * output.ImageBytes(channels)) {
+  // Every product checked: height x width x channels x 4 x images can pass 2^64, and a
+  // wrapped size would let a small buffer through.
+  std::size_t needed = 0;
+  if (__builtin_mul_overflow(static_cast<std::size_t>(output.height),
+                             static_cast<std::size_t>(output.width), &needed) ||
+      __builtin_mul_overflow(
+          needed, static_cast<std::size_t>(channels) * (output.float_chw ? 4 : 1), &needed) ||
+      __builtin_mul_overflow(needed, requests, &needed)) {
+    throw InvalidArgumentError("transformed images of " + std::to_string(output.height) + " x " +
+                               std::to_string(output.width) + " x " + std::to_string(channels) +
+                               " cannot be held in memory");
+  }
+  if (out_bytes != needed) {
     throw InvalidArgumentError("the output buffer holds " + std::to_string(out_bytes) + " bytes; " +
-                               std::to_string(requests) + " images need " +
-                               std::to_string(requests * output.ImageBytes(channels)));
+                               std::to_string(requests) + " images need " + std::to_string(needed));
   }
 }
 
@@ -177,8 +192,13 @@ namespace hub {
 void TransformImages(std::span<const std::uint8_t> images, std::int64_t count, int height,
                      int width, int channels, std::span<const ImageRequest> requests,
                      const ImageOutput& output, std::span<std::byte> out) {
+  std::size_t input_size = 0;
   if (count < 0 || height < 1 || width < 1 || channels < 1 || channels > 4 ||
-      images.size() != static_cast<std::size_t>(count) * height * width * channels) {
+      __builtin_mul_overflow(static_cast<std::size_t>(count), static_cast<std::size_t>(height),
+                             &input_size) ||
+      __builtin_mul_overflow(input_size, static_cast<std::size_t>(width), &input_size) ||
+      __builtin_mul_overflow(input_size, static_cast<std::size_t>(channels), &input_size) ||
+      images.size() != input_size) {
     throw InvalidArgumentError("images must be uint8 (count, height, width, 1-4 channels)");
   }
   engine::CheckOutput(output, requests.size(), channels, out.size());

@@ -58,6 +58,7 @@ std::optional<IndexRead> ReadIndex(const ArrayState& array, const std::string& k
       cache.Erase(cache_key);
       return std::nullopt;
     case ReadResult::Status::kUnchanged:
+      CheckUnchangedWasAsked(array, key, cached.chunk != nullptr);
       cache.MarkChecked(cache_key, cached.generation);
       return IndexRead{ShardIndex(*cached.chunk), std::move(read.generation)};
     case ReadResult::Status::kValue:
@@ -70,6 +71,16 @@ std::optional<IndexRead> ReadIndex(const ArrayState& array, const std::string& k
                          result.generation, stamp);
   }
   return result;
+}
+
+// Whether a range read of a shard provably comes from the version its index was read from.
+// A store that reports generations must report one on every read: an answer without one (a
+// server that drops its ETag) could hold any version, so it counts as a change, and the read
+// starts over and at last reads the whole shard, which is one version by construction.
+bool FromIndexedVersion(const ArrayState& array, const ReadResult& read, const IndexRead& index) {
+  if (!read.found()) return false;
+  if (!array.store->HasGenerations()) return true;  // nothing to compare
+  return !index.generation.empty() && read.generation == index.generation;
 }
 
 // Decodes one inner chunk's bytes into the output: straight into place when the chunk lands
@@ -176,8 +187,7 @@ bool ReadShardPieces(const ArrayState& array, const ObjectTask& shard, std::span
   const std::vector<ReadResult> results = array.store->ReadRanges(shard.key, reads);
   for (std::size_t f = 0; f < fetches.size(); ++f) {
     const ReadResult& result = results[f];
-    if (!result.found()) return false;
-    if (!result.generation.empty() && result.generation != index_read->generation) return false;
+    if (!FromIndexedVersion(array, result, *index_read)) return false;
     if (result.size != index.nbytes(fetches[f].index)) {
       throw ChunkError(
           array, shard.key,
@@ -227,12 +237,17 @@ void ReadShard(const ArrayState& array, const ObjectTask& shard, std::span<std::
   ReadWholeShard(array, shard, out);
 }
 
-void WriteShard(const ArrayState& array, const ObjectTask& shard, std::span<const std::byte> in) {
-  const codec::ShardingCodec& sharding = *array.sharding;
+bool WritesWholeShard(const ObjectTask& shard) {
   bool whole = shard.chunks.size() == shard.chunks_in_bounds;
   for (const ChunkTask& task : shard.chunks) {
     whole = whole && task.coverage != ChunkCoverage::kPartial;
   }
+  return whole;
+}
+
+void WriteShard(const ArrayState& array, const ObjectTask& shard, std::span<const std::byte> in) {
+  const codec::ShardingCodec& sharding = *array.sharding;
+  const bool whole = WritesWholeShard(shard);
   // A partial write keeps the untouched inner chunks' stored bytes: read the shard once.
   std::optional<Buffer> old_shard;
   ShardIndex old_index(sharding.InnerCount());
@@ -325,8 +340,7 @@ std::vector<std::optional<Buffer>> ReadEncodedInnerChunks(const ArrayState& arra
     std::vector<ReadResult> results = array.store->ReadRanges(key, reads);
     bool changed = false;
     for (std::size_t f = 0; f < results.size() && !changed; ++f) {
-      changed = !results[f].found() ||
-                (!results[f].generation.empty() && results[f].generation != index_read->generation);
+      changed = !FromIndexedVersion(array, results[f], *index_read);
       if (!changed && results[f].size != index_read->index.nbytes(inner[wanted[f]])) {
         throw ChunkError(
             array, key,

@@ -17,6 +17,10 @@ void ReadShard(const detail::ArrayState& array, const ObjectTask& shard, std::sp
 void WriteShard(const detail::ArrayState& array, const ObjectTask& shard,
                 std::span<const std::byte> in);
 
+// Whether a write replaces every inner chunk of the shard (one object write that reads
+// nothing), rather than rewriting it around inner chunks it keeps.
+bool WritesWholeShard(const ObjectTask& shard);
+
 // The stored bytes of inner chunks `inner` of the shard at `key` (nullopt: an empty inner
 // chunk, or no shard): one index read and one ranged read per chunk, or, if a writer replaces
 // the shard meanwhile, one read of the whole shard.

@@ -10,8 +10,10 @@
 #include <atomic>
 #include <cctype>
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <type_traits>
 
 #include "hub/cloud_store.h"
@@ -22,6 +24,7 @@
 #include "store/environment.h"
 #include "store/http/object_reader.h"
 #include "store/read_range.h"
+#include "store/secret_scrubber.h"
 
 namespace hub {
 namespace {
@@ -47,10 +50,12 @@ bool IsNoSuchKey(const arrow::Status& status) {
   return LowerCaseText(status).find("no_such_key") != std::string::npos;
 }
 
-// Arrow's messages name the bucket and key and never the credentials.
+// Arrow's messages name the bucket and key; a server's error text inside them may echo request
+// headers, so they are scrubbed of credentials.
 [[noreturn]] void ThrowStatus(const std::string& what, const std::string& where,
-                              const arrow::Status& status) {
-  const std::string message = what + " '" + where + "': " + status.ToString();
+                              const arrow::Status& status,
+                              const store::SecretScrubber& scrub = store::SecretScrubber()) {
+  const std::string message = what + " '" + where + "': " + scrub(status.ToString());
   const std::string text = LowerCaseText(status);
   // The AWS SDK names errors either way ("InvalidAccessKeyId", "INVALID_ACCESS_KEY_ID").
   for (const char* marker :
@@ -79,8 +84,8 @@ bool IsTransient(const arrow::Status& status) {
 // Runs `attempt` until it succeeds, fails permanently, or `max_attempts` tries have failed,
 // waiting store::WaitBeforeRetry's backoff between tries.
 template <typename Attempt>
-auto WithRetries(int max_attempts, const char* action, const std::string& path, Attempt&& attempt)
-    -> decltype(attempt()) {
+auto WithRetries(int max_attempts, const char* action, const std::string& path,
+                 const store::SecretScrubber& scrub, Attempt&& attempt) -> decltype(attempt()) {
   for (int tried = 1;; ++tried) {
     auto result = attempt();
     const arrow::Status& status = [&]() -> const arrow::Status& {
@@ -91,7 +96,7 @@ auto WithRetries(int max_attempts, const char* action, const std::string& path, 
       }
     }();
     if (status.ok() || tried >= max_attempts || !IsTransient(status)) return result;
-    store::WaitBeforeRetry(tried, max_attempts, action, path, status.ToString());
+    store::WaitBeforeRetry(tried, max_attempts, action, path, scrub(status.ToString()));
   }
 }
 
@@ -106,8 +111,10 @@ class ArrowStore final : public Store {
   ArrowStore(std::shared_ptr<arrow::fs::FileSystem> fs, CloudService service, std::string base,
              std::string description, int max_attempts, int requests_in_flight,
              std::unique_ptr<http::ObjectReader> reader, double max_staleness_seconds,
+             store::SecretScrubber scrub,
              std::shared_ptr<arrow::internal::ThreadPool> io_executor = nullptr)
-      : io_executor_(std::move(io_executor)),
+      : scrub_(std::move(scrub)),
+        io_executor_(std::move(io_executor)),
         fs_(std::move(fs)),
         reader_(std::move(reader)),
         service_(service),
@@ -124,15 +131,16 @@ class ArrowStore final : public Store {
       if (auto result = ReadKnownSize(path, options)) return std::move(*result);
     }
     std::optional<Buffer> buffer;
-    const arrow::Status status = WithRetries(max_attempts_, "read", path, [&]() -> arrow::Status {
-      ARROW_ASSIGN_OR_RAISE(buffer, ReadInOneRequest(key, path, options));
-      if (buffer) return arrow::Status::OK();
-      ARROW_ASSIGN_OR_RAISE(buffer, ReadAfterSizeQuery(key, path, options));
-      return arrow::Status::OK();
-    });
+    const arrow::Status status =
+        WithRetries(max_attempts_, "read", path, scrub_, [&]() -> arrow::Status {
+          ARROW_ASSIGN_OR_RAISE(buffer, ReadInOneRequest(key, path, options));
+          if (buffer) return arrow::Status::OK();
+          ARROW_ASSIGN_OR_RAISE(buffer, ReadAfterSizeQuery(key, path, options));
+          return arrow::Status::OK();
+        });
     if (!status.ok()) {
       if (IsNotFound(status)) return {};
-      ThrowStatus("cannot read", path, status);
+      ThrowStatus("cannot read", path, status, scrub_);
     }
     NoteObjectSize(buffer->size());
     return store::FoundResult(std::move(*buffer), options, "");
@@ -155,34 +163,35 @@ class ArrowStore final : public Store {
     // a failed attempt leaves the old object in place and can simply be made again. A failed
     // attempt is aborted, never closed: Arrow's stream completes what it has when destroyed
     // unclosed (a truncated object), and Abort also cancels a multipart upload it began.
-    const arrow::Status status = WithRetries(max_attempts_, "write", path, [&]() -> arrow::Status {
-      ARROW_ASSIGN_OR_RAISE(auto output, fs_->OpenOutputStream(path));
-      auto abandon = [&](arrow::Status failed) {
-        (void)output->Abort();
-        return failed;
-      };
-      for (const auto& part : parts) {
-        auto written = output->Write(part.data(), static_cast<std::int64_t>(part.size()));
-        if (!written.ok()) return abandon(std::move(written));
-      }
-      auto closed = output->Close();
-      return closed.ok() ? closed : abandon(std::move(closed));
-    });
-    if (!status.ok()) ThrowStatus("cannot write", path, status);
+    const arrow::Status status =
+        WithRetries(max_attempts_, "write", path, scrub_, [&]() -> arrow::Status {
+          ARROW_ASSIGN_OR_RAISE(auto output, fs_->OpenOutputStream(path));
+          auto abandon = [&](arrow::Status failed) {
+            (void)output->Abort();
+            return failed;
+          };
+          for (const auto& part : parts) {
+            auto written = output->Write(part.data(), static_cast<std::int64_t>(part.size()));
+            if (!written.ok()) return abandon(std::move(written));
+          }
+          auto closed = output->Close();
+          return closed.ok() ? closed : abandon(std::move(closed));
+        });
+    if (!status.ok()) ThrowStatus("cannot write", path, status, scrub_);
     return "";
   }
 
   void Delete(const std::string& key) override {
     const std::string path = PathOf(key);
     const auto status =
-        WithRetries(max_attempts_, "delete", path, [&] { return fs_->DeleteFile(path); });
-    if (!status.ok() && !IsNotFound(status)) ThrowStatus("cannot delete", path, status);
+        WithRetries(max_attempts_, "delete", path, scrub_, [&] { return fs_->DeleteFile(path); });
+    if (!status.ok() && !IsNotFound(status)) ThrowStatus("cannot delete", path, status, scrub_);
   }
 
   void DeletePrefix(const std::string& prefix) override {
     const std::string path = PathOf(prefix);
     const auto status = fs_->DeleteDirContents(path, /*missing_dir_ok=*/true);
-    if (!status.ok() && !IsNotFound(status)) ThrowStatus("cannot delete", path, status);
+    if (!status.ok() && !IsNotFound(status)) ThrowStatus("cannot delete", path, status, scrub_);
     const auto dir_status = fs_->DeleteDir(path);
     (void)dir_status;  // object stores may have no directory marker to remove
   }
@@ -232,8 +241,9 @@ class ArrowStore final : public Store {
 
   bool Exists(const std::string& key) override {
     const std::string path = PathOf(key);
-    auto info = WithRetries(max_attempts_, "inspect", path, [&] { return fs_->GetFileInfo(path); });
-    if (!info.ok()) ThrowStatus("cannot inspect", path, info.status());
+    auto info =
+        WithRetries(max_attempts_, "inspect", path, scrub_, [&] { return fs_->GetFileInfo(path); });
+    if (!info.ok()) ThrowStatus("cannot inspect", path, info.status(), scrub_);
     return info->type() == arrow::fs::FileType::File;
   }
 
@@ -344,9 +354,9 @@ class ArrowStore final : public Store {
     selector.base_dir = prefix.empty() ? base_ : PathOf(prefix);
     selector.recursive = recursive;
     selector.allow_not_found = true;
-    auto infos = WithRetries(max_attempts_, "list", selector.base_dir,
+    auto infos = WithRetries(max_attempts_, "list", selector.base_dir, scrub_,
                              [&] { return fs_->GetFileInfo(selector); });
-    if (!infos.ok()) ThrowStatus("cannot list", selector.base_dir, infos.status());
+    if (!infos.ok()) ThrowStatus("cannot list", selector.base_dir, infos.status(), scrub_);
     std::vector<std::pair<std::string, arrow::fs::FileInfo>> entries;
     const std::string root = base_ + "/";
     for (auto& info : *infos) {
@@ -368,6 +378,7 @@ class ArrowStore final : public Store {
     return slash == std::string::npos ? "" : base_.substr(slash + 1) + "/";
   }
 
+  store::SecretScrubber scrub_;  // for Arrow's and the servers' error texts
   std::shared_ptr<arrow::internal::ThreadPool> io_executor_;  // outlives fs_, which uses it
   std::shared_ptr<arrow::fs::FileSystem> fs_;
   std::unique_ptr<http::ObjectReader> reader_;
@@ -409,11 +420,31 @@ std::pair<std::string, std::string> SplitEndpoint(const std::string& endpoint) {
 }
 
 void CheckReadOptions(const CloudReadOptions& reads) {
-  if (!(reads.hedge_after_seconds >= 0) || !(reads.max_staleness_seconds >= 0)) {
-    throw InvalidArgumentError("hedge_after and max_staleness are seconds >= 0, got " +
-                               std::to_string(reads.hedge_after_seconds) + " and " +
+  constexpr double kWeek = 7 * 24 * 3600.0;
+  if (!(reads.hedge_after_seconds >= 0 && reads.hedge_after_seconds <= kWeek)) {
+    throw InvalidArgumentError("hedge_after must be seconds > 0 and at most a week, got " +
+                               std::to_string(reads.hedge_after_seconds));
+  }
+  if (!(reads.max_staleness_seconds >= 0)) {
+    throw InvalidArgumentError("max_staleness must be seconds >= 0, got " +
                                std::to_string(reads.max_staleness_seconds));
   }
+  if (!(reads.request_timeout_seconds > 0 && reads.request_timeout_seconds <= kWeek)) {
+    throw InvalidArgumentError("request_timeout must be seconds > 0 and at most a week, got " +
+                               std::to_string(reads.request_timeout_seconds));
+  }
+  if (!(reads.min_bytes_per_second > 0 && std::isfinite(reads.min_bytes_per_second))) {
+    throw InvalidArgumentError("min_bytes_per_second must be a positive number, got " +
+                               std::to_string(reads.min_bytes_per_second));
+  }
+}
+
+// The "private_key" of a service-account key file's JSON, or "" (a file Arrow will refuse).
+std::string PrivateKeyOf(const std::string& service_account_json) {
+  const auto key = nlohmann::json::parse(service_account_json, nullptr, /*allow_exceptions=*/false);
+  if (!key.is_object()) return "";
+  const auto found = key.find("private_key");
+  return found != key.end() && found->is_string() ? found->get<std::string>() : "";
 }
 
 }  // namespace
@@ -435,6 +466,7 @@ std::shared_ptr<Store> OpenS3Store(const S3StoreOptions& options) {
     keys.session_token = store::EnvironmentVariable("AWS_SESSION_TOKEN");
     if (keys.secret_access_key.empty()) keys.access_key_id.clear();
   }
+  store::SecretScrubber scrub({keys.secret_access_key, keys.session_token});
   arrow::fs::S3Options s3 =
       keys.access_key_id.empty()
           ? arrow::fs::S3Options::Defaults()
@@ -459,7 +491,7 @@ std::shared_ptr<Store> OpenS3Store(const S3StoreOptions& options) {
     ThrowStatus("cannot connect to S3 bucket", options.bucket, io_executor.status());
   }
   auto fs = arrow::fs::S3FileSystem::Make(s3, arrow::io::IOContext(io_executor->get()));
-  if (!fs.ok()) ThrowStatus("cannot connect to S3 bucket", options.bucket, fs.status());
+  if (!fs.ok()) ThrowStatus("cannot connect to S3 bucket", options.bucket, fs.status(), scrub);
   // The AWS SDK must be shut down before Arrow's S3 statics are destroyed (its client
   // finalizer is made with the first filesystem): a handler registered after them runs first.
   static const bool finalized_at_exit = [] { return std::atexit(FinalizeCloudStores) == 0; }();
@@ -467,7 +499,7 @@ std::shared_ptr<Store> OpenS3Store(const S3StoreOptions& options) {
   if (options.create_bucket) {
     const auto status = (*fs)->CreateDir(options.bucket, /*recursive=*/false);
     if (!status.ok() && !AlreadyExists(status)) {
-      ThrowStatus("cannot create bucket", options.bucket, status);
+      ThrowStatus("cannot create bucket", options.bucket, status, scrub);
     }
   }
   std::unique_ptr<http::ObjectReader> reader;
@@ -479,17 +511,21 @@ std::shared_ptr<Store> OpenS3Store(const S3StoreOptions& options) {
     direct.region = s3.region;
     direct.max_attempts = std::max(1, options.max_attempts);
     direct.hedge_after_seconds = options.reads.hedge_after_seconds;
+    direct.request_timeout_seconds = options.reads.request_timeout_seconds;
+    direct.min_bytes_per_second = options.reads.min_bytes_per_second;
     reader = std::make_unique<http::ObjectReader>(std::move(direct));
   }
-  return std::make_shared<ArrowStore>(*fs, CloudService::kS3, base, "s3://" + base,
-                                      options.max_attempts, requests_in_flight, std::move(reader),
-                                      options.reads.max_staleness_seconds, *io_executor);
+  return std::make_shared<ArrowStore>(
+      *fs, CloudService::kS3, base, "s3://" + base, options.max_attempts, requests_in_flight,
+      std::move(reader), options.reads.max_staleness_seconds, std::move(scrub), *io_executor);
 }
 
 std::shared_ptr<Store> OpenGcsStore(const GcsStoreOptions& options) {
   const std::string base = BaseOf(store::Cloud::kGcs, options.bucket, options.prefix);
   const int requests_in_flight = CheckedRequestsInFlight(options.requests_in_flight);
   CheckReadOptions(options.reads);
+  // The key file's private key is found by name ("private_key": ...) as well as by value.
+  store::SecretScrubber scrub({PrivateKeyOf(options.service_account_json)});
   arrow::fs::GcsOptions gcs =
       options.anonymous ? arrow::fs::GcsOptions::Anonymous()
       : options.service_account_json.empty()
@@ -501,11 +537,11 @@ std::shared_ptr<Store> OpenGcsStore(const GcsStoreOptions& options) {
   if (!options.project_id.empty()) gcs.project_id = options.project_id;
   gcs.retry_limit_seconds = options.retry_limit_seconds;
   auto fs = arrow::fs::GcsFileSystem::Make(gcs);
-  if (!fs.ok()) ThrowStatus("cannot connect to GCS bucket", options.bucket, fs.status());
+  if (!fs.ok()) ThrowStatus("cannot connect to GCS bucket", options.bucket, fs.status(), scrub);
   if (!options.project_id.empty()) {
     const auto status = (*fs)->CreateDir(options.bucket, /*recursive=*/false);
     if (!status.ok() && !AlreadyExists(status)) {
-      ThrowStatus("cannot create bucket", options.bucket, status);
+      ThrowStatus("cannot create bucket", options.bucket, status, scrub);
     }
   }
   std::unique_ptr<http::ObjectReader> reader;
@@ -516,11 +552,13 @@ std::shared_ptr<Store> OpenGcsStore(const GcsStoreOptions& options) {
     direct.endpoint = options.endpoint;
     direct.max_attempts = std::max(1, options.max_attempts);
     direct.hedge_after_seconds = options.reads.hedge_after_seconds;
+    direct.request_timeout_seconds = options.reads.request_timeout_seconds;
+    direct.min_bytes_per_second = options.reads.min_bytes_per_second;
     reader = std::make_unique<http::ObjectReader>(std::move(direct));
   }
   return std::make_shared<ArrowStore>(*fs, CloudService::kGcs, base, "gs://" + base,
                                       options.max_attempts, requests_in_flight, std::move(reader),
-                                      options.reads.max_staleness_seconds);
+                                      options.reads.max_staleness_seconds, std::move(scrub));
 }
 
 void FinalizeCloudStores() {

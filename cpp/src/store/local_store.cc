@@ -441,8 +441,8 @@ class FileLock final : public KeyLock {
 
 }  // namespace
 
-std::unique_ptr<KeyLock> LocalStore::LockKey(const std::string& key) {
-  if (!lock_writes_) return nullptr;
+std::unique_ptr<KeyLock> LocalStore::LockKey(const std::string& key, LockWhen when) {
+  if (!lock_writes_ && when != LockWhen::kAlways) return nullptr;
   const auto path = PathOf(key);
   const FileDescriptor folder(store::OpenParentBeneath(root_fd_, key, /*create=*/true));
   if (folder.get() < 0) ThrowOpenError(path.parent_path(), errno);

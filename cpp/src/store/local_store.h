@@ -35,7 +35,7 @@ class LocalStore final : public Store {
   std::vector<ObjectSize> ListWithSizes(const std::string& prefix) override;
   FolderListing ListFolder(const std::string& prefix) override;
   bool Exists(const std::string& key) override;
-  std::unique_ptr<KeyLock> LockKey(const std::string& key) override;
+  std::unique_ptr<KeyLock> LockKey(const std::string& key, LockWhen when) override;
   std::string Describe() const override;
 
   // Temp and lock files carry these prefixes; listings skip every name starting ".hub_".

@@ -208,7 +208,7 @@ std::vector<ObjectSize> Store::ListWithSizes(const std::string& prefix) {
   return objects;
 }
 
-std::unique_ptr<KeyLock> Store::LockKey(const std::string&) { return nullptr; }
+std::unique_ptr<KeyLock> Store::LockKey(const std::string&, LockWhen) { return nullptr; }
 
 void Store::DeletePrefix(const std::string& prefix) {
   for (const auto& key : List(prefix)) Delete(key);

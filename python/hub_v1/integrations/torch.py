@@ -34,11 +34,13 @@ from hub_v1.integrations.columns import Columns, split_transform
 from hub_v1.integrations.readahead import ReadAhead
 from hub_v1.integrations.sharding import batches, batches_taken_per_worker, epoch_indices
 from hub_v1.integrations.torch_loader import (
+    MOST_EPOCHS,
     STATE_VERSION,
     HubBatchSampler,
     HubDataLoader,
     RankResolver,
     check_state,
+    state_count,
 )
 from hub_v1.progress import progress_bar
 
@@ -349,9 +351,29 @@ class HubBatchedIterable(IterableDataset):
 
     def load_state_dict(self, state: dict[str, Any], num_workers: int = 0) -> None:
         check_state(state, self._config(num_workers))
-        self.epoch = int(state["epoch"])
-        done = [int(count) for count in state["shard_batches_done"]]
-        self._resume = ResumePoint(self.epoch, done, int(state["next_shard"]))
+        workers = max(1, num_workers)
+        epoch = state_count(state, "epoch", 0, MOST_EPOCHS, "an epoch number")
+        done_per_shard = state.get("shard_batches_done")
+        if not isinstance(done_per_shard, list) or len(done_per_shard) != workers:
+            raise ValueError(
+                "this loader state's 'shard_batches_done' must be a list of one count per "
+                f"worker ({workers}), not {done_per_shard!r}"
+            )
+        done = []
+        for shard, count in enumerate(done_per_shard):
+            batches = len(self._worker_batches(epoch, shard, workers))
+            done.append(
+                state_count(
+                    {"shard_batches_done": count},
+                    "shard_batches_done",
+                    0,
+                    batches,
+                    f"worker {shard}'s share of epoch {epoch} has {batches}",
+                )
+            )
+        next_shard = state_count(state, "next_shard", 0, workers - 1, f"{workers} workers")
+        self.epoch = epoch
+        self._resume = ResumePoint(epoch, done, next_shard)
 
 
 @dataclass(frozen=True)

@@ -62,11 +62,15 @@ class ResumableSource(Protocol):
     def load_state_dict(self, state: dict[str, Any], num_workers: int) -> None: ...
 
 
-def check_state(state: dict[str, Any], expected: dict[str, Any]) -> None:
+def check_state(state: Any, expected: dict[str, Any]) -> None:
     """Raise ValueError unless `state` was saved by a loader configured like this one."""
+    if not isinstance(state, dict):
+        raise ValueError(f"a loader state is a dict, not {type(state).__name__}")
     if state.get("version") != STATE_VERSION:
         raise ValueError(f"not a hub_v1 loader state (version {state.get('version')!r})")
     saved = state.get("config", {})
+    if not isinstance(saved, dict):
+        raise ValueError("this loader state's 'config' is not a dict")
     differences = [
         f"{key}: saved {saved.get(key)!r}, now {value!r}"
         for key, value in expected.items()
@@ -78,6 +82,28 @@ def check_state(state: dict[str, Any], expected: dict[str, Any]) -> None:
             + "; ".join(differences)
             + "); resume with the same dataset, batch size, seed, workers and ranks"
         )
+
+
+def state_count(state: dict[str, Any], field: str, low: int, high: int, what: str) -> int:
+    """``state[field]``, which must be an int in [low, high] (`what` says what it counts): a
+    state edited, damaged or saved for another epoch length is refused, never a silent skip
+    or repeat of samples."""
+    value = state.get(field)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(
+            f"this loader state's {field!r} must be an int, not {type(value).__name__} {value!r}"
+        )
+    if not low <= value <= high:
+        raise ValueError(
+            f"this loader state's {field!r} is {value}, outside {low}..{high} ({what}); "
+            "was it saved by another loader or edited?"
+        )
+    return value
+
+
+# Epoch numbers a state may carry (an epoch's order is a function of it; numbers past this
+# are a damaged state, not a long run).
+MOST_EPOCHS = 2**31
 
 
 class HubBatchSampler(Sampler[list[int]]):
@@ -199,8 +225,11 @@ class HubBatchSampler(Sampler[list[int]]):
 
     def load_state_dict(self, state: dict[str, Any], num_workers: int = 0) -> None:
         check_state(state, self._config())
-        self.epoch = int(state["epoch"])
-        self._resume = (self.epoch, int(state["batches_done"]))
+        epoch = state_count(state, "epoch", 0, MOST_EPOCHS, "an epoch number")
+        batches = len(self.plan(epoch))
+        done = state_count(state, "batches_done", 0, batches, f"epoch {epoch} has {batches}")
+        self.epoch = epoch
+        self._resume = (epoch, done)
 
 
 class HubDataLoader(DataLoader):

@@ -10,7 +10,7 @@ from typing import Any
 from hub_v1 import _core
 from hub_v1.datahub import DataHub
 from hub_v1.errors import InvalidArgumentError, NotFoundError
-from hub_v1.storage.cloud_reads import checked_read_options
+from hub_v1.storage.cloud_reads import checked_count, checked_read_options, checked_text
 
 
 class GcsConnection:
@@ -28,17 +28,24 @@ class GcsConnection:
         requests_in_flight: int = 32,
         hedge_after: float | None = None,
         max_staleness: float = 0.0,
+        request_timeout: float = 30.0,
+        min_bytes_per_second: float = 256 * 1024.0,
     ) -> None:
-        if not bucket:
+        # Every argument is checked before any reaches the engine (see cloud_reads).
+        self.bucket = checked_text("bucket", bucket)
+        if not self.bucket:
             raise InvalidArgumentError("hub.gs() needs a bucket name")
-        self.bucket = bucket
-        self._creds_path = creds_path
-        self.endpoint = endpoint or os.environ.get("STORAGE_EMULATOR_HOST", "")
-        self.prefix = prefix.strip("/")
-        self.project_id = project_id or ""
-        self.max_attempts = max_attempts
-        self.requests_in_flight = requests_in_flight
-        self.hedge_after, self.max_staleness = checked_read_options(hedge_after, max_staleness)
+        self._creds_path = checked_text("creds_path", creds_path) or None
+        self.endpoint = checked_text("endpoint", endpoint) or os.environ.get(
+            "STORAGE_EMULATOR_HOST", ""
+        )
+        self.prefix = checked_text("prefix", prefix).strip("/")
+        self.project_id = checked_text("project_id", project_id)
+        self.max_attempts = checked_count("max_attempts", max_attempts, 1, 100)
+        self.requests_in_flight = checked_count("requests_in_flight", requests_in_flight, 1, 1024)
+        self.reads = checked_read_options(
+            hedge_after, max_staleness, request_timeout, min_bytes_per_second
+        )
 
     def connect(self) -> DataHub:
         key = ""
@@ -57,8 +64,7 @@ class GcsConnection:
             self.project_id,
             self.max_attempts,
             self.requests_in_flight,
-            self.hedge_after,
-            self.max_staleness,
+            **self.reads.engine_arguments(),
         )
         return DataHub(store, self)
 
@@ -72,8 +78,7 @@ class GcsConnection:
             "project_id": self.project_id,
             "max_attempts": self.max_attempts,
             "requests_in_flight": self.requests_in_flight,
-            "hedge_after": self.hedge_after or None,
-            "max_staleness": self.max_staleness,
+            **self.reads.connection_arguments(),
         }
         return (functools.partial(GcsConnection, **options), ())
 
@@ -88,7 +93,8 @@ def gs(bucket: str, **kwargs: Any) -> GcsConnection:
 
     `creds_path` is a service-account JSON key; without it, Application Default Credentials
     apply (or none, against an emulator given by `endpoint` or ``STORAGE_EMULATOR_HOST``).
-    `max_attempts`, `requests_in_flight`, `hedge_after` and `max_staleness` are as for
-    :func:`s3` (revalidation uses the object's generation).
+    `max_attempts`, `requests_in_flight`, `hedge_after`, `max_staleness`,
+    `request_timeout` and `min_bytes_per_second` are as for :func:`s3` (revalidation uses the
+    object's generation).
     """
     return GcsConnection(bucket, **kwargs)

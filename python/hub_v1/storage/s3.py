@@ -14,7 +14,12 @@ from typing import Any
 from hub_v1 import _core
 from hub_v1.datahub import DataHub
 from hub_v1.errors import InvalidArgumentError
-from hub_v1.storage.cloud_reads import checked_read_options
+from hub_v1.storage.cloud_reads import (
+    checked_count,
+    checked_flag,
+    checked_read_options,
+    checked_text,
+)
 
 
 def _read_aws_credentials(path: str, profile: str | None) -> dict[str, str]:
@@ -42,9 +47,24 @@ class S3Connection:
         create_bucket: bool = False,
         hedge_after: float | None = None,
         max_staleness: float = 0.0,
+        request_timeout: float = 30.0,
+        min_bytes_per_second: float = 256 * 1024.0,
     ) -> None:
-        file_keys = _read_aws_credentials(aws_creds_filepath, profile) if aws_creds_filepath else {}
-        self.bucket = bucket or file_keys.get("bucket", "")
+        # Every argument is checked before any reaches the engine (see cloud_reads).
+        aws_access_key_id = checked_text("aws_access_key_id", aws_access_key_id, secret=True)
+        aws_secret_access_key = checked_text(
+            "aws_secret_access_key", aws_secret_access_key, secret=True
+        )
+        self.reads = checked_read_options(
+            hedge_after, max_staleness, request_timeout, min_bytes_per_second
+        )
+        self.max_attempts = checked_count("max_attempts", max_attempts, 1, 100)
+        self.requests_in_flight = checked_count("requests_in_flight", requests_in_flight, 1, 1024)
+        self.create_bucket = checked_flag("create_bucket", create_bucket)
+        creds_file = checked_text("aws_creds_filepath", aws_creds_filepath)
+        profile = checked_text("profile", profile) or None
+        file_keys = _read_aws_credentials(creds_file, profile) if creds_file else {}
+        self.bucket = checked_text("bucket", bucket) or file_keys.get("bucket", "")
         if not self.bucket:
             raise InvalidArgumentError("hub.s3() needs a bucket name")
         self._key_id = aws_access_key_id or file_keys.get("aws_access_key_id", "")
@@ -54,13 +74,9 @@ class S3Connection:
         self._creds_file = aws_creds_filepath
         self._explicit_keys = bool(aws_access_key_id)
         self._profile = profile
-        self.region = region or file_keys.get("region", "")
-        self.endpoint = endpoint or os.environ.get("AWS_ENDPOINT_URL", "")
-        self.prefix = prefix.strip("/")
-        self.max_attempts = max_attempts
-        self.requests_in_flight = requests_in_flight
-        self.create_bucket = create_bucket
-        self.hedge_after, self.max_staleness = checked_read_options(hedge_after, max_staleness)
+        self.region = checked_text("region", region) or file_keys.get("region", "")
+        self.endpoint = checked_text("endpoint", endpoint) or os.environ.get("AWS_ENDPOINT_URL", "")
+        self.prefix = checked_text("prefix", prefix).strip("/")
 
     def connect(self) -> DataHub:
         store = _core.s3_store(
@@ -73,8 +89,7 @@ class S3Connection:
             self.max_attempts,
             self.requests_in_flight,
             self.create_bucket,
-            self.hedge_after,
-            self.max_staleness,
+            **self.reads.engine_arguments(),
         )
         return DataHub(store, self)
 
@@ -96,8 +111,7 @@ class S3Connection:
             "prefix": self.prefix,
             "max_attempts": self.max_attempts,
             "requests_in_flight": self.requests_in_flight,
-            "hedge_after": self.hedge_after or None,
-            "max_staleness": self.max_staleness,
+            **self.reads.connection_arguments(),
         }
         return (functools.partial(S3Connection, **options), ())
 
@@ -122,6 +136,9 @@ def s3(bucket: str | None = None, **kwargs: Any) -> S3Connection:
     (``If-None-Match`` on its ETag) answered "not modified", or not at all while younger
     than `max_staleness` seconds (default 0: always ask; other writers' changes are then
     seen on the next read). `hedge_after` (seconds, default off) sends a second, identical
-    request for a read that has had no answer for that long; the first answer wins.
+    request for a read that has not finished after that long; the first to finish wins.
+    Every request has a deadline, `request_timeout` seconds (default 30) plus its bytes at
+    `min_bytes_per_second` (default 256 KiB/s), so a server that trickles bytes cannot hold a
+    read for hours; a request past it is retried like a dropped connection.
     """
     return S3Connection(bucket, **kwargs)

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -106,15 +108,47 @@ struct Transfer {
   bool is_hedge = false;
   bool answered = false;  // a status line arrived
   long status_line = 0;   // the status it gave
-  // Only a successful answer's body is the object; error bodies are short texts.
+  // Only a successful answer's body is the object; error bodies are short texts, kept apart
+  // from the caller's buffers and cut at kMostErrorBodyBytes.
   bool answered_ok() const { return status_line >= 200 && status_line < 300; }
+  bool error_body_cut = false;  // the error answer's body was cut (the transfer stopped there)
   HttpResponse response;
   std::span<const std::span<std::byte>> into;  // empty: collect into response.body
   std::uint64_t max_body_bytes = UINT64_MAX;
+  // Bytes collected into response.body at most; more are counted, not kept (a hedge of a
+  // request that fills buffers keeps what those buffers can hold).
+  std::uint64_t collect_limit = UINT64_MAX;
   std::size_t into_buffer = 0;
   std::size_t into_offset = 0;
+  Clock::time_point started;
+  std::uint64_t stated_bytes = 0;  // the answer's Content-Length
+  std::uint64_t wanted_bytes = 0;  // the caller's buffers' total
   char error[CURL_ERROR_SIZE] = {};
 };
+
+std::uint64_t TotalBytes(std::span<const std::span<std::byte>> buffers) {
+  std::uint64_t total = 0;
+  for (const auto buffer : buffers) total += buffer.size();
+  return total;
+}
+
+// Appends what fits under `limit` of `data` to `body`, which holds `held` bytes; returns the
+// bytes appended.
+std::size_t Collect(Buffer& body, std::uint64_t held, std::uint64_t limit, const char* data,
+                    std::size_t bytes) {
+  const std::size_t kept =
+      static_cast<std::size_t>(std::min<std::uint64_t>(bytes, limit - std::min(limit, held)));
+  if (kept == 0) return 0;
+  const std::uint64_t needed = held + kept;
+  if (needed > body.size()) {
+    Buffer grown = Buffer::Allocate(static_cast<std::size_t>(
+        std::min<std::uint64_t>(limit, std::max(needed, 2 * body.size()))));
+    if (held > 0) std::memcpy(grown.data(), body.data(), static_cast<std::size_t>(held));
+    body = std::move(grown);
+  }
+  std::memcpy(body.data() + held, data, kept);
+  return kept;
+}
 
 // libcurl's callbacks are C: nothing may be thrown through them. Returning a count other than
 // the one given aborts the transfer (a failed connection to the caller, retried like one).
@@ -122,7 +156,17 @@ std::size_t OnBody(char* data, std::size_t size, std::size_t count, void* user) 
   auto& transfer = *static_cast<Transfer*>(user);
   const std::size_t bytes = size * count;
   HttpResponse& response = transfer.response;
-  if (transfer.answered_ok() && response.body_bytes + bytes > transfer.max_body_bytes) {
+  if (!transfer.answered_ok()) {  // an error's text: its start is enough for a message
+    const std::size_t kept =
+        Collect(response.body, response.body_bytes, kMostErrorBodyBytes, data, bytes);
+    response.body_bytes += kept;
+    if (kept < bytes) {
+      transfer.error_body_cut = true;
+      return 0;
+    }
+    return bytes;
+  }
+  if (response.body_bytes + bytes > transfer.max_body_bytes) {
     response.too_large = true;  // an endless or oversized body: stop receiving it
     return 0;
   }
@@ -140,15 +184,7 @@ std::size_t OnBody(char* data, std::size_t size, std::size_t count, void* user) 
       }
     }
   } else {
-    const std::size_t needed = response.body_bytes + bytes;
-    if (needed > response.body.size()) {
-      Buffer grown = Buffer::Allocate(std::max(needed, 2 * response.body.size()));
-      if (response.body_bytes > 0) {
-        std::memcpy(grown.data(), response.body.data(), response.body_bytes);
-      }
-      response.body = std::move(grown);
-    }
-    std::memcpy(response.body.data() + response.body_bytes, data, bytes);
+    Collect(response.body, response.body_bytes, transfer.collect_limit, data, bytes);
   }
   response.body_bytes += bytes;
   return bytes;
@@ -188,14 +224,19 @@ std::size_t OnHeader(char* data, std::size_t size, std::size_t count, void* user
   std::transform(name.begin(), name.end(), name.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   std::string value = Trimmed(line.substr(colon + 1));
-  if (name == "content-length" && transfer.into.empty() && transfer.response.body_bytes == 0) {
+  if (name == "content-length" && transfer.response.body_bytes == 0) {
     const std::uint64_t length = std::strtoull(value.c_str(), nullptr, 10);
+    transfer.stated_bytes = length;
     if (length > transfer.max_body_bytes && transfer.answered_ok()) {
       transfer.response.too_large = true;  // refused before a byte of it arrives
       return 0;
     }
-    if (length > 0) {
-      transfer.response.body = Buffer::Allocate(std::min(length, kMostReservedUpFront));
+    const std::uint64_t room =
+        transfer.answered_ok()
+            ? (transfer.into.empty() ? std::min(transfer.collect_limit, kMostReservedUpFront) : 0)
+            : kMostErrorBodyBytes;
+    if (std::min(length, room) > 0) {
+      transfer.response.body = Buffer::Allocate(static_cast<std::size_t>(std::min(length, room)));
     }
   }
   transfer.response.headers[std::move(name)] = std::move(value);
@@ -211,7 +252,19 @@ std::string HttpResponse::Header(const std::string& lower_case_name) const {
   return found == headers.end() ? std::string() : found->second;
 }
 
-HttpClient::HttpClient(HttpClientOptions options) : options_(std::move(options)) { InitCurlOnce(); }
+HttpClient::HttpClient(HttpClientOptions options) : options_(std::move(options)) {
+  // Checked here too, since a duration past what a clock can hold is undefined behaviour.
+  constexpr double kLongestSeconds = 7 * 24 * 3600.0;
+  if (!(options_.hedge_after_seconds >= 0 && options_.hedge_after_seconds <= kLongestSeconds) ||
+      !(options_.deadline_base_seconds > 0 && options_.deadline_base_seconds <= kLongestSeconds) ||
+      !(options_.min_bytes_per_second > 0 && std::isfinite(options_.min_bytes_per_second))) {
+    throw InvalidArgumentError(
+        "HTTP client options out of range: hedge_after is 0 (off) or up to a week of seconds, "
+        "the request timeout more than 0 and up to a week of seconds, the minimum rate a "
+        "positive number of bytes per second");
+  }
+  InitCurlOnce();
+}
 
 std::vector<HttpResponse> HttpClient::Send(std::span<const HttpRequest> requests) {
   ThreadHandles& handles = Handles();
@@ -229,6 +282,9 @@ std::vector<HttpResponse> HttpClient::Send(std::span<const HttpRequest> requests
     transfer->is_hedge = is_hedge;
     transfer->into = is_hedge ? std::span<const std::span<std::byte>>() : requests[i].into;
     transfer->max_body_bytes = requests[i].max_body_bytes;
+    transfer->wanted_bytes = TotalBytes(requests[i].into);
+    if (is_hedge && !requests[i].into.empty()) transfer->collect_limit = transfer->wanted_bytes;
+    transfer->started = Clock::now();
     CURL* easy = handles.TakeEasy();
     transfer->easy = easy;
     for (const auto& header : requests[i].headers) {
@@ -261,6 +317,21 @@ std::vector<HttpResponse> HttpClient::Send(std::span<const HttpRequest> requests
     ++requests_sent_;
     transfers.push_back(std::move(transfer));
   };
+  // Past its deadline: the base time plus its bytes at the least acceptable rate.
+  auto PastDeadline = [&](Transfer& transfer) {
+    const std::uint64_t bytes =
+        std::max({transfer.stated_bytes, transfer.wanted_bytes, transfer.response.body_bytes});
+    const double allowed =
+        options_.deadline_base_seconds + static_cast<double>(bytes) / options_.min_bytes_per_second;
+    const double elapsed = std::chrono::duration<double>(Clock::now() - transfer.started).count();
+    if (elapsed <= allowed) return false;
+    std::snprintf(transfer.error, sizeof(transfer.error),
+                  "no complete answer within its deadline (%.1f s for %llu bytes: %.0f s plus "
+                  "%.0f bytes/s)",
+                  allowed, static_cast<unsigned long long>(bytes), options_.deadline_base_seconds,
+                  options_.min_bytes_per_second);
+    return true;
+  };
   auto stop = [&](Transfer* transfer) {
     curl_multi_remove_handle(multi, transfer->easy);
     curl_slist_free_all(transfer->header_list);
@@ -276,6 +347,8 @@ std::vector<HttpResponse> HttpClient::Send(std::span<const HttpRequest> requests
     (transfer->is_hedge ? hedge : first)[i] = nullptr;
     if (code == CURLE_OK) {
       curl_easy_getinfo(transfer->easy, CURLINFO_RESPONSE_CODE, &transfer->response.status);
+    } else if (transfer->error_body_cut || transfer->response.too_large) {
+      transfer->response.status = transfer->status_line;  // an answer we stopped receiving
     } else {
       transfer->response.status = 0;
       transfer->response.transport_error =
@@ -292,12 +365,16 @@ std::vector<HttpResponse> HttpClient::Send(std::span<const HttpRequest> requests
     if (transfer->is_hedge) {
       response.hedged = true;
       ++hedges_won_;
-      if (!requests[i].into.empty()) {  // the first try was to fill these
-        store::CopyIntoBuffers(response.body.span().first(response.body_bytes), requests[i].into);
+      if (!requests[i].into.empty() && transfer->answered_ok()) {  // the first try's buffers
+        const auto kept = std::min<std::uint64_t>(response.body_bytes, transfer->collect_limit);
+        store::CopyIntoBuffers(response.body.span().first(static_cast<std::size_t>(kept)),
+                               requests[i].into);
         response.body = Buffer();
       }
     }
-    if (requests[i].into.empty()) response.body.Shrink(response.body_bytes);
+    if (requests[i].into.empty() || !transfer->answered_ok()) {
+      response.body.Shrink(std::min<std::uint64_t>(response.body_bytes, response.body.size()));
+    }
     answers[i] = std::move(response);
     --unanswered;
   };
@@ -318,12 +395,19 @@ std::vector<HttpResponse> HttpClient::Send(std::span<const HttpRequest> requests
         finish(transfer, message->data.result);
       }
       if (unanswered == 0) break;
+      for (auto& transfer : transfers) {
+        if (transfer->easy && PastDeadline(*transfer)) {
+          transfer->response.deadline_passed = true;
+          finish(transfer.get(), CURLE_OPERATION_TIMEDOUT);
+        }
+      }
+      if (unanswered == 0) break;
       int wait_ms = 100;
       if (options_.hedge_after_seconds > 0) {
         const auto now = Clock::now();
         if (now - began >= hedge_after) {
           for (std::size_t i = 0; i < requests.size(); ++i) {
-            if (!answers[i] && first[i] && !hedge_started[i] && !first[i]->answered) {
+            if (!answers[i] && first[i] && !hedge_started[i]) {
               hedge_started[i] = true;
               start(i, true);
             }

@@ -20,7 +20,9 @@ struct HttpRequest {
   // When non-empty, the body fills these buffers in order; bytes past their end are counted
   // (HttpResponse::body_bytes) but not kept.
   std::span<const std::span<std::byte>> into;
-  // A body (stated or received) longer than this aborts the transfer: HttpResponse::too_large.
+  // A successful answer's body (stated or received) longer than this aborts the transfer:
+  // HttpResponse::too_large. A hedge of a request that fills buffers keeps at most this many
+  // bytes too, so set it to the bytes the request can use.
   std::uint64_t max_body_bytes = UINT64_MAX;
 };
 
@@ -32,6 +34,8 @@ struct HttpResponse {
   std::uint64_t body_bytes = 0;                // the body's length, kept or not
   bool hedged = false;                         // a second, identical request gave this answer
   bool too_large = false;  // the body passed HttpRequest::max_body_bytes; it was dropped
+  // The transfer outlived its deadline (HttpClientOptions): a failed connection, status 0.
+  bool deadline_passed = false;
   std::string Header(const std::string& lower_case_name) const;
 };
 
@@ -43,8 +47,16 @@ struct HttpClientOptions {
   double connect_timeout_seconds = 10;
   // A transfer that receives nothing for this long fails (and is retried by the caller).
   double stall_timeout_seconds = 3;
-  // > 0: a request that has had no answer for this long gets a second, identical request;
-  // the first answer wins and the other transfer is dropped.
+  // Every transfer has a deadline, so a server that trickles bytes cannot hold a read for
+  // hours: deadline_base_seconds plus its bytes (the length the answer states, the buffers it
+  // fills, or what has arrived, whichever is most) at min_bytes_per_second. Past it the
+  // transfer fails like a dropped connection (and is retried by the caller).
+  double deadline_base_seconds = 30;
+  double min_bytes_per_second = 256 * 1024;
+  // > 0: a request that has not finished after this long (no answer yet, or a body still
+  // arriving) gets a second, identical request; the first to finish wins and the other
+  // transfer is dropped. A hedge of a request that fills buffers collects its body apart,
+  // bounded by the request's max_body_bytes.
   double hedge_after_seconds = 0;
 };
 
@@ -66,6 +78,9 @@ class HttpClient {
   std::atomic<std::uint64_t> requests_sent_{0};
   std::atomic<std::uint64_t> hedges_won_{0};
 };
+
+// The most bytes of an error answer's body kept (for its message); the rest is not received.
+inline constexpr std::uint64_t kMostErrorBodyBytes = 64 << 10;
 
 // "a/b c" -> "a/b%20c": every byte but RFC 3986's unreserved ones (and '/' if kept) escaped.
 std::string PercentEncode(const std::string& text, bool keep_slashes);

@@ -9,6 +9,7 @@
 #include "hub/errors.h"
 #include "store/cloud_retry.h"
 #include "store/read_range.h"
+#include "store/secret_scrubber.h"
 
 namespace hub::http {
 namespace {
@@ -44,6 +45,8 @@ std::string BaseUrl(const ObjectReaderOptions& options) {
 HttpClientOptions ClientOptions(const ObjectReaderOptions& options) {
   HttpClientOptions client;
   client.hedge_after_seconds = options.hedge_after_seconds;
+  client.deadline_base_seconds = options.request_timeout_seconds;
+  client.min_bytes_per_second = options.min_bytes_per_second;
   if (options.service == Service::kS3 && !options.access_key_id.empty()) {
     const std::string region = options.region.empty() ? "us-east-1" : options.region;
     client.aws_sigv4 = "aws:amz:" + region + ":s3";
@@ -62,6 +65,88 @@ std::optional<std::uint64_t> TotalFromContentRange(const std::string& content_ra
   return std::strtoull(content_range.c_str() + slash + 1, nullptr, 10);
 }
 
+// A 206 answer's "Content-Range: bytes FIRST-LAST/TOTAL" (TOTAL may be "*").
+struct ContentRange {
+  std::uint64_t first = 0;
+  std::uint64_t last = 0;
+  std::optional<std::uint64_t> total;
+};
+
+// Digits only, no sign or space, within 64 bits.
+std::optional<std::uint64_t> ParseCount(std::string_view text) {
+  if (text.empty() || text.size() > 19) return std::nullopt;
+  std::uint64_t value = 0;
+  for (const char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return value;
+}
+
+std::optional<ContentRange> ParseContentRange(std::string_view text) {
+  if (!text.starts_with("bytes ")) return std::nullopt;
+  text.remove_prefix(6);
+  const auto dash = text.find('-');
+  const auto slash = text.find('/');
+  if (dash == std::string_view::npos || slash == std::string_view::npos || slash < dash) {
+    return std::nullopt;
+  }
+  const auto first = ParseCount(text.substr(0, dash));
+  const auto last = ParseCount(text.substr(dash + 1, slash - dash - 1));
+  if (!first || !last || *last < *first) return std::nullopt;
+  ContentRange range{*first, *last, std::nullopt};
+  if (text.substr(slash + 1) != "*") {
+    range.total = ParseCount(text.substr(slash + 1));
+    if (!range.total || *range.total <= *last) return std::nullopt;
+  }
+  return range;
+}
+
+// Why a 206 answer is not the range asked for, or "" if it is: its Content-Range must name
+// exactly the bytes `asked` resolves to in an object of the size it states, and the body must
+// be that long. A server (or proxy) that answers with other bytes, honestly labelled or not,
+// would otherwise be taken as the asked bytes, which no per-chunk checksum can catch.
+std::string ContentRangeMismatch(const ByteRange& asked, const std::string& header,
+                                 std::uint64_t body_bytes) {
+  const std::optional<ContentRange> range = ParseContentRange(header);
+  if (!range) return "its Content-Range '" + header.substr(0, 80) + "' is missing or malformed";
+  const std::uint64_t sent = range->last - range->first + 1;
+  if (body_bytes != sent) {
+    return "its body holds " + std::to_string(body_bytes) + " bytes where its Content-Range '" +
+           header + "' says " + std::to_string(sent);
+  }
+  std::uint64_t first = asked.offset;
+  std::uint64_t count = asked.length;
+  if (range->total) {
+    const store::ResolvedRange resolved = store::Resolve(asked, *range->total);
+    first = resolved.start;
+    count = resolved.count;
+  } else if (asked.suffix || asked.length == ByteRange::kToEnd) {
+    return "its Content-Range '" + header + "' states no object size, which this range needs";
+  }
+  if (range->first != first || (count != ByteRange::kToEnd && sent != count)) {
+    return "it sent bytes " + std::to_string(range->first) + "-" + std::to_string(range->last) +
+           " (Content-Range '" + header + "') for a request of " + std::to_string(count) +
+           " bytes from " + std::to_string(first);
+  }
+  return "";
+}
+
+// The most bytes an answer to a read can validly carry: the caller's bound, the buffers it
+// fills, and for a range what the range can hold (a server that ignores the range and sends
+// the whole object is accepted up to the range's end, which is all the read needs).
+std::uint64_t BodyBound(const ReadOptions& options) {
+  std::uint64_t bound = options.max_bytes;
+  if (!options.into.empty()) bound = std::min(bound, store::WantedBytes(options));
+  if (options.range.suffix) {
+    bound = std::min(bound, options.range.length);
+  } else if (options.range.length != ByteRange::kToEnd &&
+             options.range.offset <= UINT64_MAX - options.range.length) {
+    bound = std::min(bound, options.range.offset + options.range.length);
+  }
+  return bound;
+}
+
 // The "Range:" header for a range, or "" for the whole object.
 std::string RangeHeader(const ByteRange& range) {
   if (range.IsWhole()) return "";
@@ -77,8 +162,8 @@ bool IsTransient(long status) {
   return status == 0 || status == 408 || status == 429 || status >= 500;
 }
 
-// The service's short name for an error ("SlowDown", "NoSuchBucket") or the start of its body.
-std::string ProblemOf(const HttpResponse& response) {
+// See ProblemOf.
+std::string UnscrubbedProblemOf(const HttpResponse& response) {
   if (response.status == 0) return "connection failed: " + response.transport_error;
   std::string problem = "HTTP " + std::to_string(response.status);
   const std::string body(reinterpret_cast<const char*>(response.body.data()),
@@ -86,7 +171,7 @@ std::string ProblemOf(const HttpResponse& response) {
   const auto code = body.find("<Code>");
   const auto code_end = body.find("</Code>");
   if (code != std::string::npos && code_end != std::string::npos && code_end > code) {
-    return problem + " " + body.substr(code + 6, code_end - code - 6);
+    return problem + " " + body.substr(code + 6, std::min<std::size_t>(200, code_end - code - 6));
   }
   const auto message = body.find("\"message\"");
   if (message != std::string::npos) {
@@ -95,17 +180,24 @@ std::string ProblemOf(const HttpResponse& response) {
   return problem;
 }
 
+// The service's short name for an error ("SlowDown", "NoSuchBucket") or the start of its
+// message, with anything that looks like a credential scrubbed out (servers may echo headers).
+std::string ProblemOf(const HttpResponse& response, const store::SecretScrubber& scrub) {
+  return scrub(UnscrubbedProblemOf(response));
+}
+
 }  // namespace
 
 ObjectReader::ObjectReader(ObjectReaderOptions options)
     : options_(std::move(options)),
       base_url_(BaseUrl(options_)),
-      client_(ClientOptions(options_)) {}
+      client_(ClientOptions(options_)),
+      scrub_({options_.secret_access_key, options_.session_token}) {}
 
 HttpRequest ObjectReader::RequestFor(const std::string& object, const ReadOptions& options) const {
   HttpRequest request;
   request.into = options.into;
-  request.max_body_bytes = options.max_bytes;
+  request.max_body_bytes = BodyBound(options);
   const bool gcs = options_.service == Service::kGcs;
   request.url = base_url_ + PercentEncode(object, /*keep_slashes=*/!gcs);
   if (gcs) {
@@ -137,38 +229,67 @@ std::optional<ReadResult> ObjectReader::Interpret(const std::string& object,
   const std::string where = options_.bucket + "/" + object;  // as the Arrow path names it
   ReadResult result;
   if (response.too_large) {
-    throw CorruptChunkError("'" + where + "' holds more than the " +
-                            std::to_string(options.max_bytes) +
-                            " bytes it can validly hold; the read was stopped there");
+    if (options.range.IsWhole()) {
+      throw CorruptChunkError("'" + where + "' holds more than the " +
+                              std::to_string(BodyBound(options)) +
+                              " bytes this read can validly use; the read was stopped there");
+    }
+    throw StorageError("cannot read '" + where + "': the server answered a byte range with more " +
+                       "than the " + std::to_string(BodyBound(options)) +
+                       " bytes the range can hold (did it ignore the range?); the read was " +
+                       "stopped there");
   }
+  const std::string generation_header = gcs ? "x-goog-generation" : "etag";
   switch (response.status) {
     case 200:
-    case 206:
       break;
-    case 304:
+    case 206:
+      if (options.range.IsWhole()) {
+        throw StorageError("cannot read '" + where +
+                           "': the server answered a whole-object read with part of it (206)");
+      }
+      if (const std::string mismatch = ContentRangeMismatch(
+              options.range, response.Header("content-range"), response.body_bytes);
+          !mismatch.empty()) {
+        throw StorageError("cannot read '" + where + "': the server's 206 answer is not the " +
+                           "byte range asked for: " + mismatch);
+      }
+      break;
+    case 304: {
+      // Only an answer to the condition this read sent, about the version it named.
+      const std::string answered_for = response.Header(generation_header);
+      if (options.unless_generation.empty() ||
+          (!answered_for.empty() && answered_for != options.unless_generation)) {
+        throw StorageError("cannot read '" + where + "': the server answered 304 Not Modified " +
+                           (options.unless_generation.empty()
+                                ? std::string("to a read that sent no condition")
+                                : "for version " + answered_for + " when asked about " +
+                                      options.unless_generation));
+      }
       result.status = ReadResult::Status::kUnchanged;
       result.generation = options.unless_generation;
       return result;
+    }
     case 404:
-      if (ProblemOf(response).find("NoSuchBucket") != std::string::npos) {
+      if (ProblemOf(response, scrub_).find("NoSuchBucket") != std::string::npos) {
         throw NotFoundError("cannot read '" + where + "': the bucket does not exist");
       }
       return result;  // kMissing
     case 416: {       // the range starts at or past the object's end: no bytes
       result.status = ReadResult::Status::kValue;
-      result.generation = response.Header(gcs ? "x-goog-generation" : "etag");
+      result.generation = response.Header(generation_header);
       result.object_size = TotalFromContentRange(response.Header("content-range"));
       return result;
     }
     case 401:
     case 403:
-      throw PermissionDeniedError("cannot read '" + where + "': " + ProblemOf(response) +
+      throw PermissionDeniedError("cannot read '" + where + "': " + ProblemOf(response, scrub_) +
                                   " (check the credentials and their permissions)");
     default:
       if (IsTransient(response.status)) return std::nullopt;
-      throw StorageError("cannot read '" + where + "': " + ProblemOf(response));
+      throw StorageError("cannot read '" + where + "': " + ProblemOf(response, scrub_));
   }
-  result.generation = response.Header(gcs ? "x-goog-generation" : "etag");
+  result.generation = response.Header(generation_header);
   if (!options.unless_generation.empty() && result.generation == options.unless_generation) {
     // An unchanged object sent anyway (an emulator that ignores the precondition).
     result.status = ReadResult::Status::kUnchanged;
@@ -216,7 +337,7 @@ std::vector<ReadResult> ObjectReader::ReadEach(const std::string& object,
         results[i] = std::move(*result);
       } else {
         again.push_back(i);
-        problem = ProblemOf(responses[k]);
+        problem = ProblemOf(responses[k], scrub_);
       }
     }
     if (again.empty()) return results;
@@ -234,7 +355,8 @@ HttpResponse ObjectReader::SendWithRetries(const HttpRequest& request, const std
   for (int tried = 1;; ++tried) {
     HttpResponse response = std::move(client_.Send(std::span(&request, 1)).front());
     if (!IsTransient(response.status) || tried >= options_.max_attempts) return response;
-    store::WaitBeforeRetry(tried, options_.max_attempts, "list", where, ProblemOf(response));
+    store::WaitBeforeRetry(tried, options_.max_attempts, "list", where,
+                           ProblemOf(response, scrub_));
   }
 }
 
@@ -251,11 +373,11 @@ Store::FolderListing ObjectReader::ListGcsFolder(const std::string& folder) {
     if (!page_token.empty()) request.url += "&pageToken=" + PercentEncode(page_token, false);
     const HttpResponse response = SendWithRetries(request, where);
     if (response.status == 401 || response.status == 403) {
-      throw PermissionDeniedError("cannot list '" + where + "': " + ProblemOf(response) +
+      throw PermissionDeniedError("cannot list '" + where + "': " + ProblemOf(response, scrub_) +
                                   " (check the credentials and their permissions)");
     }
     if (response.status != 200) {
-      throw StorageError("cannot list '" + where + "': " + ProblemOf(response));
+      throw StorageError("cannot list '" + where + "': " + ProblemOf(response, scrub_));
     }
     const auto page = nlohmann::json::parse(
         reinterpret_cast<const char*>(response.body.data()),

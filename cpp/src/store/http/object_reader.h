@@ -14,6 +14,7 @@
 
 #include "hub/store.h"
 #include "store/http/http_client.h"
+#include "store/secret_scrubber.h"
 
 namespace hub::http {
 
@@ -29,6 +30,9 @@ struct ObjectReaderOptions {
   std::string session_token;
   int max_attempts = 6;  // per request, for throttling, 5xx and dropped connections
   double hedge_after_seconds = 0;
+  // Each request's deadline: this plus its bytes at min_bytes_per_second (HttpClientOptions).
+  double request_timeout_seconds = 30;
+  double min_bytes_per_second = 256 * 1024;
 };
 
 class ObjectReader {
@@ -58,6 +62,7 @@ class ObjectReader {
   ObjectReaderOptions options_;
   std::string base_url_;  // up to the object name
   HttpClient client_;
+  store::SecretScrubber scrub_;  // for servers' error texts, which may echo our headers
 };
 
 }  // namespace hub::http
