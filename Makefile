@@ -8,7 +8,7 @@ VPY := $(VENV)/bin/python
 STAMPS := .make
 CPP_BUILD := build/cpp
 
-.PHONY: all demo test test-cpp test-python test-wheel test-sanitize test-fuzz build wheel docs bench lint clean
+.PHONY: all demo test test-cpp test-python test-wheel test-sanitize test-fuzz build wheel wheels docs bench lint clean
 
 all: build
 
@@ -16,7 +16,7 @@ $(STAMPS)/system-deps: scripts/install_system_deps.sh
 	bash scripts/install_system_deps.sh
 	@mkdir -p $(STAMPS) && touch $@
 
-$(STAMPS)/venv: requirements/dev.txt $(STAMPS)/system-deps
+$(STAMPS)/venv: requirements/dev.txt requirements/build.txt $(STAMPS)/system-deps
 	test -x $(VPY) || $(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install -q --upgrade pip
 	$(VPY) -m pip install -q -r requirements/dev.txt
@@ -26,13 +26,14 @@ $(STAMPS)/venv: requirements/dev.txt $(STAMPS)/system-deps
 build: $(STAMPS)/venv
 	$(VPY) -m pip install -q --no-build-isolation --no-deps .
 
-# A manylinux wheel in wheelhouse/: auditwheel bundles libdeflate, ISA-L, lz4, zstd,
-# libjpeg-turbo and libpng; Arrow's libraries stay pyarrow's (found at $$ORIGIN/../pyarrow).
-wheel: $(STAMPS)/venv
-	rm -rf dist wheelhouse
-	$(VPY) -m pip wheel -q --no-build-isolation --no-deps -w dist .
-	PATH=$(abspath $(VENV))/bin:$$PATH $(VENV)/bin/auditwheel repair -w wheelhouse \
-	  --exclude 'libarrow.so.*' --exclude 'libarrow_s3.so.*' dist/hub_v1-*.whl
+# Manylinux wheels in wheelhouse/, one for each CPython here from 3.11 up (PATH and pyenv;
+# scripts/build_wheels.sh): auditwheel bundles libdeflate, ISA-L, lz4, zstd, libjpeg-turbo and
+# libpng; Arrow's libraries stay pyarrow's (found at $$ORIGIN/../pyarrow). `wheel` is the
+# same target.
+wheels: $(STAMPS)/venv
+	bash scripts/build_wheels.sh $(VPY)
+
+wheel: wheels
 
 # The user guide (docs/, mkdocs) as a static site in site/; tests/test_docs.py runs its samples.
 docs: $(STAMPS)/venv
@@ -54,8 +55,9 @@ test-python: build
 	$(VPY) -m pytest -q -p no:cacheprovider tests --ignore=tests/test_wheel.py
 	$(VPY) -m pytest -q -p no:cacheprovider --doctest-modules --pyargs hub_v1
 
-# tests/test_wheel.py installs the wheel from `make wheel` into a fresh virtual environment.
-test-wheel: wheel
+# tests/test_wheel.py installs each wheel from `make wheels` into a fresh virtual environment
+# of its own interpreter (on 3.12, with the newest zarr-python as a second format oracle).
+test-wheel: wheels
 	$(VPY) -m pytest -q -p no:cacheprovider tests/test_wheel.py
 
 # The C++ tests and a Python smoke test under AddressSanitizer + UndefinedBehaviorSanitizer.
@@ -112,4 +114,4 @@ lint: $(STAMPS)/venv
 	@clang-format-14 --dry-run --Werror $(CPP_SOURCES)
 
 clean:
-	rm -rf build dist wheelhouse site $(STAMPS) $(VENV)
+	rm -rf build dist wheelhouse site .wheel-venvs $(STAMPS) $(VENV)
