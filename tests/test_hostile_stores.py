@@ -22,7 +22,13 @@ import hub_v1 as hub
 import numpy as np
 import pytest
 from hostile_object_server import Answer, HostileObjectServer, Request, endless
-from hub_v1.errors import ContainsNodeError, CorruptChunkError, InvalidArgumentError, StorageError
+from hub_v1.errors import (
+    ContainsNodeError,
+    CorruptChunkError,
+    InvalidArgumentError,
+    SelectionTooLargeError,
+    StorageError,
+)
 
 # ---------------------------------------------------------------------------------------------
 # Writes that are lost
@@ -524,6 +530,35 @@ def test_a_read_whose_result_cannot_be_allocated_fails_at_once(selection):
         array[selection]  # 1 TiB: refused before any chunk is planned or read
     assert time.monotonic() - start < 2
     assert _peak_rss_mb() - before < 256
+
+
+@pytest.mark.parametrize(
+    ("shape", "selection"),
+    [
+        ((2**40,), np.s_[:]),  # 1 TiB of one-byte chunks
+        ((2**40,), np.s_[::-1]),
+        ((2**40,), np.s_[2**39 :: 3]),
+        ((2**25,), np.s_[:]),  # 32 MiB: the result fits, the plan (2^25 chunks) would not
+        ((2**30, 2**30), np.s_[[0, 5, 2**29], :]),  # a gather: its chunks are spread out
+    ],
+    ids=["1TiB", "1TiB-reversed", "1TiB-stepped", "too-many-chunks", "gather"],
+)
+def test_a_selection_too_big_to_plan_is_refused_in_milliseconds(shape, selection):
+    array = hub.memory().connect().array("a", shape=shape, chunk=(1,) * len(shape), dtype="uint8")
+    before, start = _peak_rss_mb(), time.monotonic()
+    for attempt in (lambda: array[selection], lambda: array.__setitem__(selection, 1)):
+        with pytest.raises(SelectionTooLargeError, match="read it in parts") as refused:
+            attempt()
+        assert isinstance(refused.value, MemoryError)
+    assert time.monotonic() - start < 0.5
+    assert _peak_rss_mb() - before < 64
+
+
+def test_a_selection_of_many_small_chunks_within_the_bound_still_reads():
+    array = hub.memory().connect().array("a", shape=(2**22,), chunk=(1,), dtype="uint8")
+    array[5] = 7
+    assert array[::4096].tolist() == [0] * 1024
+    assert array[:8].tolist() == [0, 0, 0, 0, 0, 7, 0, 0]
 
 
 @pytest.mark.parametrize("cloud", ["s3", "gcs"])

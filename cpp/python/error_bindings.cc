@@ -19,6 +19,7 @@ struct ErrorClasses {
   PyObject* storage;
   PyObject* permission_denied;
   PyObject* unsupported;
+  PyObject* too_large;
   PyObject* base;
 };
 ErrorClasses g_classes;
@@ -32,15 +33,11 @@ PyObject* ClassFor(const py::module_& errors, const char* name) {
 void RegisterErrors(py::module_& module) {
   const py::module_ errors = py::module_::import("hub_v1.errors");
   g_classes = ErrorClasses{
-      ClassFor(errors, "NotFoundError"),
-      ClassFor(errors, "InvalidArgumentError"),
-      ClassFor(errors, "ContainsNodeError"),
-      ClassFor(errors, "OutOfBoundsError"),
-      ClassFor(errors, "CorruptChunkError"),
-      ClassFor(errors, "StorageError"),
-      ClassFor(errors, "PermissionDeniedError"),
-      ClassFor(errors, "UnsupportedError"),
-      ClassFor(errors, "HubError"),
+      ClassFor(errors, "NotFoundError"),          ClassFor(errors, "InvalidArgumentError"),
+      ClassFor(errors, "ContainsNodeError"),      ClassFor(errors, "OutOfBoundsError"),
+      ClassFor(errors, "CorruptChunkError"),      ClassFor(errors, "StorageError"),
+      ClassFor(errors, "PermissionDeniedError"),  ClassFor(errors, "UnsupportedError"),
+      ClassFor(errors, "SelectionTooLargeError"), ClassFor(errors, "HubError"),
   };
   py::register_exception_translator([](std::exception_ptr pending) {
     try {
@@ -61,6 +58,8 @@ void RegisterErrors(py::module_& module) {
       PyErr_SetString(g_classes.storage, e.what());
     } catch (const UnsupportedError& e) {
       PyErr_SetString(g_classes.unsupported, e.what());
+    } catch (const SelectionTooLargeError& e) {
+      PyErr_SetString(g_classes.too_large, e.what());
     } catch (const Error& e) {
       PyErr_SetString(g_classes.base, e.what());
     }

@@ -43,6 +43,11 @@ class UnsupportedError(HubError, ValueError):
     """Valid input that this version of hub_v1 cannot handle (a codec, a key encoding)."""
 
 
+class SelectionTooLargeError(HubError, MemoryError):
+    """A selection whose result could not be held in memory, or that touches too many chunks
+    to plan: refused at once, before anything is read. Read it in parts."""
+
+
 class ContainsNodeError(InvalidArgumentError):
     """Something different already exists under the name being created."""
 
@@ -55,6 +60,7 @@ __all__ = [
     "NotFoundError",
     "OutOfBoundsError",
     "PermissionDeniedError",
+    "SelectionTooLargeError",
     "StorageError",
     "UnsupportedError",
 ]

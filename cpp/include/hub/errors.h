@@ -55,6 +55,13 @@ class PermissionDeniedError : public StorageError {
   using StorageError::StorageError;
 };
 
+// A selection whose result could not be held in memory, or whose plan would pass its bound:
+// refused before anything is planned, allocated or read.
+class SelectionTooLargeError : public Error {
+ public:
+  using Error::Error;
+};
+
 // Valid input that this build of hub_v1 cannot handle (codec, key encoding, ...).
 class UnsupportedError : public Error {
  public:

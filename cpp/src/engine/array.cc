@@ -1,6 +1,8 @@
 // hub::Array: creating, opening, planning and moving data (see hub/array.h).
 #include "hub/array.h"
 
+#include <unistd.h>
+
 #include <cmath>
 
 #include "codec/compression_presets.h"
@@ -60,6 +62,46 @@ std::shared_ptr<const detail::ArrayState> MakeState(std::shared_ptr<Store> store
   state->max_object_bytes = state->pipeline->MaxEncodedBytes();
   ReadCompressionAttributes(*state);
   return state;
+}
+
+// The machine's memory in bytes (0 if unknown): no selection's result can be bigger.
+std::uint64_t PhysicalMemoryBytes() {
+  const long pages = sysconf(_SC_PHYS_PAGES);
+  const long page_size = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page_size > 0
+             ? static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page_size)
+             : 0;
+}
+
+// Refuses, in time independent of its size, a selection whose result could not be held in
+// memory or whose plan would pass index::kMostPlannedPieces: planning grows with the chunks a
+// selection touches, so it must be bounded before it starts.
+void CheckPlannable(const std::string& path, const index::NormalizedSelection& selection,
+                    const detail::ArrayState& array) {
+  std::uint64_t result_bytes = ItemSize(array.metadata.dtype);
+  bool overflows = false;
+  for (const auto& dim : selection.dims) {
+    overflows =
+        overflows ||
+        __builtin_mul_overflow(result_bytes, static_cast<std::uint64_t>(dim.count), &result_bytes);
+  }
+  const std::uint64_t memory = PhysicalMemoryBytes();
+  if (overflows || (memory > 0 && result_bytes > memory)) {
+    throw SelectionTooLargeError("the selection of '" + path + "' is " +
+                                 (overflows ? std::string("more than 2^64 bytes")
+                                            : std::to_string(result_bytes) + " bytes") +
+                                 ", more than this machine's memory (" + std::to_string(memory) +
+                                 " bytes); read it in parts");
+  }
+  const std::uint64_t pieces =
+      index::PiecesToPlan(selection, array.chunk_shape, array.metadata.shape);
+  if (pieces > index::kMostPlannedPieces) {
+    throw SelectionTooLargeError(
+        "the selection of '" + path + "' touches up to " + std::to_string(pieces) +
+        " chunk positions along its axes, more than the " +
+        std::to_string(index::kMostPlannedPieces) +
+        " a read or write plans at once; read it in parts, or use bigger chunks");
+  }
 }
 
 }  // namespace
@@ -272,6 +314,7 @@ Region Array::Select(const Selection& selection) const {
   auto plan = std::make_shared<detail::RegionPlan>();
   plan->array = state_;
   plan->selection = index::Normalize(selection, state_->metadata.shape);
+  CheckPlannable(state_->path, plan->selection, *state_);
   plan->chunks = index::ChunkPlan(plan->selection, state_->chunk_shape, state_->metadata.shape);
   plan->objects = index::ObjectPlan(plan->chunks, state_->chunks_per_object);
   plan->output_shape = plan->selection.OutputShape();

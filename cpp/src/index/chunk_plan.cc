@@ -70,6 +70,27 @@ bool CoversChunk(const AxisPiece& piece, std::int64_t chunk_extent, std::int64_t
 
 }  // namespace
 
+std::uint64_t PiecesToPlan(const NormalizedSelection& selection,
+                           std::span<const std::int64_t> chunk_shape,
+                           std::span<const std::int64_t> array_shape) {
+  std::uint64_t pieces = 0;
+  for (std::size_t axis = 0; axis < selection.dims.size(); ++axis) {
+    const DimSelection& dim = selection.dims[axis];
+    const std::int64_t chunk = chunk_shape[axis];
+    if (dim.count == 0) continue;
+    std::int64_t low = 0;
+    std::int64_t high = array_shape[axis] - 1;  // a list may pick anywhere
+    if (dim.kind != DimSelection::Kind::kList) {
+      const std::int64_t last = dim.start + (dim.count - 1) * dim.step;
+      low = std::min(dim.start, last);
+      high = std::max(dim.start, last);
+    }
+    const std::int64_t spanned = high / chunk - low / chunk + 1;
+    pieces += static_cast<std::uint64_t>(std::min(dim.count, spanned));
+  }
+  return pieces;
+}
+
 ChunkPlan::ChunkPlan(const NormalizedSelection& selection,
                      std::span<const std::int64_t> chunk_shape,
                      std::span<const std::int64_t> array_shape) {

@@ -28,6 +28,17 @@ struct AxisPiece {
   bool covers_chunk = false;
 };
 
+// The most pieces a ChunkPlan may hold, all axes together: each costs about 100 bytes and a
+// moment to build, so a selection past it is refused before planning (about 1.6 GB).
+inline constexpr std::uint64_t kMostPlannedPieces = std::uint64_t{1} << 24;
+
+// How many pieces ChunkPlan would build for `selection` at most, counted without building them
+// (exact for indices and ranges whose chunks are all touched), so that a selection can be
+// refused before its plan is built.
+std::uint64_t PiecesToPlan(const NormalizedSelection& selection,
+                           std::span<const std::int64_t> chunk_shape,
+                           std::span<const std::int64_t> array_shape);
+
 // For each axis, the pieces it contributes; the chunks touched are their Cartesian product.
 class ChunkPlan {
  public:

@@ -34,6 +34,49 @@ TEST(ChunkPlan, ASliceTouchesTheChunksItCrossesWithTheirRuns) {
   EXPECT_FALSE(pieces[1].covers_chunk);  // positions 4-6 of 4-7
 }
 
+// PiecesToPlan bounds the plan before it is built: never fewer pieces than ChunkPlan builds,
+// exactly as many for indices and slices of step 1.
+TEST(ChunkPlan, PiecesToPlanBoundsThePlanWithoutBuildingIt) {
+  std::mt19937 random(11);
+  auto draw = [&](std::int64_t low, std::int64_t high) {
+    return std::uniform_int_distribution<std::int64_t>(low, high)(random);
+  };
+  for (int round = 0; round < 500; ++round) {
+    const auto shape = Shape({draw(1, 40), draw(1, 40)});
+    const auto chunk = Shape({draw(1, 9), draw(1, 9)});
+    Selection selection;
+    bool exact = true;
+    for (const std::int64_t extent : shape) {
+      // One index list at most (on the first axis): two would be numpy's vectorised gather.
+      switch (draw(0, selection.empty() ? 3 : 2)) {
+        case 0:
+          selection.push_back(draw(0, extent - 1));
+          break;
+        case 1: {
+          const std::int64_t start = draw(0, extent - 1);
+          selection.push_back(Slice{start, draw(start, extent), {}});
+          break;
+        }
+        case 2:
+          selection.push_back(Slice{{}, {}, draw(0, 1) ? draw(2, 5) : -draw(1, 5)});
+          exact = false;
+          break;
+        default:
+          selection.push_back(std::vector<std::int64_t>{draw(0, extent - 1), draw(0, extent - 1)});
+          exact = false;
+      }
+    }
+    const NormalizedSelection normalized = Normalize(selection, shape);
+    const ChunkPlan plan(normalized, chunk, shape);
+    const std::uint64_t built = plan.AxisPieces(0).size() + plan.AxisPieces(1).size();
+    const std::uint64_t bound = PiecesToPlan(normalized, chunk, shape);
+    EXPECT_GE(bound, built) << "round " << round;
+    if (exact) {
+      EXPECT_EQ(bound, built) << "round " << round;
+    }
+  }
+}
+
 TEST(ChunkPlan, EdgeChunksAreCoveredByTheirInBoundsPart) {
   const auto shape = Shape({10});
   const ChunkPlan plan(Normalize({Slice{8, {}, {}}}, shape), Shape({4}), shape);
