@@ -399,7 +399,7 @@ def test_a_bad_argument_beside_s3_keys_never_shows_them(bad, keys_from, tmp_path
         path.write_text(
             f"[default]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = {SECRET}\n"
         )
-        keys = {"aws_creds_filepath": str(path)}
+        keys = {"aws_creds_filepath": path}  # a Path, as users pass it
     with pytest.raises((TypeError, ValueError)) as refused:
         hub.s3("bucket", **keys, **bad).connect()
     _shows_nothing_of(refused.value, SECRET)
@@ -414,7 +414,7 @@ def test_a_bad_argument_beside_a_gcs_key_never_shows_it(bad, tmp_path):
         f'"private_key": "{private_key}", "token_uri": "http://127.0.0.1:9/token"}}'
     )
     with pytest.raises((TypeError, ValueError)) as refused:
-        hub.gs("bucket", creds_path=str(path), **bad).connect()
+        hub.gs("bucket", creds_path=path, **bad).connect()
     _shows_nothing_of(refused.value, "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC")
 
 

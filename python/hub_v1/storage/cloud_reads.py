@@ -9,6 +9,7 @@ So every message here names the argument and what it must be, never a secret's v
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,16 @@ def checked_text(name: str, value: Any, secret: bool = False) -> str:
         shown = "" if secret else f" {value!r}"
         raise TypeError(f"{name} must be a str, not {type(value).__name__}{shown}")
     return value
+
+
+def checked_path(name: str, value: Any) -> str:
+    """`value` (a str or a path-like object) as a str ("" for None); a TypeError naming
+    `name` otherwise."""
+    if value is None:
+        return ""
+    if not isinstance(value, str | os.PathLike):
+        raise TypeError(f"{name} must be a path (str or os.PathLike), not {type(value).__name__}")
+    return os.fspath(value) if isinstance(value, os.PathLike) else value
 
 
 def checked_count(name: str, value: Any, low: int, high: int) -> int:

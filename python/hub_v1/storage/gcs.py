@@ -10,7 +10,12 @@ from typing import Any
 from hub_v1 import _core
 from hub_v1.datahub import DataHub
 from hub_v1.errors import InvalidArgumentError, NotFoundError
-from hub_v1.storage.cloud_reads import checked_count, checked_read_options, checked_text
+from hub_v1.storage.cloud_reads import (
+    checked_count,
+    checked_path,
+    checked_read_options,
+    checked_text,
+)
 
 
 class GcsConnection:
@@ -35,7 +40,7 @@ class GcsConnection:
         self.bucket = checked_text("bucket", bucket)
         if not self.bucket:
             raise InvalidArgumentError("hub.gs() needs a bucket name")
-        self._creds_path = checked_text("creds_path", creds_path) or None
+        self._creds_path = checked_path("creds_path", creds_path) or None
         self.endpoint = checked_text("endpoint", endpoint) or os.environ.get(
             "STORAGE_EMULATOR_HOST", ""
         )

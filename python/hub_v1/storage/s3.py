@@ -17,6 +17,7 @@ from hub_v1.errors import InvalidArgumentError
 from hub_v1.storage.cloud_reads import (
     checked_count,
     checked_flag,
+    checked_path,
     checked_read_options,
     checked_text,
 )
@@ -61,7 +62,7 @@ class S3Connection:
         self.max_attempts = checked_count("max_attempts", max_attempts, 1, 100)
         self.requests_in_flight = checked_count("requests_in_flight", requests_in_flight, 1, 1024)
         self.create_bucket = checked_flag("create_bucket", create_bucket)
-        creds_file = checked_text("aws_creds_filepath", aws_creds_filepath)
+        creds_file = checked_path("aws_creds_filepath", aws_creds_filepath)
         profile = checked_text("profile", profile) or None
         file_keys = _read_aws_credentials(creds_file, profile) if creds_file else {}
         self.bucket = checked_text("bucket", bucket) or file_keys.get("bucket", "")
@@ -71,7 +72,7 @@ class S3Connection:
         self._secret = aws_secret_access_key or file_keys.get("aws_secret_access_key", "")
         if bool(self._key_id) != bool(self._secret):
             raise InvalidArgumentError("pass both aws_access_key_id and aws_secret_access_key")
-        self._creds_file = aws_creds_filepath
+        self._creds_file = creds_file or None
         self._explicit_keys = bool(aws_access_key_id)
         self._profile = profile
         self.region = checked_text("region", region) or file_keys.get("region", "")

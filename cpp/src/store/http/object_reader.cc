@@ -109,11 +109,12 @@ std::optional<ContentRange> ParseContentRange(std::string_view text) {
 std::string ContentRangeMismatch(const ByteRange& asked, const std::string& header,
                                  std::uint64_t body_bytes) {
   const std::optional<ContentRange> range = ParseContentRange(header);
-  if (!range) return "its Content-Range '" + header.substr(0, 80) + "' is missing or malformed";
+  const std::string shown = header.substr(0, 80);  // a server's text: kept short
+  if (!range) return "its Content-Range '" + shown + "' is missing or malformed";
   const std::uint64_t sent = range->last - range->first + 1;
   if (body_bytes != sent) {
     return "its body holds " + std::to_string(body_bytes) + " bytes where its Content-Range '" +
-           header + "' says " + std::to_string(sent);
+           shown + "' says " + std::to_string(sent);
   }
   std::uint64_t first = asked.offset;
   std::uint64_t count = asked.length;
@@ -122,11 +123,11 @@ std::string ContentRangeMismatch(const ByteRange& asked, const std::string& head
     first = resolved.start;
     count = resolved.count;
   } else if (asked.suffix || asked.length == ByteRange::kToEnd) {
-    return "its Content-Range '" + header + "' states no object size, which this range needs";
+    return "its Content-Range '" + shown + "' states no object size, which this range needs";
   }
   if (range->first != first || (count != ByteRange::kToEnd && sent != count)) {
     return "it sent bytes " + std::to_string(range->first) + "-" + std::to_string(range->last) +
-           " (Content-Range '" + header + "') for a request of " + std::to_string(count) +
+           " (Content-Range '" + shown + "') for a request of " + std::to_string(count) +
            " bytes from " + std::to_string(first);
   }
   return "";
