@@ -352,7 +352,7 @@ class HubBatchedIterable(IterableDataset):
     def load_state_dict(self, state: dict[str, Any], num_workers: int = 0) -> None:
         check_state(state, self._config(num_workers))
         workers = max(1, num_workers)
-        epoch = state_count(state, "epoch", 0, MOST_EPOCHS, "an epoch number")
+        epoch = state_count(state.get("epoch"), "epoch", 0, MOST_EPOCHS, "an epoch number")
         done_per_shard = state.get("shard_batches_done")
         if not isinstance(done_per_shard, list) or len(done_per_shard) != workers:
             raise ValueError(
@@ -362,16 +362,11 @@ class HubBatchedIterable(IterableDataset):
         done = []
         for shard, count in enumerate(done_per_shard):
             batches = len(self._worker_batches(epoch, shard, workers))
-            done.append(
-                state_count(
-                    {"shard_batches_done": count},
-                    "shard_batches_done",
-                    0,
-                    batches,
-                    f"worker {shard}'s share of epoch {epoch} has {batches}",
-                )
-            )
-        next_shard = state_count(state, "next_shard", 0, workers - 1, f"{workers} workers")
+            share = f"worker {shard}'s share of epoch {epoch} has {batches}"
+            done.append(state_count(count, "shard_batches_done", 0, batches, share))
+        next_shard = state_count(
+            state.get("next_shard"), "next_shard", 0, workers - 1, f"{workers} workers"
+        )
         self.epoch = epoch
         self._resume = ResumePoint(epoch, done, next_shard)
 

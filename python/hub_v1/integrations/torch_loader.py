@@ -84,11 +84,10 @@ def check_state(state: Any, expected: dict[str, Any]) -> None:
         )
 
 
-def state_count(state: dict[str, Any], field: str, low: int, high: int, what: str) -> int:
-    """``state[field]``, which must be an int in [low, high] (`what` says what it counts): a
-    state edited, damaged or saved for another epoch length is refused, never a silent skip
-    or repeat of samples."""
-    value = state.get(field)
+def state_count(value: Any, field: str, low: int, high: int, what: str) -> int:
+    """`value`, a loader state's `field`, which must be an int in [low, high] (`what` says
+    what it counts): a state edited, damaged or saved for another epoch length is refused,
+    never a silent skip or repeat of samples."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(
             f"this loader state's {field!r} must be an int, not {type(value).__name__} {value!r}"
@@ -225,9 +224,11 @@ class HubBatchSampler(Sampler[list[int]]):
 
     def load_state_dict(self, state: dict[str, Any], num_workers: int = 0) -> None:
         check_state(state, self._config())
-        epoch = state_count(state, "epoch", 0, MOST_EPOCHS, "an epoch number")
+        epoch = state_count(state.get("epoch"), "epoch", 0, MOST_EPOCHS, "an epoch number")
         batches = len(self.plan(epoch))
-        done = state_count(state, "batches_done", 0, batches, f"epoch {epoch} has {batches}")
+        done = state_count(
+            state.get("batches_done"), "batches_done", 0, batches, f"epoch {epoch} has {batches}"
+        )
         self.epoch = epoch
         self._resume = (epoch, done)
 

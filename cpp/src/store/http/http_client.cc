@@ -318,7 +318,7 @@ std::vector<HttpResponse> HttpClient::Send(std::span<const HttpRequest> requests
     transfers.push_back(std::move(transfer));
   };
   // Past its deadline: the base time plus its bytes at the least acceptable rate.
-  auto PastDeadline = [&](Transfer& transfer) {
+  auto past_deadline = [&](Transfer& transfer) {
     const std::uint64_t bytes =
         std::max({transfer.stated_bytes, transfer.wanted_bytes, transfer.response.body_bytes});
     const double allowed =
@@ -396,7 +396,7 @@ std::vector<HttpResponse> HttpClient::Send(std::span<const HttpRequest> requests
       }
       if (unanswered == 0) break;
       for (auto& transfer : transfers) {
-        if (transfer->easy && PastDeadline(*transfer)) {
+        if (transfer->easy && past_deadline(*transfer)) {
           transfer->response.deadline_passed = true;
           finish(transfer.get(), CURLE_OPERATION_TIMEDOUT);
         }
