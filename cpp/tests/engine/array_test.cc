@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <numeric>
 
 #include "hub/engine_settings.h"
@@ -121,12 +122,13 @@ TEST(Array, ErrorsAreTyped) {
   EXPECT_EQ(ReadNode(*store, "a").kind, NodeKind::kMissing);
 }
 
-// Counts the requests that reach the store beneath it.
+// Counts the requests that reach the store beneath it. The engine reads and
+// writes chunks and shards from its worker threads, so the counts are atomic.
 class CountingStore final : public Store {
  public:
   std::shared_ptr<Store> inner = MakeMemoryStore();
-  int gets = 0;
-  int puts = 0;
+  std::atomic<int> gets = 0;
+  std::atomic<int> puts = 0;
 
   ReadResult Read(const std::string& key, const ReadOptions& options) override {
     return ++gets, inner->Read(key, options);
