@@ -10,7 +10,7 @@ set -euo pipefail
 
 packages=(
   build-essential pkg-config python3-venv
-  libdeflate-dev libisal-dev liblz4-dev libzstd-dev libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev
+  libdeflate-dev libisal-dev liblz4-dev libzstd-dev libblosc-dev libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev
   nlohmann-json3-dev libgtest-dev libcurl4-openssl-dev
   libjpeg-turbo-progs
   clang-14 libclang-rt-14-dev libfuzzer-14-dev clang-format-14

@@ -9,8 +9,8 @@ import pytest
 import zarr
 import zarr.codecs
 
-ZARR_CODECS = ["default", "gzip", "zlib", "lz4", "zstd"]
-TENSORSTORE_CODECS = ["default", "gzip", "zstd"]
+ZARR_CODECS = ["default", "gzip", "zlib", "lz4", "zstd", "blosc"]
+TENSORSTORE_CODECS = ["default", "gzip", "zlib", "lz4", "zstd", "blosc"]
 
 
 def _data(dtype="int32", shape=(50, 13, 7)):
@@ -59,7 +59,7 @@ def test_tensorstore_reads_hub_arrays(tmp_path, compress, dtype):
 
 
 def test_hub_reads_zarr_python_writes_into_hub_arrays(tmp_path):
-    """zarr-python can also write into an lz4 array of hub_v1's (HC level encoded as -level)."""
+    """zarr-python can also write into an lz4 array of hub_v1's (blosc with lz4hc)."""
     _write_with_hub(tmp_path, "arr", "lz4", level=0.0)
     z = zarr.open_array(store=str(tmp_path), path="arr", mode="r+")
     z[3:20, 2] = 11

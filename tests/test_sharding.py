@@ -125,7 +125,7 @@ def test_zarr_python_reads_what_hub_writes(fs_hub, root, compress):
     assert [c["name"] for c in sharding["configuration"]["index_codecs"]] == ["bytes", "crc32c"]
 
 
-@pytest.mark.parametrize("compress", ["default", "gzip", "zstd"])  # TensorStore: no numcodecs
+@pytest.mark.parametrize("compress", ["default", "gzip", "zstd", "lz4", "zlib"])
 def test_tensorstore_reads_what_hub_writes(fs_hub, root, compress, ts):
     data = _write_sharded_with_gaps(fs_hub, compress)
     spec = {"driver": "zarr3", "kvstore": {"driver": "file", "path": str(root / "x")}}

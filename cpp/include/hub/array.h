@@ -23,7 +23,7 @@ struct ArraySpec {
   // dtype), or one image per chunk for jpeg and png.
   std::vector<std::int64_t> chunk_shape;
   DataType dtype = DataType::kFloat32;
-  std::string compress = "default";  // default, gzip, zlib, lz4, zstd, jpeg, png
+  std::string compress = "default";  // default, gzip, zlib, lz4, zstd, blosc[:options], jpeg, png
   double compresslevel = 0.5;        // 1 = fastest, 0 = smallest; clamped to [0, 1]
   std::optional<int> jpeg_quality;   // compress="jpeg" only: overrides compresslevel's quality
   // The stored object (Zarr v3 sharding_indexed), a multiple of chunk_shape on every axis.

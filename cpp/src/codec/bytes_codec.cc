@@ -13,10 +13,11 @@ namespace {
 
 static_assert(std::endian::native == std::endian::little, "hub_v1 assumes a little-endian host");
 
-void SwapBytes(std::span<std::byte> data, std::size_t item_size) {
-  if (item_size == 1) return;
-  for (std::size_t i = 0; i + item_size <= data.size(); i += item_size) {
-    std::reverse(data.begin() + i, data.begin() + i + item_size);
+// Reverses the bytes of every number: an element's, or each part's of a complex element.
+void SwapBytes(std::span<std::byte> data, std::size_t component_size) {
+  if (component_size == 1) return;
+  for (std::size_t i = 0; i + component_size <= data.size(); i += component_size) {
+    std::reverse(data.begin() + i, data.begin() + i + component_size);
   }
 }
 
@@ -37,12 +38,12 @@ std::unique_ptr<ArrayToBytesCodec> BytesCodec::FromConfig(const nlohmann::json& 
 }
 
 bool BytesCodec::IsIdentity(const ChunkLayout& layout) const {
-  return endian_ == Endian::kLittle || ItemSize(layout.dtype) == 1;
+  return endian_ == Endian::kLittle || ComponentSize(layout.dtype) == 1;
 }
 
 Buffer BytesCodec::Encode(std::span<const std::byte> chunk, const ChunkLayout& layout) const {
   Buffer encoded = Buffer::CopyOf(chunk);
-  if (!IsIdentity(layout)) SwapBytes(encoded.mutable_span(), ItemSize(layout.dtype));
+  if (!IsIdentity(layout)) SwapBytes(encoded.mutable_span(), ComponentSize(layout.dtype));
   return encoded;
 }
 
@@ -54,7 +55,7 @@ void BytesCodec::DecodeInto(const Buffer& encoded, std::span<std::byte> chunk,
                             " were expected");
   }
   std::memcpy(chunk.data(), encoded.data(), chunk.size());
-  if (!IsIdentity(layout)) SwapBytes(chunk, ItemSize(layout.dtype));
+  if (!IsIdentity(layout)) SwapBytes(chunk, ComponentSize(layout.dtype));
 }
 
 nlohmann::json BytesCodec::ToJson() const {

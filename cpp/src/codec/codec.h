@@ -1,5 +1,6 @@
-// The two codec interfaces of a Zarr v3 pipeline: array -> bytes (bytes, images) and
-// bytes -> bytes (compressors, checksums). Each codec is one .h/.cc pair registered by name.
+// The three codec interfaces of a Zarr v3 pipeline: array -> array (transpose), array -> bytes
+// (bytes, images, sharding) and bytes -> bytes (compressors, checksums). Each codec is one
+// .h/.cc pair registered by name.
 #pragma once
 
 #include <cstddef>
@@ -24,6 +25,23 @@ struct ChunkLayout {
 
   std::size_t NumElements() const;
   std::size_t NumBytes() const { return NumElements() * ItemSize(dtype); }
+};
+
+class ArrayToArrayCodec {
+ public:
+  virtual ~ArrayToArrayCodec() = default;
+  // Called once when the pipeline is built for chunks of `decoded`: checks the codec suits them
+  // (InvalidArgumentError otherwise) and returns the layout of what it encodes them to.
+  virtual ChunkLayout EncodedLayout(const ChunkLayout& decoded) const = 0;
+  // True if encoding chunks of `decoded` leaves their bytes as they are: the pipeline then
+  // skips the codec.
+  virtual bool IsIdentity(const ChunkLayout& decoded) const = 0;
+  // Both write exactly decoded.NumBytes() bytes.
+  virtual void Encode(std::span<const std::byte> chunk, const ChunkLayout& decoded,
+                      std::span<std::byte> encoded) const = 0;
+  virtual void Decode(std::span<const std::byte> encoded, const ChunkLayout& decoded,
+                      std::span<std::byte> chunk) const = 0;
+  virtual nlohmann::json ToJson() const = 0;
 };
 
 class ArrayToBytesCodec {

@@ -17,16 +17,28 @@ std::shared_ptr<const CodecPipeline> CodecPipeline::FromJson(const nlohmann::jso
     throw InvalidArgumentError("zarr.json 'codecs' must be a non-empty list");
   }
   auto pipeline = std::make_shared<CodecPipeline>();
-  pipeline->layout_ = std::move(layout);
+  pipeline->layout_ = layout;
+  pipeline->bytes_layout_ = std::move(layout);
   for (const auto& entry : codecs) {
     AnyCodec codec = MakeCodec(entry);
-    if (auto* array_to_bytes = std::get_if<std::unique_ptr<ArrayToBytesCodec>>(&codec)) {
+    if (auto* array_to_array = std::get_if<std::unique_ptr<ArrayToArrayCodec>>(&codec)) {
+      if (pipeline->array_to_bytes_) {
+        throw InvalidArgumentError(
+            "zarr.json 'codecs': array -> array codecs must come before the array -> bytes codec");
+      }
+      ChunkLayout decoded = pipeline->bytes_layout_;
+      pipeline->bytes_layout_ = (*array_to_array)->EncodedLayout(decoded);
+      pipeline->array_codecs_.push_back((*array_to_array)->ToJson());
+      if (!(*array_to_array)->IsIdentity(decoded)) {
+        pipeline->array_stages_.push_back({std::move(*array_to_array), std::move(decoded)});
+      }
+    } else if (auto* array_to_bytes = std::get_if<std::unique_ptr<ArrayToBytesCodec>>(&codec)) {
       if (pipeline->array_to_bytes_ || !pipeline->bytes_to_bytes_.empty()) {
         throw InvalidArgumentError(
             "zarr.json 'codecs' must hold exactly one array -> bytes "
             "codec, before every bytes -> bytes codec");
       }
-      (*array_to_bytes)->Prepare(pipeline->layout_);
+      (*array_to_bytes)->Prepare(pipeline->bytes_layout_);
       // Told apart once, here: the engine plans around a sharded chain's inner grid.
       pipeline->sharding_ = dynamic_cast<const ShardingCodec*>(array_to_bytes->get());
       pipeline->array_to_bytes_ = std::move(*array_to_bytes);
@@ -38,10 +50,18 @@ std::shared_ptr<const CodecPipeline> CodecPipeline::FromJson(const nlohmann::jso
           std::move(std::get<std::unique_ptr<BytesToBytesCodec>>(codec)));
     }
   }
+  if (!pipeline->array_to_bytes_) {
+    throw InvalidArgumentError("zarr.json 'codecs' must hold an array -> bytes codec");
+  }
   if (pipeline->sharding_ && !pipeline->bytes_to_bytes_.empty()) {
     throw UnsupportedError(
         "bytes -> bytes codecs after sharding_indexed are not supported: "
         "the shard must stay readable by byte range");
+  }
+  if (pipeline->sharding_ && !pipeline->array_stages_.empty()) {
+    throw UnsupportedError(
+        "a transpose before sharding_indexed is not supported: the engine plans reads on the "
+        "shard's own grid (put the transpose among the shard's inner codecs)");
   }
   return pipeline;
 }
@@ -62,33 +82,62 @@ Buffer CodecPipeline::EncodeStagesFrom(Buffer decoded, std::size_t first) const 
   return decoded;
 }
 
-Buffer CodecPipeline::Encode(std::span<const std::byte> chunk) const {
-  if (array_to_bytes_->IsIdentity(layout_) && !bytes_to_bytes_.empty()) {
+Buffer CodecPipeline::EncodeArray(std::span<const std::byte> chunk) const {
+  if (array_to_bytes_->IsIdentity(bytes_layout_) && !bytes_to_bytes_.empty()) {
     // Skip copying the raw bytes: the first stage reads the caller's chunk directly.
     return EncodeStagesFrom(bytes_to_bytes_[0]->Encode(chunk), 1);
   }
-  return EncodeStagesFrom(array_to_bytes_->Encode(chunk, layout_), 0);
+  return EncodeStagesFrom(array_to_bytes_->Encode(chunk, bytes_layout_), 0);
 }
 
-void CodecPipeline::DecodeInto(const Buffer& encoded, std::span<std::byte> chunk) const {
+void CodecPipeline::DecodeArrayInto(const Buffer& encoded, std::span<std::byte> chunk) const {
   const bool decode_last_into_chunk =
-      !bytes_to_bytes_.empty() && array_to_bytes_->IsIdentity(layout_);
+      !bytes_to_bytes_.empty() && array_to_bytes_->IsIdentity(bytes_layout_);
   const Buffer current = DecodeStagesDownTo(encoded, decode_last_into_chunk ? 1 : 0);
   if (decode_last_into_chunk) {
     bytes_to_bytes_[0]->DecodeInto(current, chunk);
   } else {
-    array_to_bytes_->DecodeInto(current, chunk, layout_);
+    array_to_bytes_->DecodeInto(current, chunk, bytes_layout_);
+  }
+}
+
+Buffer CodecPipeline::Encode(std::span<const std::byte> chunk) const {
+  if (array_stages_.empty()) return EncodeArray(chunk);
+  Buffer current = Buffer::CopyOf(chunk);
+  Buffer next = Buffer::Allocate(chunk.size());
+  for (const auto& stage : array_stages_) {
+    stage.codec->Encode(current.span(), stage.decoded, next.mutable_span());
+    std::swap(current, next);
+  }
+  return EncodeArray(current.span());
+}
+
+void CodecPipeline::DecodeInto(const Buffer& encoded, std::span<std::byte> chunk) const {
+  if (array_stages_.empty()) return DecodeArrayInto(encoded, chunk);
+  Buffer current = Buffer::Allocate(chunk.size());
+  DecodeArrayInto(encoded, current.mutable_span());
+  Buffer next = Buffer::Allocate(array_stages_.size() > 1 ? chunk.size() : 0);
+  for (std::size_t i = array_stages_.size(); i-- > 0;) {
+    const ArrayStage& stage = array_stages_[i];
+    if (i == 0) {
+      stage.codec->Decode(current.span(), stage.decoded, chunk);
+    } else {
+      stage.codec->Decode(current.span(), stage.decoded, next.mutable_span());
+      std::swap(current, next);
+    }
   }
 }
 
 std::uint64_t CodecPipeline::MaxEncodedBytes() const {
-  std::uint64_t bytes = array_to_bytes_->MaxEncodedBytes(layout_);
+  std::uint64_t bytes = array_to_bytes_->MaxEncodedBytes(bytes_layout_);
   for (const auto& stage : bytes_to_bytes_) bytes = stage->MaxEncodedBytes(bytes);
   return bytes;
 }
 
 std::optional<std::size_t> CodecPipeline::VerbatimTrailerBytes() const {
-  if (sharding_ || !array_to_bytes_->IsIdentity(layout_)) return std::nullopt;
+  if (sharding_ || ReordersElements() || !array_to_bytes_->IsIdentity(bytes_layout_)) {
+    return std::nullopt;
+  }
   if (bytes_to_bytes_.empty()) return 0;
   if (bytes_to_bytes_.size() == 1 && dynamic_cast<const Crc32cCodec*>(bytes_to_bytes_[0].get())) {
     return 4;
@@ -117,6 +166,7 @@ std::array<std::byte, 4> CodecPipeline::VerbatimTrailer(std::span<const std::byt
 
 nlohmann::json CodecPipeline::ToJson() const {
   nlohmann::json codecs = nlohmann::json::array();
+  for (const auto& codec : array_codecs_) codecs.push_back(codec);
   codecs.push_back(array_to_bytes_->ToJson());
   for (const auto& codec : bytes_to_bytes_) codecs.push_back(codec->ToJson());
   return codecs;

@@ -1,5 +1,6 @@
-// A Zarr v3 codec chain (one array -> bytes codec, then bytes -> bytes codecs) built from a
-// zarr.json `codecs` list. Decoding writes straight into the destination where it can.
+// A Zarr v3 codec chain (array -> array codecs, one array -> bytes codec, then bytes -> bytes
+// codecs) built from a zarr.json `codecs` list. Decoding writes straight into the destination
+// where it can.
 #pragma once
 
 #include <array>
@@ -35,6 +36,10 @@ class CodecPipeline {
   std::uint64_t MaxEncodedBytes() const;
   // True if a decoded chunk may differ from the chunk that was encoded (jpeg).
   bool IsLossy() const { return array_to_bytes_->IsLossy(); }
+  // True if an array -> array stage moves elements (a transpose that is not the identity): the
+  // array -> bytes codec then sees another layout than the chunk's, and region decoders, which
+  // start from its output, do not apply.
+  bool ReordersElements() const { return !array_stages_.empty(); }
   // The array -> bytes codec, and what it encoded: `encoded` with every bytes -> bytes stage
   // (compression, checksum) undone. Region decoders start from there.
   const ArrayToBytesCodec& array_to_bytes() const { return *array_to_bytes_; }
@@ -54,8 +59,20 @@ class CodecPipeline {
   Buffer DecodeStagesDownTo(Buffer encoded, std::size_t stop) const;
   // Applies bytes -> bytes stages from index `first` on.
   Buffer EncodeStagesFrom(Buffer decoded, std::size_t first) const;
+  // Encodes / decodes what the array -> bytes codec sees, laid out as bytes_layout_.
+  Buffer EncodeArray(std::span<const std::byte> chunk) const;
+  void DecodeArrayInto(const Buffer& encoded, std::span<std::byte> chunk) const;
+
+  // An array -> array codec that moves elements, with the layout it takes in.
+  struct ArrayStage {
+    std::unique_ptr<ArrayToArrayCodec> codec;
+    ChunkLayout decoded;
+  };
 
   ChunkLayout layout_;
+  ChunkLayout bytes_layout_;                       // what the array -> bytes codec encodes
+  std::vector<nlohmann::json> array_codecs_;       // every array -> array codec, for ToJson
+  std::vector<ArrayStage> array_stages_;           // the ones that move elements, in encoding order
   const class ShardingCodec* sharding_ = nullptr;  // array_to_bytes_, when it shards
   std::unique_ptr<ArrayToBytesCodec> array_to_bytes_;
   std::vector<std::unique_ptr<BytesToBytesCodec>> bytes_to_bytes_;  // in encoding order

@@ -4,6 +4,7 @@
 #include <array>
 #include <string_view>
 
+#include "codec/blosc_codec.h"
 #include "codec/bytes_codec.h"
 #include "codec/crc32c_codec.h"
 #include "codec/deflate_codecs.h"
@@ -11,18 +12,24 @@
 #include "codec/lz4_codec.h"
 #include "codec/png_codec.h"
 #include "codec/sharding_codec.h"
+#include "codec/transpose_codec.h"
 #include "codec/zstd_codec.h"
 #include "hub/errors.h"
 
 namespace hub::codec {
 namespace {
 
+using ArrayToArrayFactory = std::unique_ptr<ArrayToArrayCodec> (*)(const nlohmann::json&);
 using ArrayToBytesFactory = std::unique_ptr<ArrayToBytesCodec> (*)(const nlohmann::json&);
 using BytesToBytesFactory = std::unique_ptr<BytesToBytesCodec> (*)(const nlohmann::json&);
 
 std::unique_ptr<BytesToBytesCodec> MakeCrc32c(const nlohmann::json&) {
   return std::make_unique<Crc32cCodec>();
 }
+
+constexpr std::array<std::pair<std::string_view, ArrayToArrayFactory>, 1> kArrayToArray = {{
+    {"transpose", &TransposeCodec::FromConfig},
+}};
 
 constexpr std::array<std::pair<std::string_view, ArrayToBytesFactory>, 4> kArrayToBytes = {{
     {"bytes", &BytesCodec::FromConfig},
@@ -31,7 +38,8 @@ constexpr std::array<std::pair<std::string_view, ArrayToBytesFactory>, 4> kArray
     {"hub_v1.png", &PngCodec::FromConfig},
 }};
 
-constexpr std::array<std::pair<std::string_view, BytesToBytesFactory>, 5> kBytesToBytes = {{
+constexpr std::array<std::pair<std::string_view, BytesToBytesFactory>, 6> kBytesToBytes = {{
+    {"blosc", &BloscCodec::FromConfig},
     {"gzip", &DeflateCodec::GzipFromConfig},
     {"numcodecs.zlib", &DeflateCodec::ZlibFromConfig},
     {"numcodecs.lz4", &Lz4Codec::FromConfig},
@@ -52,6 +60,9 @@ AnyCodec MakeCodec(const nlohmann::json& entry) {
   if (!configuration.is_object()) {
     throw InvalidArgumentError("codec '" + name + "': 'configuration' must be an object, got " +
                                std::string(configuration.type_name()));
+  }
+  for (const auto& [known, factory] : kArrayToArray) {
+    if (known == name) return factory(configuration);
   }
   for (const auto& [known, factory] : kArrayToBytes) {
     if (known == name) return factory(configuration);

@@ -10,7 +10,8 @@
 namespace hub::codec {
 
 using AnyCodec =
-    std::variant<std::unique_ptr<ArrayToBytesCodec>, std::unique_ptr<BytesToBytesCodec>>;
+    std::variant<std::unique_ptr<ArrayToArrayCodec>, std::unique_ptr<ArrayToBytesCodec>,
+                 std::unique_ptr<BytesToBytesCodec>>;
 
 // Creates the codec a zarr.json codec entry names. UnsupportedError for unknown names.
 AnyCodec MakeCodec(const nlohmann::json& entry);

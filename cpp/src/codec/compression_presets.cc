@@ -1,8 +1,11 @@
 // compresslevel mapping of DESIGN.md (see compression_presets.h).
 #include "codec/compression_presets.h"
 
+#include <charconv>
 #include <cmath>
+#include <string_view>
 
+#include "codec/blosc_codec.h"
 #include "codec/codec.h"
 #include "codec/sharding_codec.h"
 #include "hub/errors.h"
@@ -15,11 +18,45 @@ int DeflateLevel(double compresslevel) {
   return 1 + static_cast<int>(std::lround(8 * (1 - compresslevel)));
 }
 
-// cl >= 0.5: the fast compressor, acceleration 1 at 0.5 growing to 16 at 1.
-// cl < 0.5: LZ4-HC, level 4 just under 0.5 up to 12 at 0; written as -level.
-int Lz4Acceleration(double compresslevel) {
-  if (compresslevel >= 0.5) return 1 + static_cast<int>(std::lround(30 * (compresslevel - 0.5)));
-  return -(4 + static_cast<int>(std::lround(16 * (0.5 - compresslevel))));
+constexpr std::string_view kBloscPrefix = "blosc:";
+
+// "blosc" or "blosc:key=value,...": the settings it asks for, the rest chosen for `dtype`.
+BloscCodec::Settings BloscSettings(const std::string& compress, int clevel, DataType dtype) {
+  BloscCodec::Settings settings;
+  settings.clevel = clevel;
+  settings.typesize = static_cast<int>(ItemSize(dtype));
+  settings.shuffle = BloscCodec::ShuffleFor(ItemSize(dtype));
+  if (compress == "blosc") return settings;
+  const auto bad = [&](const std::string& why) {
+    return InvalidArgumentError("compress \"" + compress + "\": " + why +
+                                " (write e.g. \"blosc:cname=zstd,shuffle=bitshuffle\")");
+  };
+  std::string_view options = std::string_view(compress).substr(kBloscPrefix.size());
+  while (!options.empty()) {
+    const std::string_view option = options.substr(0, options.find(','));
+    options.remove_prefix(std::min(options.size(), option.size() + 1));
+    const std::size_t equals = option.find('=');
+    if (equals == std::string_view::npos) throw bad("each option is name=value");
+    const std::string_view key = option.substr(0, equals);
+    const std::string value(option.substr(equals + 1));
+    if (key == "cname") {
+      settings.cname = value;
+      BloscCodec::CheckCompressor(value);
+    } else if (key == "shuffle") {
+      settings.shuffle = BloscCodec::ParseShuffle(value);
+    } else if (key == "blocksize") {
+      int blocksize = -1;
+      const auto [end, error] =
+          std::from_chars(value.data(), value.data() + value.size(), blocksize);
+      if (error != std::errc() || end != value.data() + value.size() || blocksize < 0) {
+        throw bad("blocksize must be a whole number of bytes (0: blosc chooses)");
+      }
+      settings.blocksize = blocksize;
+    } else {
+      throw bad("unknown option '" + std::string(key) + "': use cname, shuffle or blocksize");
+    }
+  }
+  return settings;
 }
 
 }  // namespace
@@ -30,7 +67,7 @@ double ClampCompressLevel(double compresslevel) {
 }
 
 nlohmann::json CodecsForCompression(const std::string& compress, double compresslevel,
-                                    std::optional<int> jpeg_quality) {
+                                    DataType dtype, std::optional<int> jpeg_quality) {
   const double level = ClampCompressLevel(compresslevel);
   if (jpeg_quality && compress != "jpeg") {
     throw InvalidArgumentError("quality= applies to compress=\"jpeg\" only");
@@ -52,15 +89,17 @@ nlohmann::json CodecsForCompression(const std::string& compress, double compress
   nlohmann::json codecs = nlohmann::json::array({CodecJson("bytes", {{"endian", "little"}})});
   if (compress == "gzip") {
     codecs.push_back(CodecJson("gzip", {{"level", DeflateLevel(level)}}));
-  } else if (compress == "zlib") {
-    codecs.push_back(CodecJson("numcodecs.zlib", {{"level", DeflateLevel(level)}}));
-  } else if (compress == "lz4") {
-    codecs.push_back(CodecJson("numcodecs.lz4", {{"acceleration", Lz4Acceleration(level)}}));
+  } else if (compress == "zlib" || compress == "lz4") {
+    BloscCodec::Settings settings = BloscSettings("blosc", DeflateLevel(level), dtype);
+    settings.cname = compress == "zlib" ? "zlib" : level < 0.5 ? "lz4hc" : "lz4";
+    codecs.push_back(BloscCodec(settings).ToJson());
+  } else if (compress == "blosc" || compress.starts_with(kBloscPrefix)) {
+    codecs.push_back(BloscCodec(BloscSettings(compress, DeflateLevel(level), dtype)).ToJson());
   } else if (compress == "zstd") {
     codecs.push_back(CodecJson("zstd", {{"level", DeflateLevel(level)}, {"checksum", false}}));
   } else if (compress != "default") {
     throw InvalidArgumentError("unknown compress '" + compress +
-                               "': use one of default, gzip, zlib, lz4, zstd, jpeg, png");
+                               "': use one of default, gzip, zlib, lz4, zstd, blosc, jpeg, png");
   }
   codecs.push_back(CodecJson("crc32c"));
   return codecs;

@@ -207,7 +207,8 @@ std::shared_ptr<Array> Array::Create(std::shared_ptr<Store> store, const std::st
   metadata.shape = spec.shape;
   const ChunkingChoice chunking = ResolveChunking(spec);
   const double level = codec::ClampCompressLevel(spec.compresslevel);
-  metadata.codecs = codec::CodecsForCompression(spec.compress, level, spec.jpeg_quality);
+  metadata.codecs =
+      codec::CodecsForCompression(spec.compress, level, spec.dtype, spec.jpeg_quality);
   if (chunking.shard_shape.empty()) {
     metadata.chunk_shape = chunking.chunk_shape;
   } else {

@@ -98,7 +98,10 @@ void TransformOne(const ArrayState& array, const ImageLocation& location,
                   std::span<std::byte> out) {
   const std::string name =
       array.sharding != nullptr ? array.sharding->InnerChunkName(location.inner) : "";
-  const auto* jpeg = dynamic_cast<const codec::JpegCodec*>(&array.chunk_pipeline->array_to_bytes());
+  const auto* jpeg =
+      array.chunk_pipeline->ReordersElements()
+          ? nullptr
+          : dynamic_cast<const codec::JpegCodec*>(&array.chunk_pipeline->array_to_bytes());
   if (encoded && jpeg != nullptr) {
     try {
       const Buffer stream = array.chunk_pipeline->UndoBytesStages(*encoded);

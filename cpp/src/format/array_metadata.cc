@@ -1,9 +1,11 @@
 // Zarr v3 array metadata (see array_metadata.h).
 #include "format/array_metadata.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <utility>
 
 #include "hub/errors.h"
@@ -69,7 +71,53 @@ double ParseFloatFill(const json& value, const std::string& where) {
   if (value == "NaN") return std::numeric_limits<double>::quiet_NaN();
   if (value == "Infinity") return std::numeric_limits<double>::infinity();
   if (value == "-Infinity") return -std::numeric_limits<double>::infinity();
-  Invalid(where, "unsupported float fill_value " + value.dump());
+  Invalid(where, "unsupported float fill_value " + value.dump() +
+                     ": use a number, \"NaN\", \"Infinity\", \"-Infinity\" or \"0x\" and the "
+                     "value's bits in hex");
+}
+
+// The spec's exact form of a float: "0x" and the IEEE bits as one big-endian hex number, two
+// digits per byte ("0x7fc00000" is float32's NaN). Returns the bits as stored (little endian).
+std::optional<std::vector<std::byte>> HexFloatFill(const json& value, std::size_t size,
+                                                   const std::string& where) {
+  if (!value.is_string()) return std::nullopt;
+  const auto& text = value.get_ref<const std::string&>();
+  if (!text.starts_with("0x")) return std::nullopt;
+  if (text.size() != 2 + 2 * size) {
+    Invalid(where, "hex fill_value " + value.dump() + " must have " + std::to_string(2 * size) +
+                       " hex digits for this data type");
+  }
+  std::vector<std::byte> bytes(size);
+  for (std::size_t i = 0; i < size; ++i) {
+    unsigned byte = 0;
+    const auto* first = text.data() + 2 + 2 * i;
+    const auto [end, error] = std::from_chars(first, first + 2, byte, 16);
+    if (error != std::errc() || end != first + 2) {
+      Invalid(where, "hex fill_value " + value.dump() + " holds a character that is not hex");
+    }
+    bytes[size - 1 - i] = static_cast<std::byte>(byte);  // the text is big endian
+  }
+  return bytes;
+}
+
+// One IEEE float of `size` bytes (2, 4 or 8) in any form the spec allows.
+std::vector<std::byte> FloatFill(const json& value, std::size_t size, const std::string& where) {
+  if (auto bits = HexFloatFill(value, size, where)) return *std::move(bits);
+  const double number = ParseFloatFill(value, where);
+  if (size == 2) return BytesOf(ToHalf(number));
+  if (size == 4) return BytesOf(static_cast<float>(number));
+  return BytesOf(number);
+}
+
+// A complex number: [real, imaginary], each a float in any of its forms.
+std::vector<std::byte> ComplexFill(const json& value, std::size_t size, const std::string& where) {
+  if (!value.is_array() || value.size() != 2) {
+    Invalid(where, "fill_value of a complex array must be [real, imaginary], got " + value.dump());
+  }
+  std::vector<std::byte> bytes = FloatFill(value[0], size / 2, where);
+  const std::vector<std::byte> imaginary = FloatFill(value[1], size / 2, where);
+  bytes.insert(bytes.end(), imaginary.begin(), imaginary.end());
+  return bytes;
 }
 
 // An integer fill_value that `T` holds exactly; one it cannot (300 for uint8) is an error, never
@@ -96,11 +144,12 @@ std::vector<std::byte> ParseFillValue(const json& value, DataType dtype, const s
       if (!value.is_boolean()) Invalid(where, "fill_value of a bool array must be true or false");
       return BytesOf<std::uint8_t>(value.get<bool>() ? 1 : 0);
     case DataType::kFloat16:
-      return BytesOf(ToHalf(ParseFloatFill(value, where)));
     case DataType::kFloat32:
-      return BytesOf(static_cast<float>(ParseFloatFill(value, where)));
     case DataType::kFloat64:
-      return BytesOf(ParseFloatFill(value, where));
+      return FloatFill(value, ItemSize(dtype), where);
+    case DataType::kComplex64:
+    case DataType::kComplex128:
+      return ComplexFill(value, ItemSize(dtype), where);
     default:
       break;
   }
@@ -130,10 +179,8 @@ std::vector<std::byte> ParseFillValue(const json& value, DataType dtype, const s
 json FillValueJson(const ArrayMetadata& metadata) {
   if (metadata.FillIsZero()) {
     if (metadata.dtype == DataType::kBool) return false;
-    const bool is_float = metadata.dtype == DataType::kFloat16 ||
-                          metadata.dtype == DataType::kFloat32 ||
-                          metadata.dtype == DataType::kFloat64;
-    return is_float ? json(0.0) : json(0);
+    if (ComponentSize(metadata.dtype) != ItemSize(metadata.dtype)) return json::array({0.0, 0.0});
+    return IsFloatingPoint(metadata.dtype) ? json(0.0) : json(0);
   }
   // hub_v1 only creates arrays with fill 0; other fills are kept as parsed from the file.
   throw UnsupportedError("hub_v1 writes zarr.json only for arrays whose fill_value is 0");

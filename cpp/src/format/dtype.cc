@@ -15,7 +15,7 @@ struct DataTypeInfo {
   std::size_t size;
 };
 
-constexpr std::array<DataTypeInfo, 12> kDataTypes = {{
+constexpr std::array<DataTypeInfo, 14> kDataTypes = {{
     {DataType::kBool, "bool", 1},
     {DataType::kInt8, "int8", 1},
     {DataType::kInt16, "int16", 2},
@@ -28,6 +28,8 @@ constexpr std::array<DataTypeInfo, 12> kDataTypes = {{
     {DataType::kFloat16, "float16", 2},
     {DataType::kFloat32, "float32", 4},
     {DataType::kFloat64, "float64", 8},
+    {DataType::kComplex64, "complex64", 8},
+    {DataType::kComplex128, "complex128", 16},
 }};
 
 const DataTypeInfo& Info(DataType type) { return kDataTypes[static_cast<std::size_t>(type)]; }
@@ -36,14 +38,33 @@ const DataTypeInfo& Info(DataType type) { return kDataTypes[static_cast<std::siz
 
 std::size_t ItemSize(DataType type) { return Info(type).size; }
 
+std::size_t ComponentSize(DataType type) {
+  const bool complex = type == DataType::kComplex64 || type == DataType::kComplex128;
+  return complex ? ItemSize(type) / 2 : ItemSize(type);
+}
+
+bool IsFloatingPoint(DataType type) {
+  switch (type) {
+    case DataType::kFloat16:
+    case DataType::kFloat32:
+    case DataType::kFloat64:
+    case DataType::kComplex64:
+    case DataType::kComplex128:
+      return true;
+    default:
+      return false;
+  }
+}
+
 std::string_view DataTypeName(DataType type) { return Info(type).name; }
 
 DataType ParseDataType(std::string_view name) {
   for (const auto& info : kDataTypes) {
     if (info.name == name) return info.type;
   }
-  throw InvalidArgumentError("unsupported dtype '" + std::string(name) +
-                             "': use bool, int8-int64, uint8-uint64 or float16-float64");
+  throw InvalidArgumentError(
+      "unsupported dtype '" + std::string(name) +
+      "': use bool, int8-int64, uint8-uint64, float16-float64, complex64 or complex128");
 }
 
 }  // namespace hub
