@@ -3,8 +3,10 @@ Rust pipeline) and TensorStore (zarr3 driver).
 
 One uint8 array of shape (2000, 128, 128, 3) in two layouts: unsharded, chunk
 (64, 128, 128, 3); and sharded (Zarr v3 sharding_indexed), inner chunk (1, 128, 128, 3) in
-shards of (64, 128, 128, 3). Each is stored with gzip level 1 and with raw bytes (each with
-crc32c, identical codecs for every library). Times, in one process: full write, full read,
+shards of (64, 128, 128, 3). Each is stored with gzip level 1, with raw bytes and with blosc
+(lz4, clevel 5, byte shuffle), each with crc32c and identical codecs for every library.
+`--dtype float32` stores the same content as float32 in 500 items (the same number of
+bytes), where blosc's shuffle has bytes to move. Times, in one process: full write, full read,
 300 random single-item reads and 20 reads of 32 random sorted indices. Prints medians over
 --runs repetitions and the ratios peer_time / hub_v1_time (above 1: hub_v1 is faster).
 
@@ -27,37 +29,62 @@ import numpy as np
 import tensorstore as ts
 import zarr
 import zarr.codecs
+import zarr.registry
 from timing import machine, median_seconds
 
 SHAPE = (2000, 128, 128, 3)
 CHUNK = (64, 128, 128, 3)
 INNER = (1, 128, 128, 3)  # the sharded layout's chunk; its shard is CHUNK
 LAYOUTS = {"unsharded": (CHUNK, None), "sharded": (INNER, CHUNK)}
+CODECS = ["gzip", "raw", "blosc-lz4"]
 
 
-def make_data() -> np.ndarray:
-    """Image-like content: smooth gradients plus noise, so gzip has something to do."""
+def make_data(dtype: str = "uint8") -> np.ndarray:
+    """Image-like content: smooth gradients plus noise, so gzip has something to do. As
+    float32: the first quarter of the items, scaled to [0, 1]."""
     rng = np.random.default_rng(0)
     y, x = np.mgrid[0:128, 0:128]
     base = (x + 2 * y)[None, :, :, None] + np.arange(SHAPE[0])[:, None, None, None] * 7
     noise = rng.integers(0, 16, SHAPE, dtype=np.uint8)
-    return ((base % 256).astype(np.uint8) + noise).astype(np.uint8)
+    pixels = ((base % 256).astype(np.uint8) + noise).astype(np.uint8)
+    if dtype == "uint8":
+        return pixels
+    return pixels[: SHAPE[0] // 4].astype(np.float32) / 255
+
+
+def hub_compress(codec: str) -> tuple[str, float]:
+    """hub_v1's compress= and compresslevel= for a benchmark codec (levels as the peers')."""
+    return {
+        "gzip": ("gzip", 1.0),  # gzip level 1
+        "raw": ("default", 1.0),
+        "blosc-lz4": ("blosc:cname=lz4,shuffle=shuffle", 0.5),  # clevel 5
+    }[codec]
+
+
+def codec_json(codec: str, itemsize: int) -> list[dict]:
+    """The bytes -> bytes codecs of every library's array, before crc32c."""
+    if codec == "gzip":
+        return [{"name": "gzip", "configuration": {"level": 1}}]
+    if codec == "blosc-lz4":
+        configuration = {"cname": "lz4", "clevel": 5, "shuffle": "shuffle", "typesize": itemsize}
+        return [{"name": "blosc", "configuration": {**configuration, "blocksize": 0}}]
+    return []
 
 
 class HubTarget:
-    def __init__(self, root: str, codec: str, layout: str, cache: bool) -> None:
+    def __init__(self, root: str, codec: str, layout: str, cache: bool, data: np.ndarray) -> None:
         self.cache = cache
         datahub = hub.fs(root).connect()
-        compress = "gzip" if codec == "gzip" else "default"
+        compress, level = hub_compress(codec)
         chunk, shard = LAYOUTS[layout]
         self.array = datahub.array(
             "bench",
-            shape=SHAPE,
+            shape=data.shape,
             chunk=chunk,
             shard=shard,
-            dtype="uint8",
+            dtype=data.dtype.name,
             compress=compress,
-            compresslevel=1.0,
+            compresslevel=level,
             overwrite=True,
         )
 
@@ -80,18 +107,23 @@ class HubTarget:
 class ZarrTarget:
     """zarr-python 3; with `pipeline="zarrs"`, through the zarrs Rust codec pipeline."""
 
-    def __init__(self, root: str, codec: str, layout: str, pipeline: str = "zarr") -> None:
+    def __init__(
+        self, root: str, codec: str, layout: str, data: np.ndarray, pipeline: str = "zarr"
+    ) -> None:
         self.pipeline = pipeline
         self.root = root
-        compressors = [zarr.codecs.GzipCodec(level=1)] if codec == "gzip" else []
+        compressors = [
+            zarr.registry.get_codec_class(entry["name"]).from_dict(entry)
+            for entry in codec_json(codec, data.dtype.itemsize)
+        ]
         chunk, shard = LAYOUTS[layout]
         self.activate()
         self.array = zarr.create_array(
             store=root,
-            shape=SHAPE,
+            shape=data.shape,
             chunks=chunk,
             shards=shard,
-            dtype="uint8",
+            dtype=data.dtype,
             fill_value=0,
             compressors=[*compressors, zarr.codecs.Crc32cCodec()],
             overwrite=True,
@@ -122,11 +154,8 @@ class ZarrTarget:
 
 
 class TensorStoreTarget:
-    def __init__(self, root: str, codec: str, layout: str) -> None:
-        codecs = [{"name": "bytes"}]
-        if codec == "gzip":
-            codecs.append({"name": "gzip", "configuration": {"level": 1}})
-        codecs.append({"name": "crc32c"})
+    def __init__(self, root: str, codec: str, layout: str, data: np.ndarray) -> None:
+        codecs = [{"name": "bytes"}, *codec_json(codec, data.dtype.itemsize), {"name": "crc32c"}]
         if layout == "sharded":
             codecs = [
                 {
@@ -143,8 +172,8 @@ class TensorStoreTarget:
                 "driver": "zarr3",
                 "kvstore": {"driver": "file", "path": root},
                 "metadata": {
-                    "shape": list(SHAPE),
-                    "data_type": "uint8",
+                    "shape": list(data.shape),
+                    "data_type": data.dtype.name,
                     "fill_value": 0,
                     "codecs": codecs,
                     "chunk_grid": {
@@ -176,8 +205,8 @@ class TensorStoreTarget:
 def run_suite(target, data: np.ndarray, runs: int) -> dict[str, float]:
     target.activate()
     rng = np.random.default_rng(1)
-    items = rng.integers(0, SHAPE[0], 300)
-    batches = [np.sort(rng.choice(SHAPE[0], 32, replace=False)) for _ in range(20)]
+    items = rng.integers(0, data.shape[0], 300)
+    batches = [np.sort(rng.choice(data.shape[0], 32, replace=False)) for _ in range(20)]
     results = {"full write": median_seconds(lambda: target.write(data), runs)}
     full = target.read_all()
     assert np.array_equal(full, data), "read back differs from what was written"
@@ -198,7 +227,7 @@ def memmap_floor(data: np.ndarray, root: str, runs: int) -> float:
     os.makedirs(root)
     path = f"{root}/raw.bin"
     data.tofile(path)
-    mapped = np.memmap(path, dtype=np.uint8, mode="r", shape=data.shape)
+    mapped = np.memmap(path, dtype=data.dtype, mode="r", shape=data.shape)
     return median_seconds(lambda: np.array(mapped), runs)
 
 
@@ -207,31 +236,43 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--dir", default="/tmp/hub_v1_bench")
     parser.add_argument("--layout", choices=[*LAYOUTS, "both"], default="both")
+    parser.add_argument("--codec", choices=[*CODECS, "all"], default="all")
+    parser.add_argument("--dtype", choices=["uint8", "float32"], default="uint8")
+    parser.add_argument("--no-cache-only", action="store_true", help="skip hub_v1 with its cache")
     args = parser.parse_args()
     layouts = list(LAYOUTS) if args.layout == "both" else [args.layout]
-    data = make_data()
+    codecs = CODECS if args.codec == "all" else [args.codec]
+    data = make_data(args.dtype)
     print(f"machine: {machine()}")
     print(
         f"versions: hub_v1 {hub.__version__}, zarr {zarr.__version__}, tensorstore "
         f"{version('tensorstore')}, numpy {np.__version__}; engine threads {hub.threads()}"
     )
-    print(f"array {SHAPE} uint8 ({data.nbytes / 1e6:.0f} MB), medians of {args.runs} runs, seconds")
+    print(
+        f"array {data.shape} {data.dtype} ({data.nbytes / 1e6:.0f} MB), medians of {args.runs} "
+        "runs, seconds"
+    )
     print(
         f"memmap copy of the same bytes (the page-cache floor of a full read): "
         f"{memmap_floor(data, args.dir, args.runs):.4f}\n"
     )
-    for layout, codec in [(layout, codec) for layout in layouts for codec in ["gzip", "raw"]]:
+    for layout, codec in [(layout, codec) for layout in layouts for codec in codecs]:
         shutil.rmtree(args.dir, ignore_errors=True)
         targets = {
-            "hub_v1": HubTarget(f"{args.dir}/hub", codec, layout, cache=True),
-            "hub_v1 (no cache)": HubTarget(f"{args.dir}/hub_nocache", codec, layout, cache=False),
-            "zarr-python": ZarrTarget(f"{args.dir}/zarr", codec, layout),
-            "zarrs": ZarrTarget(f"{args.dir}/zarrs", codec, layout, pipeline="zarrs"),
-            "tensorstore": TensorStoreTarget(f"{args.dir}/ts", codec, layout),
+            "hub_v1": HubTarget(f"{args.dir}/hub", codec, layout, cache=True, data=data),
+            "hub_v1 (no cache)": HubTarget(
+                f"{args.dir}/hub_nocache", codec, layout, cache=False, data=data
+            ),
+            "zarr-python": ZarrTarget(f"{args.dir}/zarr", codec, layout, data),
+            "zarrs": ZarrTarget(f"{args.dir}/zarrs", codec, layout, data, pipeline="zarrs"),
+            "tensorstore": TensorStoreTarget(f"{args.dir}/ts", codec, layout, data),
         }
+        if args.no_cache_only:
+            del targets["hub_v1"]
         results = {name: run_suite(target, data, args.runs) for name, target in targets.items()}
         hub.set_cache_size(256 << 20)
-        operations = list(results["hub_v1"])
+        base_name = "hub_v1 (no cache)" if args.no_cache_only else "hub_v1"
+        operations = list(results[base_name])
         chunk, shard = LAYOUTS[layout]
         print(f"== {layout}: chunk {chunk}, shard {shard}, codec {codec} (+crc32c) ==")
         header = f"{'operation':<24}" + "".join(f"{name:>18}" for name in results)
@@ -240,7 +281,7 @@ def main() -> None:
             print(f"{op:<24}" + "".join(f"{results[name][op]:>18.4f}" for name in results))
         print("ratios peer / hub_v1 (hub_v1 with its default cache; no-cache hub_v1 in brackets):")
         for op in operations:
-            base, bare = results["hub_v1"][op], results["hub_v1 (no cache)"][op]
+            base, bare = results[base_name][op], results["hub_v1 (no cache)"][op]
             parts = [
                 f"{peer} {results[peer][op] / base:6.2f}x [{results[peer][op] / bare:5.2f}x]"
                 for peer in ("zarr-python", "zarrs", "tensorstore")

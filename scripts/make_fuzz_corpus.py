@@ -20,6 +20,15 @@ from pathlib import Path
 import hub_v1 as hub
 import numpy as np
 
+
+def _blosc(cname: str, clevel: int, shuffle: str, typesize: int, blocksize: int) -> dict:
+    configuration = {"cname": cname, "clevel": clevel, "shuffle": shuffle}
+    return {
+        "name": "blosc",
+        "configuration": {**configuration, "typesize": typesize, "blocksize": blocksize},
+    }
+
+
 CHUNK_TARGETS = [  # (codecs, dtype, shape), as in fuzz_chunk_decode.cc
     ([{"name": "bytes"}, {"name": "crc32c"}], "uint16", (64,)),
     ([{"name": "bytes"}, {"name": "gzip", "configuration": {"level": 1}}], "uint16", (64,)),
@@ -42,6 +51,18 @@ CHUNK_TARGETS = [  # (codecs, dtype, shape), as in fuzz_chunk_decode.cc
         "uint8",
         (128,),
     ),
+    ([{"name": "bytes"}, _blosc("lz4", 5, "shuffle", 2, 0)], "uint16", (64,)),
+    (
+        [
+            {"name": "transpose", "configuration": {"order": [1, 0]}},
+            {"name": "bytes"},
+            _blosc("zstd", 3, "bitshuffle", 4, 64),
+            {"name": "crc32c"},
+        ],
+        "float32",
+        (8, 16),
+    ),
+    ([{"name": "bytes"}, _blosc("blosclz", 9, "noshuffle", 1, 0)], "uint8", (300,)),
 ]
 
 
@@ -64,13 +85,15 @@ def main(out: Path) -> None:
             ("default", "float32", (10, 20)),
             ("gzip", "int16", (7, 3, 5)),
             ("lz4", "uint8", (100,)),
+            ("blosc:cname=zstd,shuffle=bitshuffle", "complex64", (6, 2)),
             ("zstd", "float64", (4, 4)),
             ("jpeg", "uint8", (3, 16, 16, 3)),
             ("png", "uint16", (3, 16, 16)),
         ]:
-            datahub.array(compress, shape=shape, dtype=dtype, compress=compress)
-            text = (Path(root) / compress / "zarr.json").read_text()
-            (documents / f"{compress}.json").write_text(text)
+            name = compress.partition(":")[0]
+            datahub.array(name, shape=shape, dtype=dtype, compress=compress)
+            text = (Path(root) / name / "zarr.json").read_text()
+            (documents / f"{name}.json").write_text(text)
 
 
 def write_jpeg_region_seeds(folder: Path, rng: np.random.Generator) -> None:

@@ -1,5 +1,5 @@
-// libFuzzer target: hostile bytes through every decoder (gzip, zlib, lz4, zstd, jpeg, png, the
-// image-chunk header, crc32c). The first byte picks the pipeline; the rest is the stored chunk.
+// libFuzzer target: hostile bytes through every decoder (gzip, zlib, lz4, zstd, blosc with each
+// shuffle, transpose, jpeg, png, the image-chunk header, crc32c). The first byte picks the pipeline; the rest is the stored chunk.
 // Decoding may fail with a hub::Error; anything else (a crash, a sanitizer report, a write
 // outside the output) is a bug.
 #include <cstddef>
@@ -39,6 +39,16 @@ const std::vector<std::shared_ptr<const CodecPipeline>>& Pipelines() {
          {hub::DataType::kUint16, {2, 16, 16}}},
         {R"([{"name":"bytes"},{"name":"gzip","configuration":{"level":1}},{"name":"zstd"}])",
          {hub::DataType::kUint8, {128}}},
+        {R"([{"name":"bytes"},{"name":"blosc","configuration":{"cname":"lz4","clevel":5,)"
+         R"("shuffle":"shuffle","typesize":2,"blocksize":0}}])",
+         {hub::DataType::kUint16, {64}}},
+        {R"([{"name":"transpose","configuration":{"order":[1,0]}},{"name":"bytes"},)"
+         R"({"name":"blosc","configuration":{"cname":"zstd","clevel":3,"shuffle":"bitshuffle",)"
+         R"("typesize":4,"blocksize":64}},{"name":"crc32c"}])",
+         {hub::DataType::kFloat32, {8, 16}}},
+        {R"([{"name":"bytes"},{"name":"blosc","configuration":{"cname":"blosclz","clevel":9,)"
+         R"("shuffle":"noshuffle","typesize":1,"blocksize":0}}])",
+         {hub::DataType::kUint8, {300}}},
     };
     auto* built = new std::vector<std::shared_ptr<const CodecPipeline>>;
     for (const auto& target : targets) {

@@ -74,7 +74,9 @@ class DataHub:
         range: small chunks for random access, big objects for the store. With
         ``compress="jpeg"`` or ``"png"`` and `chunk` omitted, each chunk is one image and
         shards hold about 16-64 MB. `compress` is one of
-        ``default`` (raw bytes), ``gzip``, ``zlib``, ``lz4``, ``zstd``, ``jpeg`` or ``png``;
+        ``default`` (raw bytes), ``gzip``, ``zlib``, ``lz4``, ``zstd``, ``blosc`` (or
+        ``blosc:cname=zstd,shuffle=bitshuffle,blocksize=0``, any of the options), ``jpeg`` or
+        ``png``;
         `compresslevel` runs from 0 (smallest) to 1 (fastest). Image codecs encode each
         trailing image on its own: ``(H, W, C)`` for 4+ dimensions, ``(H, W)`` otherwise;
         jpeg takes uint8 with 1 or 3 channels, png uint8/uint16 with 1-4. `quality` (1-100)

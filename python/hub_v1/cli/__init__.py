@@ -40,7 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("destination")
     cp.add_argument("--chunk", help="new chunk shape, e.g. 100,28,28")
     cp.add_argument("--shard", help="new shard shape (a multiple of the chunk), e.g. 1000,28,28")
-    cp.add_argument("--compress", help="new codec: default, gzip, zlib, lz4, zstd, jpeg, png")
+    cp.add_argument(
+        "--compress", help="new codec: default, gzip, zlib, lz4, zstd, blosc[:options], jpeg, png"
+    )
     cp.add_argument("--compresslevel", type=float, help="0 (smallest) to 1 (fastest)")
     cp.add_argument("--overwrite", action="store_true", help="replace an existing destination")
     _add_progress_flags(cp)
