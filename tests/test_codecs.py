@@ -6,24 +6,9 @@ import json
 
 import numpy as np
 import pytest
+from zarr_data_types import DTYPES
 
 CODECS = ["default", "gzip", "zlib", "lz4", "zstd", "blosc"]
-DTYPES = [
-    "bool",
-    "int8",
-    "int16",
-    "int32",
-    "int64",
-    "uint8",
-    "uint16",
-    "uint32",
-    "uint64",
-    "float16",
-    "float32",
-    "float64",
-    "complex64",
-    "complex128",
-]
 
 
 def _sample(dtype: str, shape, seed=0) -> np.ndarray:

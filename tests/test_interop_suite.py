@@ -21,28 +21,13 @@ import numpy as np
 import pytest
 import zarr
 import zarr.codecs as zc
+from zarr_data_types import DTYPES
 
 SHAPE = (20, 9)
 CHUNKS = (8, 4)
 SHARDS = (16, 8)
 WRITTEN = np.s_[:10]  # rows 10-19 stay unwritten: chunks of fill value
 
-DTYPES = [
-    "bool",
-    "int8",
-    "int16",
-    "int32",
-    "int64",
-    "uint8",
-    "uint16",
-    "uint32",
-    "uint64",
-    "float16",
-    "float32",
-    "float64",
-    "complex64",
-    "complex128",
-]
 # Every cname of the spec that numcodecs' c-blosc has (its build leaves snappy out; hub_v1's
 # c-blosc reads and writes snappy too, see test_hub_blosc_snappy_reads_back).
 BLOSC_CNAMES = ["blosclz", "lz4", "lz4hc", "zlib", "zstd"]

@@ -1,7 +1,7 @@
 // libFuzzer target: hostile bytes through every decoder (gzip, zlib, lz4, zstd, blosc with each
-// shuffle, transpose, jpeg, png, the image-chunk header, crc32c). The first byte picks the pipeline; the rest is the stored chunk.
-// Decoding may fail with a hub::Error; anything else (a crash, a sanitizer report, a write
-// outside the output) is a bug.
+// shuffle, transpose, jpeg, png, the image-chunk header, crc32c). The first byte picks the
+// pipeline; the rest is the stored chunk. Decoding may fail with a hub::Error; anything else (a
+// crash, a sanitizer report, a write outside the output) is a bug.
 #include <cstddef>
 #include <cstdint>
 #include <vector>

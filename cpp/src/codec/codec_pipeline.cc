@@ -58,7 +58,7 @@ std::shared_ptr<const CodecPipeline> CodecPipeline::FromJson(const nlohmann::jso
         "bytes -> bytes codecs after sharding_indexed are not supported: "
         "the shard must stay readable by byte range");
   }
-  if (pipeline->sharding_ && !pipeline->array_stages_.empty()) {
+  if (pipeline->sharding_ && pipeline->HasArrayToArrayCodecs()) {
     throw UnsupportedError(
         "a transpose before sharding_indexed is not supported: the engine plans reads on the "
         "shard's own grid (put the transpose among the shard's inner codecs)");
@@ -102,30 +102,29 @@ void CodecPipeline::DecodeArrayInto(const Buffer& encoded, std::span<std::byte> 
 }
 
 Buffer CodecPipeline::Encode(std::span<const std::byte> chunk) const {
-  if (array_stages_.empty()) return EncodeArray(chunk);
-  Buffer current = Buffer::CopyOf(chunk);
-  Buffer next = Buffer::Allocate(chunk.size());
+  Buffer reordered;
+  std::span<const std::byte> current = chunk;
   for (const auto& stage : array_stages_) {
-    stage.codec->Encode(current.span(), stage.decoded, next.mutable_span());
-    std::swap(current, next);
+    Buffer encoded = Buffer::Allocate(chunk.size());
+    stage.codec->Encode(current, stage.decoded, encoded.mutable_span());
+    reordered = std::move(encoded);
+    current = reordered.span();
   }
-  return EncodeArray(current.span());
+  return EncodeArray(current);
 }
 
 void CodecPipeline::DecodeInto(const Buffer& encoded, std::span<std::byte> chunk) const {
   if (array_stages_.empty()) return DecodeArrayInto(encoded, chunk);
   Buffer current = Buffer::Allocate(chunk.size());
   DecodeArrayInto(encoded, current.mutable_span());
-  Buffer next = Buffer::Allocate(array_stages_.size() > 1 ? chunk.size() : 0);
-  for (std::size_t i = array_stages_.size(); i-- > 0;) {
-    const ArrayStage& stage = array_stages_[i];
-    if (i == 0) {
-      stage.codec->Decode(current.span(), stage.decoded, chunk);
-    } else {
-      stage.codec->Decode(current.span(), stage.decoded, next.mutable_span());
-      std::swap(current, next);
-    }
+  // The last stage first; the first one writes into `chunk`.
+  for (std::size_t i = array_stages_.size(); i-- > 1;) {
+    Buffer decoded = Buffer::Allocate(chunk.size());
+    array_stages_[i].codec->Decode(current.span(), array_stages_[i].decoded,
+                                   decoded.mutable_span());
+    current = std::move(decoded);
   }
+  array_stages_[0].codec->Decode(current.span(), array_stages_[0].decoded, chunk);
 }
 
 std::uint64_t CodecPipeline::MaxEncodedBytes() const {

@@ -40,6 +40,9 @@ class CodecPipeline {
   // array -> bytes codec then sees another layout than the chunk's, and region decoders, which
   // start from its output, do not apply.
   bool ReordersElements() const { return !array_stages_.empty(); }
+  // True if the chain has array -> array codecs at all, even ones that move no element (a
+  // transpose of length-1 axes still changes the shape the array -> bytes codec sees).
+  bool HasArrayToArrayCodecs() const { return !array_codecs_.empty(); }
   // The array -> bytes codec, and what it encoded: `encoded` with every bytes -> bytes stage
   // (compression, checksum) undone. Region decoders start from there.
   const ArrayToBytesCodec& array_to_bytes() const { return *array_to_bytes_; }

@@ -99,7 +99,7 @@ void TransformOne(const ArrayState& array, const ImageLocation& location,
   const std::string name =
       array.sharding != nullptr ? array.sharding->InnerChunkName(location.inner) : "";
   const auto* jpeg =
-      array.chunk_pipeline->ReordersElements()
+      array.chunk_pipeline->HasArrayToArrayCodecs()
           ? nullptr
           : dynamic_cast<const codec::JpegCodec*>(&array.chunk_pipeline->array_to_bytes());
   if (encoded && jpeg != nullptr) {
