@@ -33,7 +33,7 @@ def test_wrong_value_shape_is_value_error_and_writes_nothing(datahub):
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        ({"shape": (10,), "dtype": "complex64"}, "unsupported dtype"),
+        ({"shape": (10,), "dtype": "datetime64"}, "unsupported dtype"),
         ({"shape": (10,), "dtype": "not_a_dtype"}, "dtype"),
         ({"shape": (10,), "dtype": "U8"}, "unsupported dtype"),
         ({"shape": (10, 10), "chunk": (5,)}, "chunk has 1 dimensions but shape has 2"),
