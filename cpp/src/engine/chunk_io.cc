@@ -27,6 +27,27 @@ ReadResult ReadChunkBytes(const ArrayState& array, const std::string& key,
   }
 }
 
+// CorruptChunkError (naming the chunk) unless a stored-verbatim chunk of `stored_size` bytes
+// holds exactly the chunk's bytes and a trailer of `trailer_bytes`.
+void CheckVerbatimSize(const ArrayState& array, const std::string& key, std::uint64_t stored_size,
+                       std::size_t trailer_bytes) {
+  if (stored_size == array.chunk_bytes + trailer_bytes) return;
+  throw ChunkError(
+      array, key,
+      CorruptChunkError("the chunk holds " + std::to_string(stored_size) + " bytes where " +
+                        std::to_string(array.chunk_bytes + trailer_bytes) + " were expected"));
+}
+
+// CorruptChunkError (naming the chunk) unless `trailer` checks `chunk`.
+void VerifyVerbatimChunk(const ArrayState& array, const std::string& key,
+                         std::span<const std::byte> chunk, std::span<const std::byte> trailer) {
+  try {
+    array.chunk_pipeline->VerifyVerbatim(chunk, trailer);
+  } catch (const CorruptChunkError& error) {
+    throw ChunkError(array, key, error);
+  }
+}
+
 // Reads a stored-verbatim chunk (`trailer_bytes` of checksum after the raw bytes) straight
 // into `destination` and checks it; false if it was never stored.
 bool ReadVerbatimChunk(const ArrayState& array, const std::string& key,
@@ -40,17 +61,26 @@ bool ReadVerbatimChunk(const ArrayState& array, const std::string& key,
   options.max_bytes = array.max_object_bytes;
   const ReadResult read = ReadChunkBytes(array, key, options);
   if (!read.found()) return false;
-  try {
-    if (read.size != destination.size() + trailer_bytes) {
-      throw CorruptChunkError("the chunk holds " + std::to_string(read.size) + " bytes where " +
-                              std::to_string(destination.size() + trailer_bytes) +
-                              " were expected");
-    }
-    array.chunk_pipeline->VerifyVerbatim(destination, std::span(trailer).first(trailer_bytes));
-  } catch (const CorruptChunkError& error) {
-    throw ChunkError(array, key, error);
-  }
+  CheckVerbatimSize(array, key, read.size, trailer_bytes);
+  VerifyVerbatimChunk(array, key, destination, std::span(trailer).first(trailer_bytes));
   return true;
+}
+
+// The decoded form of a chunk read whole from the store: for a verbatim pipeline the stored
+// bytes themselves, checked and without their trailer (no second buffer, no copy); for any
+// other, a decoded copy.
+std::shared_ptr<const Buffer> DecodedChunk(const ArrayState& array, const std::string& key,
+                                           const Buffer& stored) {
+  if (const auto trailer_bytes = array.chunk_pipeline->VerbatimTrailerBytes()) {
+    CheckVerbatimSize(array, key, stored.size(), *trailer_bytes);
+    const std::span<const std::byte> bytes = stored.span();
+    VerifyVerbatimChunk(array, key, bytes.first(array.chunk_bytes),
+                        bytes.subspan(array.chunk_bytes));
+    return std::make_shared<Buffer>(stored.Slice(0, array.chunk_bytes));
+  }
+  auto decoded = std::make_shared<Buffer>(Buffer::Allocate(array.chunk_bytes));
+  DecodeChunk(array, key, "", stored, decoded->mutable_span());
+  return decoded;
 }
 
 // The decoded chunk, from the cache if the stored object has not changed since it was
@@ -91,8 +121,7 @@ std::shared_ptr<const Buffer> LoadChunkNow(const ArrayState& array, const std::s
       break;
   }
   cache.CountRead(false);
-  auto decoded = std::make_shared<Buffer>(Buffer::Allocate(array.chunk_bytes));
-  DecodeChunk(array, key, "", read.value, decoded->mutable_span());
+  std::shared_ptr<const Buffer> decoded = DecodedChunk(array, key, read.value);
   cache.PutIfUnwritten(cache_key, decoded, std::move(read.generation), stamp);
   return decoded;
 }
