@@ -126,7 +126,8 @@ std::unique_ptr<BytesToBytesCodec> BloscCodec::FromConfig(const nlohmann::json& 
   settings.cname = cname.get<std::string>();
   CheckCompressor(settings.cname);
   settings.clevel = ConfigInt(configuration, "blosc", "clevel", 0, 9, settings.clevel);
-  const nlohmann::json shuffle = configuration.value("shuffle", nlohmann::json("noshuffle"));
+  const nlohmann::json shuffle =
+      configuration.value("shuffle", nlohmann::json(ShuffleName(settings.shuffle)));
   if (!shuffle.is_string()) throw InvalidArgumentError("codec 'blosc': 'shuffle' must be a string");
   settings.shuffle = ParseShuffle(shuffle.get<std::string>());
   settings.typesize =

@@ -17,7 +17,7 @@ class BloscCodec final : public BytesToBytesCodec {
   struct Settings {
     std::string cname = "lz4";  // blosclz, lz4, lz4hc, snappy, zlib or zstd
     int clevel = 5;             // 0 (no compression) to 9
-    Shuffle shuffle = Shuffle::kBytes;
+    Shuffle shuffle = Shuffle::kNone;
     int typesize = 1;   // the element size the shuffle works on, 1 to 255
     int blocksize = 0;  // bytes per block; 0 lets blosc choose
   };

@@ -95,9 +95,7 @@ ChunkLayout TransposeCodec::EncodedLayout(const ChunkLayout& decoded) const {
                                " axes but the chunk has " + std::to_string(decoded.shape.size()));
   }
   ChunkLayout encoded = decoded;
-  for (std::size_t axis = 0; axis < order_.size(); ++axis) {
-    encoded.shape[axis] = decoded.shape[order_[axis]];
-  }
+  encoded.shape = InEncodedOrder(decoded.shape);
   return encoded;
 }
 
@@ -116,26 +114,28 @@ bool TransposeCodec::IsIdentity(const ChunkLayout& decoded) const {
 void TransposeCodec::Encode(std::span<const std::byte> chunk, const ChunkLayout& decoded,
                             std::span<std::byte> encoded) const {
   // Encoded axis i walks decoded axis order_[i].
-  const std::vector<std::int64_t> decoded_strides = Strides(decoded.shape);
-  std::vector<std::int64_t> shape(order_.size());
-  std::vector<std::int64_t> strides(order_.size());
-  for (std::size_t axis = 0; axis < order_.size(); ++axis) {
-    shape[axis] = decoded.shape[order_[axis]];
-    strides[axis] = decoded_strides[order_[axis]];
-  }
-  Gather(ItemSize(decoded.dtype), chunk, shape, strides, encoded);
+  Gather(ItemSize(decoded.dtype), chunk, InEncodedOrder(decoded.shape),
+         InEncodedOrder(Strides(decoded.shape)), encoded);
 }
 
 void TransposeCodec::Decode(std::span<const std::byte> encoded, const ChunkLayout& decoded,
                             std::span<std::byte> chunk) const {
   // Decoded axis order_[i] walks encoded axis i.
-  const ChunkLayout encoded_layout = EncodedLayout(decoded);
-  const std::vector<std::int64_t> encoded_strides = Strides(encoded_layout.shape);
+  const std::vector<std::int64_t> encoded_strides = Strides(InEncodedOrder(decoded.shape));
   std::vector<std::int64_t> strides(order_.size());
   for (std::size_t axis = 0; axis < order_.size(); ++axis) {
     strides[order_[axis]] = encoded_strides[axis];
   }
   Gather(ItemSize(decoded.dtype), encoded, decoded.shape, strides, chunk);
+}
+
+std::vector<std::int64_t> TransposeCodec::InEncodedOrder(
+    std::span<const std::int64_t> per_decoded_axis) const {
+  std::vector<std::int64_t> per_encoded_axis(order_.size());
+  for (std::size_t axis = 0; axis < order_.size(); ++axis) {
+    per_encoded_axis[axis] = per_decoded_axis[order_[axis]];
+  }
+  return per_encoded_axis;
 }
 
 nlohmann::json TransposeCodec::ToJson() const {

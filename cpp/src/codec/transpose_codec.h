@@ -3,6 +3,7 @@
 // (Fortran order, as TensorStore's and zarr-python's `order="F"` write).
 #pragma once
 
+#include <span>
 #include <vector>
 
 #include "codec/codec.h"
@@ -25,6 +26,9 @@ class TransposeCodec final : public ArrayToArrayCodec {
   nlohmann::json ToJson() const override;
 
  private:
+  // A value per decoded axis (an extent, a stride) rearranged to one per encoded axis.
+  std::vector<std::int64_t> InEncodedOrder(std::span<const std::int64_t> per_decoded_axis) const;
+
   std::vector<std::size_t> order_;
 };
 
