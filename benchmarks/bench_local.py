@@ -8,7 +8,8 @@ shards of (64, 128, 128, 3). Each is stored with gzip level 1, with raw bytes an
 `--dtype float32` stores the same content as float32 in 500 items (the same number of
 bytes), where blosc's shuffle has bytes to move. Times, in one process: full write, full read,
 300 random single-item reads and 20 reads of 32 random sorted indices. Prints medians over
---runs repetitions and the ratios peer_time / hub_v1_time (above 1: hub_v1 is faster).
+--runs repetitions, the ratios peer_time / hub_v1_time (above 1: hub_v1 is faster), and
+hub_v1's times over the memmap floors of the same reads (see memmap_floors).
 
 hub_v1 runs twice: as users get it (decoded-chunk cache on, 256 MB) and with the cache
 off, so the ratios show what the cache buys and what the engine alone does.
@@ -202,11 +203,17 @@ class TensorStoreTarget:
         return self.store.oindex[idx].read().result()
 
 
-def run_suite(target, data: np.ndarray, runs: int) -> dict[str, float]:
-    target.activate()
+def workload(data: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The random items and the sorted 32-index batches every target (and the floor) reads."""
     rng = np.random.default_rng(1)
     items = rng.integers(0, data.shape[0], 300)
     batches = [np.sort(rng.choice(data.shape[0], 32, replace=False)) for _ in range(20)]
+    return items, batches
+
+
+def run_suite(target, data: np.ndarray, runs: int) -> dict[str, float]:
+    target.activate()
+    items, batches = workload(data)
     results = {"full write": median_seconds(lambda: target.write(data), runs)}
     full = target.read_all()
     assert np.array_equal(full, data), "read back differs from what was written"
@@ -221,14 +228,37 @@ def run_suite(target, data: np.ndarray, runs: int) -> dict[str, float]:
     return results
 
 
-def memmap_floor(data: np.ndarray, root: str, runs: int) -> float:
-    """Seconds to copy the array's raw bytes out of the page cache through a numpy memmap."""
+READS = ["full read", "300 random items", "20 x 32 sorted indices"]
+
+
+def memmap_floors(data: np.ndarray, root: str, runs: int) -> dict[str, dict[str, float]]:
+    """Seconds for each read of the suite done as numpy copies out of a memmap of the array's
+    raw bytes in the page cache: the floor of a reader with no format, no checksum and no
+    request. "fresh map": the file is mapped anew for every read, as a reader that opens the
+    file per read (each page touched is faulted into the mapping); "warm map": one mapping
+    whose pages are all mapped already (a pure memory copy)."""
     shutil.rmtree(root, ignore_errors=True)
     os.makedirs(root)
     path = f"{root}/raw.bin"
     data.tofile(path)
-    mapped = np.memmap(path, dtype=data.dtype, mode="r", shape=data.shape)
-    return median_seconds(lambda: np.array(mapped), runs)
+    items, batches = workload(data)
+
+    def mapped():
+        return np.memmap(path, dtype=data.dtype, mode="r", shape=data.shape)
+
+    def times(source) -> dict[str, float]:
+        return {
+            "full read": median_seconds(lambda: np.array(source()), runs),
+            "300 random items": median_seconds(
+                lambda: [np.array(source()[int(i)]) for i in items], runs
+            ),
+            "20 x 32 sorted indices": median_seconds(lambda: [source()[b] for b in batches], runs),
+        }
+
+    warm = mapped()
+    np.array(warm)  # every page mapped
+    floors = {"fresh map": times(mapped), "warm map": times(lambda: warm)}
+    return floors
 
 
 def main() -> None:
@@ -252,10 +282,11 @@ def main() -> None:
         f"array {data.shape} {data.dtype} ({data.nbytes / 1e6:.0f} MB), medians of {args.runs} "
         "runs, seconds"
     )
-    print(
-        f"memmap copy of the same bytes (the page-cache floor of a full read): "
-        f"{memmap_floor(data, args.dir, args.runs):.4f}\n"
-    )
+    floors = memmap_floors(data, args.dir, args.runs)
+    print("memmap floors (numpy copies of the same raw bytes out of the page cache):")
+    for name, times in floors.items():
+        print(f"  {name:<10}" + "".join(f"{op} {times[op]:.4f}   " for op in READS))
+    print()
     for layout, codec in [(layout, codec) for layout in layouts for codec in codecs]:
         shutil.rmtree(args.dir, ignore_errors=True)
         targets = {
@@ -286,6 +317,11 @@ def main() -> None:
                 f"{peer} {results[peer][op] / base:6.2f}x [{results[peer][op] / bare:5.2f}x]"
                 for peer in ("zarr-python", "zarrs", "tensorstore")
             ]
+            print(f"  {op:<24}" + "   ".join(parts))
+        print("hub_v1 (no cache) / memmap floor (1.00x: at the floor):")
+        for op in READS:
+            bare = results["hub_v1 (no cache)"][op]
+            parts = [f"{name} {bare / times[op]:5.2f}x" for name, times in floors.items()]
             print(f"  {op:<24}" + "   ".join(parts))
         print()
     shutil.rmtree(args.dir, ignore_errors=True)

@@ -74,6 +74,8 @@ struct ObjectSize {
   std::uint64_t bytes = 0;
 };
 
+class ObjectReader;
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -99,6 +101,12 @@ class Store {
                                            std::span<const ReadOptions> reads);
   static constexpr std::uint64_t kCoalesceGapBytes = 64 << 10;
   static constexpr std::uint64_t kCoalesceMaxBytes = 16 << 20;
+
+  // Reads of the one object `key`, for a caller that reads it several times (a shard's index,
+  // then its inner chunks). A store that can pin one version keeps it for every read through
+  // the reader (a local file stays open); the default forwards each read to this store, and
+  // each result names the generation it saw, as ever. The reader must not outlive the store.
+  virtual std::unique_ptr<ObjectReader> OpenObject(const std::string& key);
 
   // Whether reads report generations (so the engine may cache what it reads).
   virtual bool HasGenerations() const { return false; }
@@ -153,11 +161,24 @@ class Store {
   virtual std::unique_ptr<KeyLock> LockKey(const std::string& key,
                                            LockWhen when = LockWhen::kIfOpenedWithLocking);
 
+  // Whether reading many ranges of an object costs about what one read of them all costs, as
+  // for a local file: then the engine reads a shard's inner chunks straight into place rather
+  // than reading the shard whole and copying each chunk out of it.
+  virtual bool RangeReadsAreCheap() const { return false; }
+
   // How many chunk requests are worth keeping in flight at once.
   virtual int PreferredConcurrency() const { return 0; }
 
   // A human-readable location for messages, e.g. "file:///data"; never holds secrets.
   virtual std::string Describe() const = 0;
+};
+
+// Reads of one object (see Store::OpenObject).
+class ObjectReader {
+ public:
+  virtual ~ObjectReader() = default;
+  virtual ReadResult Read(const ReadOptions& options) = 0;
+  virtual std::vector<ReadResult> ReadRanges(std::span<const Store::RangeRead> reads) = 0;
 };
 
 // A folder on local disk, created if missing. With `lock_writes`, each chunk write holds an

@@ -41,7 +41,8 @@ struct IndexRead {
   ShardIndex index;
   std::string generation;
 };
-std::optional<IndexRead> ReadIndex(const ArrayState& array, const std::string& key, bool use_cache,
+std::optional<IndexRead> ReadIndex(const ArrayState& array, const std::string& key,
+                                   ObjectReader& shard, bool use_cache,
                                    const ChunkCache::ReadStamp& stamp) {
   ChunkCache& cache = ChunkCache::Instance();
   const std::string cache_key = IndexCacheKey(array, key);
@@ -52,7 +53,7 @@ std::optional<IndexRead> ReadIndex(const ArrayState& array, const std::string& k
   ReadOptions options;
   options.range = array.sharding->IndexRange();
   if (cached.chunk) options.unless_generation = cached.generation;
-  ReadResult read = array.store->Read(key, options);
+  ReadResult read = shard.Read(options);
   switch (read.status) {
     case ReadResult::Status::kMissing:
       cache.Erase(cache_key);
@@ -140,7 +141,9 @@ bool ReadShardPieces(const ArrayState& array, const ObjectTask& shard, std::span
                      bool use_cache) {
   ChunkCache& cache = ChunkCache::Instance();
   const ChunkCache::ReadStamp stamp = cache.StampRead(array.cache_prefix + shard.key);
-  const std::optional<IndexRead> index_read = ReadIndex(array, shard.key, use_cache, stamp);
+  const std::unique_ptr<ObjectReader> reader = array.store->OpenObject(shard.key);
+  const std::optional<IndexRead> index_read =
+      ReadIndex(array, shard.key, *reader, use_cache, stamp);
   if (!index_read) {
     for (const ChunkTask& task : shard.chunks) ScatterChunk(array, task, nullptr, out);
     return true;
@@ -184,7 +187,7 @@ bool ReadShardPieces(const ArrayState& array, const ObjectTask& shard, std::span
       reads[f].into = fetch.into;
     }
   }
-  const std::vector<ReadResult> results = array.store->ReadRanges(shard.key, reads);
+  const std::vector<ReadResult> results = reader->ReadRanges(reads);
   for (std::size_t f = 0; f < fetches.size(); ++f) {
     const ReadResult& result = results[f];
     if (!FromIndexedVersion(array, result, *index_read)) return false;
@@ -196,7 +199,12 @@ bool ReadShardPieces(const ArrayState& array, const ObjectTask& shard, std::span
     }
   }
 
-  ParallelFor(fetches.size(), [&](std::size_t f) {
+  // Checking verbatim chunks in place is a pass over their bytes; decoding is worth sharing.
+  std::size_t work_bytes = 0;
+  for (const InnerFetch& fetch : fetches) {
+    work_bytes += fetch.verbatim_into_output ? index.nbytes(fetch.index) : kMinBytesToShare;
+  }
+  ParallelForBytes(fetches.size(), work_bytes, [&](std::size_t f) {
     const InnerFetch& fetch = fetches[f];
     cache.CountRead(false);
     if (fetch.verbatim_into_output) {
@@ -220,11 +228,19 @@ bool ReadShardPieces(const ArrayState& array, const ObjectTask& shard, std::span
   return true;
 }
 
+// Whether a read of every inner chunk of a shard is better made as one read of the whole
+// shard (no index request, no range requests) than in pieces: unless ranges are cheap and the
+// chunks are stored verbatim, so that the pieces go straight into place with no copy.
+bool ReadsWholeShard(const ArrayState& array, const ObjectTask& shard) {
+  if (shard.chunks.size() != shard.chunks_in_bounds) return false;
+  return !array.store->RangeReadsAreCheap() || !array.chunk_pipeline->VerbatimTrailerBytes();
+}
+
 }  // namespace
 
 void ReadShard(const ArrayState& array, const ObjectTask& shard, std::span<std::byte> out) {
-  if (shard.chunks.size() == shard.chunks_in_bounds) {
-    ReadWholeShard(array, shard, out);  // one read: no index request, no range requests
+  if (ReadsWholeShard(array, shard)) {
+    ReadWholeShard(array, shard, out);
     return;
   }
   // A writer may replace the shard between the index read and the range reads; then read
@@ -325,8 +341,9 @@ std::vector<std::optional<Buffer>> ReadEncodedInnerChunks(const ArrayState& arra
   constexpr int kPieceAttempts = 2;  // as ReadShard: then the whole shard, one version of it
   for (int attempt = 0; attempt < kPieceAttempts; ++attempt) {
     const ChunkCache::ReadStamp stamp = ChunkCache::Instance().StampRead(array.cache_prefix + key);
+    const std::unique_ptr<ObjectReader> reader = array.store->OpenObject(key);
     const std::optional<IndexRead> index_read =
-        ReadIndex(array, key, Caching(array) && attempt == 0, stamp);
+        ReadIndex(array, key, *reader, Caching(array) && attempt == 0, stamp);
     if (!index_read) return chunks;
     std::vector<Store::RangeRead> reads;
     std::vector<std::size_t> wanted;
@@ -337,7 +354,7 @@ std::vector<std::optional<Buffer>> ReadEncodedInnerChunks(const ArrayState& arra
            {}});
       wanted.push_back(k);
     }
-    std::vector<ReadResult> results = array.store->ReadRanges(key, reads);
+    std::vector<ReadResult> results = reader->ReadRanges(reads);
     bool changed = false;
     for (std::size_t f = 0; f < results.size() && !changed; ++f) {
       changed = !FromIndexedVersion(array, results[f], *index_read);
@@ -369,8 +386,9 @@ std::vector<std::optional<Buffer>> ReadEncodedInnerChunks(const ArrayState& arra
 }
 
 std::size_t CountStoredInnerChunks(const ArrayState& array, const std::string& key) {
-  const std::optional<IndexRead> read = ReadIndex(
-      array, key, Caching(array), ChunkCache::Instance().StampRead(array.cache_prefix + key));
+  const std::optional<IndexRead> read =
+      ReadIndex(array, key, *array.store->OpenObject(key), Caching(array),
+                ChunkCache::Instance().StampRead(array.cache_prefix + key));
   if (!read) return 0;
   std::size_t stored = 0;
   for (std::size_t i = 0; i < read->index.count(); ++i) stored += read->index.IsEmpty(i) ? 0 : 1;

@@ -174,6 +174,15 @@ void ParallelFor(std::size_t n, const std::function<void(std::size_t)>& body, in
   if (state->error) std::rethrow_exception(state->error);
 }
 
+void ParallelForBytes(std::size_t n, std::size_t bytes_in_all,
+                      const std::function<void(std::size_t)>& body) {
+  if (bytes_in_all >= kMinBytesToShare) {
+    ParallelFor(n, body);
+    return;
+  }
+  for (std::size_t i = 0; i < n; ++i) body(i);
+}
+
 int ThreadCount() { return CpuPool()->size(); }
 
 void SetThreadCount(int threads) {

@@ -14,6 +14,13 @@ namespace hub::engine {
 // threads. The first exception thrown stops unstarted iterations and is rethrown here.
 void ParallelFor(std::size_t n, const std::function<void(std::size_t)>& body, int max_parallel = 0);
 
+// ParallelFor over work that moves about `bytes_in_all` bytes of memory in all: in the calling
+// thread when that is less than handing part of it to another thread is worth (waking a
+// worker costs about what checking 100 KB costs).
+void ParallelForBytes(std::size_t n, std::size_t bytes_in_all,
+                      const std::function<void(std::size_t)>& body);
+inline constexpr std::size_t kMinBytesToShare = std::size_t{256} << 10;
+
 // Number of worker threads (defaults to the CPU count).
 int ThreadCount();
 

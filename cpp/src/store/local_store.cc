@@ -6,14 +6,18 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <climits>
 #include <cstring>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -77,6 +81,41 @@ std::size_t ReadFully(int fd, std::byte* out, std::size_t length, std::uint64_t 
     done += static_cast<std::size_t>(n);
   }
   return done;
+}
+
+// Reads up to `length` bytes at `offset` into the buffers in turn, in as few calls as the
+// kernel allows (one, for a regular file in the page cache); returns how many were read.
+std::uint64_t ReadFullyInto(int fd, std::span<const std::span<std::byte>> into,
+                            std::uint64_t length, std::uint64_t offset,
+                            const std::filesystem::path& path) {
+  std::vector<iovec> pieces;
+  pieces.reserve(into.size());
+  for (const auto& buffer : into) {
+    if (length == 0) break;
+    const auto size = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), length));
+    pieces.push_back({buffer.data(), size});
+    length -= size;
+  }
+  std::span<iovec> left(pieces);
+  const std::uint64_t start = offset;
+  while (!left.empty()) {
+    const int count = static_cast<int>(std::min<std::size_t>(left.size(), IOV_MAX));
+    const ssize_t n = ::preadv(fd, left.data(), count, static_cast<off_t>(offset));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      ThrowIoError("cannot read", path, errno);
+    }
+    if (n == 0) break;
+    offset += static_cast<std::uint64_t>(n);
+    for (auto done = static_cast<std::size_t>(n); done > 0;) {
+      const std::size_t step = std::min(done, left.front().iov_len);
+      left.front().iov_base = static_cast<std::byte*>(left.front().iov_base) + step;
+      left.front().iov_len -= step;
+      done -= step;
+      if (left.front().iov_len == 0) left = left.subspan(1);
+    }
+  }
+  return offset - start;
 }
 
 // Changes whenever a file is replaced: a rename brings a new inode.
@@ -238,48 +277,70 @@ ReadResult ReadOpenFile(const OpenFile& file, const std::string& key, const Read
     result.size = result.value.size();
     return result;
   }
-  // Straight into the caller's buffers: no copy.
-  std::uint64_t done = 0;
-  for (const auto& buffer : into) {
-    if (done >= range.count) break;
-    const auto length =
-        static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), range.count - done));
-    done += ReadFully(file.fd.get(), buffer.data(), length, range.start + done, path);
-  }
+  // Straight into the caller's buffers, in one call: no copy. A file cut short since its
+  // fstat reports fewer bytes, which the caller refuses.
+  result.size = ReadFullyInto(file.fd.get(), into, range.count, range.start, path);
   return result;
 }
 
 }  // namespace
 
-ReadResult LocalStore::Read(const std::string& key, const ReadOptions& options) {
-  const auto path = PathOf(key);
-  const auto file = OpenForReading(root_fd_, key, path);
-  if (!file) return {};
-  if (!options.unless_generation.empty() && GenerationOf(file->info) == options.unless_generation) {
-    return {ReadResult::Status::kUnchanged,
-            {},
-            0,
-            options.unless_generation,
-            static_cast<std::uint64_t>(file->info.st_size)};
+namespace {
+
+// The object's file, opened once: every read through it sees that one version (a writer
+// replaces the file by a rename, which leaves the open one as it was).
+class OpenFileReader final : public ObjectReader {
+ public:
+  OpenFileReader(std::optional<OpenFile> file, std::string key, std::filesystem::path path)
+      : file_(std::move(file)), key_(std::move(key)), path_(std::move(path)) {}
+
+  ReadResult Read(const ReadOptions& options) override {
+    if (!file_) return {};
+    if (!options.unless_generation.empty() &&
+        GenerationOf(file_->info) == options.unless_generation) {
+      return {ReadResult::Status::kUnchanged,
+              {},
+              0,
+              options.unless_generation,
+              static_cast<std::uint64_t>(file_->info.st_size)};
+    }
+    return ReadOpenFile(*file_, key_, options, path_);
   }
-  return ReadOpenFile(*file, key, options, path);
+
+  // Each range read into place: merging would only add a copy on local disk.
+  std::vector<ReadResult> ReadRanges(std::span<const Store::RangeRead> reads) override {
+    std::vector<ReadResult> results(reads.size());
+    if (!file_) return results;
+    for (std::size_t i = 0; i < reads.size(); ++i) {
+      ReadOptions options;
+      options.range = reads[i].range;
+      options.into = reads[i].into;
+      results[i] = ReadOpenFile(*file_, key_, options, path_);
+    }
+    return results;
+  }
+
+ private:
+  std::optional<OpenFile> file_;  // nullopt: the object does not exist
+  std::string key_;
+  std::filesystem::path path_;
+};
+
+}  // namespace
+
+std::unique_ptr<ObjectReader> LocalStore::OpenObject(const std::string& key) {
+  auto path = PathOf(key);
+  auto file = OpenForReading(root_fd_, key, path);
+  return std::make_unique<OpenFileReader>(std::move(file), key, std::move(path));
+}
+
+ReadResult LocalStore::Read(const std::string& key, const ReadOptions& options) {
+  return OpenObject(key)->Read(options);
 }
 
 std::vector<ReadResult> LocalStore::ReadRanges(const std::string& key,
                                                std::span<const RangeRead> reads) {
-  // One open file for all ranges (one version of the object), each range read into place:
-  // merging would only add a copy on local disk.
-  const auto path = PathOf(key);
-  const auto file = OpenForReading(root_fd_, key, path);
-  std::vector<ReadResult> results(reads.size());
-  if (!file) return results;
-  for (std::size_t i = 0; i < reads.size(); ++i) {
-    ReadOptions options;
-    options.range = reads[i].range;
-    options.into = reads[i].into;
-    results[i] = ReadOpenFile(*file, key, options, path);
-  }
-  return results;
+  return OpenObject(key)->ReadRanges(reads);  // one open file: one version for every range
 }
 
 void LocalStore::SweepStaleTempFilesOnce(int folder, const std::string& key) {

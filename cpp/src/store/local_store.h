@@ -26,7 +26,9 @@ class LocalStore final : public Store {
   ReadResult Read(const std::string& key, const ReadOptions& options) override;
   std::vector<ReadResult> ReadRanges(const std::string& key,
                                      std::span<const RangeRead> reads) override;
+  std::unique_ptr<ObjectReader> OpenObject(const std::string& key) override;
   bool HasGenerations() const override { return true; }
+  bool RangeReadsAreCheap() const override { return true; }
   std::string PutParts(const std::string& key,
                        std::span<const std::span<const std::byte>> parts) override;
   void Delete(const std::string& key) override;

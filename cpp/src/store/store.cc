@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 #include <string>
+#include <utility>
 
 #include "hub/errors.h"
 #include "store/read_range.h"
@@ -131,6 +132,28 @@ std::vector<MergedRead> Coalesce(std::span<const Store::RangeRead> reads) {
 }
 
 }  // namespace
+
+namespace {
+
+// Each read forwarded to the store by key.
+class KeyReader final : public ObjectReader {
+ public:
+  KeyReader(Store& store, std::string key) : store_(store), key_(std::move(key)) {}
+  ReadResult Read(const ReadOptions& options) override { return store_.Read(key_, options); }
+  std::vector<ReadResult> ReadRanges(std::span<const Store::RangeRead> reads) override {
+    return store_.ReadRanges(key_, reads);
+  }
+
+ private:
+  Store& store_;
+  std::string key_;
+};
+
+}  // namespace
+
+std::unique_ptr<ObjectReader> Store::OpenObject(const std::string& key) {
+  return std::make_unique<KeyReader>(*this, key);
+}
 
 std::vector<ReadResult> Store::ReadEach(const std::string& key,
                                         std::span<const ReadOptions> reads) {

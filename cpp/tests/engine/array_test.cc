@@ -129,7 +129,9 @@ class CountingStore final : public Store {
   std::shared_ptr<Store> inner = MakeMemoryStore();
   std::atomic<int> gets = 0;
   std::atomic<int> puts = 0;
+  bool cheap_ranges = false;
 
+  bool RangeReadsAreCheap() const override { return cheap_ranges; }
   ReadResult Read(const std::string& key, const ReadOptions& options) override {
     return ++gets, inner->Read(key, options);
   }
@@ -194,6 +196,26 @@ TEST(Array, ShardedReadsFetchTheIndexThenMergedRangesAndWritesOneObjectPerShard)
   EXPECT_EQ(back[20 * 4], 9);
   EXPECT_EQ(back[21 * 4], 84);
   SetCacheBudgetBytes(std::size_t{256} << 20);
+}
+
+TEST(Array, WhereRangesAreCheapVerbatimShardsAreReadInPiecesStraightIntoPlace) {
+  for (const std::string compress : {"default", "zstd"}) {
+    auto store = std::make_shared<CountingStore>();
+    store->cheap_ranges = true;
+    ArraySpec spec{{32, 4}, {1, 4}, DataType::kUint8, compress, 0.5};
+    spec.shard_shape = {16, 4};
+    auto array = Array::Create(store, "a", spec);
+    std::vector<std::uint8_t> all(32 * 4);
+    std::iota(all.begin(), all.end(), 0);
+    array->Write(array->Select({}), std::as_bytes(std::span(all)));
+    SetCacheBudgetBytes(0);
+    store->gets = 0;
+    EXPECT_EQ(ReadAll<std::uint8_t>(*array), all) << compress;
+    // Verbatim: each shard's index, then its inner chunks in one merged read into place;
+    // compressed chunks must be decoded anyway, so each shard is one whole read.
+    EXPECT_EQ(store->gets, compress == "default" ? 4 : 2) << compress;
+    SetCacheBudgetBytes(std::size_t{256} << 20);
+  }
 }
 
 TEST(Array, DefaultChunkSplitsTheFirstAxis) {

@@ -38,6 +38,37 @@ TEST(ParallelFor, NestedCallsComplete) {
   EXPECT_EQ(total.load(), 400);
 }
 
+TEST(ParallelForBytes, SmallWorkStaysInTheCallingThread) {
+  const int before = ThreadCount();
+  SetThreadCount(4);
+  const std::thread::id caller = std::this_thread::get_id();
+  std::atomic<int> elsewhere{0};
+  std::atomic<int> total{0};
+  ParallelForBytes(64, kMinBytesToShare - 1, [&](std::size_t) {
+    elsewhere += std::this_thread::get_id() != caller;
+    ++total;
+  });
+  EXPECT_EQ(total.load(), 64);
+  EXPECT_EQ(elsewhere.load(), 0);
+  // Enough work is shared: iterations that wait for each other can only finish if another
+  // thread runs some of them.
+  std::atomic<int> started{0};
+  std::atomic<bool> waited_alone{false};
+  ParallelForBytes(2, kMinBytesToShare, [&](std::size_t) {
+    ++started;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (started.load() < 2) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        waited_alone = true;
+        break;
+      }
+      std::this_thread::yield();
+    }
+  });
+  EXPECT_FALSE(waited_alone.load());
+  SetThreadCount(before);
+}
+
 TEST(ParallelFor, ThreadCountIsSettable) {
   const int before = ThreadCount();
   SetThreadCount(3);
