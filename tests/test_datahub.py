@@ -101,14 +101,35 @@ def test_arrays_cannot_nest_in_arrays(datahub):
 
 
 def test_default_chunk_is_1_to_16_mb_along_first_axis(datahub):
-    array = datahub.array("big", shape=(100000, 512, 512, 3), dtype="uint8")
-    chunk_bytes = np.prod(array.chunk) * array.dtype.itemsize
-    assert array.chunk[1:] == (512, 512, 3)
+    rows = datahub.array("rows", shape=(1000000, 64), dtype="float32")  # 256 B per sample
+    chunk_bytes = np.prod(rows.chunk) * rows.dtype.itemsize
+    assert rows.chunk[1:] == (64,) and rows.shard is None
     assert 1 << 20 <= chunk_bytes <= 16 << 20
     small = datahub.array("small", shape=(100, 4), dtype="float32")
-    assert small.chunk == (100, 4)
+    assert small.chunk == (100, 4) and small.shard is None
     wide = datahub.array("wide", shape=(10, 8192, 8192), dtype="float32")  # 256 MB per item
-    assert wide.chunk[0] == 1 and np.prod(wide.chunk) * 4 <= 16 << 20
+    assert wide.chunk[0] == 1 and np.prod(wide.chunk) * 4 <= 16 << 20 and wide.shard is None
+
+
+def test_samples_of_16_kib_or_more_get_a_chunk_each_in_shards_of_the_default_chunk(datahub):
+    """Random samples are then read alone, not with the ~8 MB chunk around them."""
+    images = datahub.array("big", shape=(100000, 512, 512, 3), dtype="uint8")
+    assert images.chunk == (1, 512, 512, 3)
+    assert 1 << 20 <= np.prod(images.shard) <= 16 << 20 and images.shard[1:] == (512, 512, 3)
+    edge = datahub.array("edge", shape=(5000, 4096), dtype="float32")  # exactly 16 KiB
+    assert edge.chunk == (1, 4096) and edge.shard == (512, 4096)
+    below = datahub.array("below", shape=(5000, 4095), dtype="float32")
+    assert below.shard is None and below.chunk[0] > 1
+    one = datahub.array("one", shape=(1, 128, 128, 3), dtype="uint8")  # one sample: one chunk
+    assert one.chunk == (1, 128, 128, 3) and one.shard is None
+    explicit = datahub.array("explicit", shape=(100, 128, 128, 3), chunk=(10, 128, 128, 3))
+    assert explicit.shard is None
+    data = np.random.default_rng(0).integers(0, 255, (300, 64, 64, 4), dtype=np.uint8)
+    stored = datahub.array("stored", shape=data.shape, dtype="uint8", compress="gzip")
+    assert stored.chunk == (1, 64, 64, 4)
+    stored[:] = data
+    np.testing.assert_array_equal(stored[[299, 0, 150]], data[[299, 0, 150]])
+    np.testing.assert_array_equal(stored[:], data)
 
 
 def test_array_properties_and_repr(datahub):

@@ -69,7 +69,9 @@ class DataHub:
         """Create an array of zeros that costs nothing until written, and return it.
 
         `chunk` is the unit of compression, checksum and random access; it defaults to about
-        8 MB split along the first axis. `shard`, a multiple of `chunk` on every axis, makes
+        8 MB split along the first axis, except that samples (items along the first axis) of
+        16 KiB or more get a chunk each, in shards of that 8 MB, when `shard` is omitted
+        too. `shard`, a multiple of `chunk` on every axis, makes
         each stored object a Zarr v3 shard of many chunks, each read on its own by byte
         range: small chunks for random access, big objects for the store. With
         ``compress="jpeg"`` or ``"png"`` and `chunk` omitted, each chunk is one image and

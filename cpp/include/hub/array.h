@@ -19,17 +19,23 @@ namespace hub {
 
 struct ArraySpec {
   std::vector<std::int64_t> shape;
-  // The unit of compression, checksum and random access. Empty: DefaultChunkShape(shape,
-  // dtype), or one image per chunk for jpeg and png.
+  // The unit of compression, checksum and random access. Empty: one image per chunk for jpeg
+  // and png; else, where a sample (an item along the first axis) is at least
+  // kChunkPerSampleFromBytes and shard_shape is empty, one sample per chunk in shards of
+  // DefaultChunkShape(shape, dtype); else DefaultChunkShape(shape, dtype).
   std::vector<std::int64_t> chunk_shape;
   DataType dtype = DataType::kFloat32;
   std::string compress = "default";  // default, gzip, zlib, lz4, zstd, blosc[:options], jpeg, png
   double compresslevel = 0.5;        // 1 = fastest, 0 = smallest; clamped to [0, 1]
   std::optional<int> jpeg_quality;   // compress="jpeg" only: overrides compresslevel's quality
   // The stored object (Zarr v3 sharding_indexed), a multiple of chunk_shape on every axis.
-  // Empty: unsharded, except for jpeg and png with chunk_shape empty (DefaultShardShape).
+  // Empty: unsharded, except with chunk_shape empty for jpeg and png (DefaultShardShape) and
+  // for samples of kChunkPerSampleFromBytes or more (see chunk_shape).
   std::vector<std::int64_t> shard_shape;
 };
+
+// Samples from this size on get a chunk each by default (see ArraySpec::chunk_shape).
+inline constexpr std::size_t kChunkPerSampleFromBytes = std::size_t{16} << 10;
 
 // A chunk of roughly 1-16 MB, split along the first axis (then the next, for huge items).
 std::vector<std::int64_t> DefaultChunkShape(std::span<const std::int64_t> shape, DataType dtype);

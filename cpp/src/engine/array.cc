@@ -127,6 +127,22 @@ std::vector<std::int64_t> DefaultChunkShape(std::span<const std::int64_t> shape,
   return chunk;
 }
 
+namespace {
+
+// Whether an array's samples (its items along the first axis) are big enough to be a chunk
+// each, and the default chunk holds several: a random sample is then read alone, rather than
+// with the ~8 MB around it, for 0.3% more stored bytes (per-sample compression and index).
+bool SamplesAreWorthAChunkEach(const ArraySpec& spec, std::span<const std::int64_t> chunk) {
+  if (spec.shape.size() < 2 || chunk[0] <= 1) return false;
+  std::size_t sample_bytes = ItemSize(spec.dtype);
+  for (std::size_t axis = 1; axis < spec.shape.size(); ++axis) {
+    sample_bytes *= static_cast<std::size_t>(std::max<std::int64_t>(spec.shape[axis], 1));
+  }
+  return sample_bytes >= kChunkPerSampleFromBytes;
+}
+
+}  // namespace
+
 ChunkingChoice ResolveChunking(const ArraySpec& spec) {
   const bool images = spec.compress == "jpeg" || spec.compress == "png";
   ChunkingChoice choice;
@@ -147,6 +163,12 @@ ChunkingChoice ResolveChunking(const ArraySpec& spec) {
   } else {
     choice.chunk_shape = DefaultChunkShape(spec.shape, spec.dtype);
     choice.shard_shape = spec.shard_shape;
+    if (choice.shard_shape.empty() && SamplesAreWorthAChunkEach(spec, choice.chunk_shape)) {
+      // The default chunk becomes the shard, of one-sample chunks: each sample is one ranged
+      // read, while a full read still reads big objects.
+      choice.shard_shape = choice.chunk_shape;
+      choice.chunk_shape[0] = 1;
+    }
   }
   format::ValidateGeometry(spec.shape, choice.chunk_shape, ItemSize(spec.dtype));
   if (choice.shard_shape.empty()) return choice;

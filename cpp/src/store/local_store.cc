@@ -271,7 +271,7 @@ ReadResult ReadOpenFile(const OpenFile& file, const std::string& key, const Read
   ReadResult result{
       ReadResult::Status::kValue, {}, range.count, GenerationOf(file.info), object_size};
   if (into.empty()) {
-    result.value = Buffer::Allocate(range.count);
+    result.value = Buffer::AllocateForReads(range.count);  // see AllocateForReads
     result.value.Shrink(
         ReadFully(file.fd.get(), result.value.data(), range.count, range.start, path));
     result.size = result.value.size();

@@ -228,5 +228,26 @@ TEST(Array, DefaultChunkSplitsTheFirstAxis) {
   EXPECT_LE(bytes, 16 << 20);
 }
 
+TEST(Array, DefaultChunkingGivesBigSamplesAChunkEachInShardsOfTheDefaultChunk) {
+  ArraySpec images{{100000, 512, 512, 3}, {}, DataType::kUint8};
+  const ChunkingChoice chosen = ResolveChunking(images);
+  EXPECT_EQ(chosen.chunk_shape, (std::vector<std::int64_t>{1, 512, 512, 3}));
+  EXPECT_EQ(chosen.shard_shape, DefaultChunkShape(images.shape, DataType::kUint8));
+  // Below kChunkPerSampleFromBytes per sample: the default chunk, unsharded.
+  ArraySpec rows{{100000, 4095}, {}, DataType::kFloat32};
+  EXPECT_TRUE(ResolveChunking(rows).shard_shape.empty());
+  rows.shape[1] = kChunkPerSampleFromBytes / 4;
+  EXPECT_EQ(ResolveChunking(rows).chunk_shape[0], 1);
+  // A chunk or a shard given, or a sample too big for the chunk to hold several: as asked.
+  ArraySpec sharded = images;
+  sharded.shard_shape = {20, 512, 512, 3};
+  EXPECT_EQ(ResolveChunking(sharded).chunk_shape, DefaultChunkShape(images.shape, images.dtype));
+  ArraySpec chunked = images;
+  chunked.chunk_shape = {4, 512, 512, 3};
+  EXPECT_TRUE(ResolveChunking(chunked).shard_shape.empty());
+  ArraySpec huge{{10, 8192, 8192}, {}, DataType::kFloat32};
+  EXPECT_TRUE(ResolveChunking(huge).shard_shape.empty());
+}
+
 }  // namespace
 }  // namespace hub
