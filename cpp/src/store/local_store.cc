@@ -277,9 +277,14 @@ ReadResult ReadOpenFile(const OpenFile& file, const std::string& key, const Read
     result.size = result.value.size();
     return result;
   }
-  // Straight into the caller's buffers, in one call: no copy. A file cut short since its
-  // fstat reports fewer bytes, which the caller refuses.
-  result.size = ReadFullyInto(file.fd.get(), into, range.count, range.start, path);
+  // Straight into the caller's buffers, in one call: no copy. The size stays the range's
+  // (more than the buffers hold, for an object bigger than the caller expects), unless the
+  // file was cut short since its fstat: then the bytes that came. The caller refuses both.
+  std::uint64_t room = 0;
+  for (const auto& buffer : into) room += buffer.size();
+  const std::uint64_t to_read = std::min(range.count, room);
+  const std::uint64_t read = ReadFullyInto(file.fd.get(), into, to_read, range.start, path);
+  if (read < to_read) result.size = read;
   return result;
 }
 
