@@ -67,22 +67,6 @@ class FileDescriptor {
   int fd_;
 };
 
-// Reads up to `length` bytes at `offset`; returns how many were read.
-std::size_t ReadFully(int fd, std::byte* out, std::size_t length, std::uint64_t offset,
-                      const std::filesystem::path& path) {
-  std::size_t done = 0;
-  while (done < length) {
-    const ssize_t n = ::pread(fd, out + done, length - done, static_cast<off_t>(offset + done));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      ThrowIoError("cannot read", path, errno);
-    }
-    if (n == 0) break;
-    done += static_cast<std::size_t>(n);
-  }
-  return done;
-}
-
 // Reads up to `length` bytes at `offset` into the buffers in turn, in as few calls as the
 // kernel allows (one, for a regular file in the page cache); returns how many were read.
 std::uint64_t ReadFullyInto(int fd, std::span<const std::span<std::byte>> into,
@@ -272,8 +256,8 @@ ReadResult ReadOpenFile(const OpenFile& file, const std::string& key, const Read
       ReadResult::Status::kValue, {}, range.count, GenerationOf(file.info), object_size};
   if (into.empty()) {
     result.value = Buffer::AllocateForReads(range.count);  // see AllocateForReads
-    result.value.Shrink(
-        ReadFully(file.fd.get(), result.value.data(), range.count, range.start, path));
+    const std::span<std::byte> whole[] = {result.value.mutable_span()};
+    result.value.Shrink(ReadFullyInto(file.fd.get(), whole, range.count, range.start, path));
     result.size = result.value.size();
     return result;
   }
