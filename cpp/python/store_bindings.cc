@@ -3,6 +3,7 @@
 #include <pybind11/stl.h>
 
 #include "bindings.h"
+#include "hub/attributes.h"
 #include "hub/node.h"
 #include "hub/store.h"
 #include "hub/store_url.h"
@@ -119,6 +120,11 @@ void RegisterStores(py::module_& module) {
              py::call_guard<py::gil_scoped_release>());
   module.def("delete_node", &DeleteNode, py::arg("store"), py::arg("path"),
              py::arg("known_groups") = nullptr, py::call_guard<py::gil_scoped_release>());
+  module.def("read_attributes", &ReadUserAttributes, py::arg("store"), py::arg("path"),
+             py::call_guard<py::gil_scoped_release>());
+  module.def("update_attributes", &UpdateUserAttributes, py::arg("store"), py::arg("path"),
+             py::arg("changes_json"), py::arg("removed") = std::vector<std::string>{},
+             py::call_guard<py::gil_scoped_release>());
   module.def(
       "list_nodes",
       [](Store& store, const std::string& prefix, bool children_only) {

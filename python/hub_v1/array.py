@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from hub_v1 import _core
+from hub_v1.attributes import Attributes
 from hub_v1.errors import InvalidArgumentError, OutOfBoundsError
 from hub_v1.indexing import normalize_key
 from hub_v1.progress import progress_bar
@@ -49,6 +50,12 @@ class Array:
         """An array pickles as its location (store and name) and reopens when unpickled, so it
         can be sent to DataLoader or Dask workers. No data is pickled."""
         return (_reopen, (self._datahub, self.name))
+
+    @property
+    def attrs(self) -> Attributes:
+        """The array's user attributes, JSON values kept in its ``zarr.json``; see
+        :class:`hub_v1.attributes.Attributes`."""
+        return Attributes(self._datahub._store, self.name)
 
     @property
     def name(self) -> str:

@@ -54,9 +54,9 @@ def copy(
 
     `chunk`, `shard`, `compress` and `compresslevel` default to the source's (a new `chunk`
     alone drops the source's sharding); pass them to re-chunk, re-shard or re-compress on
-    the way. The copy moves whole target chunks (whole shards when sharded), reading the
-    next block while the current one is written, with many chunk requests in flight on
-    each side.
+    the way; the source's attributes (``attrs``) come along. The copy moves whole target
+    chunks (whole shards when sharded), reading the next block while the current one is
+    written, with many chunk requests in flight on each side.
     `progress`: see :mod:`hub_v1.progress`.
 
     >>> import hub_v1 as hub, numpy as np
@@ -78,6 +78,9 @@ def copy(
         compresslevel=source.compresslevel if compresslevel is None else compresslevel,
         overwrite=overwrite,
     )
+    attributes = source.attrs
+    if attributes:
+        target.attrs.update(attributes)
     blocks = list(chunk_aligned_blocks(target.shape, target.write_unit, target.dtype.itemsize))
     description = f"copy {source.name}"
     with (

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from hub_v1 import _core
 from hub_v1.array import Array
+from hub_v1.attributes import Attributes
 from hub_v1.errors import InvalidArgumentError, NotFoundError
 
 if TYPE_CHECKING:
@@ -42,6 +43,12 @@ class Dataset:
         self._name = core.path
         self._components = {name: Array(core.array(name), datahub) for name, _ in core.components}
         self._shape = core.shape
+
+    @property
+    def attrs(self) -> Attributes:
+        """The dataset's user attributes, JSON values kept in its ``zarr.json``; see
+        :class:`hub_v1.attributes.Attributes`."""
+        return Attributes(self._datahub._store, self.name)
 
     @property
     def name(self) -> str:

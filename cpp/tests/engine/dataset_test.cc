@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "hub/attributes.h"
 #include "hub/errors.h"
 
 namespace hub {
@@ -86,6 +87,28 @@ TEST(Dataset, AssembleChecksWithoutTouchingTheGroup) {
   const auto assembled = Dataset::Assemble(store, "never/written", {{"x", "data/labels"}});
   EXPECT_EQ(assembled.length(), 10);
   EXPECT_EQ(ReadNode(*store, "never/written").kind, NodeKind::kMissing);
+}
+
+}  // namespace
+}  // namespace hub
+
+namespace hub {
+namespace {
+
+TEST(UserAttributes, UpdatesMergeKeepHubV1sKeyAndRefuseItsName) {
+  auto store = MakeMemoryStore();
+  auto array = Array::Create(store, "a", {{4}, {}, DataType::kUint8});
+  EXPECT_EQ(ReadUserAttributes(*store, "a"), "{}");
+  EXPECT_EQ(UpdateUserAttributes(*store, "a", R"({"names": ["cat", "dog"], "n": 2})"),
+            R"({"n":2,"names":["cat","dog"]})");
+  EXPECT_EQ(UpdateUserAttributes(*store, "a", "{}", {"n", "absent"}), R"({"names":["cat","dog"]})");
+  EXPECT_EQ(Array::Open(store, "a")->compress(), "default");  // hub_v1's own key kept
+  EXPECT_THROW(UpdateUserAttributes(*store, "a", R"({"hub_v1": 1})"), InvalidArgumentError);
+  EXPECT_THROW(UpdateUserAttributes(*store, "a", "{}", {"hub_v1"}), InvalidArgumentError);
+  EXPECT_THROW(UpdateUserAttributes(*store, "a", "[1]"), InvalidArgumentError);
+  EXPECT_THROW(UpdateUserAttributes(*store, "a", "{"), InvalidArgumentError);
+  EXPECT_THROW(ReadUserAttributes(*store, "missing"), NotFoundError);
+  EXPECT_EQ(ReadUserAttributes(*store, "a"), R"({"names":["cat","dog"]})");
 }
 
 }  // namespace
