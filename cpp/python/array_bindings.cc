@@ -92,12 +92,7 @@ void ReadInto(const Array& array, const Region& region, py::array& out) {
 }
 
 void Write(const Array& array, const Region& region, const py::array& value) {
-  if (!HasDtype(value, array.dtype()) || !(value.flags() & py::array::c_style)) {
-    throw InvalidArgumentError("the value must be a C-contiguous array of dtype " +
-                               std::string(DataTypeName(array.dtype())));
-  }
-  std::span<const std::byte> buffer(static_cast<const std::byte*>(value.data()),
-                                    static_cast<std::size_t>(value.nbytes()));
+  const std::span<const std::byte> buffer = BytesOf(value, array.dtype());
   py::gil_scoped_release release;
   array.Write(region, buffer);
 }
@@ -141,6 +136,14 @@ ChunkCodec CodecFor(const std::string& codecs_json, const py::array& chunk) {
 
 }  // namespace
 
+std::span<const std::byte> BytesOf(const py::array& value, DataType dtype) {
+  if (!HasDtype(value, dtype) || !(value.flags() & py::array::c_style)) {
+    throw InvalidArgumentError("the value must be a C-contiguous array of dtype " +
+                               std::string(DataTypeName(dtype)));
+  }
+  return {static_cast<const std::byte*>(value.data()), static_cast<std::size_t>(value.nbytes())};
+}
+
 void RegisterArrays(py::module_& module) {
   py::class_<Region>(module, "Region").def_property_readonly("shape", [](const Region& region) {
     return py::tuple(py::cast(region.shape()));
@@ -183,7 +186,39 @@ void RegisterArrays(py::module_& module) {
           py::arg("key"))
       .def("read", &Read, py::arg("region"))
       .def("read_into", &ReadInto, py::arg("region"), py::arg("out"))
-      .def("write", &Write, py::arg("region"), py::arg("value"));
+      .def("write", &Write, py::arg("region"), py::arg("value"))
+      .def(
+          "extend",
+          [](Array& a, const py::array& samples, std::int64_t count) {
+            const std::span<const std::byte> bytes = BytesOf(samples, a.dtype());
+            py::gil_scoped_release release;
+            return a.Extend(bytes, count);
+          },
+          py::arg("samples"), py::arg("count"), "Appends `count` samples; the new length.")
+      .def(
+          "resize",
+          [](Array& a, const std::vector<std::int64_t>& shape) {
+            py::gil_scoped_release release;
+            a.Resize(shape);
+          },
+          py::arg("shape"))
+      .def("refresh", &Array::Refresh, py::call_guard<py::gil_scoped_release>());
+
+  py::class_<ArrayAppender>(module, "ArrayAppender")
+      .def(py::init<std::shared_ptr<Array>>(), py::arg("array"),
+           py::call_guard<py::gil_scoped_release>())
+      .def_property_readonly("length", &ArrayAppender::length)
+      .def(
+          "write",
+          [](ArrayAppender& appender, const Array& array, const py::array& samples,
+             std::int64_t count) {
+            const std::span<const std::byte> bytes = BytesOf(samples, array.dtype());
+            py::gil_scoped_release release;
+            appender.Write(bytes, count);
+          },
+          py::arg("array"), py::arg("samples"), py::arg("count"))
+      .def("commit", &ArrayAppender::Commit, py::call_guard<py::gil_scoped_release>())
+      .def("abandon", &ArrayAppender::Abandon, py::call_guard<py::gil_scoped_release>());
 
   // One chunk through a codec list from zarr.json (used by hub_v1's zarr-python codecs).
   module.def(

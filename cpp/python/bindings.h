@@ -1,10 +1,13 @@
 // Registration functions of the _core extension's parts; each lives in its own file.
 #pragma once
 
+#include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <span>
 #include <string>
 
+#include "hub/dtype.h"
 #include "hub/node.h"
 
 namespace hub::python {
@@ -19,5 +22,8 @@ void RegisterCloudStores(pybind11::module_& module);  // only with HUB_WITH_ARRO
 
 // "error", "reopen" or "overwrite" (InvalidArgumentError for anything else).
 OnExists ParseOnExists(const std::string& policy);
+
+// `value`'s bytes; InvalidArgumentError unless it is a C-contiguous array of `dtype`.
+std::span<const std::byte> BytesOf(const pybind11::array& value, DataType dtype);
 
 }  // namespace hub::python

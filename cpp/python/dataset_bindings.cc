@@ -1,5 +1,6 @@
 // hub::Dataset for Python: create and open datasets, the GIL released while the
 // store is read or written.
+#include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
@@ -51,14 +52,17 @@ void RegisterDatasets(py::module_& module) {
       .def_static(
           "create",
           [](std::shared_ptr<Store> store, const std::string& path, const Pairs& components,
-             const std::string& on_exists, KnownGroups* known_groups) {
+             const std::string& on_exists, KnownGroups* known_groups,
+             std::vector<std::shared_ptr<Array>> arrays) {
             const OnExists policy = ParseOnExists(on_exists);
             py::gil_scoped_release release;
             return Dataset::Create(std::move(store), path, ComponentsOf(components), policy,
-                                   known_groups);
+                                   known_groups, std::move(arrays));
           },
           py::arg("store"), py::arg("path"), py::arg("components"), py::arg("on_exists") = "error",
-          py::arg("known_groups") = nullptr)
+          py::arg("known_groups") = nullptr,
+          py::arg("arrays") = std::vector<std::shared_ptr<Array>>{},
+          "`arrays`: the components' engine arrays, shared by the dataset (growth shows in both).")
       .def_static(
           "open",
           [](std::shared_ptr<Store> store, const std::string& path) {
@@ -80,7 +84,21 @@ void RegisterDatasets(py::module_& module) {
       .def_property_readonly("shape",
                              [](const Dataset& d) { return py::tuple(py::cast(d.shape())); })
       .def_property_readonly("components", [](const Dataset& d) { return PairsOf(d.components()); })
-      .def("array", &Dataset::array, py::arg("name"));
+      .def("array", &Dataset::array, py::arg("name"))
+      .def(
+          "extend",
+          [](Dataset& d, const std::vector<std::pair<std::string, py::array>>& values,
+             std::int64_t count) {
+            std::vector<ComponentSamples> samples;
+            for (const auto& [name, value] : values) {
+              samples.push_back({name, BytesOf(value, d.array(name)->dtype())});
+            }
+            py::gil_scoped_release release;
+            return d.Extend(samples, count);
+          },
+          py::arg("values"), py::arg("count"),
+          "Appends `count` samples to every component ([(name, array)]); the new length.")
+      .def("refresh", &Dataset::Refresh, py::call_guard<py::gil_scoped_release>());
 
   module.def(
       "dataset_components",

@@ -221,6 +221,62 @@ class Array:
                 flush()
         return position - start
 
+    def append(self, sample: Any) -> None:
+        """Add `sample` (shaped like ``self[0]``) after the last sample. See :meth:`extend`.
+
+        >>> import hub_v1 as hub
+        >>> arr = hub.memory().connect().array("x", shape=(0, 2), dtype="int32")
+        >>> arr.append([1, 2])
+        >>> arr.shape, arr[0].tolist()
+        ((1, 2), [1, 2])
+        """
+        self.extend(np.asarray(sample)[np.newaxis])
+
+    def extend(self, samples: Any, progress: bool | None = None) -> int:
+        """Add `samples` after the last sample, as one growth: an array of samples, or an
+        iterable of them (written a shard at a time as they come). Returns how many.
+
+        Every sample must have the shape of ``self[0]`` (an error names the axis that
+        differs); values are cast to the array's dtype. The samples are written first,
+        beyond the stored length, and the new length is committed to ``zarr.json`` last: if
+        anything fails (or the process dies), the array keeps its old length. Appends from
+        threads of one process take turns; on local disk, so do other processes' (an flock on
+        ``zarr.json``); on S3 and GCS, two processes appending to one array at once
+        overwrite each other's samples: give each process its own array.
+
+        >>> import hub_v1 as hub, numpy as np
+        >>> arr = hub.memory().connect().array("x", shape=(0, 3), dtype="uint8")
+        >>> arr.extend(np.ones((4, 3)))
+        4
+        >>> arr.extend(np.full(3, i) for i in range(2))
+        2
+        >>> len(arr), arr[5].tolist()
+        (6, [1, 1, 1])
+        """
+        from hub_v1.growth import extend_array
+
+        return extend_array(self, samples, progress)
+
+    def resize(self, shape: int | Iterable[int]) -> None:
+        """Set the array's shape (the same number of dimensions). New space reads as zeros;
+        shrinking deletes the stored objects left wholly outside.
+
+        >>> import hub_v1 as hub
+        >>> arr = hub.memory().connect().array("x", shape=(2, 2), dtype="int8")
+        >>> arr[:] = 5
+        >>> arr.resize((3, 2))
+        >>> arr[:].tolist()
+        [[5, 5], [5, 5], [0, 0]]
+        """
+        from hub_v1.growth import resize_array
+
+        resize_array(self, shape)
+
+    def refresh(self) -> None:
+        """Reread the shape from the store, to see growth made through other handles or by
+        other processes."""
+        self._core.refresh()
+
     def read_images(
         self,
         indices: Any,

@@ -153,7 +153,10 @@ class DataHub:
                 )
         on_exists = "overwrite" if overwrite else "reopen"
         paths = [(key, array.name) for key, array in arrays.items()]
-        core = _core.Dataset.create(self._store, name, paths, on_exists, self._known_groups)
+        handles = [array._core for array in arrays.values()]  # growth shows through both
+        core = _core.Dataset.create(
+            self._store, name, paths, on_exists, self._known_groups, handles
+        )
         return Dataset(core, self)
 
     def _component_array(self, key: Any, given: Array | str) -> Any:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from hub_v1 import _core
 from hub_v1.array import Array
 from hub_v1.attributes import Attributes
-from hub_v1.errors import InvalidArgumentError, NotFoundError
+from hub_v1.errors import InvalidArgumentError, NotFoundError, OutOfBoundsError
 
 if TYPE_CHECKING:
     from hub_v1.datahub import DataHub
@@ -39,6 +41,7 @@ class Dataset:
 
     def __init__(self, core: _core.Dataset, datahub: DataHub) -> None:
         """The engine's dataset `core` (created, opened or assembled and checked by it)."""
+        self._core = core
         self._datahub = datahub
         self._name = core.path
         self._components = {name: Array(core.array(name), datahub) for name, _ in core.components}
@@ -66,8 +69,38 @@ class Dataset:
 
     @property
     def shape(self) -> tuple[int, ...]:
-        """The leading shape all components share."""
+        """The leading shape all components share; the length is the shortest component's
+        (a component may hold samples past it, left by an interrupted append)."""
         return self._shape
+
+    def append(self, sample: Mapping[str, Any]) -> None:
+        """Add one sample, ``{component: value}`` for every component. See :meth:`extend`.
+
+        >>> import hub_v1 as hub
+        >>> datahub = hub.memory().connect()
+        >>> ds = datahub.dataset("d", components={
+        ...     "x": datahub.array("x", shape=(0, 2), dtype="uint8"),
+        ...     "y": datahub.array("y", shape=(0,), dtype="int64")})
+        >>> ds.append({"x": [1, 2], "y": 7})
+        >>> len(ds), ds[0]["y"]
+        (1, np.int64(7))
+        """
+        self.extend({name: [value] for name, value in sample.items()})
+
+    def extend(self, samples: Mapping[str, Any]) -> int:
+        """Add as many samples to every component, ``{component: samples}``, the components
+        growing together: if a component is missing, a shape is wrong or the store fails,
+        every component keeps its old length. Returns the new length."""
+        from hub_v1.growth import extend_dataset
+
+        length = extend_dataset(self, samples)
+        self._shape = self._core.shape
+        return length
+
+    def refresh(self) -> None:
+        """Reread every component's shape (growth through other handles or processes)."""
+        self._core.refresh()
+        self._shape = self._core.shape
 
     @property
     def components(self) -> dict[str, Array]:
@@ -125,7 +158,31 @@ class Dataset:
         if (component := self._component_and_index(key)) is not None:
             array, index = component
             return array[index]
+        key = self._within_length(key)
         return {component: array[key] for component, array in self._components.items()}
+
+    def _within_length(self, key: Any) -> Any:
+        """`key` with its first index resolved against the dataset's length, where some
+        component is longer (samples left by an interrupted append are not the dataset's)."""
+        length = len(self)
+        if all(array.shape[0] == length for array in self._components.values()):
+            return key
+        keys = key if isinstance(key, tuple) else (key,)
+        if not keys or keys[0] is Ellipsis:
+            return (slice(0, length), *keys)
+        first = keys[0]
+        if isinstance(first, slice):
+            span = range(length)[first]
+            first = slice(span.start, span.stop if span.stop >= 0 else None, span.step)
+        elif isinstance(first, int | np.integer):
+            if not -length <= first < length:
+                raise OutOfBoundsError(
+                    f"index {first} is outside dataset '{self._name}' of length {length}"
+                )
+            first = range(length)[first]
+        else:
+            first = np.arange(length)[np.asarray(first)]
+        return (first, *keys[1:])
 
     def __setitem__(self, key: Any, value: Any) -> None:
         if (component := self._component_and_index(key)) is not None:

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -58,6 +59,9 @@ namespace detail {
 struct RegionPlan;
 struct ArrayState;
 }  // namespace detail
+namespace engine {
+class Growth;
+}  // namespace engine
 
 // A planned selection of one array: the output shape and which chunks it touches. It belongs
 // to the array whose Select made it: Read/Write of another array, or of a default-constructed
@@ -95,9 +99,10 @@ class Array {
   static std::shared_ptr<Array> Open(std::shared_ptr<Store> store, const std::string& path);
 
   const std::string& path() const;
-  const std::vector<std::int64_t>& shape() const;
+  // As of this handle's last open, growth or Refresh.
+  std::vector<std::int64_t> shape() const;
   // The codec chunk (the inner chunk of a sharded array).
-  const std::vector<std::int64_t>& chunk_shape() const;
+  std::vector<std::int64_t> chunk_shape() const;
   // The stored object's shape when sharded, else nullopt.
   std::optional<std::vector<std::int64_t>> shard_shape() const;
   DataType dtype() const;
@@ -114,10 +119,29 @@ class Array {
   // The zarr.json document, as text.
   std::string MetadataJson() const;
 
+  // Growth along the first axis (and Resize on any axis). Each holds this array's metadata
+  // turn in the process (and, on a store that locks, such as local disk, an flock on
+  // zarr.json across processes) and starts from the shape stored now, not this handle's: the
+  // samples are written first, beyond the stored length where no reader looks, and zarr.json
+  // is rewritten last, so a reader or a crash sees the old shape or the new one with every
+  // sample in place. Attributes are kept.
+
+  // Writes `samples` (C order, `count` x shape()[1:], this dtype) after the last sample and
+  // commits the longer shape; returns the new length. InvalidArgumentError if the bytes are
+  // not `count` samples.
+  std::int64_t Extend(std::span<const std::byte> samples, std::int64_t count);
+  // Sets the shape (same rank). Growth reads as the fill value: data left beyond the old
+  // bound (by an earlier shrink or an interrupted append) is cleared before the new shape is
+  // committed. Shrinking commits first, then deletes the objects wholly outside.
+  void Resize(std::span<const std::int64_t> shape);
+  // Rereads zarr.json, so shape() shows growth made through other handles.
+  void Refresh();
+
   // Plans `selection`; OutOfBoundsError/InvalidArgumentError for bad indices.
   Region Select(const Selection& selection) const;
 
-  // Fills `out` (C order, region.shape(), exactly region.num_bytes()) with the selection.
+  // Fills `out` (C order, region.shape(), exactly region.num_bytes()) with the selection. A
+  // Region planned before this handle's shape changed is refused (InvalidArgumentError).
   void Read(const Region& region, std::span<std::byte> out) const;
   // Stores `in` (C order, region.shape(), in this array's dtype) into the selection.
   void Write(const Region& region, std::span<const std::byte> in) const;
@@ -130,7 +154,11 @@ class Array {
                   std::span<std::byte> out) const;
 
  private:
+  friend class Dataset;  // grows its components together
+  friend class ArrayAppender;
   explicit Array(std::shared_ptr<const detail::ArrayState> state);
+  std::shared_ptr<const detail::ArrayState> state() const;
+  void set_state(std::shared_ptr<const detail::ArrayState> state);
   // The array at `path` if it has `wanted`'s settings; nullptr if no node is there (objects
   // without a zarr.json); ContainsNodeError for a group or an array with other settings.
   static std::shared_ptr<Array> OpenIfSame(std::shared_ptr<Store> store, const std::string& path,
@@ -138,7 +166,36 @@ class Array {
   // region's plan, if this array made it (else InvalidArgumentError).
   const detail::RegionPlan& PlanOf(const Region& region) const;
 
+  const std::string path_;
+  mutable std::mutex state_mutex_;  // guards state_, which growth replaces
   std::shared_ptr<const detail::ArrayState> state_;
+};
+
+// Appends a stream of samples to an array as one growth (Array::Extend in batches): each
+// batch is written as it comes, beyond the stored length, and Commit makes them all visible
+// at once. Holds the array's metadata turn (and lock) from construction to destruction;
+// destroyed without Commit, the array keeps its old length.
+class ArrayAppender {
+ public:
+  explicit ArrayAppender(std::shared_ptr<Array> array);
+  ~ArrayAppender();
+  ArrayAppender(const ArrayAppender&) = delete;
+  ArrayAppender& operator=(const ArrayAppender&) = delete;
+
+  // The stored length plus the samples written so far: where the next batch goes.
+  std::int64_t length() const { return length_; }
+  // Writes `count` samples (C order, count x shape()[1:], the array's dtype) at length().
+  void Write(std::span<const std::byte> samples, std::int64_t count);
+  // Commits the new length (once); returns it.
+  std::int64_t Commit();
+  // Ends without committing (the array keeps its old length) and gives up the turn now
+  // rather than at destruction.
+  void Abandon();
+
+ private:
+  std::shared_ptr<Array> array_;
+  std::unique_ptr<engine::Growth> growth_;
+  std::int64_t length_ = 0;
 };
 
 }  // namespace hub

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -22,15 +23,25 @@ struct DatasetComponent {
   bool operator==(const DatasetComponent&) const = default;
 };
 
+// Samples for one component of Dataset::Extend: C order, the component's dtype.
+struct ComponentSamples {
+  std::string name;
+  std::span<const std::byte> samples;
+};
+
 class Dataset {
  public:
   // Records `components` (at least one; names non-empty and distinct; each an array of
   // `store`) as the dataset `path`: one read to see what is at `path` and one group write.
   // InvalidArgumentError for bad components or arrays that share no leading extent,
   // NotFoundError for a component path with no array.
+  // `opened`: the components' arrays already open (empty, or one per component in order, each
+  // of that component's path): the dataset shares these handles, so growth through either
+  // shows in both.
   static Dataset Create(std::shared_ptr<Store> store, const std::string& path,
                         std::vector<DatasetComponent> components,
-                        OnExists on_exists = OnExists::kError, KnownGroups* known_groups = nullptr);
+                        OnExists on_exists = OnExists::kError, KnownGroups* known_groups = nullptr,
+                        std::vector<std::shared_ptr<Array>> opened = {});
   // The dataset at `path`: a hub_v1 dataset group, or a plain Zarr group, whose child arrays
   // become the components. NotFoundError if no group is there.
   static Dataset Open(std::shared_ptr<Store> store, const std::string& path);
@@ -39,10 +50,13 @@ class Dataset {
   // The dataset these components make, opened and checked, without reading or writing a
   // group at `path` (a dataset that travelled to another process as its description).
   static Dataset Assemble(std::shared_ptr<Store> store, const std::string& path,
-                          std::vector<DatasetComponent> components);
+                          std::vector<DatasetComponent> components,
+                          std::vector<std::shared_ptr<Array>> opened = {});
 
   const std::string& path() const { return path_; }
-  // The longest leading shape every component shares; its first entry is the length.
+  // The length is the shortest component's: a component may hold samples past it, left by
+  // an append that was interrupted between components (the next append overwrites them).
+  // The other entries are the leading extents every component shares.
   const std::vector<std::int64_t>& shape() const { return shape_; }
   std::int64_t length() const { return shape_.front(); }
   // In creation order.
@@ -50,8 +64,18 @@ class Dataset {
   // The component `name`'s array; NotFoundError if there is none.
   std::shared_ptr<Array> array(const std::string& name) const;
 
+  // Appends `count` samples to every component (each named once in `samples`) at the
+  // dataset's length as stored now, then commits each component's new shape (Array::Extend).
+  // If a check, a write or a commit fails, the components committed so far get their old
+  // shape back, so the dataset keeps its old length. Returns the new length.
+  std::int64_t Extend(std::span<const ComponentSamples> samples, std::int64_t count);
+  // Rereads every component's shape (growth made through other handles).
+  void Refresh();
+
  private:
   Dataset() = default;
+  // InvalidArgumentError naming the shapes unless every component has the same length.
+  static void CheckSameFirstExtent(const Dataset& dataset);
 
   std::string path_;
   std::vector<DatasetComponent> components_;

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cmath>
 
 #include "codec/compression_presets.h"
@@ -10,6 +11,7 @@
 #include "engine/array_state.h"
 #include "engine/chunk_cache.h"
 #include "engine/chunk_io.h"
+#include "engine/growth.h"
 #include "engine/image_reads.h"
 #include "engine/metadata_io.h"
 #include "engine/shard_io.h"
@@ -22,6 +24,9 @@ namespace hub {
 namespace {
 
 using nlohmann::json;
+
+// The first extent default chunking assumes for an array created with length 0.
+constexpr std::int64_t kGrowingArrayLength = std::int64_t{1} << 40;
 
 // hub_v1's own settings live in attributes.hub_v1; arrays written elsewhere get a name
 // derived from their codecs.
@@ -61,6 +66,8 @@ std::shared_ptr<const detail::ArrayState> MakeState(std::shared_ptr<Store> store
   state->cache_prefix = detail::CachePrefix(*state->store, path);
   state->max_object_bytes = state->pipeline->MaxEncodedBytes();
   ReadCompressionAttributes(*state);
+  static std::atomic<std::uint64_t> handles{0};
+  state->handle_id = ++handles;
   return state;
 }
 
@@ -145,25 +152,29 @@ bool SamplesAreWorthAChunkEach(const ArraySpec& spec, std::span<const std::int64
 
 ChunkingChoice ResolveChunking(const ArraySpec& spec) {
   const bool images = spec.compress == "jpeg" || spec.compress == "png";
+  // An array created empty is made to grow: its chunks are sized as for a long array, not
+  // clamped to the length it starts at.
+  ArraySpec sized = spec;
+  if (!sized.shape.empty() && sized.shape[0] == 0) sized.shape[0] = kGrowingArrayLength;
   ChunkingChoice choice;
   if (!spec.chunk_shape.empty()) {
     choice.chunk_shape = spec.chunk_shape;
     choice.shard_shape = spec.shard_shape;
-  } else if (images && spec.shape.size() >= 2) {
+  } else if (images && sized.shape.size() >= 2) {
     // Training reads images one at a time: one image per chunk, shards sized for the store.
-    const std::size_t image_axes = spec.shape.size() >= 4 ? 3 : 2;
-    choice.chunk_shape.assign(spec.shape.size(), 1);
-    for (std::size_t axis = spec.shape.size() - image_axes; axis < spec.shape.size(); ++axis) {
-      choice.chunk_shape[axis] = std::max<std::int64_t>(spec.shape[axis], 1);
+    const std::size_t image_axes = sized.shape.size() >= 4 ? 3 : 2;
+    choice.chunk_shape.assign(sized.shape.size(), 1);
+    for (std::size_t axis = sized.shape.size() - image_axes; axis < sized.shape.size(); ++axis) {
+      choice.chunk_shape[axis] = std::max<std::int64_t>(sized.shape[axis], 1);
     }
     choice.shard_shape =
         spec.shard_shape.empty()
-            ? DefaultShardShape(spec.shape, choice.chunk_shape, spec.dtype, spec.compress)
+            ? DefaultShardShape(sized.shape, choice.chunk_shape, spec.dtype, spec.compress)
             : spec.shard_shape;
   } else {
-    choice.chunk_shape = DefaultChunkShape(spec.shape, spec.dtype);
+    choice.chunk_shape = DefaultChunkShape(sized.shape, spec.dtype);
     choice.shard_shape = spec.shard_shape;
-    if (choice.shard_shape.empty() && SamplesAreWorthAChunkEach(spec, choice.chunk_shape)) {
+    if (choice.shard_shape.empty() && SamplesAreWorthAChunkEach(sized, choice.chunk_shape)) {
       // The default chunk becomes the shard, of one-sample chunks: each sample is one ranged
       // read, while a full read still reads big objects.
       choice.shard_shape = choice.chunk_shape;
@@ -210,15 +221,29 @@ const detail::RegionPlan& Region::plan() const {
 const std::vector<std::int64_t>& Region::shape() const { return plan().output_shape; }
 std::size_t Region::num_bytes() const { return plan().num_bytes; }
 
-Array::Array(std::shared_ptr<const detail::ArrayState> state) : state_(std::move(state)) {}
+Array::Array(std::shared_ptr<const detail::ArrayState> state)
+    : path_(state->path), state_(std::move(state)) {}
+
+std::shared_ptr<const detail::ArrayState> Array::state() const {
+  const std::lock_guard lock(state_mutex_);
+  return state_;
+}
+
+void Array::set_state(std::shared_ptr<const detail::ArrayState> state) {
+  const std::lock_guard lock(state_mutex_);
+  state_ = std::move(state);
+}
 
 const detail::RegionPlan& Array::PlanOf(const Region& region) const {
   const detail::RegionPlan& plan = region.plan();
-  if (plan.array != state_) {
-    throw InvalidArgumentError("this Region was planned by another array ('" + plan.array->path +
-                               "'); plan it with this array's Select");
+  const auto current = state();
+  if (plan.array == current) return plan;
+  if (plan.array->handle_id == current->handle_id) {
+    throw InvalidArgumentError("this Region of '" + plan.array->path +
+                               "' was planned before the array's shape changed; plan it again");
   }
-  return plan;
+  throw InvalidArgumentError("this Region was planned by another array ('" + plan.array->path +
+                             "'); plan it with this array's Select");
 }
 
 std::shared_ptr<Array> Array::Create(std::shared_ptr<Store> store, const std::string& path,
@@ -299,54 +324,103 @@ std::shared_ptr<Array> Array::Open(std::shared_ptr<Store> store, const std::stri
       new Array(MakeState(store, path, format::ParseArrayMetadata(*document, key))));
 }
 
-const std::string& Array::path() const { return state_->path; }
-const std::vector<std::int64_t>& Array::shape() const { return state_->metadata.shape; }
-const std::vector<std::int64_t>& Array::chunk_shape() const { return state_->chunk_shape; }
+const std::string& Array::path() const { return path_; }
+std::vector<std::int64_t> Array::shape() const { return state()->metadata.shape; }
+std::vector<std::int64_t> Array::chunk_shape() const { return state()->chunk_shape; }
 std::optional<std::vector<std::int64_t>> Array::shard_shape() const {
-  if (!state_->sharding) return std::nullopt;
-  return state_->metadata.chunk_shape;
+  const auto array = state();
+  if (!array->sharding) return std::nullopt;
+  return array->metadata.chunk_shape;
 }
-DataType Array::dtype() const { return state_->metadata.dtype; }
-std::string Array::compress() const { return state_->compress; }
-double Array::compresslevel() const { return state_->compresslevel; }
+DataType Array::dtype() const { return state()->metadata.dtype; }
+std::string Array::compress() const { return state()->compress; }
+double Array::compresslevel() const { return state()->compresslevel; }
 Array::StoredCounts Array::CountStored() const {
   StoredCounts counts;
-  const std::string metadata_key = state_->path + "/zarr.json";
-  const std::string chunk_folder = state_->path + "/" + (state_->metadata.v2_chunk_keys ? "" : "c");
+  const auto array = state();
+  const std::string metadata_key = array->path + "/zarr.json";
+  const std::string chunk_folder = array->path + "/" + (array->metadata.v2_chunk_keys ? "" : "c");
   std::vector<std::string> keys;
-  for (auto& key : state_->store->List(state_->path)) {
+  for (auto& key : array->store->List(array->path)) {
     if (key != metadata_key && key.starts_with(chunk_folder)) keys.push_back(std::move(key));
   }
   counts.objects = keys.size();
-  if (!state_->sharding) {
+  if (!array->sharding) {
     counts.chunks = counts.objects;
     return counts;
   }
   std::vector<std::size_t> per_shard(keys.size());
   engine::ParallelFor(
       keys.size(),
-      [&](std::size_t k) { per_shard[k] = engine::CountStoredInnerChunks(*state_, keys[k]); },
-      state_->store->PreferredConcurrency());
+      [&](std::size_t k) { per_shard[k] = engine::CountStoredInnerChunks(*array, keys[k]); },
+      array->store->PreferredConcurrency());
   for (const std::size_t count : per_shard) counts.chunks += count;
   return counts;
 }
 
-std::string Array::MetadataJson() const { return format::ToJson(state_->metadata).dump(); }
+std::string Array::MetadataJson() const { return format::ToJson(state()->metadata).dump(); }
+
+detail::RegionPlan detail::PlanRegion(std::shared_ptr<const ArrayState> array,
+                                      const Selection& selection) {
+  RegionPlan plan;
+  plan.array = std::move(array);
+  const ArrayState& state = *plan.array;
+  plan.selection = index::Normalize(selection, state.metadata.shape);
+  CheckPlannable(state.path, plan.selection, state);
+  plan.chunks = index::ChunkPlan(plan.selection, state.chunk_shape, state.metadata.shape);
+  plan.objects = index::ObjectPlan(plan.chunks, state.chunks_per_object);
+  plan.output_shape = plan.selection.OutputShape();
+  const std::size_t item_size = ItemSize(state.metadata.dtype);
+  plan.output_strides = index::OutputStrides(plan.selection, item_size);
+  plan.num_bytes = static_cast<std::size_t>(plan.selection.NumElements()) * item_size;
+  return plan;
+}
 
 Region Array::Select(const Selection& selection) const {
-  auto plan = std::make_shared<detail::RegionPlan>();
-  plan->array = state_;
-  plan->selection = index::Normalize(selection, state_->metadata.shape);
-  CheckPlannable(state_->path, plan->selection, *state_);
-  plan->chunks = index::ChunkPlan(plan->selection, state_->chunk_shape, state_->metadata.shape);
-  plan->objects = index::ObjectPlan(plan->chunks, state_->chunks_per_object);
-  plan->output_shape = plan->selection.OutputShape();
-  const std::size_t item_size = ItemSize(state_->metadata.dtype);
-  plan->output_strides = index::OutputStrides(plan->selection, item_size);
-  plan->num_bytes = static_cast<std::size_t>(plan->selection.NumElements()) * item_size;
   Region region;
-  region.plan_ = std::move(plan);
+  region.plan_ = std::make_shared<detail::RegionPlan>(detail::PlanRegion(state(), selection));
   return region;
+}
+
+std::int64_t Array::Extend(std::span<const std::byte> samples, std::int64_t count) {
+  engine::Growth growth(state());
+  growth.WriteSamples(growth.stored_shape()[0], samples, count);
+  set_state(growth.Commit());
+  return shape()[0];
+}
+
+void Array::Resize(std::span<const std::int64_t> shape) {
+  engine::Growth growth(state());
+  growth.SetShape({shape.begin(), shape.end()});
+  set_state(growth.Commit());
+  growth.DeleteOutside();
+}
+
+ArrayAppender::ArrayAppender(std::shared_ptr<Array> array)
+    : array_(std::move(array)), growth_(std::make_unique<engine::Growth>(array_->state())) {
+  length_ = growth_->stored_shape()[0];
+}
+
+ArrayAppender::~ArrayAppender() = default;
+
+void ArrayAppender::Write(std::span<const std::byte> samples, std::int64_t count) {
+  if (growth_ == nullptr) throw InvalidArgumentError("this appender has already committed");
+  growth_->WriteSamples(length_, samples, count);
+  length_ += count;
+}
+
+std::int64_t ArrayAppender::Commit() {
+  if (growth_ == nullptr) throw InvalidArgumentError("this appender has already committed");
+  array_->set_state(growth_->Commit());
+  growth_.reset();  // the turn and lock end here
+  return length_;
+}
+
+void ArrayAppender::Abandon() { growth_.reset(); }
+
+void Array::Refresh() {
+  const auto current = state();
+  set_state(engine::WithShape(*current, engine::StoredShape(*current)));
 }
 
 void Array::Read(const Region& region, std::span<std::byte> out) const {
@@ -355,12 +429,12 @@ void Array::Read(const Region& region, std::span<std::byte> out) const {
     throw InvalidArgumentError("the output buffer holds " + std::to_string(out.size()) +
                                " bytes; the selection needs " + std::to_string(plan.num_bytes));
   }
-  engine::ReadRegion(*state_, plan, out);
+  engine::ReadRegion(*plan.array, plan, out);
 }
 
 void Array::ReadImages(std::span<const ImageRequest> requests, const ImageOutput& output,
                        std::span<std::byte> out) const {
-  engine::ReadImages(*state_, requests, output, out);
+  engine::ReadImages(*state(), requests, output, out);
 }
 
 void Array::Write(const Region& region, std::span<const std::byte> in) const {
@@ -369,7 +443,7 @@ void Array::Write(const Region& region, std::span<const std::byte> in) const {
     throw InvalidArgumentError("the value holds " + std::to_string(in.size()) +
                                " bytes; the selection needs " + std::to_string(plan.num_bytes));
   }
-  engine::WriteRegion(*state_, plan, in);
+  engine::WriteRegion(*plan.array, plan, in);
 }
 
 }  // namespace hub

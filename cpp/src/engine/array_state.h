@@ -36,6 +36,9 @@ struct ArrayState {
   std::uint64_t max_object_bytes = 0;
   std::string compress;
   double compresslevel = 0.5;
+  // The same for every state of one Array handle (growth replaces the state), and for no
+  // other handle: how a Region planned before a resize is told from one of another array.
+  std::uint64_t handle_id = 0;
 
   // The key of the stored object at `object_position` of the object grid.
   std::string ObjectKey(std::span<const std::int64_t> object_position) const {
@@ -52,6 +55,9 @@ struct RegionPlan {
   std::vector<std::int64_t> output_strides;  // bytes, per array axis
   std::size_t num_bytes = 0;
 };
+
+// Plans `selection` of `array` as Array::Select does.
+RegionPlan PlanRegion(std::shared_ptr<const ArrayState> array, const Selection& selection);
 
 // The cache prefix of every chunk of the array at `path` in `store`.
 std::string CachePrefix(const Store& store, const std::string& path);

@@ -8,8 +8,10 @@
 #include <utility>
 
 #include "common/shape_text.h"
+#include "engine/growth.h"
 #include "engine/metadata_io.h"
 #include "hub/errors.h"
+#include "hub/log.h"
 
 namespace hub {
 namespace {
@@ -31,18 +33,25 @@ void CheckComponents(const std::string& path, const std::vector<DatasetComponent
   }
 }
 
-// The longest shape prefix every array shares.
+// The shortest first extent, then the longest run of later extents every array shares.
 std::vector<std::int64_t> SharedLeadingShape(const std::vector<std::shared_ptr<Array>>& arrays) {
   std::vector<std::int64_t> shared = arrays.front()->shape();
   for (const auto& array : arrays) {
-    const auto& shape = array->shape();
-    std::size_t common = 0;
+    const std::vector<std::int64_t> shape = array->shape();
+    shared[0] = std::min(shared[0], shape[0]);
+    std::size_t common = 1;
     while (common < shared.size() && common < shape.size() && shared[common] == shape[common]) {
       ++common;
     }
     shared.resize(common);
   }
   return shared;
+}
+
+bool SameFirstExtent(const std::vector<std::shared_ptr<Array>>& arrays) {
+  return std::all_of(arrays.begin(), arrays.end(), [&](const std::shared_ptr<Array>& array) {
+    return array->shape()[0] == arrays.front()->shape()[0];
+  });
 }
 
 nlohmann::json AttributesOf(const std::vector<DatasetComponent>& components) {
@@ -96,33 +105,50 @@ std::optional<std::vector<DatasetComponent>> DatasetComponentsOf(const NodeInfo&
   return components;
 }
 
+void Dataset::CheckSameFirstExtent(const Dataset& dataset) {
+  if (SameFirstExtent(dataset.arrays_)) return;
+  std::string shapes;
+  for (std::size_t k = 0; k < dataset.arrays_.size(); ++k) {
+    shapes += (k ? ", " : "") + dataset.components_[k].name + " " +
+              ShapeText(dataset.arrays_[k]->shape());
+  }
+  throw InvalidArgumentError("the components of dataset '" + dataset.path_ +
+                             "' must share their first dimension; got shapes " + shapes);
+}
+
 Dataset Dataset::Assemble(std::shared_ptr<Store> store, const std::string& path,
-                          std::vector<DatasetComponent> components) {
+                          std::vector<DatasetComponent> components,
+                          std::vector<std::shared_ptr<Array>> opened) {
   ValidateKey(path);
   CheckComponents(path, components);
+  if (!opened.empty() && opened.size() != components.size()) {
+    throw InvalidArgumentError("dataset '" + path + "': " + std::to_string(opened.size()) +
+                               " opened arrays for " + std::to_string(components.size()) +
+                               " components");
+  }
   Dataset dataset;
   dataset.path_ = path;
-  for (const DatasetComponent& component : components) {
-    dataset.arrays_.push_back(Array::Open(store, component.array_path));
+  for (std::size_t k = 0; k < components.size(); ++k) {
+    if (opened.empty()) {
+      dataset.arrays_.push_back(Array::Open(store, components[k].array_path));
+    } else if (opened[k] && opened[k]->path() == components[k].array_path) {
+      dataset.arrays_.push_back(std::move(opened[k]));
+    } else {
+      throw InvalidArgumentError("dataset '" + path + "': the array given for component '" +
+                                 components[k].name + "' is not '" + components[k].array_path +
+                                 "'");
+    }
   }
   dataset.components_ = std::move(components);
   dataset.shape_ = SharedLeadingShape(dataset.arrays_);
-  if (dataset.shape_.empty()) {
-    std::string shapes;
-    for (std::size_t k = 0; k < dataset.arrays_.size(); ++k) {
-      shapes += (k ? ", " : "") + dataset.components_[k].name + " " +
-                ShapeText(dataset.arrays_[k]->shape());
-    }
-    throw InvalidArgumentError("the components of dataset '" + path +
-                               "' must share their first dimension; got shapes " + shapes);
-  }
   return dataset;
 }
 
 Dataset Dataset::Create(std::shared_ptr<Store> store, const std::string& path,
                         std::vector<DatasetComponent> components, OnExists on_exists,
-                        KnownGroups* known_groups) {
-  Dataset dataset = Assemble(store, path, std::move(components));
+                        KnownGroups* known_groups, std::vector<std::shared_ptr<Array>> opened) {
+  Dataset dataset = Assemble(store, path, std::move(components), std::move(opened));
+  CheckSameFirstExtent(dataset);
   const NodeInfo existing = ReadNode(*store, path);
   if (existing.kind != NodeKind::kMissing) {
     const auto recorded = DatasetComponentsOf(existing);
@@ -160,7 +186,11 @@ Dataset Dataset::FromGroup(std::shared_ptr<Store> store, const NodeInfo& node) {
       children.push_back({child.path.substr(path.size() + 1), child.path});
     }
   }
-  return Assemble(std::move(store), path, std::move(children));
+  // Arrays that nothing recorded as a dataset must agree (hub_v1's own datasets take the
+  // shortest component: see shape()).
+  Dataset dataset = Assemble(std::move(store), path, std::move(children));
+  CheckSameFirstExtent(dataset);
+  return dataset;
 }
 
 std::shared_ptr<Array> Dataset::array(const std::string& name) const {
@@ -168,6 +198,75 @@ std::shared_ptr<Array> Dataset::array(const std::string& name) const {
     if (components_[k].name == name) return arrays_[k];
   }
   throw NotFoundError("dataset '" + path_ + "' has no component '" + name + "'");
+}
+
+std::int64_t Dataset::Extend(std::span<const ComponentSamples> samples, std::int64_t count) {
+  std::vector<std::size_t> order(components_.size());  // component k's entry in `samples`
+  std::set<std::string> named;
+  for (const ComponentSamples& entry : samples) {
+    if (!named.insert(entry.name).second) {
+      throw InvalidArgumentError("appending to dataset '" + path_ + "' names component '" +
+                                 entry.name + "' twice");
+    }
+  }
+  for (std::size_t k = 0; k < components_.size(); ++k) {
+    const auto found = std::find_if(samples.begin(), samples.end(), [&](const auto& entry) {
+      return entry.name == components_[k].name;
+    });
+    if (found == samples.end()) {
+      throw InvalidArgumentError("appending to dataset '" + path_ +
+                                 "' needs a value for every "
+                                 "component; '" +
+                                 components_[k].name + "' has none");
+    }
+    order[k] = static_cast<std::size_t>(found - samples.begin());
+  }
+  if (named.size() != components_.size()) {
+    for (const ComponentSamples& entry : samples) array(entry.name);  // NotFoundError
+  }
+
+  // Turns are taken in path order, so two datasets sharing arrays never wait on each other.
+  std::vector<std::size_t> by_path(components_.size());
+  for (std::size_t k = 0; k < by_path.size(); ++k) by_path[k] = k;
+  std::sort(by_path.begin(), by_path.end(), [&](std::size_t a, std::size_t b) {
+    return components_[a].array_path < components_[b].array_path;
+  });
+  std::vector<std::unique_ptr<engine::Growth>> growths(components_.size());
+  for (const std::size_t k : by_path) {
+    growths[k] = std::make_unique<engine::Growth>(arrays_[k]->state());
+  }
+  std::int64_t length = growths.front()->stored_shape()[0];
+  for (const auto& growth : growths) length = std::min(length, growth->stored_shape()[0]);
+
+  for (std::size_t k = 0; k < components_.size(); ++k) {
+    growths[k]->WriteSamples(length, samples[order[k]].samples, count);
+  }
+  std::vector<std::shared_ptr<const detail::ArrayState>> grown(components_.size());
+  std::size_t committed = 0;
+  try {
+    for (; committed < components_.size(); ++committed) {
+      grown[committed] = growths[committed]->Commit();
+    }
+  } catch (...) {
+    for (std::size_t k = 0; k < committed; ++k) {
+      try {
+        growths[k]->Undo();
+      } catch (const std::exception& error) {
+        Log(LogLevel::kWarning, "dataset '" + path_ + "': component '" + components_[k].name +
+                                    "' keeps the failed append's samples (" + error.what() +
+                                    "); the dataset's length is its shortest component's");
+      }
+    }
+    throw;
+  }
+  for (std::size_t k = 0; k < components_.size(); ++k) arrays_[k]->set_state(grown[k]);
+  shape_ = SharedLeadingShape(arrays_);
+  return shape_[0];
+}
+
+void Dataset::Refresh() {
+  for (const auto& array : arrays_) array->Refresh();
+  shape_ = SharedLeadingShape(arrays_);
 }
 
 }  // namespace hub

@@ -1,6 +1,7 @@
 // Zarr v3 array metadata (see array_metadata.h).
 #include "format/array_metadata.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -216,8 +217,8 @@ void ValidateGeometry(std::span<const std::int64_t> shape, std::span<const std::
   constexpr std::int64_t kMaxExtent = std::int64_t{1} << 62;
   std::uint64_t chunk_bytes = item_size;
   for (std::size_t axis = 0; axis < shape.size(); ++axis) {
-    if (shape[axis] <= 0 || shape[axis] > kMaxExtent) {
-      throw InvalidArgumentError("shape sizes must be positive, got " +
+    if (shape[axis] < 0 || shape[axis] > kMaxExtent) {
+      throw InvalidArgumentError("shape sizes must be zero or more, got " +
                                  std::to_string(shape[axis]) + " on axis " + std::to_string(axis));
     }
     if (chunk[axis] <= 0) {
@@ -230,10 +231,11 @@ void ValidateGeometry(std::span<const std::int64_t> shape, std::span<const std::
     chunk_bytes *= static_cast<std::uint64_t>(chunk[axis]);
   }
   // Every count derived from the shape (elements, bytes, chunks per axis and in all) is at
-  // most its number of bytes, so one checked product bounds them all.
+  // most its number of bytes, so one checked product bounds them all (empty axes counted as
+  // one: an array of length 0 grows).
   std::int64_t total_bytes = static_cast<std::int64_t>(item_size);
   for (const std::int64_t extent : shape) {
-    if (__builtin_mul_overflow(total_bytes, extent, &total_bytes)) {
+    if (__builtin_mul_overflow(total_bytes, std::max<std::int64_t>(extent, 1), &total_bytes)) {
       throw InvalidArgumentError(
           "the shape's size overflows 64 bits: an array may hold at most 2^63 bytes");
     }
@@ -323,6 +325,28 @@ std::string ChunkKey(const ArrayMetadata& metadata, std::span<const std::int64_t
     key += std::to_string(grid_position[axis]);
   }
   return key;
+}
+
+std::optional<std::vector<std::int64_t>> ParseChunkKey(const ArrayMetadata& metadata,
+                                                       std::string_view key) {
+  if (!metadata.v2_chunk_keys) {
+    if (key.size() < 2 || key[0] != 'c' || key[1] != metadata.separator) return std::nullopt;
+    key.remove_prefix(2);
+  }
+  std::vector<std::int64_t> position;
+  for (std::size_t start = 0; start <= key.size();) {
+    const std::size_t end = std::min(key.find(metadata.separator, start), key.size());
+    std::int64_t value = 0;
+    const auto [stop, error] = std::from_chars(key.data() + start, key.data() + end, value);
+    if (error != std::errc() || stop != key.data() + end || end == start || value < 0 ||
+        position.size() == metadata.shape.size()) {
+      return std::nullopt;
+    }
+    position.push_back(value);
+    start = end + 1;
+  }
+  if (position.size() != metadata.shape.size()) return std::nullopt;
+  return position;
 }
 
 }  // namespace hub::format

@@ -4,8 +4,10 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "hub/dtype.h"
@@ -38,6 +40,11 @@ nlohmann::json ToJson(const ArrayMetadata& metadata);
 
 // The store key of chunk `grid_position`, relative to the array's folder.
 std::string ChunkKey(const ArrayMetadata& metadata, std::span<const std::int64_t> grid_position);
+
+// The grid position a chunk key (relative to the array's folder) names, or nullopt for any
+// other key (zarr.json, lock files, keys of another encoding or rank).
+std::optional<std::vector<std::int64_t>> ParseChunkKey(const ArrayMetadata& metadata,
+                                                       std::string_view key);
 
 // Checks shape/chunk extents and products; InvalidArgumentError naming the problem.
 void ValidateGeometry(std::span<const std::int64_t> shape, std::span<const std::int64_t> chunk,

@@ -121,5 +121,20 @@ TEST(ArrayMetadata, HostileDocumentsAreRejected) {
   EXPECT_THROW(ParseArrayMetadata(complex_type, "t"), UnsupportedError);
 }
 
+TEST(ArrayMetadata, ParseChunkKeyInvertsChunkKeyAndRejectsOtherKeys) {
+  auto metadata = ParseArrayMetadata(Valid(), "t");
+  metadata.shape = {10, 10};
+  const std::vector<std::int64_t> position{3, 12};
+  EXPECT_EQ(ParseChunkKey(metadata, ChunkKey(metadata, position)), position);
+  for (const char* other :
+       {"zarr.json", "c/3", "c/3/4/5", "c/3/", "c//4", "c/-1/2", "c/a/2", "3/4", "c", ""}) {
+    EXPECT_EQ(ParseChunkKey(metadata, other), std::nullopt) << other;
+  }
+  metadata.v2_chunk_keys = true;
+  metadata.separator = '.';
+  EXPECT_EQ(ParseChunkKey(metadata, "3.12"), position);
+  EXPECT_EQ(ParseChunkKey(metadata, "c.3.12"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace hub::format

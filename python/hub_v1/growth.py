@@ -1,0 +1,140 @@
+"""Growing arrays and datasets along their first (sample) axis: `append`, `extend`, `resize`.
+
+The engine writes new samples beyond the stored length, where no reader looks, and rewrites
+``zarr.json`` last, so a reader, or a writer killed midway, sees the old length or the new one
+with every sample in place. Growth never rewrites existing data, except the last partly
+filled shard (or chunk) that the new samples complete.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sized
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from hub_v1 import _core
+from hub_v1.errors import InvalidArgumentError, NotFoundError
+from hub_v1.progress import progress_bar
+
+if TYPE_CHECKING:
+    from hub_v1.array import Array
+    from hub_v1.dataset import Dataset
+
+
+def check_sample_shape(
+    name: str, sample_shape: tuple[int, ...], got: tuple[int, ...], what: str
+) -> None:
+    """InvalidArgumentError naming the first axis where `got` differs from `sample_shape`."""
+    if got == sample_shape:
+        return
+    if len(got) != len(sample_shape):
+        raise InvalidArgumentError(
+            f"{what} has shape {got}; samples of '{name}' have {len(sample_shape)} "
+            f"dimensions, shape {sample_shape}"
+        )
+    axis = next(
+        a for a, (want, have) in enumerate(zip(sample_shape, got, strict=True)) if want != have
+    )
+    raise InvalidArgumentError(
+        f"{what} has shape {got}: axis {axis + 1} of '{name}' is {sample_shape[axis]} for "
+        f"every sample, not {got[axis]}"
+    )
+
+
+def as_samples(array: Array, values: Any, what: str = "the samples") -> np.ndarray:
+    """`values` (count x the sample shape) as a C-contiguous array of the array's dtype."""
+    batch = np.asarray(values)
+    if batch.ndim == 0:
+        raise InvalidArgumentError(f"{what} must be a sequence of samples, not one value")
+    check_sample_shape(array.name, array.shape[1:], batch.shape[1:], what)
+    if batch.dtype != array.dtype:
+        batch = batch.astype(array.dtype, casting="unsafe")
+    return np.ascontiguousarray(batch)
+
+
+def extend_array(array: Array, samples: Any, progress: bool | None) -> int:
+    """Append `samples` (an array of samples, or an iterable of them) as one growth."""
+    if isinstance(samples, np.ndarray):
+        batch = as_samples(array, samples)
+        array._core.extend(batch, len(batch))
+        return len(batch)
+    if not isinstance(samples, Iterable):
+        raise InvalidArgumentError(
+            f"extend takes an array or an iterable of samples, not {type(samples).__name__}; "
+            "use append for one sample"
+        )
+    appender = _core.ArrayAppender(array._core)
+    committed = False
+    try:
+        written = _write_batches(array, appender, samples, progress)
+        appender.commit()
+        committed = True
+    finally:
+        if not committed:
+            appender.abandon()  # the turn ends now, even while a traceback holds this frame
+    return written
+
+
+def _write_batches(
+    array: Array, appender: _core.ArrayAppender, samples: Iterable[Any], progress: bool | None
+) -> int:
+    """Writes `samples` a write unit (shard or chunk) at a time, aligned to the units."""
+    unit = array.write_unit[0]
+    total = len(samples) if isinstance(samples, Sized) else None
+    pending: list[np.ndarray] = []
+    written = 0
+
+    def flush() -> None:
+        nonlocal pending, written
+        batch, pending = pending, []
+        if batch:
+            appender.write(array._core, as_samples(array, np.stack(batch)), len(batch))
+            written += len(batch)
+            bar.update(len(batch))
+
+    with progress_bar(total, f"extend {array.name}", "sample", progress) as bar:
+        for item in samples:
+            value = np.asarray(item)
+            check_sample_shape(
+                array.name, array.shape[1:], value.shape, f"sample {written + len(pending)}"
+            )
+            pending.append(value)
+            if (appender.length + len(pending)) % unit == 0:
+                flush()
+        flush()
+    return written
+
+
+def resize_array(array: Array, shape: int | Iterable[int]) -> None:
+    new_shape = (shape,) if isinstance(shape, int | np.integer) else tuple(shape)
+    array._core.resize([int(extent) for extent in new_shape])
+
+
+def extend_dataset(dataset: Dataset, samples: Mapping[str, Any]) -> int:
+    """Append the same number of samples to every component, as one growth each."""
+    if not isinstance(samples, Mapping):
+        raise InvalidArgumentError(
+            "a dataset grows from a mapping {component: samples}, one entry per component"
+        )
+    components = dataset.components  # iterating a dataset itself yields samples
+    unknown = sorted(set(samples) - set(components))
+    if unknown:
+        raise NotFoundError(f"dataset '{dataset.name}' has no components {unknown}")
+    missing = [name for name in components if name not in samples]
+    if missing:
+        raise InvalidArgumentError(
+            f"appending to dataset '{dataset.name}' needs a value for every component; "
+            f"missing {missing}"
+        )
+    batches = [
+        (name, as_samples(array, samples[name], f"the samples of component '{name}'"))
+        for name, array in components.items()
+    ]
+    counts = {name: len(batch) for name, batch in batches}
+    if len(set(counts.values())) > 1:
+        raise InvalidArgumentError(
+            f"appending to dataset '{dataset.name}' needs as many samples for every "
+            f"component; got {counts}"
+        )
+    return int(dataset._core.extend(batches, batches[0][1].shape[0]))
