@@ -245,21 +245,22 @@ class Dataset:
         >>> next(iter(loader))["x"].shape
         torch.Size([16, 4])
         """
+        from hub_v1.integrations.loader_options import LoaderOptions
         from hub_v1.integrations.torch import to_pytorch
 
-        return to_pytorch(
-            self,
-            transform,
-            components,
-            batch_size,
-            shuffle,
-            seed,
-            drop_last,
-            prefetch,
-            rank,
-            world_size,
-            progress,
+        options = LoaderOptions(
+            components=components,
+            transform=transform,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            seed=seed,
+            drop_last=drop_last,
+            prefetch=prefetch,
+            rank=rank,
+            world_size=world_size,
+            progress=progress,
         )
+        return to_pytorch(self, options)
 
     def to_tensorflow(
         self,
@@ -301,24 +302,25 @@ class Dataset:
         >>> next(iter(ds.to_tensorflow(batch_size=16, shuffle=True)))["x"].shape
         TensorShape([16, 4])
         """
+        from hub_v1.integrations.loader_options import LoaderOptions
         from hub_v1.integrations.tensorflow import to_tensorflow
 
-        return to_tensorflow(
-            self,
-            components,
-            transform,
-            read_batch,
-            progress,
-            batch_size,
-            shuffle,
-            seed,
-            drop_last,
-            epoch,
-            epochs,
-            num_shards,
-            shard_index,
-            input_context,
+        options = LoaderOptions(
+            components=components,
+            transform=transform,
+            read_batch=read_batch,
+            progress=progress,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            seed=seed,
+            drop_last=drop_last,
+            epoch=epoch,
+            epochs=epochs,
+            num_shards=num_shards,
+            shard_index=shard_index,
+            input_context=input_context,
         )
+        return to_tensorflow(self, options)
 
     def __array__(self) -> Any:
         raise TypeError("a Dataset holds several arrays; convert ds['component'] instead")

@@ -20,14 +20,16 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import tensorflow as tf
 
+from hub_v1.errors import InvalidArgumentError
 from hub_v1.integrations.columns import Columns, split_transform
+from hub_v1.integrations.loader_options import LoaderOptions
+from hub_v1.integrations.readahead import ReadAhead
 from hub_v1.integrations.sharding import even_rank_batches, shard_sizes
 from hub_v1.progress import progress_bar
 
@@ -42,32 +44,17 @@ def _signature(columns: Columns, batch: int | None) -> dict[str, tf.TensorSpec]:
     }
 
 
-def to_tensorflow(
-    dataset: Dataset,
-    components: Sequence[str] | None = None,
-    transform: Any = None,
-    read_batch: int = 256,
-    progress: bool = False,
-    batch_size: int | None = None,
-    shuffle: bool = False,
-    seed: int = 0,
-    drop_last: bool = False,
-    epoch: int = 0,
-    epochs: int = 1,
-    num_shards: int | None = None,
-    shard_index: int | None = None,
-    input_context: Any = None,
-) -> tf.data.Dataset:
+def to_tensorflow(dataset: Dataset, options: LoaderOptions) -> tf.data.Dataset:
     """See :meth:`hub_v1.Dataset.to_tensorflow`."""
-    names = list(components or dataset.keys())
-    function, pipelines = split_transform(transform, names)
+    names = options.component_names(dataset)
+    function, pipelines = split_transform(options.transform, names)
     columns = Columns(dataset, names, pipelines)
-    if batch_size is None:
-        result = _elements(columns, len(dataset), read_batch, progress)
+    if options.batch_size is None:
+        result = _elements(columns, len(dataset), options)
     else:
-        shards = _shards(num_shards, shard_index, input_context)
-        plan = EpochPlans(len(dataset), columns, batch_size, shuffle, seed, drop_last, *shards)
-        result = _batches(columns, plan, epoch, epochs)
+        shards = _shards(options.num_shards, options.shard_index, options.input_context)
+        plan = EpochPlans(len(dataset), columns, options, *shards)
+        result = _batches(columns, plan, options.epoch, options.epochs)
     if function is not None:
         result = result.map(function, num_parallel_calls=tf.data.AUTOTUNE)
     return result
@@ -92,21 +79,13 @@ class EpochPlans:
     epochs' plans are kept, since tf.data's parallel reads straddle an epoch's end."""
 
     def __init__(
-        self,
-        length: int,
-        columns: Columns,
-        batch_size: int,
-        shuffle: bool,
-        seed: int,
-        drop_last: bool,
-        shard: int,
-        num_shards: int,
+        self, length: int, columns: Columns, options: LoaderOptions, shard: int, num_shards: int
     ) -> None:
-        if batch_size < 1:
-            raise ValueError("batch_size must be at least 1")
-        self.length, self.batch_size = length, batch_size
+        if options.batch_size is None:
+            raise InvalidArgumentError("batched epochs need a batch_size")
+        self.length, self.batch_size = length, options.batch_size
         self.block = max(1, columns.arrays[columns.names()[0]].chunk[0])
-        self.shuffle, self.seed, self.drop_last = shuffle, seed, drop_last
+        self.shuffle, self.seed, self.drop_last = options.shuffle, options.seed, options.drop_last
         self.shard, self.num_shards = shard, num_shards
         self._plans: dict[int, list[np.ndarray]] = {}
         self._lock = threading.Lock()
@@ -174,31 +153,30 @@ def _batches(columns: Columns, plan: EpochPlans, first_epoch: int, epochs: int) 
     )
 
 
-def _elements(columns: Columns, length: int, read_batch: int, progress: bool) -> tf.data.Dataset:
-    """Samples one by one, read `read_batch` at a time; each pass over it is the next epoch
-    for image transforms."""
+def _elements(columns: Columns, length: int, options: LoaderOptions) -> tf.data.Dataset:
+    """Samples one by one, read `read_batch` at a time (the next read ahead); each pass over
+    it is the next epoch for image transforms."""
     passes = itertools.count()  # the epoch of each pass over the dataset
+    step = options.read_batch
+    reads = [np.arange(start, min(length, start + step)) for start in range(0, length, step)]
 
-    def read(start: int, epoch: int) -> dict[str, np.ndarray]:
-        indices = np.arange(start, min(length, start + read_batch))
+    def read(indices: np.ndarray, epoch: int) -> dict[str, np.ndarray]:
         return {name: columns.read(name, indices, epoch) for name in columns.names()}
 
     def generate() -> Iterator[dict[str, np.ndarray]]:
         epoch = next(passes)
-        starts = range(0, length, read_batch)
-        bar = progress_bar(length, "hub_v1 epoch", "sample", progress=True) if progress else None
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hub_v1-tf") as pool:
-            ahead = pool.submit(read, starts[0], epoch) if starts else None
-            for position in range(len(starts)):
-                assert ahead is not None
-                batch = ahead.result()
-                if position + 1 < len(starts):
-                    ahead = pool.submit(read, starts[position + 1], epoch)
+        bar = progress_bar(length, "hub_v1 epoch", "sample", True) if options.progress else None
+        readahead = ReadAhead(read, depth=1, threads=1)
+        try:
+            for position, indices in enumerate(reads):
+                batch = readahead.get(reads, position, epoch=epoch)
                 if bar is not None:
-                    bar.update(len(next(iter(batch.values()))))
+                    bar.update(len(indices))
                 yield batch
-        if bar is not None:
-            bar.close()
+        finally:
+            readahead.close()
+            if bar is not None:
+                bar.close()
 
     return (
         tf.data.Dataset.from_generator(generate, output_signature=_signature(columns, None))

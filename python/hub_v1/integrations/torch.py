@@ -30,7 +30,9 @@ import torch
 from torch.utils.data import Dataset as TorchMapDataset
 from torch.utils.data import IterableDataset, get_worker_info
 
+from hub_v1.errors import InvalidArgumentError
 from hub_v1.integrations.columns import Columns, split_transform
+from hub_v1.integrations.loader_options import LoaderOptions
 from hub_v1.integrations.readahead import ReadAhead
 from hub_v1.integrations.sharding import batches, batches_taken_per_worker, epoch_indices
 from hub_v1.integrations.torch_loader import (
@@ -97,20 +99,15 @@ class HubTorchDataset(TorchMapDataset):
     epoch when it drew the batch, else for the epoch given to :meth:`set_epoch`.
     """
 
-    def __init__(
-        self,
-        dataset: Dataset,
-        components: Sequence[str] | None,
-        transform: Transform | None,
-        prefetch: int = 4,
-    ) -> None:
+    def __init__(self, dataset: Dataset, options: LoaderOptions | None = None) -> None:
+        options = options or LoaderOptions()
         self.dataset = dataset
-        self.components = list(components or dataset.keys())
-        self.transform, pipelines = split_transform(transform, self.components)
+        self.components = options.component_names(dataset)
+        self.transform, pipelines = split_transform(options.transform, self.components)
         self.columns = Columns(dataset, self.components, pipelines)
         self.epoch = 0
         self.sampler: HubBatchSampler | None = None
-        self._readahead = ReadAhead(self._read_columns, depth=max(1, prefetch))
+        self._readahead = ReadAhead(self._read_columns, depth=options.readahead_depth)
 
     def __len__(self) -> int:
         return len(self.dataset)
@@ -215,33 +212,20 @@ class HubBatchedIterable(IterableDataset):
     an epoch's place.
     """
 
-    def __init__(
-        self,
-        dataset: Dataset,
-        components: Sequence[str] | None,
-        batch_size: int,
-        shuffle: bool,
-        seed: int,
-        drop_last: bool,
-        prefetch: int,
-        rank: int | None,
-        world_size: int | None,
-        transform: Transform | None,
-        progress: bool,
-    ) -> None:
-        if batch_size < 1:
-            raise ValueError("batch_size must be at least 1")
+    def __init__(self, dataset: Dataset, options: LoaderOptions) -> None:
+        if options.batch_size is None:
+            raise InvalidArgumentError("a batched loader needs a batch_size")
         self.dataset = dataset
-        self.components = list(components or dataset.keys())
-        self.transform, pipelines = split_transform(transform, self.components)
+        self.components = options.component_names(dataset)
+        self.transform, pipelines = split_transform(options.transform, self.components)
         self.columns = Columns(dataset, self.components, pipelines)
-        self.batch_size = batch_size
-        self.shuffle = shuffle
-        self.seed = seed
-        self.drop_last = drop_last
-        self.prefetch = max(1, prefetch)
-        self.ranks = RankResolver(rank, world_size)
-        self.progress = progress
+        self.batch_size = options.batch_size
+        self.shuffle = options.shuffle
+        self.seed = options.seed
+        self.drop_last = options.drop_last
+        self.prefetch = options.readahead_depth
+        self.ranks = RankResolver(options.rank, options.world_size)
+        self.progress = options.progress
         self.epoch = 0
         self._resume: ResumePoint | None = None
 
@@ -390,34 +374,8 @@ def _tick(progress: Any, batch: Any) -> Any:
     return batch
 
 
-def to_pytorch(
-    dataset: Dataset,
-    transform: Transform | None = None,
-    components: Sequence[str] | None = None,
-    batch_size: int | None = None,
-    shuffle: bool = False,
-    seed: int = 0,
-    drop_last: bool = False,
-    prefetch: int = 4,
-    rank: int | None = None,
-    world_size: int | None = None,
-    progress: bool = False,
-) -> HubTorchDataset | HubBatchedIterable:
+def to_pytorch(dataset: Dataset, options: LoaderOptions) -> HubTorchDataset | HubBatchedIterable:
     """See :meth:`hub_v1.Dataset.to_pytorch`."""
-    for name in components or []:
-        dataset[name]  # a clear KeyError for unknown components, now rather than in a worker
-    if batch_size is None:
-        return HubTorchDataset(dataset, components, transform, prefetch)
-    return HubBatchedIterable(
-        dataset,
-        components,
-        batch_size,
-        shuffle,
-        seed,
-        drop_last,
-        prefetch,
-        rank,
-        world_size,
-        transform,
-        progress,
-    )
+    if options.batch_size is None:
+        return HubTorchDataset(dataset, options)
+    return HubBatchedIterable(dataset, options)
