@@ -243,3 +243,22 @@ def test_a_dataset_whose_append_was_interrupted_keeps_its_shortest_length(local_
         reopened[2]
     reopened.append({"x": [3, 3], "y": 3})  # overwrites the stray sample
     assert len(reopened) == 3 and reopened[:]["y"].tolist() == [1, 2, 3]
+
+
+def test_a_dataset_follows_growth_through_its_component_arrays(local_datahub):
+    x = local_datahub.array("x", shape=(0,), dtype="int32")
+    ds = local_datahub.dataset("d", components={"x": x})
+    x.extend(np.arange(3))
+    assert len(ds) == 3 and ds.shape == (3,)  # the dataset shares the array's handle
+    region = x._core.select((slice(0, 3),))
+    x.refresh()
+    x.extend(np.zeros(0, np.int32))
+    assert x._core.read(region).tolist() == [0, 1, 2]  # the shape did not change
+
+
+def test_a_dataset_whose_components_are_one_array_refuses_to_append(local_datahub):
+    x = local_datahub.array("x", shape=(0,), dtype="int32")
+    ds = local_datahub.dataset("d", components={"a": x, "b": x})
+    with pytest.raises(InvalidArgumentError, match="are one array"):
+        ds.append({"a": 1, "b": 1})
+    assert len(x) == 0

@@ -45,7 +45,6 @@ class Dataset:
         self._datahub = datahub
         self._name = core.path
         self._components = {name: Array(core.array(name), datahub) for name, _ in core.components}
-        self._shape = core.shape
 
     @property
     def attrs(self) -> Attributes:
@@ -71,7 +70,7 @@ class Dataset:
     def shape(self) -> tuple[int, ...]:
         """The leading shape all components share; the length is the shortest component's
         (a component may hold samples past it, left by an interrupted append)."""
-        return self._shape
+        return self._core.shape
 
     def append(self, sample: Mapping[str, Any]) -> None:
         """Add one sample, ``{component: value}`` for every component. See :meth:`extend`.
@@ -93,14 +92,11 @@ class Dataset:
         every component keeps its old length. Returns the new length."""
         from hub_v1.growth import extend_dataset
 
-        length = extend_dataset(self, samples)
-        self._shape = self._core.shape
-        return length
+        return extend_dataset(self, samples)
 
     def refresh(self) -> None:
         """Reread every component's shape (growth through other handles or processes)."""
         self._core.refresh()
-        self._shape = self._core.shape
 
     @property
     def components(self) -> dict[str, Array]:
@@ -130,7 +126,7 @@ class Dataset:
         return component in self._components
 
     def __len__(self) -> int:
-        return self._shape[0]
+        return self.shape[0]
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         for i in range(len(self)):
@@ -208,7 +204,7 @@ class Dataset:
             f"{name!r}: {array.dtype}{list(array.shape)}"
             for name, array in self._components.items()
         )
-        return f"hub_v1.Dataset({self._name!r}, shape={self._shape}, components={{{parts}}})"
+        return f"hub_v1.Dataset({self._name!r}, shape={self.shape}, components={{{parts}}})"
 
     def to_pytorch(
         self,

@@ -57,8 +57,9 @@ class Dataset {
   // The length is the shortest component's: a component may hold samples past it, left by
   // an append that was interrupted between components (the next append overwrites them).
   // The other entries are the leading extents every component shares.
-  const std::vector<std::int64_t>& shape() const { return shape_; }
-  std::int64_t length() const { return shape_.front(); }
+  // Computed from the component arrays' handles, so growth through any of them shows.
+  std::vector<std::int64_t> shape() const;
+  std::int64_t length() const { return shape().front(); }
   // In creation order.
   const std::vector<DatasetComponent>& components() const { return components_; }
   // The component `name`'s array; NotFoundError if there is none.
@@ -80,7 +81,6 @@ class Dataset {
   std::string path_;
   std::vector<DatasetComponent> components_;
   std::vector<std::shared_ptr<Array>> arrays_;  // components_[k]'s array
-  std::vector<std::int64_t> shape_;
 };
 
 // The components a hub_v1 dataset group records (in creation order), or nullopt for any

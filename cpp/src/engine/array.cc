@@ -231,7 +231,9 @@ std::shared_ptr<const detail::ArrayState> Array::state() const {
 
 void Array::set_state(std::shared_ptr<const detail::ArrayState> state) {
   const std::lock_guard lock(state_mutex_);
-  state_ = std::move(state);
+  // A state differs from this handle's only in its shape: an unchanged shape keeps the
+  // state, and so the Regions planned with it.
+  if (state->metadata.shape != state_->metadata.shape) state_ = std::move(state);
 }
 
 const detail::RegionPlan& Array::PlanOf(const Region& region) const {

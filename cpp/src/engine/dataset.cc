@@ -140,7 +140,6 @@ Dataset Dataset::Assemble(std::shared_ptr<Store> store, const std::string& path,
     }
   }
   dataset.components_ = std::move(components);
-  dataset.shape_ = SharedLeadingShape(dataset.arrays_);
   return dataset;
 }
 
@@ -193,6 +192,8 @@ Dataset Dataset::FromGroup(std::shared_ptr<Store> store, const NodeInfo& node) {
   return dataset;
 }
 
+std::vector<std::int64_t> Dataset::shape() const { return SharedLeadingShape(arrays_); }
+
 std::shared_ptr<Array> Dataset::array(const std::string& name) const {
   for (std::size_t k = 0; k < components_.size(); ++k) {
     if (components_[k].name == name) return arrays_[k];
@@ -225,6 +226,16 @@ std::int64_t Dataset::Extend(std::span<const ComponentSamples> samples, std::int
     for (const ComponentSamples& entry : samples) array(entry.name);  // NotFoundError
   }
 
+  for (std::size_t k = 0; k < components_.size(); ++k) {
+    for (std::size_t j = 0; j < k; ++j) {
+      if (components_[j].array_path == components_[k].array_path) {
+        throw InvalidArgumentError("dataset '" + path_ + "': components '" + components_[j].name +
+                                   "' and '" + components_[k].name + "' are one array ('" +
+                                   components_[k].array_path +
+                                   "'), which an append would grow twice");
+      }
+    }
+  }
   // Turns are taken in path order, so two datasets sharing arrays never wait on each other.
   std::vector<std::size_t> by_path(components_.size());
   for (std::size_t k = 0; k < by_path.size(); ++k) by_path[k] = k;
@@ -235,11 +246,12 @@ std::int64_t Dataset::Extend(std::span<const ComponentSamples> samples, std::int
   for (const std::size_t k : by_path) {
     growths[k] = std::make_unique<engine::Growth>(arrays_[k]->state());
   }
-  std::int64_t length = growths.front()->stored_shape()[0];
-  for (const auto& growth : growths) length = std::min(length, growth->stored_shape()[0]);
+  // The dataset's stored length: samples a component holds past it are overwritten.
+  std::int64_t start = growths.front()->stored_shape()[0];
+  for (const auto& growth : growths) start = std::min(start, growth->stored_shape()[0]);
 
   for (std::size_t k = 0; k < components_.size(); ++k) {
-    growths[k]->WriteSamples(length, samples[order[k]].samples, count);
+    growths[k]->WriteSamples(start, samples[order[k]].samples, count);
   }
   std::vector<std::shared_ptr<const detail::ArrayState>> grown(components_.size());
   std::size_t committed = 0;
@@ -260,13 +272,11 @@ std::int64_t Dataset::Extend(std::span<const ComponentSamples> samples, std::int
     throw;
   }
   for (std::size_t k = 0; k < components_.size(); ++k) arrays_[k]->set_state(grown[k]);
-  shape_ = SharedLeadingShape(arrays_);
-  return shape_[0];
+  return length();
 }
 
 void Dataset::Refresh() {
   for (const auto& array : arrays_) array->Refresh();
-  shape_ = SharedLeadingShape(arrays_);
 }
 
 }  // namespace hub
