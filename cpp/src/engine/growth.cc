@@ -11,6 +11,7 @@
 #include "engine/metadata_io.h"
 #include "hub/errors.h"
 #include "hub/log.h"
+#include "index/region_copy.h"
 
 namespace hub::engine {
 namespace {
@@ -19,8 +20,14 @@ using detail::ArrayState;
 
 std::string MetadataKey(const ArrayState& array) { return array.path + "/zarr.json"; }
 
-// zarr.json as stored now, checked to still describe `array` but for its shape.
-nlohmann::json ReadOwnDocument(const ArrayState& array) {
+// zarr.json as stored now, and the shape it holds.
+struct StoredDocument {
+  nlohmann::json document;
+  std::vector<std::int64_t> shape;
+};
+
+// The array's zarr.json as stored now, checked to still describe `array` but for its shape.
+StoredDocument ReadOwnDocument(const ArrayState& array) {
   const std::string key = MetadataKey(array);
   std::optional<nlohmann::json> document = ReadJson(*array.store, key);
   if (!document || !document->is_object() || document->value("node_type", "") != "array") {
@@ -35,7 +42,7 @@ nlohmann::json ReadOwnDocument(const ArrayState& array) {
     throw InvalidArgumentError("the array '" + array.path + "' in " + array.store->Describe() +
                                " was replaced by one with other settings; open it again");
   }
-  return *std::move(document);
+  return {*std::move(document), stored.shape};
 }
 
 // Every stored object of the array, with its position on the object grid.
@@ -74,12 +81,15 @@ void FillBox(std::shared_ptr<const ArrayState> array, std::span<const std::int64
     box.push_back(Slice{begin[axis], end[axis], 1});
   }
   const detail::RegionPlan plan = detail::PlanRegion(array, box);
-  const std::vector<std::byte>& fill = array->metadata.fill_value;
   Buffer values = Buffer::Allocate(plan.num_bytes);
-  for (std::size_t offset = 0; offset < plan.num_bytes; offset += fill.size()) {
-    std::copy(fill.begin(), fill.end(), values.data() + offset);
-  }
+  index::FillWithElement(values.mutable_span(), array->metadata.fill_value);
   WriteRegion(*array, plan, values.span());
+}
+
+// Deletes a stored object, and tells readers' cache that it changed.
+void DeleteObject(const ArrayState& array, const std::string& key) {
+  array.store->Delete(key);
+  ChunkCache::Instance().NoteWrite(array.cache_prefix + key);
 }
 
 void CheckRank(const ArrayState& array, std::span<const std::int64_t> shape) {
@@ -102,15 +112,15 @@ std::shared_ptr<const ArrayState> WithShape(const ArrayState& array,
 }
 
 std::vector<std::int64_t> StoredShape(const ArrayState& array) {
-  const nlohmann::json document = ReadOwnDocument(array);
-  return format::ParseArrayMetadata(document, MetadataKey(array)).shape;
+  return ReadOwnDocument(array).shape;
 }
 
 Growth::Growth(std::shared_ptr<const ArrayState> array)
     : turn_(array->cache_prefix + "zarr.json"),
-      lock_(array->store->LockKey(MetadataKey(*array), Store::LockWhen::kAlways)),
-      document_(ReadOwnDocument(*array)) {
-  stored_ = WithShape(*array, format::ParseArrayMetadata(document_, MetadataKey(*array)).shape);
+      lock_(array->store->LockKey(MetadataKey(*array), Store::LockWhen::kAlways)) {
+  StoredDocument stored = ReadOwnDocument(*array);  // read under the turn and the lock
+  document_ = std::move(stored.document);
+  stored_ = WithShape(*array, std::move(stored.shape));
   target_ = stored_;
 }
 
@@ -153,8 +163,7 @@ void Growth::SetShape(std::vector<std::int64_t> shape) {
   // a shrink or from an interrupted append: it must read as the fill value once exposed.
   for (const StoredObject& object : ListObjects(*stored_)) {
     if (WhollyOutside(*stored_, object.position, old_shape)) {
-      stored_->store->Delete(object.key);
-      ChunkCache::Instance().NoteWrite(stored_->cache_prefix + object.key);
+      DeleteObject(*stored_, object.key);
       continue;
     }
     for (std::size_t axis = 0; axis < rank; ++axis) {
@@ -187,9 +196,9 @@ void Growth::Undo() {
 void Growth::DeleteOutside() {
   try {
     for (const StoredObject& object : ListObjects(*target_)) {
-      if (!WhollyOutside(*target_, object.position, target_->metadata.shape)) continue;
-      target_->store->Delete(object.key);
-      ChunkCache::Instance().NoteWrite(target_->cache_prefix + object.key);
+      if (WhollyOutside(*target_, object.position, target_->metadata.shape)) {
+        DeleteObject(*target_, object.key);
+      }
     }
   } catch (const std::exception& error) {
     Log(LogLevel::kWarning, "resizing '" + target_->path + "' left objects outside its shape (" +
