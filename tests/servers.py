@@ -66,24 +66,52 @@ def _free_port_with_grpc_twin() -> int:
                     return port
 
 
+def _distinct_seaweedfs_ports() -> dict[str, int]:
+    """Free ports for each SeaweedFS server, none equal to another's or to a gRPC twin."""
+    taken: set[int] = set()
+    ports: dict[str, int] = {}
+    for name in ("master", "volume", "filer", "s3", "admin"):
+        port = _free_port_with_grpc_twin()
+        while {port, port + 10000} & taken:
+            port = _free_port_with_grpc_twin()
+        taken |= {port, port + 10000}
+        ports[name] = port
+    for name in ("metrics", "iceberg"):
+        port = free_port()
+        while port in taken:
+            port = free_port()
+        taken.add(port)
+        ports[name] = port
+    return ports
+
+
 @contextmanager
 def seaweedfs(access_key_id: str, secret_access_key: str) -> Iterator[int]:
     """`weed mini` (master, volume, filer and S3 gateway in one process) accepting only the
-    given key; yields its S3 port. Data, logs and sockets live in a scratch folder."""
-    ports = {name: _free_port_with_grpc_twin() for name in ("master", "volume", "filer", "s3")}
-    ports["admin"] = _free_port_with_grpc_twin()
-    with tempfile.TemporaryDirectory(prefix="hub-seaweedfs-") as data:
-        command = [str(BIN / "weed"), f"-logdir={data}", "mini", f"-dir={data}"]
-        command += ["-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-master.telemetry=false"]
-        command += ["-admin.ui=false", f"-metricsPort={free_port()}"]
-        command += [f"-s3.port.iceberg={free_port()}"]
-        command += [f"-s3.localSocket={data}/s3.sock", f"-filer.localSocket={data}/filer.sock"]
-        command += [f"-{name}.port={port}" for name, port in ports.items()]
-        # weed mini makes its one S3 identity from these variables.
-        credentials = {"AWS_ACCESS_KEY_ID": access_key_id}
-        credentials["AWS_SECRET_ACCESS_KEY"] = secret_access_key
-        with running(command, ports["s3"], env={**os.environ, **credentials}) as process:
-            for name in ("master", "volume", "filer"):
-                wait_for_port(ports[name], process)
-            time.sleep(2)  # the volume server registers with the master after it listens
-            yield ports["s3"]
+    given key; yields its S3 port. Data, logs and sockets live in a scratch folder. A start
+    that exits before it listens (a port taken by another process between choosing and
+    binding it, on a busy machine) is tried again on other ports, up to three times."""
+    # weed mini makes its one S3 identity from these variables.
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": access_key_id}
+    env["AWS_SECRET_ACCESS_KEY"] = secret_access_key
+    for attempt in range(3):
+        started = False
+        with tempfile.TemporaryDirectory(prefix="hub-seaweedfs-") as data:
+            ports = _distinct_seaweedfs_ports()
+            command = [str(BIN / "weed"), f"-logdir={data}", "mini", f"-dir={data}"]
+            command += ["-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-master.telemetry=false"]
+            command += ["-admin.ui=false", f"-metricsPort={ports.pop('metrics')}"]
+            command += [f"-s3.port.iceberg={ports.pop('iceberg')}"]
+            command += [f"-s3.localSocket={data}/s3.sock", f"-filer.localSocket={data}/filer.sock"]
+            command += [f"-{name}.port={port}" for name, port in ports.items()]
+            try:
+                with running(command, ports["s3"], env=env) as process:
+                    for name in ("master", "volume", "filer"):
+                        wait_for_port(ports[name], process)
+                    time.sleep(2)  # the volume server registers with the master after it listens
+                    started = True
+                    yield ports["s3"]
+                return
+            except RuntimeError:  # the server exited before it listened: other ports
+                if started or attempt == 2:
+                    raise
