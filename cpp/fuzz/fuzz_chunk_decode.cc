@@ -1,12 +1,13 @@
 // libFuzzer target: hostile bytes through every decoder (gzip, zlib, lz4, zstd, blosc with each
-// shuffle, transpose, jpeg, png, the image-chunk header, crc32c). The first byte picks the
-// pipeline; the rest is the stored chunk. Decoding may fail with a hub::Error; anything else (a
-// crash, a sanitizer report, a write outside the output) is a bug.
+// shuffle, transpose, jpeg, png, the image-chunk header, crc32c, vlen-utf8, vlen-bytes). The first
+// byte picks the pipeline; the rest is the stored chunk. Decoding may fail with a hub::Error;
+// anything else (a crash, a sanitizer report, a write outside the output) is a bug.
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
 #include "codec/codec_pipeline.h"
+#include "codec/variable_elements.h"
 #include "hub/errors.h"
 
 namespace {
@@ -49,6 +50,9 @@ const std::vector<std::shared_ptr<const CodecPipeline>>& Pipelines() {
         {R"([{"name":"bytes"},{"name":"blosc","configuration":{"cname":"blosclz","clevel":9,)"
          R"("shuffle":"noshuffle","typesize":1,"blocksize":0}}])",
          {hub::DataType::kUint8, {300}}},
+        {R"([{"name":"vlen-utf8"}])", {hub::DataType::kString, {8}}},
+        {R"([{"name":"vlen-bytes"},{"name":"zstd","configuration":{"level":1}}])",
+         {hub::DataType::kBytes, {4, 3}}},
     };
     auto* built = new std::vector<std::shared_ptr<const CodecPipeline>>;
     for (const auto& target : targets) {
@@ -68,8 +72,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto& pipeline = pipelines[data[0] % pipelines.size()];
   const hub::Buffer encoded =
       hub::Buffer::CopyOf({reinterpret_cast<const std::byte*>(data + 1), size - 1});
-  std::vector<std::byte> out(pipeline->layout().NumBytes());
   try {
+    if (pipeline->IsVariableLength()) {
+      // Every element must view bytes the chunk owns: read them all (ASan checks each).
+      const hub::Buffer chunk = pipeline->Decode(encoded);
+      std::uint8_t sum = 0;
+      for (const auto& element : hub::codec::AsElements(chunk.span())) {
+        for (const char c : element.view()) sum = static_cast<std::uint8_t>(sum + c);
+      }
+      volatile std::uint8_t sink = sum;
+      (void)sink;
+      return 0;
+    }
+    std::vector<std::byte> out(pipeline->layout().NumBytes());
     pipeline->DecodeInto(encoded, out);
   } catch (const hub::Error&) {
   }

@@ -46,8 +46,6 @@ Selection ToSelection(const py::tuple& key) {
   return selection;
 }
 
-py::dtype NumpyDtype(DataType type) { return py::dtype(std::string(DataTypeName(type))); }
-
 // A new C-contiguous array over a Buffer: aligned so that the engine's reads into it run at
 // full speed (numpy puts a large array 16 bytes past a page boundary; see AllocateForReads).
 py::array AlignedArray(const py::dtype& dtype, const std::vector<std::int64_t>& shape) {
@@ -59,7 +57,37 @@ py::array AlignedArray(const py::dtype& dtype, const std::vector<std::int64_t>& 
   return py::array(dtype, shape, data, owner);
 }
 
+// A string or bytes selection as a numpy array of StringDType (str items) or object (bytes).
+py::array ReadValues(const Array& array, const Region& region) {
+  VariableValues values;
+  {
+    py::gil_scoped_release release;
+    values = array.ReadValues(region);
+  }
+  const bool text = array.dtype() == DataType::kString;
+  py::list items(values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const std::string_view value = values[i];
+    PyObject* item =
+        text ? PyUnicode_DecodeUTF8(value.data(), static_cast<Py_ssize_t>(value.size()), "strict")
+             : PyBytes_FromStringAndSize(value.data(), static_cast<Py_ssize_t>(value.size()));
+    if (!item) throw py::error_already_set();
+    PyList_SET_ITEM(items.ptr(), static_cast<Py_ssize_t>(i), item);
+  }
+  const py::object numpy = py::module_::import("numpy");
+  py::array flat;
+  if (text) {
+    flat = numpy.attr("array")(items, py::arg("dtype") = NumpyDtype(DataType::kString));
+  } else {
+    // np.array would read a list of bytes as fixed-width |S items: fill an object array.
+    flat = numpy.attr("empty")(values.size(), py::arg("dtype") = "O");
+    flat[py::slice(py::none(), py::none(), py::none())] = items;
+  }
+  return flat.attr("reshape")(py::tuple(py::cast(region.shape())));
+}
+
 py::array Read(const Array& array, const Region& region) {
+  if (IsVariableLength(array.dtype())) return ReadValues(array, region);
   py::array out = AlignedArray(NumpyDtype(array.dtype()), region.shape());
   std::span<std::byte> buffer(static_cast<std::byte*>(out.mutable_data()), region.num_bytes());
   {
@@ -92,9 +120,9 @@ void ReadInto(const Array& array, const Region& region, py::array& out) {
 }
 
 void Write(const Array& array, const Region& region, const py::array& value) {
-  const std::span<const std::byte> buffer = BytesOf(value, array.dtype());
+  const ValueBytes buffer(value, array.dtype());
   py::gil_scoped_release release;
-  array.Write(region, buffer);
+  array.Write(region, buffer.bytes());
 }
 
 // An ArraySpec from the binding's arguments (None: let hub_v1 choose).
@@ -135,6 +163,42 @@ ChunkCodec CodecFor(const std::string& codecs_json, const py::array& chunk) {
 }
 
 }  // namespace
+
+py::dtype NumpyDtype(DataType type) {
+  if (type == DataType::kString) {
+    return py::module_::import("numpy.dtypes").attr("StringDType")().cast<py::dtype>();
+  }
+  if (type == DataType::kBytes) return py::dtype("O");
+  return py::dtype(std::string(DataTypeName(type)));
+}
+
+ValueBytes::ValueBytes(const py::array& value, DataType dtype) {
+  if (!IsVariableLength(dtype)) {
+    bytes_ = BytesOf(value, dtype);
+    return;
+  }
+  items_ = value.attr("ravel")().attr("tolist")();
+  elements_.resize(items_.size());
+  const bool text = dtype == DataType::kString;
+  for (std::size_t i = 0; i < elements_.size(); ++i) {
+    PyObject* item = PyList_GET_ITEM(items_.ptr(), static_cast<Py_ssize_t>(i));
+    const char* data = nullptr;
+    Py_ssize_t size = 0;
+    if (text && PyUnicode_Check(item)) {
+      data = PyUnicode_AsUTF8AndSize(item, &size);  // UnicodeEncodeError for lone surrogates
+      if (!data) throw py::error_already_set();
+    } else if (!text && PyBytes_Check(item)) {
+      PyBytes_AsStringAndSize(item, const_cast<char**>(&data), &size);
+    } else {
+      throw InvalidArgumentError("item " + std::to_string(i) + " of the value is " +
+                                 std::string(Py_TYPE(item)->tp_name) + ", not " +
+                                 (text ? "str" : "bytes"));
+    }
+    elements_[i] =
+        VariableElement{reinterpret_cast<const std::byte*>(data), static_cast<std::uint64_t>(size)};
+  }
+  bytes_ = std::as_bytes(std::span(elements_));
+}
 
 std::span<const std::byte> BytesOf(const py::array& value, DataType dtype) {
   if (!HasDtype(value, dtype) || !(value.flags() & py::array::c_style)) {
@@ -190,9 +254,9 @@ void RegisterArrays(py::module_& module) {
       .def(
           "extend",
           [](Array& a, const py::array& samples, std::int64_t count) {
-            const std::span<const std::byte> bytes = BytesOf(samples, a.dtype());
+            const ValueBytes bytes(samples, a.dtype());
             py::gil_scoped_release release;
-            return a.Extend(bytes, count);
+            return a.Extend(bytes.bytes(), count);
           },
           py::arg("samples"), py::arg("count"), "Appends `count` samples; the new length.")
       .def(
@@ -212,9 +276,9 @@ void RegisterArrays(py::module_& module) {
           "write",
           [](ArrayAppender& appender, const Array& array, const py::array& samples,
              std::int64_t count) {
-            const std::span<const std::byte> bytes = BytesOf(samples, array.dtype());
+            const ValueBytes bytes(samples, array.dtype());
             py::gil_scoped_release release;
-            appender.Write(bytes, count);
+            appender.Write(bytes.bytes(), count);
           },
           py::arg("array"), py::arg("samples"), py::arg("count"))
       .def("commit", &ArrayAppender::Commit, py::call_guard<py::gil_scoped_release>())

@@ -6,6 +6,7 @@
 
 #include <span>
 #include <string>
+#include <vector>
 
 #include "hub/dtype.h"
 #include "hub/node.h"
@@ -25,5 +26,24 @@ OnExists ParseOnExists(const std::string& policy);
 
 // `value`'s bytes; InvalidArgumentError unless it is a C-contiguous array of `dtype`.
 std::span<const std::byte> BytesOf(const pybind11::array& value, DataType dtype);
+
+// numpy's dtype for `type`: StringDType() for string arrays, object for bytes arrays.
+pybind11::dtype NumpyDtype(DataType type);
+
+// A value to write as the engine takes it: the array's bytes (BytesOf), or for a string or
+// bytes array VariableElements viewing its items' bytes. Built and destroyed with the GIL
+// held; the engine may use bytes() without it.
+class ValueBytes {
+ public:
+  // `value` holds str items for a string array, bytes items for a bytes array (C order);
+  // InvalidArgumentError names the first item of another type.
+  ValueBytes(const pybind11::array& value, DataType dtype);
+  std::span<const std::byte> bytes() const { return bytes_; }
+
+ private:
+  pybind11::list items_;  // keeps the items whose bytes the elements view
+  std::vector<VariableElement> elements_;
+  std::span<const std::byte> bytes_;
+};
 
 }  // namespace hub::python

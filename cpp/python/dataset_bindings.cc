@@ -89,9 +89,12 @@ void RegisterDatasets(py::module_& module) {
           "extend",
           [](Dataset& d, const std::vector<std::pair<std::string, py::array>>& values,
              std::int64_t count) {
+            std::vector<ValueBytes> bytes;
+            bytes.reserve(values.size());
             std::vector<ComponentSamples> samples;
             for (const auto& [name, value] : values) {
-              samples.push_back({name, BytesOf(value, d.array(name)->dtype())});
+              bytes.emplace_back(value, d.array(name)->dtype());
+              samples.push_back({name, bytes.back().bytes()});
             }
             py::gil_scoped_release release;
             return d.Extend(samples, count);

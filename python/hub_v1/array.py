@@ -316,7 +316,9 @@ class Array:
     def _prepare_value(
         self, value: Any, shape: tuple[int, ...], one_element: bool = False
     ) -> np.ndarray:
-        array = np.asarray(value)
+        # Text and bytes items go in as Python objects (np.asarray alone would make bytes
+        # fixed-width and drop their trailing NULs).
+        array = np.asarray(value, dtype=self.dtype) if self._holds_objects() else np.asarray(value)
         if array.shape != shape:
             # As numpy: a value may carry extra leading length-1 axes, then broadcasts; a
             # single element addressed by integers alone takes only a scalar (`a[2, ...]` is a
@@ -336,6 +338,16 @@ class Array:
             array = array.astype(self.dtype, casting="unsafe")
         return np.ascontiguousarray(array)
 
+    def _dtype_label(self) -> str:
+        """The dtype as ``array(dtype=...)`` takes it: "str" and "bytes" for text and bytes."""
+        if self._holds_objects():
+            return "str" if self.dtype.kind == "T" else "bytes"
+        return str(self.dtype)
+
+    def _holds_objects(self) -> bool:
+        """True for a ``str`` or ``bytes`` array: one Python object per element."""
+        return self.dtype.kind in "TO"
+
     def __array__(self, dtype: npt.DTypeLike | None = None, copy: bool | None = None) -> Any:
         data = self[...]
         return data if dtype is None else data.astype(dtype, copy=False)
@@ -344,6 +356,6 @@ class Array:
         shard = f"shard={self.shard}, " if self.shard else ""
         return (
             f"hub_v1.Array({self.name!r}, shape={self.shape}, chunk={self.chunk}, {shard}"
-            f"dtype='{self.dtype}', compress={self.compress!r}, "
+            f"dtype='{self._dtype_label()}', compress={self.compress!r}, "
             f"compresslevel={self.compresslevel:g}, store={self._datahub.location!r})"
         )

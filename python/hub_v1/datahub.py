@@ -17,7 +17,13 @@ logger = logging.getLogger("hub_v1")
 
 
 def _dtype_name(dtype: Any) -> str:
-    """numpy's name for `dtype` ("float32"); the engine says which it supports."""
+    """numpy's name for `dtype` ("float32"), or "string" / "bytes" for text and bytes of any
+    length (``str``, ``"str"``, numpy's ``StringDType``; ``bytes``, ``"bytes"``); the engine
+    says which it supports."""
+    if dtype in (str, "str", "string") or isinstance(dtype, np.dtypes.StringDType):
+        return "string"
+    if dtype in (bytes, "bytes"):
+        return "bytes"
     try:
         return np.dtype(dtype).name
     except TypeError:

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "hub/buffer.h"
 #include "hub/dtype.h"
 #include "hub/image_transform.h"
 #include "hub/node.h"
@@ -78,6 +79,24 @@ class Region {
   std::shared_ptr<const detail::RegionPlan> plan_;
 };
 
+// The elements of a string or bytes selection (C order), as Array::ReadValues reads them, and
+// the storage their bytes live in: each element is valid as long as this object.
+class VariableValues {
+ public:
+  std::size_t size() const { return elements().size(); }
+  std::span<const VariableElement> elements() const {
+    return {reinterpret_cast<const VariableElement*>(elements_.data()),
+            elements_.size() / sizeof(VariableElement)};
+  }
+  // Element `i`'s bytes (UTF-8 text for a string array).
+  std::string_view operator[](std::size_t i) const { return elements()[i].view(); }
+
+ private:
+  friend class Array;
+  Buffer elements_;
+  std::vector<std::shared_ptr<const Buffer>> storage_;
+};
+
 // How Array::Create treats what is already there.
 struct CreateOptions {
   // kError: a ContainsNodeError; kReopenIfSame: the array there if its shape, chunking,
@@ -141,9 +160,14 @@ class Array {
   Region Select(const Selection& selection) const;
 
   // Fills `out` (C order, region.shape(), exactly region.num_bytes()) with the selection. A
-  // Region planned before this handle's shape changed is refused (InvalidArgumentError).
+  // Region planned before this handle's shape changed is refused (InvalidArgumentError), and
+  // so is a string or bytes array (use ReadValues).
   void Read(const Region& region, std::span<std::byte> out) const;
-  // Stores `in` (C order, region.shape(), in this array's dtype) into the selection.
+  // The selection of a string or bytes array (InvalidArgumentError for any other dtype).
+  VariableValues ReadValues(const Region& region) const;
+  // Stores `in` (C order, region.shape(), in this array's dtype) into the selection. For a
+  // string or bytes array `in` holds VariableElements (see ElementsOf); a string that is not
+  // UTF-8 is an InvalidArgumentError.
   void Write(const Region& region, std::span<const std::byte> in) const;
 
   // Images `requests[k].index` (first axis) of a uint8 array of images (N, H, W[, C]) holding

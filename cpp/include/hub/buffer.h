@@ -19,6 +19,7 @@ class Buffer {
     buffer.owner_ = std::make_shared_for_overwrite<std::byte[]>(size == 0 ? 1 : size);
     buffer.data_ = buffer.owner_.get();
     buffer.size_ = size;
+    buffer.footprint_ = size;
     return buffer;
   }
 
@@ -38,6 +39,10 @@ class Buffer {
   std::byte* data() { return data_; }
   const std::byte* data() const { return data_; }
   std::size_t size() const { return size_; }
+  // The bytes of storage this view keeps alive: its size, or more for a slice or a shrunk
+  // buffer (a decoded string chunk keeps its strings' bytes after its elements). What a cache
+  // charges for holding it.
+  std::size_t footprint() const { return footprint_; }
   std::span<const std::byte> span() const { return {data_, size_}; }
   std::span<std::byte> mutable_span() { return {data_, size_}; }
 
@@ -56,6 +61,7 @@ class Buffer {
   std::shared_ptr<std::byte[]> owner_;
   std::byte* data_ = nullptr;
   std::size_t size_ = 0;
+  std::size_t footprint_ = 0;
 };
 
 }  // namespace hub

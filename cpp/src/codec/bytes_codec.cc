@@ -37,6 +37,15 @@ std::unique_ptr<ArrayToBytesCodec> BytesCodec::FromConfig(const nlohmann::json& 
   return std::make_unique<BytesCodec>(endian);
 }
 
+void BytesCodec::Prepare(const ChunkLayout& layout) {
+  if (IsVariableLength(layout.dtype)) {
+    throw InvalidArgumentError("codec 'bytes' cannot store " +
+                               std::string(DataTypeName(layout.dtype)) +
+                               " arrays: their elements vary in length (use vlen-utf8 or "
+                               "vlen-bytes)");
+  }
+}
+
 bool BytesCodec::IsIdentity(const ChunkLayout& layout) const {
   return endian_ == Endian::kLittle || ComponentSize(layout.dtype) == 1;
 }

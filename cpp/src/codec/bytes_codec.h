@@ -16,6 +16,9 @@ class BytesCodec final : public ArrayToBytesCodec {
   void DecodeInto(const Buffer& encoded, std::span<std::byte> chunk,
                   const ChunkLayout& layout) const override;
   bool IsIdentity(const ChunkLayout& layout) const override;
+  // Refuses string and bytes arrays: their elements have no fixed size (use vlen-utf8 or
+  // vlen-bytes).
+  void Prepare(const ChunkLayout& layout) override;
   nlohmann::json ToJson() const override;
 
  private:

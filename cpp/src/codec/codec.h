@@ -27,6 +27,11 @@ struct ChunkLayout {
   std::size_t NumBytes() const { return NumElements() * ItemSize(dtype); }
 };
 
+// The most bytes a decoded chunk of string or bytes elements may hold (their values, beyond
+// their VariableElements): a hostile chunk cannot make a codec produce more. Chunks of such
+// elements are one sample to a few MB in practice.
+inline constexpr std::uint64_t kMaxVariableChunkBytes = std::uint64_t{512} << 20;
+
 class ArrayToArrayCodec {
  public:
   virtual ~ArrayToArrayCodec() = default;
@@ -51,6 +56,13 @@ class ArrayToBytesCodec {
   // Decodes into `chunk` (exactly layout.NumBytes()); CorruptChunkError on any mismatch.
   virtual void DecodeInto(const Buffer& encoded, std::span<std::byte> chunk,
                           const ChunkLayout& layout) const = 0;
+  // Decodes into a buffer of its own, layout.NumBytes() long; for variable-length elements it
+  // also owns the bytes they point to (see VlenCodec). The default allocates and DecodeInto's.
+  virtual Buffer Decode(const Buffer& encoded, const ChunkLayout& layout) const {
+    Buffer chunk = Buffer::Allocate(layout.NumBytes());
+    DecodeInto(encoded, chunk.mutable_span(), layout);
+    return chunk;
+  }
   // True if the encoded form is the chunk's bytes unchanged; the pipeline then lets the
   // next codec decode straight into the destination.
   virtual bool IsIdentity(const ChunkLayout& /*layout*/) const { return false; }

@@ -58,6 +58,11 @@ std::shared_ptr<const CodecPipeline> CodecPipeline::FromJson(const nlohmann::jso
         "bytes -> bytes codecs after sharding_indexed are not supported: "
         "the shard must stay readable by byte range");
   }
+  if (pipeline->IsVariableLength() && pipeline->HasArrayToArrayCodecs()) {
+    throw UnsupportedError(
+        "array -> array codecs (transpose) on string and bytes arrays are "
+        "not supported");
+  }
   if (pipeline->sharding_ && pipeline->HasArrayToArrayCodecs()) {
     throw UnsupportedError(
         "a transpose before sharding_indexed is not supported: the engine plans reads on the "
@@ -68,7 +73,9 @@ std::shared_ptr<const CodecPipeline> CodecPipeline::FromJson(const nlohmann::jso
 
 Buffer CodecPipeline::DecodeStagesDownTo(Buffer encoded, std::size_t stop) const {
   // Intermediate results are bounded so hostile data cannot make us allocate without limit.
-  const std::size_t max_intermediate = 2 * layout_.NumBytes() + (1 << 20);
+  const std::size_t max_intermediate = IsVariableLength()
+                                           ? 8 * layout_.NumElements() + kMaxVariableChunkBytes
+                                           : 2 * layout_.NumBytes() + (1 << 20);
   for (std::size_t i = bytes_to_bytes_.size(); i-- > stop;) {
     encoded = bytes_to_bytes_[i]->Decode(encoded, max_intermediate);
   }
@@ -125,6 +132,17 @@ void CodecPipeline::DecodeInto(const Buffer& encoded, std::span<std::byte> chunk
     current = std::move(decoded);
   }
   array_stages_[0].codec->Decode(current.span(), array_stages_[0].decoded, chunk);
+}
+
+Buffer CodecPipeline::Decode(const Buffer& encoded) const {
+  if (!IsVariableLength()) {
+    Buffer chunk = Buffer::Allocate(layout_.NumBytes());
+    DecodeInto(encoded, chunk.mutable_span());
+    return chunk;
+  }
+  // No array -> array stage (FromJson refuses them here): the array -> bytes codec's output is
+  // the chunk.
+  return array_to_bytes_->Decode(DecodeStagesDownTo(encoded, 0), bytes_layout_);
 }
 
 std::uint64_t CodecPipeline::MaxEncodedBytes() const {

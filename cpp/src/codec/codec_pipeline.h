@@ -20,7 +20,14 @@ class CodecPipeline {
 
   Buffer Encode(std::span<const std::byte> chunk) const;
   // Decodes into `chunk` (exactly layout().NumBytes() long); CorruptChunkError on bad data.
+  // Refused for string and bytes chunks (IsVariableLength()), whose elements point into
+  // storage of their own: those decode with Decode.
   void DecodeInto(const Buffer& encoded, std::span<std::byte> chunk) const;
+  // Decodes into a new buffer of layout().NumBytes(), which for string and bytes chunks also
+  // keeps the bytes their elements point to.
+  Buffer Decode(const Buffer& encoded) const;
+  // True for string and bytes chunks (see hub/dtype.h).
+  bool IsVariableLength() const { return hub::IsVariableLength(layout_.dtype); }
   nlohmann::json ToJson() const;
   const ChunkLayout& layout() const { return layout_; }
 

@@ -13,6 +13,7 @@
 #include "codec/png_codec.h"
 #include "codec/sharding_codec.h"
 #include "codec/transpose_codec.h"
+#include "codec/vlen_codecs.h"
 #include "codec/zstd_codec.h"
 #include "hub/errors.h"
 
@@ -31,8 +32,10 @@ constexpr std::array<std::pair<std::string_view, ArrayToArrayFactory>, 1> kArray
     {"transpose", &TransposeCodec::FromConfig},
 }};
 
-constexpr std::array<std::pair<std::string_view, ArrayToBytesFactory>, 4> kArrayToBytes = {{
+constexpr std::array<std::pair<std::string_view, ArrayToBytesFactory>, 6> kArrayToBytes = {{
     {"bytes", &BytesCodec::FromConfig},
+    {"vlen-utf8", &VlenCodec::Utf8FromConfig},
+    {"vlen-bytes", &VlenCodec::BytesFromConfig},
     {"sharding_indexed", &ShardingCodec::FromConfig},
     {"hub_v1.jpeg", &JpegCodec::FromConfig},
     {"hub_v1.png", &PngCodec::FromConfig},

@@ -24,8 +24,10 @@ constexpr std::string_view kBloscPrefix = "blosc:";
 BloscCodec::Settings BloscSettings(const std::string& compress, int clevel, DataType dtype) {
   BloscCodec::Settings settings;
   settings.clevel = clevel;
-  settings.typesize = static_cast<int>(ItemSize(dtype));
-  settings.shuffle = BloscCodec::ShuffleFor(ItemSize(dtype));
+  // String and bytes chunks reach blosc as a byte stream (vlen-utf8's lengths and text).
+  const std::size_t item_size = IsVariableLength(dtype) ? 1 : ItemSize(dtype);
+  settings.typesize = static_cast<int>(item_size);
+  settings.shuffle = BloscCodec::ShuffleFor(item_size);
   if (compress == "blosc") return settings;
   const auto bad = [&](const std::string& why) {
     return InvalidArgumentError("compress \"" + compress + "\": " + why +
@@ -59,6 +61,14 @@ BloscCodec::Settings BloscSettings(const std::string& compress, int clevel, Data
   return settings;
 }
 
+// The array -> bytes codec of a compressed (not image) array: bytes, or for strings and bytes
+// the codec zarr-python writes for them.
+nlohmann::json ElementCodec(DataType dtype) {
+  if (dtype == DataType::kString) return CodecJson("vlen-utf8", nlohmann::json::object());
+  if (dtype == DataType::kBytes) return CodecJson("vlen-bytes", nlohmann::json::object());
+  return CodecJson("bytes", {{"endian", "little"}});
+}
+
 }  // namespace
 
 double ClampCompressLevel(double compresslevel) {
@@ -86,7 +96,7 @@ nlohmann::json CodecsForCompression(const std::string& compress, double compress
     }
     return nlohmann::json::array({image_codec, CodecJson("crc32c")});
   }
-  nlohmann::json codecs = nlohmann::json::array({CodecJson("bytes", {{"endian", "little"}})});
+  nlohmann::json codecs = nlohmann::json::array({ElementCodec(dtype)});
   if (compress == "gzip") {
     codecs.push_back(CodecJson("gzip", {{"level", DeflateLevel(level)}}));
   } else if (compress == "zlib" || compress == "lz4") {

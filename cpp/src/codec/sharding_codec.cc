@@ -6,6 +6,7 @@
 
 #include "codec/codec_pipeline.h"
 #include "codec/crc32c.h"
+#include "codec/variable_elements.h"
 #include "hub/errors.h"
 #include "index/region_copy.h"
 
@@ -253,26 +254,46 @@ Buffer ShardingCodec::Encode(std::span<const std::byte> shard, const ChunkLayout
 
 void ShardingCodec::DecodeInto(const Buffer& encoded, std::span<std::byte> shard,
                                const ChunkLayout& layout) const {
+  if (IsVariableLength(layout.dtype)) {
+    throw InvalidArgumentError(
+        "shards of variable-length elements decode into storage of "
+        "their own: use Decode");
+  }
+  DecodeInnerChunks(encoded, shard, layout, nullptr);
+}
+
+Buffer ShardingCodec::Decode(const Buffer& encoded, const ChunkLayout& layout) const {
+  if (!IsVariableLength(layout.dtype)) return ArrayToBytesCodec::Decode(encoded, layout);
+  Buffer elements = Buffer::Allocate(layout.NumBytes());
+  std::vector<Buffer> inner_chunks;
+  DecodeInnerChunks(encoded, elements.mutable_span(), layout, &inner_chunks);
+  return CopyElements(AsElements(elements.span()));
+}
+
+void ShardingCodec::DecodeInnerChunks(const Buffer& encoded, std::span<std::byte> shard,
+                                      const ChunkLayout& layout,
+                                      std::vector<Buffer>* inner_chunks) const {
   const ShardIndex index = IndexOfShard(encoded.span());
   const std::size_t item_size = ItemSize(layout.dtype);
-  Buffer scratch = Buffer::Allocate(inner_->layout().NumBytes());
+  Buffer fill = Buffer::Allocate(inner_->layout().NumBytes());
+  index::FillWithElement(fill.mutable_span(), fill_value_);
   std::vector<std::int64_t> origin(inner_shape_.size());
   for (std::size_t i = 0; i < inner_count_; ++i) {
     const auto position = InnerPosition(i);
     for (std::size_t axis = 0; axis < origin.size(); ++axis) {
       origin[axis] = position[axis] * inner_shape_[axis];
     }
-    if (index.IsEmpty(i)) {
-      index::FillWithElement(scratch.mutable_span(), fill_value_);  // empty: zeros
-    } else {
+    Buffer decoded = fill;  // empty inner chunks hold the fill value
+    if (!index.IsEmpty(i)) {
       try {
-        inner_->DecodeInto(encoded.Slice(index.offset(i), index.nbytes(i)), scratch.mutable_span());
+        decoded = inner_->Decode(encoded.Slice(index.offset(i), index.nbytes(i)));
       } catch (const CorruptChunkError& error) {
         throw CorruptChunkError("inner chunk " + InnerChunkName(i) + ": " + error.what());
       }
     }
-    index::CopyBlock(index::CopyDirection::kChunkToOutput, scratch.data(), shard.data(),
+    index::CopyBlock(index::CopyDirection::kChunkToOutput, decoded.data(), shard.data(),
                      inner_shape_, layout.shape, origin, item_size);
+    if (inner_chunks) inner_chunks->push_back(std::move(decoded));
   }
 }
 

@@ -62,14 +62,20 @@ class ShardingCodec final : public ArrayToBytesCodec {
   std::vector<std::int64_t> InnerPosition(std::size_t i) const;
 
   Buffer Encode(std::span<const std::byte> shard, const ChunkLayout& layout) const override;
+  // Refuses string and bytes shards, whose elements need storage of their own: use Decode.
   void DecodeInto(const Buffer& encoded, std::span<std::byte> shard,
                   const ChunkLayout& layout) const override;
+  Buffer Decode(const Buffer& encoded, const ChunkLayout& layout) const override;
   nlohmann::json ToJson() const override;
   // Every inner chunk at its largest, and the index.
   std::uint64_t MaxEncodedBytes(const ChunkLayout& layout) const override;
 
  private:
   std::uint64_t MaxInnerEncodedBytes() const;
+  // Decodes every inner chunk of a whole shard into `shard`; with `inner_chunks`, keeps each
+  // decoded inner chunk there (string and bytes elements point into them).
+  void DecodeInnerChunks(const Buffer& encoded, std::span<std::byte> shard,
+                         const ChunkLayout& layout, std::vector<Buffer>* inner_chunks) const;
 
   nlohmann::json inner_codecs_;
   std::vector<std::int64_t> inner_shape_;

@@ -431,7 +431,28 @@ void Array::Read(const Region& region, std::span<std::byte> out) const {
     throw InvalidArgumentError("the output buffer holds " + std::to_string(out.size()) +
                                " bytes; the selection needs " + std::to_string(plan.num_bytes));
   }
-  engine::ReadRegion(*plan.array, plan, out);
+  if (IsVariableLength(plan.array->metadata.dtype)) {
+    throw InvalidArgumentError("array '" + path_ + "' holds " +
+                               std::string(DataTypeName(plan.array->metadata.dtype)) +
+                               " elements: read them with ReadValues");
+  }
+  engine::ReadOutput output(out, /*keeps_chunks=*/false);
+  engine::ReadRegion(*plan.array, plan, output);
+}
+
+VariableValues Array::ReadValues(const Region& region) const {
+  const detail::RegionPlan& plan = PlanOf(region);
+  if (!IsVariableLength(plan.array->metadata.dtype)) {
+    throw InvalidArgumentError("array '" + path_ + "' holds " +
+                               std::string(DataTypeName(plan.array->metadata.dtype)) +
+                               " elements, not strings or bytes: read them with Read");
+  }
+  VariableValues values;
+  values.elements_ = Buffer::Allocate(plan.num_bytes);
+  engine::ReadOutput output(values.elements_.mutable_span(), /*keeps_chunks=*/true);
+  engine::ReadRegion(*plan.array, plan, output);
+  values.storage_ = output.TakeKept();
+  return values;
 }
 
 void Array::ReadImages(std::span<const ImageRequest> requests, const ImageOutput& output,

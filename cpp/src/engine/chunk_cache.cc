@@ -40,8 +40,8 @@ struct ChunkCache::Impl {
   bool Current(const ReadStamp& stamp) const { return writes[stamp.counter] == stamp.writes; }
   void Insert(const std::string& key, std::shared_ptr<const Buffer> chunk, std::string generation) {
     if (auto found = index.find(key); found != index.end()) Remove(found->second);
-    if (generation.empty() || chunk->size() > budget / 4) return;
-    const std::size_t size = chunk->size();
+    if (generation.empty() || chunk->footprint() > budget / 4) return;
+    const std::size_t size = chunk->footprint();
     lru.push_front(Slot{
         key, Entry{std::move(chunk), std::move(generation), std::chrono::steady_clock::now()}});
     index[key] = lru.begin();
@@ -50,7 +50,7 @@ struct ChunkCache::Impl {
   }
 
   void Remove(std::list<Slot>::iterator it) {
-    used -= it->entry.chunk->size();
+    used -= it->entry.chunk->footprint();
     index.erase(it->key);
     lru.erase(it);
   }

@@ -78,9 +78,7 @@ std::shared_ptr<const Buffer> DecodedChunk(const ArrayState& array, const std::s
                         bytes.subspan(array.chunk_bytes));
     return std::make_shared<Buffer>(stored.Slice(0, array.chunk_bytes));
   }
-  auto decoded = std::make_shared<Buffer>(Buffer::Allocate(array.chunk_bytes));
-  DecodeChunk(array, key, "", stored, decoded->mutable_span());
-  return decoded;
+  return std::make_shared<Buffer>(DecodeChunk(array, key, "", stored));
 }
 
 // The decoded chunk, from the cache if the stored object has not changed since it was
@@ -176,17 +174,17 @@ void WriteWholeChunk(const ArrayState& array, const std::string& key,
 }
 
 // An unsharded object: exactly one codec chunk.
-void ReadChunkObject(const ArrayState& array, const ObjectTask& object, std::span<std::byte> out) {
+void ReadChunkObject(const ArrayState& array, const ObjectTask& object, ReadOutput& out) {
   const ChunkTask& task = object.chunks.front();
   if (task.coverage == ChunkCoverage::kLandsWhole) {
     // Decoded straight into the output, bypassing the cache so that bulk reads do not evict
     // useful entries.
-    ReadWholeChunk(array, object.key,
-                   out.subspan(static_cast<std::size_t>(task.output_offset), array.chunk_bytes));
+    ReadWholeChunk(
+        array, object.key,
+        out.bytes().subspan(static_cast<std::size_t>(task.output_offset), array.chunk_bytes));
     return;
   }
-  const auto chunk = LoadChunk(array, object.key);
-  ScatterChunk(array, task, chunk.get(), out);
+  ScatterChunk(array, task, LoadChunk(array, object.key), out);
 }
 
 void WriteChunkObject(const ArrayState& array, const ObjectTask& object,
@@ -207,8 +205,10 @@ void WriteChunkObject(const ArrayState& array, const ObjectTask& object,
   Buffer encoded = array.chunk_pipeline->Encode(chunk->span());
   std::string generation = array.store->Put(object.key, encoded.span());
   cache.NoteWrite(array.cache_prefix + object.key);
-  if (array.chunk_pipeline->IsLossy()) {
-    cache.Erase(array.cache_prefix + object.key);  // a read returns the decoded pixels instead
+  if (array.chunk_pipeline->IsLossy() || array.chunk_pipeline->IsVariableLength()) {
+    // A read returns the decoded pixels instead, or string elements that point into storage
+    // of the chunk's own rather than into the caller's.
+    cache.Erase(array.cache_prefix + object.key);
   } else {
     cache.Put(array.cache_prefix + object.key, std::move(chunk), std::move(generation));
   }
@@ -237,14 +237,32 @@ void DecodeChunk(const ArrayState& array, const std::string& key, const std::str
   }
 }
 
-void ScatterChunk(const ArrayState& array, const ChunkTask& task, const Buffer* chunk,
-                  std::span<std::byte> out) {
+Buffer DecodeChunk(const ArrayState& array, const std::string& key, const std::string& chunk_name,
+                   const Buffer& encoded) {
+  try {
+    return array.chunk_pipeline->Decode(encoded);
+  } catch (const CorruptChunkError& error) {
+    if (chunk_name.empty()) throw ChunkError(array, key, error);
+    throw ChunkError(array, key,
+                     CorruptChunkError("inner chunk " + chunk_name + ": " + error.what()));
+  }
+}
+
+void ReadOutput::Keep(std::shared_ptr<const Buffer> chunk) {
+  if (!keeps_chunks_) return;
+  const std::lock_guard lock(mutex_);
+  kept_.push_back(std::move(chunk));
+}
+
+void ScatterChunk(const ArrayState& array, const ChunkTask& task,
+                  const std::shared_ptr<const Buffer>& chunk, ReadOutput& out) {
   if (!chunk) {
-    index::FillRegion(out.data(), task.geometry, array.metadata.fill_value);
+    index::FillRegion(out.bytes().data(), task.geometry, array.metadata.fill_value);
     return;
   }
   index::CopyRegion(index::CopyDirection::kChunkToOutput, const_cast<std::byte*>(chunk->data()),
-                    out.data(), task.geometry);
+                    out.bytes().data(), task.geometry);
+  out.Keep(chunk);
 }
 
 Buffer PatchedChunk(const ArrayState& array, const ChunkTask& task, const Buffer* old,
@@ -265,7 +283,7 @@ Buffer PatchedChunk(const ArrayState& array, const ChunkTask& task, const Buffer
   return chunk;
 }
 
-void ReadRegion(const ArrayState& array, const RegionPlan& plan, std::span<std::byte> out) {
+void ReadRegion(const ArrayState& array, const RegionPlan& plan, ReadOutput& out) {
   ParallelFor(
       plan.objects.NumObjects(),
       [&](std::size_t n) {

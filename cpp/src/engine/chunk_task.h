@@ -15,6 +15,7 @@ namespace hub::engine {
 // How a codec chunk meets the selection, decided from the plan.
 enum class ChunkCoverage {
   kLandsWhole,  // the whole chunk is one contiguous block of the output, in its own layout
+                // (never for string and bytes arrays: see ReadOutput)
   kCovers,      // every in-bounds element is selected, but scattered
   kPartial,     // some elements are selected
 };
@@ -35,7 +36,10 @@ struct ChunkTask {
     for (const auto* piece : pieces) grid_position.push_back(piece->chunk_index);
     geometry = index::CopyGeometry{pieces, array.chunk_shape, array.chunk_strides,
                                    plan.output_strides, ItemSize(array.metadata.dtype)};
-    if (const auto offset = index::WholeChunkOutputOffset(geometry)) {
+    // String and bytes chunks never land whole: their elements point into the decoded chunk,
+    // which the read keeps (ReadOutput::Keep), so they are decoded apart and copied.
+    const bool variable = IsVariableLength(array.metadata.dtype);
+    if (const auto offset = variable ? std::nullopt : index::WholeChunkOutputOffset(geometry)) {
       coverage = ChunkCoverage::kLandsWhole;
       output_offset = *offset;
     } else if (index::CoversChunk(geometry)) {

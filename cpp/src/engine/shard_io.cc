@@ -86,23 +86,23 @@ bool FromIndexedVersion(const ArrayState& array, const ReadResult& read, const I
 
 // Decodes one inner chunk's bytes into the output: straight into place when the chunk lands
 // whole (returns null), else into a new buffer that is scattered and returned for caching.
-std::shared_ptr<Buffer> PlaceInnerChunk(const ArrayState& array, const std::string& key,
-                                        std::size_t i, const ChunkTask& task, const Buffer& encoded,
-                                        std::span<std::byte> out) {
+std::shared_ptr<const Buffer> PlaceInnerChunk(const ArrayState& array, const std::string& key,
+                                              std::size_t i, const ChunkTask& task,
+                                              const Buffer& encoded, ReadOutput& out) {
   const std::string name = array.sharding->InnerChunkName(i);
   if (task.coverage == ChunkCoverage::kLandsWhole) {
-    DecodeChunk(array, key, name, encoded,
-                out.subspan(static_cast<std::size_t>(task.output_offset), array.chunk_bytes));
+    DecodeChunk(
+        array, key, name, encoded,
+        out.bytes().subspan(static_cast<std::size_t>(task.output_offset), array.chunk_bytes));
     return nullptr;
   }
-  auto decoded = std::make_shared<Buffer>(Buffer::Allocate(array.chunk_bytes));
-  DecodeChunk(array, key, name, encoded, decoded->mutable_span());
-  ScatterChunk(array, task, decoded.get(), out);
+  auto decoded = std::make_shared<const Buffer>(DecodeChunk(array, key, name, encoded));
+  ScatterChunk(array, task, decoded, out);
   return decoded;
 }
 
 // A whole shard in one read, then every touched inner chunk decoded from it.
-void ReadWholeShard(const ArrayState& array, const ObjectTask& shard, std::span<std::byte> out) {
+void ReadWholeShard(const ArrayState& array, const ObjectTask& shard, ReadOutput& out) {
   const std::optional<Buffer> bytes = GetObject(array, shard.key);
   if (!bytes) {
     for (const ChunkTask& task : shard.chunks) ScatterChunk(array, task, nullptr, out);
@@ -137,7 +137,7 @@ struct InnerFetch {
 
 // Reads the touched inner chunks by byte range. False if the shard changed (or vanished)
 // while it was read, so the caller starts over.
-bool ReadShardPieces(const ArrayState& array, const ObjectTask& shard, std::span<std::byte> out,
+bool ReadShardPieces(const ArrayState& array, const ObjectTask& shard, ReadOutput& out,
                      bool use_cache) {
   ChunkCache& cache = ChunkCache::Instance();
   const ChunkCache::ReadStamp stamp = cache.StampRead(array.cache_prefix + shard.key);
@@ -163,7 +163,7 @@ bool ReadShardPieces(const ArrayState& array, const ObjectTask& shard, std::span
       const ChunkCache::Entry cached = cache.Get(InnerCacheKey(array, shard.key, i));
       if (cached.chunk && cached.generation == index_read->generation) {
         cache.CountRead(true);
-        ScatterChunk(array, task, cached.chunk.get(), out);
+        ScatterChunk(array, task, cached.chunk, out);
         continue;
       }
     }
@@ -181,9 +181,9 @@ bool ReadShardPieces(const ArrayState& array, const ObjectTask& shard, std::span
     InnerFetch& fetch = fetches[f];
     reads[f].range = ByteRange::Bytes(index.offset(fetch.index), index.nbytes(fetch.index));
     if (fetch.verbatim_into_output) {
-      fetch.into = {
-          out.subspan(static_cast<std::size_t>(fetch.task->output_offset), array.chunk_bytes),
-          std::span(fetch.trailer).first(*trailer_bytes)};
+      fetch.into = {out.bytes().subspan(static_cast<std::size_t>(fetch.task->output_offset),
+                                        array.chunk_bytes),
+                    std::span(fetch.trailer).first(*trailer_bytes)};
       reads[f].into = fetch.into;
     }
   }
@@ -238,7 +238,7 @@ bool ReadsWholeShard(const ArrayState& array, const ObjectTask& shard) {
 
 }  // namespace
 
-void ReadShard(const ArrayState& array, const ObjectTask& shard, std::span<std::byte> out) {
+void ReadShard(const ArrayState& array, const ObjectTask& shard, ReadOutput& out) {
   if (ReadsWholeShard(array, shard)) {
     ReadWholeShard(array, shard, out);
     return;
@@ -294,9 +294,8 @@ void WriteShard(const ArrayState& array, const ObjectTask& shard, std::span<cons
     } else {
       Buffer old;
       if (task.coverage == ChunkCoverage::kPartial && !encoded[i].empty()) {
-        old = Buffer::Allocate(array.chunk_bytes);
-        DecodeChunk(array, shard.key, sharding.InnerChunkName(i),
-                    old_shard->Slice(old_index.offset(i), old_index.nbytes(i)), old.mutable_span());
+        old = DecodeChunk(array, shard.key, sharding.InnerChunkName(i),
+                          old_shard->Slice(old_index.offset(i), old_index.nbytes(i)));
       }
       patched = PatchedChunk(array, task, old.size() ? &old : nullptr, in);
       decoded = patched.span();

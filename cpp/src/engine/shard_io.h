@@ -8,11 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "engine/chunk_io.h"
 #include "engine/chunk_task.h"
 
 namespace hub::engine {
 
-void ReadShard(const detail::ArrayState& array, const ObjectTask& shard, std::span<std::byte> out);
+void ReadShard(const detail::ArrayState& array, const ObjectTask& shard, ReadOutput& out);
 
 void WriteShard(const detail::ArrayState& array, const ObjectTask& shard,
                 std::span<const std::byte> in);

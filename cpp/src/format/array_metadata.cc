@@ -138,6 +138,18 @@ T IntegerFill(const json& value, const std::string& where) {
                                     : static_cast<T>(value.get<std::int64_t>());
 }
 
+// The empty string (or empty bytes: "" in base64, or []), the only fill hub_v1 reads for
+// string and bytes arrays: an element that points nowhere.
+std::vector<std::byte> VariableFill(const json& value, DataType dtype, const std::string& where) {
+  const bool empty = (value.is_string() && value.get_ref<const std::string&>().empty()) ||
+                     (dtype == DataType::kBytes && value.is_array() && value.empty());
+  if (!empty) {
+    throw UnsupportedError(where + ": a " + std::string(DataTypeName(dtype)) +
+                           " array's fill_value must be empty for hub_v1, got " + value.dump());
+  }
+  return std::vector<std::byte>(ItemSize(dtype), std::byte{0});
+}
+
 std::vector<std::byte> ParseFillValue(const json& value, DataType dtype, const std::string& where) {
   if (value.is_null()) return std::vector<std::byte>(ItemSize(dtype), std::byte{0});
   switch (dtype) {
@@ -151,6 +163,9 @@ std::vector<std::byte> ParseFillValue(const json& value, DataType dtype, const s
     case DataType::kComplex64:
     case DataType::kComplex128:
       return ComplexFill(value, ItemSize(dtype), where);
+    case DataType::kString:
+    case DataType::kBytes:
+      return VariableFill(value, dtype, where);
     default:
       break;
   }
@@ -180,6 +195,7 @@ std::vector<std::byte> ParseFillValue(const json& value, DataType dtype, const s
 json FillValueJson(const ArrayMetadata& metadata) {
   if (metadata.FillIsZero()) {
     if (metadata.dtype == DataType::kBool) return false;
+    if (IsVariableLength(metadata.dtype)) return "";
     if (ComponentSize(metadata.dtype) != ItemSize(metadata.dtype)) return json::array({0.0, 0.0});
     return IsFloatingPoint(metadata.dtype) ? json(0.0) : json(0);
   }

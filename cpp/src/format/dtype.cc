@@ -15,7 +15,7 @@ struct DataTypeInfo {
   std::size_t size;
 };
 
-constexpr std::array<DataTypeInfo, 14> kDataTypes = {{
+constexpr std::array<DataTypeInfo, 16> kDataTypes = {{
     {DataType::kBool, "bool", 1},
     {DataType::kInt8, "int8", 1},
     {DataType::kInt16, "int16", 2},
@@ -30,6 +30,14 @@ constexpr std::array<DataTypeInfo, 14> kDataTypes = {{
     {DataType::kFloat64, "float64", 8},
     {DataType::kComplex64, "complex64", 8},
     {DataType::kComplex128, "complex128", 16},
+    {DataType::kString, "string", sizeof(VariableElement)},
+    {DataType::kBytes, "bytes", sizeof(VariableElement)},
+}};
+
+// Other names readers meet: numpy's "str", and the name zarr-python 3.1 writes for bytes.
+constexpr std::array<std::pair<std::string_view, DataType>, 2> kAliases = {{
+    {"str", DataType::kString},
+    {"variable_length_bytes", DataType::kBytes},
 }};
 
 const DataTypeInfo& Info(DataType type) { return kDataTypes[static_cast<std::size_t>(type)]; }
@@ -41,6 +49,10 @@ std::size_t ItemSize(DataType type) { return Info(type).size; }
 std::size_t ComponentSize(DataType type) {
   const bool complex = type == DataType::kComplex64 || type == DataType::kComplex128;
   return complex ? ItemSize(type) / 2 : ItemSize(type);
+}
+
+bool IsVariableLength(DataType type) {
+  return type == DataType::kString || type == DataType::kBytes;
 }
 
 bool IsFloatingPoint(DataType type) {
@@ -62,9 +74,12 @@ DataType ParseDataType(std::string_view name) {
   for (const auto& info : kDataTypes) {
     if (info.name == name) return info.type;
   }
-  throw InvalidArgumentError(
-      "unsupported dtype '" + std::string(name) +
-      "': use bool, int8-int64, uint8-uint64, float16-float64, complex64 or complex128");
+  for (const auto& [alias, type] : kAliases) {
+    if (alias == name) return type;
+  }
+  throw InvalidArgumentError("unsupported dtype '" + std::string(name) +
+                             "': use bool, int8-int64, uint8-uint64, float16-float64, complex64, "
+                             "complex128, str or bytes");
 }
 
 }  // namespace hub

@@ -54,18 +54,25 @@ Sample = dict[str, torch.Tensor]
 Transform = Callable[[Sample], Any] | Mapping[str, Any]
 
 
-def _as_tensor(value: Any) -> torch.Tensor:
-    return torch.from_numpy(np.asarray(value))  # zero-copy from the engine's output
+def _as_tensor(value: Any) -> Any:
+    """A tensor of numbers, zero-copy from the engine's output. Text and bytes, which tensors
+    cannot hold, stay Python objects: a ``str`` / ``bytes`` per sample, a list per batch."""
+    if isinstance(value, str | bytes):
+        return value
+    array = np.asarray(value)
+    if array.dtype.kind in "TO":
+        return array.tolist()
+    return torch.from_numpy(array)
 
 
 def read_batch(columns: Columns, name: str, indices: np.ndarray, epoch: int) -> torch.Tensor:
     """Component `name`'s samples `indices` as a tensor. In a DataLoader worker the engine
     decodes straight into shared memory, the one place a batch can cross to the training
     process without a copy (it is how ``default_collate`` allocates there too)."""
-    if get_worker_info() is None:
+    numpy_dtype = columns.dtype(name)
+    if get_worker_info() is None or numpy_dtype.kind in "TO":
         return _as_tensor(columns.read(name, indices, epoch))
     shape = (len(indices), *columns.sample_shape(name))
-    numpy_dtype = columns.dtype(name)
     dtype = torch.from_numpy(np.empty(0, numpy_dtype)).dtype
     storage = torch.UntypedStorage._new_shared(math.prod(shape) * numpy_dtype.itemsize)
     batch = torch.empty(0, dtype=dtype).set_(storage).view(shape)
