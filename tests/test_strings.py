@@ -105,9 +105,13 @@ def test_text_arrays_grow_alone_and_in_datasets(datahub):
         "pairs", components={"captions": captions, "labels": labels, "blobs": blobs}
     )
     ds.append({"captions": "first", "labels": 1, "blobs": b"\x00"})
-    ds.extend({"captions": ["x", "y"], "labels": [2, 3], "blobs": [b"", b"yy"]})
+    ds.extend({"captions": ["x", "y"], "labels": [2, 3], "blobs": [b"", b"yy\x00"]})
     assert len(ds) == 3
-    assert ds[1]["captions"] == "x" and ds[2]["blobs"] == b"yy"
+    assert ds[1]["captions"] == "x" and ds[2]["blobs"] == b"yy\x00"
+    assert ds[0]["blobs"] == b"\x00"  # trailing NULs kept through append and extend
+    blobs.extend(iter([b"a\x00"]))
+    blobs.append(b"\x00\x00")
+    assert datahub.open("blobs")[3:].tolist() == [b"a\x00", b"\x00\x00"]
     with pytest.raises(InvalidArgumentError):
         ds.append({"captions": "no blob", "labels": 4, "blobs": "not bytes"})
     assert len(datahub.open("captions")) == 3  # the failed append left every length

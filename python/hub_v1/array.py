@@ -208,7 +208,7 @@ class Array:
                             f"more items than fit: '{self.name}' has {self.shape[0]} along "
                             f"its first axis and writing started at {start}"
                         )
-                    value = np.asarray(item)
+                    value = self._as_values(item)
                     if value.shape != self.shape[1:]:
                         raise InvalidArgumentError(
                             f"item {position + len(pending) - start} has shape {value.shape}; "
@@ -230,7 +230,7 @@ class Array:
         >>> arr.shape, arr[0].tolist()
         ((1, 2), [1, 2])
         """
-        self.extend(np.asarray(sample)[np.newaxis])
+        self.extend(self._as_values(sample)[np.newaxis])
 
     def extend(self, samples: Any, progress: bool | None = None) -> int:
         """Add `samples` after the last sample, as one growth: an array of samples, or an
@@ -316,9 +316,7 @@ class Array:
     def _prepare_value(
         self, value: Any, shape: tuple[int, ...], one_element: bool = False
     ) -> np.ndarray:
-        # Text and bytes items go in as Python objects (np.asarray alone would make bytes
-        # fixed-width and drop their trailing NULs).
-        array = np.asarray(value, dtype=self.dtype) if self._holds_objects() else np.asarray(value)
+        array = self._as_values(value)
         if array.shape != shape:
             # As numpy: a value may carry extra leading length-1 axes, then broadcasts; a
             # single element addressed by integers alone takes only a scalar (`a[2, ...]` is a
@@ -343,6 +341,11 @@ class Array:
         if self._holds_objects():
             return "str" if self.dtype.kind == "T" else "bytes"
         return str(self.dtype)
+
+    def _as_values(self, value: Any) -> np.ndarray:
+        """`value` as an array; text and bytes items as Python objects of this dtype, since
+        ``np.asarray`` alone makes bytes fixed-width and drops their trailing NULs."""
+        return np.asarray(value, dtype=self.dtype) if self._holds_objects() else np.asarray(value)
 
     def _holds_objects(self) -> bool:
         """True for a ``str`` or ``bytes`` array: one Python object per element."""

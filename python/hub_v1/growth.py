@@ -44,7 +44,7 @@ def check_sample_shape(
 
 def as_samples(array: Array, values: Any, what: str = "the samples") -> np.ndarray:
     """`values` (count x the sample shape) as a C-contiguous array of the array's dtype."""
-    batch = np.asarray(values)
+    batch = array._as_values(values)
     if batch.ndim == 0:
         raise InvalidArgumentError(f"{what} must be a sequence of samples, not one value")
     check_sample_shape(array.name, array.shape[1:], batch.shape[1:], what)
@@ -95,7 +95,7 @@ def _write_batches(
 
     with progress_bar(total, f"extend {array.name}", "sample", progress) as bar:
         for item in samples:
-            value = np.asarray(item)
+            value = array._as_values(item)
             check_sample_shape(
                 array.name, array.shape[1:], value.shape, f"sample {written + len(pending)}"
             )
