@@ -169,3 +169,17 @@ def test_pytorch_batches_carry_text_as_lists_of_str(local_datahub):
         [f"caption {i}" for i in range(5, 10)],
     ]
     assert torch.equal(batches[1]["labels"], torch.arange(5, 10))
+
+
+def test_copy_and_info_keep_text_and_bytes(tmp_path):
+    source = hub.fs(tmp_path / "a").connect()
+    text = source.array("t", shape=(5,), chunk=(2,), dtype=str)
+    text[:] = WORDS[:5]
+    blobs = source.array("b", shape=(3,), dtype=bytes)
+    blobs[:] = BLOBS[:3]
+    target = hub.fs(tmp_path / "b").connect()
+    copied = hub.copy(text, target, "t", shard=(4,), chunk=(1,))
+    assert copied.dtype_name == "str" and copied[:].tolist() == WORDS[:5]
+    assert hub.copy(blobs, target, "b", compress="zstd")[:].tolist() == BLOBS[:3]
+    assert (blobs.dtype_name, source.open("t").dtype_name) == ("bytes", "str")
+    assert source.array("n", shape=(1,), dtype="uint16").dtype_name == "uint16"

@@ -94,6 +94,20 @@ class Array:
         return self._core.dtype
 
     @property
+    def dtype_name(self) -> str:
+        """The dtype as :meth:`DataHub.array` takes it: numpy's name ("float32"), or "str" and
+        "bytes" for text and bytes arrays (whose :attr:`dtype` is numpy's ``StringDType`` and
+        ``object``).
+
+        >>> import hub_v1 as hub
+        >>> hub.memory().connect().array("captions", shape=(0,), dtype=str).dtype_name
+        'str'
+        """
+        if self._holds_objects():
+            return "str" if self.dtype.kind == "T" else "bytes"
+        return str(self.dtype)
+
+    @property
     def compress(self) -> str:
         return self._core.compress
 
@@ -336,12 +350,6 @@ class Array:
             array = array.astype(self.dtype, casting="unsafe")
         return np.ascontiguousarray(array)
 
-    def _dtype_label(self) -> str:
-        """The dtype as ``array(dtype=...)`` takes it: "str" and "bytes" for text and bytes."""
-        if self._holds_objects():
-            return "str" if self.dtype.kind == "T" else "bytes"
-        return str(self.dtype)
-
     def _as_values(self, value: Any) -> np.ndarray:
         """`value` as an array; text and bytes items as Python objects of this dtype, since
         ``np.asarray`` alone makes bytes fixed-width and drops their trailing NULs."""
@@ -359,6 +367,6 @@ class Array:
         shard = f"shard={self.shard}, " if self.shard else ""
         return (
             f"hub_v1.Array({self.name!r}, shape={self.shape}, chunk={self.chunk}, {shard}"
-            f"dtype='{self._dtype_label()}', compress={self.compress!r}, "
+            f"dtype='{self.dtype_name}', compress={self.compress!r}, "
             f"compresslevel={self.compresslevel:g}, store={self._datahub.location!r})"
         )

@@ -73,7 +73,7 @@ def copy(
         shape=source.shape,
         chunk=source.chunk if chunk is None else chunk,
         shard=shard,
-        dtype=source.dtype,
+        dtype=source.dtype_name,
         compress=source.compress if compress is None else compress,
         compresslevel=source.compresslevel if compresslevel is None else compresslevel,
         overwrite=overwrite,

@@ -44,7 +44,7 @@ def describe_array(array: hub.Array) -> dict[str, Any]:
         "shard": None if array.shard is None else list(array.shard),
         "shards": None if shard_grid is None else int(np.prod(shard_grid, dtype=np.int64)),
         "shards_stored": array.nshards_initialized(),
-        "dtype": str(array.dtype),
+        "dtype": array.dtype_name,
         "codec": array.compress,
         "compresslevel": array.compresslevel,
         "chunks": int(np.prod(grid, dtype=np.int64)),
@@ -122,7 +122,7 @@ def ls(args: argparse.Namespace) -> int:
             keys = ", ".join(node.keys())
             print(f"{name}\tdataset\t{tuple(node.shape)}\t[{keys}]")
         else:
-            print(f"{name}\tarray\t{node.shape}\t{node.dtype}\t{node.compress}")
+            print(f"{name}\tarray\t{node.shape}\t{node.dtype_name}\t{node.compress}")
     return 0
 
 
