@@ -288,11 +288,13 @@ void WriteShard(const ArrayState& array, const ObjectTask& shard, std::span<cons
     const ChunkTask& task = shard.chunks[k];
     const std::size_t i = task.IndexInObject(array);
     std::span<const std::byte> decoded;
+    // The stored inner chunk, kept until the patched one is encoded: a string or bytes
+    // chunk's patched elements still point into it.
+    Buffer old;
     Buffer patched;
     if (task.coverage == ChunkCoverage::kLandsWhole) {
       decoded = in.subspan(static_cast<std::size_t>(task.output_offset), array.chunk_bytes);
     } else {
-      Buffer old;
       if (task.coverage == ChunkCoverage::kPartial && !encoded[i].empty()) {
         old = DecodeChunk(array, shard.key, sharding.InnerChunkName(i),
                           old_shard->Slice(old_index.offset(i), old_index.nbytes(i)));
