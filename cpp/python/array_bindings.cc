@@ -162,6 +162,15 @@ ChunkCodec CodecFor(const std::string& codecs_json, const py::array& chunk) {
   return ChunkCodec(codecs_json, ParseDataType(dtype), std::move(shape));
 }
 
+// `value`'s bytes; InvalidArgumentError unless it is a C-contiguous array of `dtype`.
+std::span<const std::byte> BytesOf(const py::array& value, DataType dtype) {
+  if (!HasDtype(value, dtype) || !(value.flags() & py::array::c_style)) {
+    throw InvalidArgumentError("the value must be a C-contiguous array of dtype " +
+                               std::string(DataTypeName(dtype)));
+  }
+  return {static_cast<const std::byte*>(value.data()), static_cast<std::size_t>(value.nbytes())};
+}
+
 }  // namespace
 
 py::dtype NumpyDtype(DataType type) {
@@ -198,14 +207,6 @@ ValueBytes::ValueBytes(const py::array& value, DataType dtype) {
         VariableElement{reinterpret_cast<const std::byte*>(data), static_cast<std::uint64_t>(size)};
   }
   bytes_ = std::as_bytes(std::span(elements_));
-}
-
-std::span<const std::byte> BytesOf(const py::array& value, DataType dtype) {
-  if (!HasDtype(value, dtype) || !(value.flags() & py::array::c_style)) {
-    throw InvalidArgumentError("the value must be a C-contiguous array of dtype " +
-                               std::string(DataTypeName(dtype)));
-  }
-  return {static_cast<const std::byte*>(value.data()), static_cast<std::size_t>(value.nbytes())};
 }
 
 void RegisterArrays(py::module_& module) {

@@ -24,15 +24,13 @@ void RegisterCloudStores(pybind11::module_& module);  // only with HUB_WITH_ARRO
 // "error", "reopen" or "overwrite" (InvalidArgumentError for anything else).
 OnExists ParseOnExists(const std::string& policy);
 
-// `value`'s bytes; InvalidArgumentError unless it is a C-contiguous array of `dtype`.
-std::span<const std::byte> BytesOf(const pybind11::array& value, DataType dtype);
-
 // numpy's dtype for `type`: StringDType() for string arrays, object for bytes arrays.
 pybind11::dtype NumpyDtype(DataType type);
 
-// A value to write as the engine takes it: the array's bytes (BytesOf), or for a string or
-// bytes array VariableElements viewing its items' bytes. Built and destroyed with the GIL
-// held; the engine may use bytes() without it.
+// A value to write as the engine takes it: the array's bytes (a C-contiguous array of the
+// dtype, else InvalidArgumentError), or for a string or bytes array VariableElements viewing
+// its items' bytes. Built and destroyed with the GIL held; the engine may use bytes() without
+// it.
 class ValueBytes {
  public:
   // `value` holds str items for a string array, bytes items for a bytes array (C order);

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "codec/variable_elements.h"
 #include "hub/errors.h"
@@ -126,9 +127,11 @@ Buffer VlenCodec::Decode(const Buffer& encoded, const ChunkLayout& layout) const
     throw CorruptChunkError("the chunk says it holds " + std::to_string(LoadU32(bytes.data())) +
                             " elements where " + std::to_string(count) + " were expected");
   }
-  // One pass to check every length against what is there, before allocating.
+  // Every length checked against the bytes that are there (nothing is allocated from one),
+  // each element a view into `encoded`; then the chunk gets storage of its own.
+  std::vector<VariableElement> views;
+  views.reserve(count);
   std::size_t at = kLengthBytes;
-  std::uint64_t values = 0;
   for (std::size_t i = 0; i < count; ++i) {
     if (bytes.size() - at < kLengthBytes) {
       throw CorruptChunkError("the chunk ends before the length of element " + std::to_string(i));
@@ -139,33 +142,18 @@ Buffer VlenCodec::Decode(const Buffer& encoded, const ChunkLayout& layout) const
       throw CorruptChunkError("element " + std::to_string(i) + " claims " + std::to_string(length) +
                               " bytes, past the end of the chunk");
     }
-    if (kind_ == Kind::kUtf8 &&
-        !IsUtf8({reinterpret_cast<const char*>(bytes.data() + at), length})) {
+    const VariableElement view{bytes.data() + at, length};
+    if (kind_ == Kind::kUtf8 && !IsUtf8(view.view())) {
       throw CorruptChunkError("element " + std::to_string(i) + " is not UTF-8 text");
     }
+    views.push_back(view);
     at += length;
-    values += length;
   }
   if (at != bytes.size()) {
     throw CorruptChunkError(std::to_string(bytes.size() - at) +
                             " bytes follow the chunk's last element");
   }
-  // The elements, then their bytes, in one allocation that the chunk keeps alive.
-  const std::size_t elements_bytes = count * sizeof(VariableElement);
-  Buffer chunk = Buffer::Allocate(elements_bytes + values);
-  auto* elements = reinterpret_cast<VariableElement*>(chunk.data());
-  std::byte* value_at = chunk.data() + elements_bytes;
-  at = kLengthBytes;
-  for (std::size_t i = 0; i < count; ++i) {
-    const std::uint32_t length = LoadU32(bytes.data() + at);
-    at += kLengthBytes;
-    if (length > 0) std::memcpy(value_at, bytes.data() + at, length);
-    elements[i] = VariableElement{length > 0 ? value_at : nullptr, length};
-    value_at += length;
-    at += length;
-  }
-  chunk.Shrink(elements_bytes);
-  return chunk;
+  return CopyElements(views);
 }
 
 void VlenCodec::DecodeInto(const Buffer&, std::span<std::byte>, const ChunkLayout&) const {
