@@ -21,31 +21,6 @@ std::optional<std::int64_t> OptionalInt(const py::handle& value) {
   return value.cast<std::int64_t>();
 }
 
-// hub_v1.array normalises keys to int, slice, Ellipsis or a 1-d int64 ndarray per entry.
-Selection ToSelection(const py::tuple& key) {
-  Selection selection;
-  selection.reserve(key.size());
-  for (const py::handle entry : key) {
-    if (entry.is(py::ellipsis())) {
-      selection.emplace_back(Ellipsis{});
-    } else if (py::isinstance<py::slice>(entry)) {
-      selection.emplace_back(Slice{OptionalInt(entry.attr("start")),
-                                   OptionalInt(entry.attr("stop")),
-                                   OptionalInt(entry.attr("step"))});
-    } else if (py::isinstance<py::array>(entry)) {
-      const auto list =
-          py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>::ensure(entry);
-      if (!list || list.ndim() != 1) {
-        throw InvalidArgumentError("an index array must be one-dimensional integers");
-      }
-      selection.emplace_back(IndexList(list.data(), list.data() + list.size()));
-    } else {
-      selection.emplace_back(entry.cast<std::int64_t>());
-    }
-  }
-  return selection;
-}
-
 // A new C-contiguous array over a Buffer: aligned so that the engine's reads into it run at
 // full speed (numpy puts a large array 16 bytes past a page boundary; see AllocateForReads).
 py::array AlignedArray(const py::dtype& dtype, const std::vector<std::int64_t>& shape) {
@@ -172,6 +147,30 @@ std::span<const std::byte> BytesOf(const py::array& value, DataType dtype) {
 }
 
 }  // namespace
+
+Selection ToSelection(const py::tuple& key) {
+  Selection selection;
+  selection.reserve(key.size());
+  for (const py::handle entry : key) {
+    if (entry.is(py::ellipsis())) {
+      selection.emplace_back(Ellipsis{});
+    } else if (py::isinstance<py::slice>(entry)) {
+      selection.emplace_back(Slice{OptionalInt(entry.attr("start")),
+                                   OptionalInt(entry.attr("stop")),
+                                   OptionalInt(entry.attr("step"))});
+    } else if (py::isinstance<py::array>(entry)) {
+      const auto list =
+          py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>::ensure(entry);
+      if (!list || list.ndim() != 1) {
+        throw InvalidArgumentError("an index array must be one-dimensional integers");
+      }
+      selection.emplace_back(IndexList(list.data(), list.data() + list.size()));
+    } else {
+      selection.emplace_back(entry.cast<std::int64_t>());
+    }
+  }
+  return selection;
+}
 
 py::dtype NumpyDtype(DataType type) {
   if (type == DataType::kString) {

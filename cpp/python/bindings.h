@@ -10,12 +10,14 @@
 
 #include "hub/dtype.h"
 #include "hub/node.h"
+#include "hub/selection.h"
 
 namespace hub::python {
 
 void RegisterErrors(pybind11::module_& module);
 void RegisterStores(pybind11::module_& module);
 void RegisterArrays(pybind11::module_& module);
+void RegisterRaggedArrays(pybind11::module_& module);
 void RegisterDatasets(pybind11::module_& module);
 void RegisterLogging(pybind11::module_& module);
 void RegisterImageTransforms(pybind11::module_& module);
@@ -23,6 +25,12 @@ void RegisterCloudStores(pybind11::module_& module);  // only with HUB_WITH_ARRO
 
 // "error", "reopen" or "overwrite" (InvalidArgumentError for anything else).
 OnExists ParseOnExists(const std::string& policy);
+
+// The NodeKind of read_node's and list_nodes' kind names ("array", "group", else missing).
+NodeKind KindOf(const std::string& kind);
+
+// A key as hub_v1 normalises it (an int, slice, Ellipsis or 1-d int64 ndarray per entry).
+Selection ToSelection(const pybind11::tuple& key);
 
 // numpy's dtype for `type`: StringDType() for string arrays, object for bytes arrays.
 pybind11::dtype NumpyDtype(DataType type);

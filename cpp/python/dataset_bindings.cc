@@ -31,13 +31,13 @@ Pairs PairsOf(const std::vector<DatasetComponent>& components) {
   return pairs;
 }
 
+}  // namespace
+
 NodeKind KindOf(const std::string& kind) {
   if (kind == "array") return NodeKind::kArray;
   if (kind == "group") return NodeKind::kGroup;
   return NodeKind::kMissing;
 }
-
-}  // namespace
 
 OnExists ParseOnExists(const std::string& policy) {
   if (policy == "error") return OnExists::kError;

@@ -8,6 +8,7 @@ PYBIND11_MODULE(_core, module) {
   hub::python::RegisterErrors(module);
   hub::python::RegisterStores(module);
   hub::python::RegisterArrays(module);
+  hub::python::RegisterRaggedArrays(module);
   hub::python::RegisterDatasets(module);
   hub::python::RegisterLogging(module);
   hub::python::RegisterImageTransforms(module);

@@ -21,6 +21,7 @@ from hub_v1.config import cache_size, cache_stats, set_cache_size, set_threads, 
 from hub_v1.copying import copy
 from hub_v1.datahub import DataHub
 from hub_v1.dataset import Dataset
+from hub_v1.encoded import EncodedSample, read
 from hub_v1.errors import (
     ContainsNodeError,
     CorruptChunkError,
@@ -32,6 +33,7 @@ from hub_v1.errors import (
     StorageError,
     UnsupportedError,
 )
+from hub_v1.ragged import RaggedArray
 from hub_v1.storage import connect, fs, gs, memory, s3
 
 __version__: str = _core.__version__  # pyproject.toml's version, compiled into the engine
@@ -60,11 +62,13 @@ __all__ = [
     "CorruptChunkError",
     "DataHub",
     "Dataset",
+    "EncodedSample",
     "HubError",
     "InvalidArgumentError",
     "NotFoundError",
     "OutOfBoundsError",
     "PermissionDeniedError",
+    "RaggedArray",
     "StorageError",
     "UnsupportedError",
     "cache_size",
@@ -75,6 +79,7 @@ __all__ = [
     "fs",
     "gs",
     "memory",
+    "read",
     "s3",
     "set_cache_size",
     "set_threads",

@@ -12,6 +12,7 @@ from hub_v1 import _core
 from hub_v1.array import Array
 from hub_v1.dataset import Dataset
 from hub_v1.errors import InvalidArgumentError, NotFoundError
+from hub_v1.ragged import RaggedArray
 
 logger = logging.getLogger("hub_v1")
 
@@ -71,7 +72,7 @@ class DataHub:
         overwrite: bool = False,
         quality: int | None = None,
         shard: Any = None,
-    ) -> Array:
+    ) -> Any:
         """Create an array of zeros that costs nothing until written, and return it.
 
         `chunk` is the unit of compression, checksum and random access; it defaults to about
@@ -93,12 +94,25 @@ class DataHub:
         anything else there raises :class:`ContainsNodeError` unless ``overwrite=True``
         deletes it first.
 
+        ``None`` in `shape` (never first) marks an axis whose extent differs per sample:
+        the result is a :class:`~hub_v1.ragged.RaggedArray` (images of any size with
+        ``shape=(0, None, None, 3)``, a variable number of boxes with ``(0, None, 4)``), one
+        sample per chunk, so `chunk` is not taken and `shard` is the number of samples per
+        stored object (default: 256 images, else about 32 MB of samples). JPEG and PNG files
+        read with :func:`hub_v1.read` are stored byte for byte in arrays of their format. A
+        ragged array of the same settings under `name` is reopened at its own length.
+
         >>> import hub_v1 as hub
         >>> hub.memory().connect().array("images", shape=(10, 32, 32, 3), dtype="uint8").chunk
         (10, 32, 32, 3)
         """
         if shape is None:
             raise InvalidArgumentError("array() needs a shape")
+        if not isinstance(shape, (int, np.integer)) and any(e is None for e in shape):
+            return self._ragged_array(
+                name, tuple(shape), chunk, dtype, compress, compresslevel, overwrite, quality,
+                shard,
+            )  # fmt: skip
         shape = _extents(shape, "shape")
         chunk = None if chunk is None else _extents(chunk, "chunk")
         shard = None if shard is None else _extents(shard, "shard")
@@ -127,6 +141,54 @@ class DataHub:
         )
         logger.debug("created or reopened array %s in %s", name, self.location)
         return Array(core, self)
+
+    def _ragged_array(
+        self,
+        name: str,
+        shape: tuple[Any, ...],
+        chunk: Any,
+        dtype: Any,
+        compress: str | None,
+        compresslevel: float,
+        overwrite: bool,
+        quality: int | None,
+        shard: Any,
+    ) -> RaggedArray:
+        if shape[0] is None:
+            raise InvalidArgumentError(
+                f"the first axis of {shape} counts the samples and cannot be None"
+            )
+        sample_shape = [None if e is None else _extents(e, "shape")[0] for e in shape[1:]]
+        if chunk is not None:
+            raise InvalidArgumentError(
+                "a ragged array (None in its shape) keeps one sample per chunk: leave chunk "
+                "out, and give shard (samples per stored object) instead"
+            )
+        per_shard = () if shard is None else _extents(shard, "shard")
+        if shard is not None and len(per_shard) != 1:
+            raise InvalidArgumentError(
+                f"shard of a ragged array is one number, the samples per shard; got {shard!r}"
+            )
+        compress = "default" if compress is None else compress
+        if not isinstance(compress, str):
+            raise InvalidArgumentError(f"compress must be a codec name, got {compress!r}")
+        _core.validate_name(name)
+        core = _core.RaggedArray.create(
+            self._store,
+            name,
+            sample_shape,
+            _dtype_name(dtype),
+            compress,
+            float(compresslevel),
+            None if quality is None else int(quality),
+            per_shard[0] if per_shard else 0,  # 0: hub_v1 chooses
+            on_exists="overwrite" if overwrite else "reopen",
+            known_groups=self._known_groups,
+        )
+        array = RaggedArray(core, self)
+        if shape[0] and len(array) == 0:  # new: that many empty samples
+            array.resize(_extents(shape[0], "shape")[0])
+        return array
 
     def dataset(
         self, name: str, components: Mapping[str, Array | str], overwrite: bool = False
@@ -176,12 +238,15 @@ class DataHub:
             )
         return found
 
-    def open(self, name: str) -> Array | Dataset:
-        """Open the array or dataset stored under `name`; KeyError if there is none."""
+    def open(self, name: str) -> Array | RaggedArray | Dataset:
+        """Open the array, ragged array or dataset stored under `name`; KeyError if there is
+        none."""
         _core.validate_name(name)
         node = self._read_node(name)
         if node[1] == "array":
             return Array(_core.Array.open(self._store, name), self)
+        if _core.is_ragged_array(node[1], node[2]):
+            return RaggedArray(_core.RaggedArray.from_group(self._store, name, node[2]), self)
         if node[1] == "group":  # a dataset, or a plain Zarr group of arrays
             return Dataset(_core.Dataset.from_group(self._store, name, node[2]), self)
         raise NotFoundError(f"no array or dataset named '{name}' in {self.location}")
@@ -193,19 +258,26 @@ class DataHub:
         _core.delete_node(self._store, name, known_groups=self._known_groups)
 
     def list(self, prefix: str = "") -> list[str]:
-        """Names of the arrays and datasets under `prefix` (a folder-like name), sorted."""
+        """Names of the arrays (ragged ones too) and datasets under `prefix` (a folder-like
+        name), sorted."""
         if prefix:
             _core.validate_name(prefix.rstrip("/"))
         names = []
         for path, kind, attributes in _core.list_nodes(self._store, prefix.rstrip("/")):
-            if kind == "array" or _core.dataset_components(kind, attributes) is not None:
+            if (
+                kind == "array"
+                or _core.is_ragged_array(kind, attributes)
+                or _core.dataset_components(kind, attributes) is not None
+            ):
                 names.append(path)
         return sorted(names)
 
     def node_kind(self, name: str = "") -> str:
         """What is stored under `name` ("" is the store's root): ``"array"``, ``"group"``
-        (a dataset or a plain Zarr group) or ``"missing"``."""
-        return self._read_node(name)[1]
+        (a dataset or a plain Zarr group), ``"ragged"`` (a ragged array's group) or
+        ``"missing"``."""
+        _, kind, attributes = self._read_node(name)
+        return "ragged" if _core.is_ragged_array(kind, attributes) else kind
 
     def _read_node(self, name: str) -> tuple[str, str, str]:
         return _core.read_node(self._store, name)

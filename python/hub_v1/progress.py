@@ -7,11 +7,45 @@ CI logs and batch jobs stay silent.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
+
+
+class _NoBar:
+    """What a hidden bar is: no tqdm at all. A hidden tqdm still takes tqdm's lock, a
+    multiprocessing lock shared with forked children, which a child killed while holding it
+    never gives back (a DataLoader worker or a writer killed mid-extend would hang the
+    parent's next bar)."""
+
+    def __enter__(self) -> _NoBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def update(self, n: float = 1) -> None:
+        return None
+
+    def set_postfix(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+
+def _shown(progress: bool | None) -> bool:
+    if progress is not None:
+        return progress
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):  # no stderr, or a closed one
+        return False
 
 
 def progress_bar(total: float | None, description: str, unit: str, progress: bool | None) -> Any:
     """A tqdm bar over `total` `unit`s; see the module docstring for `progress`."""
+    if not _shown(progress):
+        return _NoBar()
     from tqdm.auto import tqdm
 
     return tqdm(
@@ -20,6 +54,5 @@ def progress_bar(total: float | None, description: str, unit: str, progress: boo
         unit=unit,
         unit_scale=unit == "B",
         unit_divisor=1024 if unit == "B" else 1000,
-        disable=None if progress is None else not progress,  # None: only on a terminal
         leave=progress is True,
     )

@@ -180,6 +180,8 @@ class Array {
  private:
   friend class Dataset;  // grows its components together
   friend class ArrayAppender;
+  friend class RaggedArray;  // grows its two arrays together
+  friend class RaggedAppender;
   explicit Array(std::shared_ptr<const detail::ArrayState> state);
   std::shared_ptr<const detail::ArrayState> state() const;
   void set_state(std::shared_ptr<const detail::ArrayState> state);

@@ -40,6 +40,7 @@ struct VariableElement {
   std::uint64_t size = 0;
 
   std::string_view view() const { return {reinterpret_cast<const char*>(data), size}; }
+  std::span<const std::byte> span() const { return {data, size}; }
 };
 
 // Elements viewing `values`, which must outlive them: what Array::Write takes for a string or

@@ -17,15 +17,9 @@ struct HandleDeleter {
 };
 using Handle = std::unique_ptr<void, HandleDeleter>;
 
-// TurboJPEG handles are not thread-safe and cost an allocation: one of each per thread.
+// TurboJPEG handles are not thread-safe and cost an allocation: one per thread.
 tjhandle ThreadCompressor() {
   thread_local Handle handle(tjInitCompress());
-  if (!handle) throw std::bad_alloc();
-  return handle.get();
-}
-
-tjhandle ThreadDecompressor() {
-  thread_local Handle handle(tjInitDecompress());
   if (!handle) throw std::bad_alloc();
   return handle.get();
 }
@@ -33,6 +27,26 @@ tjhandle ThreadDecompressor() {
 int PixelFormat(int channels) { return channels == 1 ? TJPF_GRAY : TJPF_RGB; }
 
 }  // namespace
+
+namespace {
+thread_local Handle thread_decompressor;
+}  // namespace
+
+void* ThreadJpegDecompressor() {
+  if (!thread_decompressor) {
+    thread_decompressor.reset(tjInitDecompress());
+    if (!thread_decompressor) throw std::bad_alloc();
+  }
+  return thread_decompressor.get();
+}
+
+void ThrowJpegDecompressError(const std::string& context) {
+  const std::string message = context + tjGetErrorStr2(thread_decompressor.get());
+  // libjpeg-turbo 2.1 leaves a handle whose header read failed unusable: the next header it
+  // reads, of a valid file too, comes out as 0 x 0. The next call starts a fresh one.
+  thread_decompressor.reset();
+  throw CorruptChunkError(message);
+}
 
 std::unique_ptr<ArrayToBytesCodec> JpegCodec::FromConfig(const nlohmann::json& configuration) {
   return std::make_unique<JpegCodec>(
@@ -69,12 +83,12 @@ Buffer JpegCodec::EncodeImage(std::span<const std::byte> pixels,
 
 void JpegCodec::DecodeImage(std::span<const std::byte> encoded, std::span<std::byte> pixels,
                             const ImageGeometry& geometry) const {
-  tjhandle handle = ThreadDecompressor();
+  tjhandle handle = ThreadJpegDecompressor();
   const auto* source = reinterpret_cast<const unsigned char*>(encoded.data());
   int width = 0, height = 0, subsampling = 0, colorspace = 0;
   if (tjDecompressHeader3(handle, source, encoded.size(), &width, &height, &subsampling,
                           &colorspace) != 0) {
-    throw CorruptChunkError(std::string("jpeg header is corrupt: ") + tjGetErrorStr2(handle));
+    ThrowJpegDecompressError("jpeg header is corrupt: ");
   }
   if (width != geometry.width || height != geometry.height) {
     throw CorruptChunkError("jpeg image is " + std::to_string(width) + " x " +
@@ -84,7 +98,7 @@ void JpegCodec::DecodeImage(std::span<const std::byte> encoded, std::span<std::b
   }
   if (tjDecompress2(handle, source, encoded.size(), reinterpret_cast<unsigned char*>(pixels.data()),
                     width, 0, height, PixelFormat(geometry.channels), TJFLAG_STOPONWARNING) != 0) {
-    throw CorruptChunkError(std::string("jpeg data is corrupt: ") + tjGetErrorStr2(handle));
+    ThrowJpegDecompressError("jpeg data is corrupt: ");
   }
 }
 

@@ -2,9 +2,18 @@
 // API (SIMD chosen at run time). uint8 images with 1 (grey) or 3 (RGB, 4:2:0) channels.
 #pragma once
 
+#include <string>
+
 #include "codec/image_codec.h"
 
 namespace hub::codec {
+
+// This thread's TurboJPEG decompressor (a tjhandle; TurboJPEG handles are not thread-safe and
+// cost an allocation, so each thread keeps one).
+void* ThreadJpegDecompressor();
+// CorruptChunkError: `context` followed by TurboJPEG's message for the call on this thread's
+// decompressor that just failed. The handle is replaced, as a failed one may not recover.
+[[noreturn]] void ThrowJpegDecompressError(const std::string& context);
 
 class JpegCodec final : public ImageCodec {
  public:

@@ -7,6 +7,7 @@
 #include "engine/chunk_cache.h"
 #include "engine/metadata_io.h"
 #include "hub/errors.h"
+#include "hub/ragged_array.h"
 
 namespace hub {
 namespace {
@@ -149,9 +150,9 @@ std::vector<NodeInfo> ListNodes(Store& store, const std::string& prefix, bool ch
     folders.pop_back();
     const NodeInfo node = ReadNode(store, folder);
     if (node.kind != NodeKind::kMissing) nodes.push_back(node);
-    // An array holds chunks, never nodes (so its folder is not listed); a group or a folder
-    // without metadata may hold nodes deeper.
-    if (children_only || node.kind == NodeKind::kArray) continue;
+    // An array holds chunks, never nodes (so its folder is not listed), and a ragged array
+    // only its own two arrays; a group or a folder without metadata may hold nodes deeper.
+    if (children_only || node.kind == NodeKind::kArray || IsRaggedArrayNode(node)) continue;
     const std::vector<std::string> inside = store.ListFolder(folder).folders;
     folders.insert(folders.end(), inside.begin(), inside.end());
   }

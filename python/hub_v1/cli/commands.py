@@ -58,6 +58,22 @@ def describe_array(array: hub.Array) -> dict[str, Any]:
     }
 
 
+def describe_ragged(array: hub.RaggedArray) -> dict[str, Any]:
+    """Shape, layout, codec and stored size of one ragged array (for `info`)."""
+    samples = array.samples_array
+    return {
+        "name": array.name,
+        "kind": "ragged array",
+        "shape": list(array.shape),
+        "samples_per_shard": array.samples_per_shard,
+        "shards_stored": samples.nshards_initialized(),
+        "dtype": array.dtype_name,
+        "codec": array.compress,
+        "compresslevel": array.compresslevel,
+        "stored_bytes": samples.nbytes_stored() + array.shapes_array.nbytes_stored(),
+    }
+
+
 def _open(url: str) -> tuple[hub.DataHub, Any]:
     datahub, name = split_location(url)
     return datahub, datahub.open(name)
@@ -72,11 +88,26 @@ def info(args: argparse.Namespace) -> int:
             "shape": list(node.shape),
             "components": {key: describe_array(array) for key, array in node.components.items()},
         }
+    elif isinstance(node, hub.RaggedArray):
+        report = describe_ragged(node)
     else:
         report = describe_array(node)
     report["store"] = datahub.location
     if args.json:
         print(json.dumps(report, indent=2))
+        return 0
+    if report["kind"] == "ragged array":
+        for label, value in [
+            ("name", report["name"]),
+            ("store", report["store"]),
+            ("shape", str(tuple(report["shape"]))),
+            ("shards", f"{report['samples_per_shard']} samples each, {report['shards_stored']} "
+                       "stored"),
+            ("dtype", report["dtype"]),
+            ("codec", f"{report['codec']} (compresslevel {report['compresslevel']:g})"),
+            ("stored size", _human_bytes(report["stored_bytes"])),
+        ]:  # fmt: skip
+            print(f"{label + ':':14}{value}")
         return 0
     parts = report["components"].items() if report["kind"] == "dataset" else [(None, report)]
     if report["kind"] == "dataset":
@@ -122,12 +153,15 @@ def ls(args: argparse.Namespace) -> int:
             keys = ", ".join(node.keys())
             print(f"{name}\tdataset\t{tuple(node.shape)}\t[{keys}]")
         else:
-            print(f"{name}\tarray\t{node.shape}\t{node.dtype_name}\t{node.compress}")
+            kind = "ragged" if isinstance(node, hub.RaggedArray) else "array"
+            print(f"{name}\t{kind}\t{node.shape}\t{node.dtype_name}\t{node.compress}")
     return 0
 
 
 def cp(args: argparse.Namespace) -> int:
     _, source = _open(args.source)
+    if isinstance(source, hub.RaggedArray):
+        raise InvalidArgumentError(f"{args.source} is a ragged array; cp copies fixed arrays")
     if not isinstance(source, hub.Array):
         raise InvalidArgumentError(
             f"{args.source} is a dataset; copy its component arrays one by one"
@@ -151,6 +185,8 @@ def cp(args: argparse.Namespace) -> int:
 def _pick_component(node: Any, wanted: str | None) -> hub.Array:
     if isinstance(node, hub.Array):
         return node
+    if isinstance(node, hub.RaggedArray):
+        raise InvalidArgumentError(f"{node.name} is a ragged array; this command reads fixed ones")
     if wanted is not None:
         if wanted not in node:
             raise InvalidArgumentError(f"{node.name} has no component {wanted!r}: {node.keys()}")
