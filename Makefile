@@ -82,7 +82,8 @@ test-fuzz: $(STAMPS)/venv
 	  -DHUB_FUZZ=ON -DHUB_BUILD_TESTS=OFF -DHUB_BUILD_PYTHON=OFF -DHUB_WITH_ARROW=OFF \
 	  -DHUB_WARNINGS_AS_ERRORS=ON > /dev/null
 	$(VENV)/bin/cmake --build $(FUZZ_BUILD)
-	for target in fuzz_chunk_decode fuzz_shard_decode fuzz_zarr_json fuzz_jpeg_region; do \
+	for target in fuzz_chunk_decode fuzz_shard_decode fuzz_zarr_json fuzz_jpeg_region \
+	    fuzz_ragged_sample; do \
 	  scratch=$$(mktemp -d) && cp cpp/fuzz/corpus/$$target/* $$scratch/ && \
 	  dict=cpp/fuzz/$$target.dict; [ -f $$dict ] && dict_flag=-dict=$$dict || dict_flag=; \
 	  $(FUZZ_BUILD)/cpp/fuzz/$$target -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
