@@ -96,12 +96,13 @@ test-fuzz: $(STAMPS)/venv
 test: test-cpp test-python test-wheel test-sanitize test-fuzz
 
 bench: build
-	$(VPY) -m pip install -q -r requirements/dev.txt
+	$(VPY) -m pip install -q -r requirements/dev.txt -r requirements/bench.txt
 	$(VPY) benchmarks/bench_local.py
 	$(VPY) benchmarks/bench_images.py
 	$(VPY) benchmarks/bench_cloud.py
 	$(VPY) benchmarks/bench_loaders.py
 	$(VPY) benchmarks/bench_transforms.py
+	$(VPY) benchmarks/bench_ragged.py
 
 # ruff (lint and format), mypy on the package, clang-format (Google style, 100 columns) on
 # the C++ sources; CI runs it before the tests.

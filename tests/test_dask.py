@@ -83,3 +83,16 @@ def test_da_store_with_aligned_blocks(client, shared_hub):
     array = shared_hub.array("w", shape=(32, 8), chunk=(8, 8), dtype="uint8")
     da.store(source, array, lock=False)
     assert int(array[:].sum()) == 3 * 32 * 8
+
+
+def test_a_ragged_array_is_a_bag_of_its_samples_read_on_the_workers(client, shared_hub):
+    boxes = shared_hub.array("boxes", shape=(0, None, 4), dtype="float32", shard=3)
+    samples = [np.full((k % 4, 4), k, np.float32) for k in range(10)]
+    boxes.extend(samples)
+    bag = boxes.to_dask()
+    assert bag.npartitions == 4  # one per shard
+    got = bag.compute()
+    assert len(got) == 10
+    for sample, expected in zip(got, samples, strict=True):
+        np.testing.assert_array_equal(sample, expected)
+    assert bag.map(lambda sample: sample.shape[0]).sum().compute() == sum(k % 4 for k in range(10))

@@ -178,7 +178,9 @@ def test_fixed_axes_and_ranks_are_checked_and_a_failed_extend_adds_nothing(local
         boxes.append(np.zeros(4))
     assert len(local_datahub.open("boxes")) == 3
     with pytest.raises(InvalidArgumentError, match="append for one sample"):
-        boxes.extend(np.zeros((2, 4)))
+        boxes.extend(7)
+    assert boxes.extend(np.zeros((2, 3, 4))) == 2  # an ndarray: its items are the samples
+    assert boxes.shapes[3:].tolist() == [[3, 4], [3, 4]]
 
 
 def test_replace_resize_and_reopen(local_datahub):

@@ -160,15 +160,16 @@ class RaggedArray:
         self.extend([sample])
 
     def extend(self, samples: Iterable[Any], progress: bool | None = None) -> int:
-        """Add `samples` (ndarrays or :func:`hub_v1.read` image files, any iterable) after
-        the last one, as one growth written a shard at a time; returns how many.
+        """Add `samples` (ndarrays or :func:`hub_v1.read` image files, any iterable; an
+        ndarray is its items along the first axis) after the last one, as one growth written a
+        shard at a time; returns how many.
 
         A sample of the wrong rank or with a fixed axis that differs is an error naming it;
         then, or if the process dies, the array keeps its old length. Appends from threads
         of one process take turns (on local disk, other processes' too); two processes
         appending to one array on S3 or GCS overwrite each other's samples.
         """
-        if isinstance(samples, np.ndarray | EncodedSample) or not isinstance(samples, Iterable):
+        if isinstance(samples, EncodedSample) or not isinstance(samples, Iterable):
             raise InvalidArgumentError(
                 f"extend takes an iterable of samples, not {type(samples).__name__}; use "
                 "append for one sample"
@@ -234,6 +235,23 @@ class RaggedArray:
     def refresh(self) -> None:
         """Reread the length from the store (growth made through other handles)."""
         self._core.refresh()
+
+    def to_dask(self) -> Any:
+        """The samples as a ``dask.bag.Bag`` of ndarrays (needs ``dask``), one partition per
+        shard; the array pickles as its location, so each task reads its own shard on
+        whichever worker runs it.
+
+        >>> import hub_v1 as hub, numpy as np
+        >>> boxes = hub.memory().connect().array("b", shape=(0, None, 4), dtype="int8", shard=2)
+        >>> boxes.extend(np.ones((k, 4)) for k in range(5))
+        5
+        >>> bag = boxes.to_dask()
+        >>> bag.npartitions, bag.map(len).sum().compute(scheduler="sync")
+        (3, 10)
+        """
+        from hub_v1.integrations.dask import ragged_to_dask_bag
+
+        return ragged_to_dask_bag(self)
 
     def __repr__(self) -> str:
         return (

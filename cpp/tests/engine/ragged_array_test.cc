@@ -41,7 +41,7 @@ RaggedSpec BoxSpec(std::int64_t samples_per_shard = 3) {
 std::vector<float> Values(const Sample& sample) {
   const auto floats = sample.values.span().size() / sizeof(float);
   std::vector<float> values(floats);
-  std::memcpy(values.data(), sample.values.data(), sample.values.span().size());
+  if (floats > 0) std::memcpy(values.data(), sample.values.data(), floats * sizeof(float));
   return values;
 }
 

@@ -13,8 +13,11 @@ import dask.array as da
 import numpy as np
 
 if TYPE_CHECKING:
+    import dask.bag as db
+
     from hub_v1.array import Array
     from hub_v1.datahub import DataHub
+    from hub_v1.ragged import RaggedArray
 
 
 def to_dask(array: Array) -> da.Array:
@@ -28,6 +31,23 @@ def to_dask(array: Array) -> da.Array:
         fancy=False,
         meta=np.empty((0,) * array.ndim, dtype=array.dtype),
     )
+
+
+def _read_samples(array: RaggedArray, start: int, stop: int) -> list[np.ndarray]:
+    return list(array[start:stop])
+
+
+def ragged_to_dask_bag(array: RaggedArray) -> db.Bag:
+    """One bag partition per shard of samples; see ``RaggedArray.to_dask``."""
+    import dask.bag as db
+    from dask import delayed
+
+    step = array.samples_per_shard
+    parts = [
+        delayed(_read_samples, pure=False)(array, start, min(start + step, len(array)))
+        for start in range(0, len(array), step)
+    ]
+    return db.from_delayed(parts) if parts else db.from_sequence([], npartitions=1)
 
 
 def aligned_chunks(
