@@ -198,7 +198,11 @@ std::vector<std::int64_t> RaggedArray::Shapes(const DimIndex& first_axis) const 
 }
 
 RaggedArray::ReadResult RaggedArray::Read(const Selection& selection) const {
-  const auto [first_axis, within] = SplitSelection(selection, spec_.sample_shape.size() + 1);
+  // Not a structured binding: clang 14 cannot capture one in the lambda below.
+  const std::pair<DimIndex, Selection> split =
+      SplitSelection(selection, spec_.sample_shape.size() + 1);
+  const DimIndex& first_axis = split.first;
+  const Selection& within = split.second;
   ReadResult result;
   const std::vector<std::int64_t> coordinates = Pick(first_axis, &result.single);
   result.samples.resize(coordinates.size());
