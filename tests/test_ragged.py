@@ -222,6 +222,15 @@ def test_create_refuses_what_a_ragged_array_cannot_be(local_datahub):
     assert local_datahub.node_kind("a") == "missing"
 
 
+def test_datasets_refuse_ragged_components_by_name(local_datahub):
+    boxes = local_datahub.array("boxes", shape=(0, None, 4), dtype="float32")
+    labels = local_datahub.array("labels", shape=(0,), dtype="int64")
+    for given in (boxes, "boxes"):
+        with pytest.raises(InvalidArgumentError, match="'boxes' is a ragged array"):
+            local_datahub.dataset("d", components={"boxes": given, "labels": labels})
+    assert local_datahub.node_kind("d") == "missing"
+
+
 def test_listing_attributes_pickling_and_deleting(local_datahub):
     boxes = local_datahub.array("coco/boxes", shape=(0, None, 4), dtype="float32")
     boxes.extend(_boxes(2))
@@ -310,5 +319,31 @@ def test_the_cli_describes_ragged_arrays(tmp_path):
     assert report["stored_bytes"] > 0
     listing = run("ls", str(tmp_path))
     assert listing.stdout.split("\t")[:3] == ["boxes", "ragged", "(5, None, 4)"]
-    refused = run("cp", str(tmp_path / "boxes"), f"file://{tmp_path}/copy")
-    assert refused.returncode != 0 and "ragged array" in refused.stderr
+    copied = run("cp", str(tmp_path / "boxes"), str(tmp_path / "copy"), "--compress", "zstd")
+    assert copied.returncode == 0, copied.stderr
+    copy = hub.fs(tmp_path).connect().open("copy")
+    assert copy.compress == "zstd" and copy.shapes[:].tolist() == boxes.shapes[:].tolist()
+
+
+def test_copies_keep_image_files_and_samples(local_datahub):
+    images = local_datahub.array("images", shape=(0, None, None, 3), dtype="uint8", compress="jpeg")
+    files = [_file(Image.fromarray(_photo(20 + k, 30, k)), "JPEG") for k in range(5)]
+    images.extend(hub.read(data) for data in files)
+    images.resize(6)  # an empty sample, which stores no file
+    images.attrs["source"] = "test"
+    other = hub.memory().connect()
+    copy = hub.copy(images, other, "copy", shard=2)
+    assert copy.shard == (2,) and dict(copy.attrs) == {"source": "test"}
+    assert [bytes(data) for data in copy.samples_array[:5]] == files  # byte for byte
+    assert copy.shapes[5].tolist() == [0, 0, 3]
+    png = hub.copy(images, other, "png", compress="png")
+    np.testing.assert_array_equal(png[3], images[3])  # decoded once, then lossless
+    boxes = local_datahub.array("boxes", shape=(0, None, 4), dtype="float32")
+    boxes.extend(_boxes(7))
+    boxes_copy = hub.copy(boxes, other, "boxes", compress="zstd")
+    for got, expected in zip(boxes_copy[:], _boxes(7), strict=True):
+        np.testing.assert_array_equal(got, expected)
+    with pytest.raises(ContainsNodeError, match="already holds 7 samples"):
+        hub.copy(boxes, other, "boxes", compress="zstd")
+    with pytest.raises(InvalidArgumentError, match="not chunk"):
+        hub.copy(boxes, other, "x", chunk=(1,))

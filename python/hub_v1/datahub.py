@@ -212,6 +212,11 @@ class DataHub:
         for key, array in arrays.items():
             if not isinstance(key, str):
                 raise InvalidArgumentError(f"component names must be strings: {key!r}")
+            if isinstance(array, RaggedArray):
+                raise InvalidArgumentError(
+                    f"component {key!r} is a ragged array; datasets hold fixed-shape arrays "
+                    "(ragged components are not supported yet)"
+                )
             if not isinstance(array, Array):
                 raise InvalidArgumentError(f"component {key!r} is not a hub_v1 Array")
             if array.datahub.location != self.location:
@@ -232,6 +237,8 @@ class DataHub:
         if not isinstance(given, str):
             return given  # checked by dataset()
         found = self.open(given)  # KeyError (NotFoundError) naming it if absent
+        if isinstance(found, RaggedArray):
+            return found  # refused by dataset(), naming what it is
         if not isinstance(found, Array):
             raise InvalidArgumentError(
                 f"component {key!r}: '{given}' in {self.location} is a dataset, not an array"

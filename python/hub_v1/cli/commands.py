@@ -160,9 +160,7 @@ def ls(args: argparse.Namespace) -> int:
 
 def cp(args: argparse.Namespace) -> int:
     _, source = _open(args.source)
-    if isinstance(source, hub.RaggedArray):
-        raise InvalidArgumentError(f"{args.source} is a ragged array; cp copies fixed arrays")
-    if not isinstance(source, hub.Array):
+    if not isinstance(source, hub.Array | hub.RaggedArray):
         raise InvalidArgumentError(
             f"{args.source} is a dataset; copy its component arrays one by one"
         )
