@@ -347,3 +347,28 @@ def test_copies_keep_image_files_and_samples(local_datahub):
         hub.copy(boxes, other, "boxes", compress="zstd")
     with pytest.raises(InvalidArgumentError, match="not chunk"):
         hub.copy(boxes, other, "x", chunk=(1,))
+
+
+def test_image_files_decode_into_fixed_arrays_and_numpy(local_datahub):
+    rgb = _photo(24, 32, 5)
+    png = _file(Image.fromarray(rgb), "PNG")
+    np.testing.assert_array_equal(np.asarray(hub.read(png)), rgb)
+    grey_jpeg = _file(Image.fromarray(rgb).convert("L"), "JPEG", quality=95)
+    as_rgb = np.asarray(Image.open(io.BytesIO(grey_jpeg)).convert("RGB"))
+    np.testing.assert_array_equal(hub.read(grey_jpeg).decode(3), as_rgb)
+    assert hub.read(grey_jpeg).decode().shape == (24, 32, 1)
+
+    fixed = local_datahub.array("fixed", shape=(0, 24, 32, 3), dtype="uint8", compress="png")
+    fixed.append(hub.read(grey_jpeg))  # decoded to the array's 3 channels
+    fixed.extend([hub.read(png)])
+    fixed[0] = hub.read(png)
+    np.testing.assert_array_equal(fixed[:], np.stack([rgb, rgb]))
+    grey = local_datahub.array("grey", shape=(1, 24, 32), dtype="uint8")
+    grey[0] = hub.read(png)  # luma, as Pillow's convert("L")
+    np.testing.assert_array_equal(grey[0], np.asarray(Image.open(io.BytesIO(png)).convert("L")))
+    with pytest.raises(InvalidArgumentError, match="shape \\(24, 32, 3\\)"):
+        local_datahub.array("small", shape=(1, 8, 8, 3), dtype="uint8")[0] = hub.read(png)
+    deep = (np.arange(6 * 5, dtype=np.uint16) * 2000).reshape(6, 5)
+    decoded = hub.read(_file(Image.fromarray(deep), "PNG")).decode()
+    assert decoded.dtype == np.uint16
+    np.testing.assert_array_equal(decoded[..., 0], deep)

@@ -191,6 +191,23 @@ void RegisterRaggedArrays(py::module_& module) {
                               header.bit_depth);
       },
       py::arg("file"));
+  // (pixels, bit depth): the file's pixels as (H, W, channels), uint8 or uint16.
+  module.def(
+      "decode_image_file",
+      [](const py::bytes& file, int channels) {
+        const std::string_view view = file;
+        Sample sample;
+        int bit_depth = 8;
+        {
+          py::gil_scoped_release release;
+          const auto bytes = std::as_bytes(std::span(view));
+          bit_depth = ReadImageFileHeader(bytes).bit_depth;
+          sample = DecodeImageFile(bytes, channels);
+        }
+        const py::dtype dtype(bit_depth == 16 ? "uint16" : "uint8");
+        return ArrayOwning(std::move(sample.values), dtype, sample.shape);
+      },
+      py::arg("file"), py::arg("channels"));
   module.def(
       "is_ragged_array",
       [](const std::string& kind, const std::string& attributes_json) {

@@ -9,6 +9,7 @@ import numpy as np
 
 from hub_v1 import _core
 from hub_v1.attributes import Attributes
+from hub_v1.encoded import EncodedSample
 from hub_v1.errors import InvalidArgumentError, OutOfBoundsError
 from hub_v1.indexing import normalize_key
 from hub_v1.progress import progress_bar
@@ -353,6 +354,8 @@ class Array:
     def _as_values(self, value: Any) -> np.ndarray:
         """`value` as an array; text and bytes items as Python objects of this dtype, since
         ``np.asarray`` alone makes bytes fixed-width and drops their trailing NULs."""
+        if isinstance(value, EncodedSample):  # one image file: decoded to a sample's channels
+            return value.pixels_for(self.shape[1:], self.name)
         return np.asarray(value, dtype=self.dtype) if self._holds_objects() else np.asarray(value)
 
     def _holds_objects(self) -> bool:

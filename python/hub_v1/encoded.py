@@ -1,8 +1,9 @@
 """Image files as samples: ``hub.read(path_or_bytes)``.
 
 A JPEG appended to a ``compress="jpeg"`` ragged array, or a PNG to a ``compress="png"`` one,
-is stored byte for byte (its shape read from its header, no pixel decoded); any other pairing
-is decoded, converted to the array's channels as Pillow's ``convert`` does, and encoded again.
+is stored byte for byte (its shape read from its header, no pixel decoded); any other pairing,
+fixed-shape arrays included, is decoded, converted to the array's channels as Pillow's
+``convert`` does, and encoded again.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from hub_v1 import _core
 from hub_v1.errors import CorruptChunkError, InvalidArgumentError
@@ -47,6 +50,31 @@ class EncodedSample:
 
     def __len__(self) -> int:
         return len(self.data)
+
+    def decode(self, channels: int | None = None) -> np.ndarray:
+        """The pixels as (height, width, channels), uint8 (uint16 for a 16-bit PNG),
+        converted to `channels` (1 to 4) as Pillow's ``convert`` does; by default the file's
+        own channels, with CMYK as RGB."""
+        if channels is None:
+            stored = self.shape[2]
+            channels = 3 if self.format == "jpeg" and stored == 4 else stored
+        return _core.decode_image_file(self.data, int(channels))
+
+    def pixels_for(self, sample_shape: tuple[int, ...], name: str) -> np.ndarray:
+        """The pixels as a sample of shape `sample_shape` ((H, W) or (H, W, C)) takes them:
+        what a fixed-shape array of `name` stores when given this file."""
+        if len(sample_shape) == 3:
+            return self.decode(sample_shape[2])
+        if len(sample_shape) == 2:
+            return self.decode(1)[..., 0]
+        raise InvalidArgumentError(
+            f"an image file is a sample of shape (H, W) or (H, W, C); samples of '{name}' "
+            f"have shape {sample_shape}"
+        )
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        pixels = self.decode()
+        return pixels if dtype is None else pixels.astype(dtype, copy=False)
 
     def __repr__(self) -> str:
         source = f", source={self.source!r}" if self.source is not None else ""

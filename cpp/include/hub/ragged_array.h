@@ -172,6 +172,11 @@ struct ImageFileHeader {
 // PNGs are refused).
 ImageFileHeader ReadImageFileHeader(std::span<const std::byte> file);
 
+// The pixels of a JPEG or PNG file as (height, width, channels), uint8 (or native-endian
+// uint16 for a 16-bit PNG), converted to `channels` (1 to 4) as Pillow's convert() does.
+// CorruptChunkError for a file that does not decode; InvalidArgumentError for other channels.
+Sample DecodeImageFile(std::span<const std::byte> file, int channels);
+
 // True if `node` (from ReadNode or ListNodes) is a ragged array's group.
 bool IsRaggedArrayNode(const NodeInfo& node);
 

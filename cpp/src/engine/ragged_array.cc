@@ -337,6 +337,20 @@ ImageFileHeader ReadImageFileHeader(std::span<const std::byte> file) {
           info.bit_depth};
 }
 
+Sample DecodeImageFile(std::span<const std::byte> file, int channels) {
+  if (channels < 1 || channels > 4) {
+    throw InvalidArgumentError("images decode to 1 to 4 channels, not " + std::to_string(channels));
+  }
+  const codec::ImageFileInfo info = codec::ReadImageFileInfo(file);
+  Sample sample;
+  sample.shape = {info.height, info.width, channels};
+  const std::size_t bytes = static_cast<std::size_t>(info.height) * info.width * channels *
+                            static_cast<std::size_t>(info.bit_depth / 8);
+  sample.values = Buffer::AllocateForReads(bytes);
+  codec::DecodeImageFile(file, info, channels, sample.values.mutable_span());
+  return sample;
+}
+
 bool IsRaggedArrayNode(const NodeInfo& node) {
   if (node.kind != NodeKind::kGroup) return false;
   const nlohmann::json attributes = nlohmann::json::parse(node.attributes_json, nullptr, false);
