@@ -8,7 +8,7 @@ filled shard (or chunk) that the new samples complete.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sized
+from collections.abc import Callable, Iterable, Mapping, Sized
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -65,44 +65,56 @@ def extend_array(array: Array, samples: Any, progress: bool | None) -> int:
             "use append for one sample"
         )
     appender = _core.ArrayAppender(array._core)
+
+    def prepare(item: Any, number: int) -> np.ndarray:
+        value = array._as_values(item)
+        check_sample_shape(array.name, array.shape[1:], value.shape, f"sample {number}")
+        return value
+
+    def write(batch: list[np.ndarray]) -> None:
+        appender.write(array._core, as_samples(array, np.stack(batch)), len(batch))
+
+    return append_in_batches(
+        appender, samples, prepare, write, array.write_unit[0], f"extend {array.name}", progress
+    )
+
+
+def append_in_batches(
+    appender: _core.ArrayAppender | _core.RaggedAppender,
+    samples: Iterable[Any],
+    prepare: Callable[[Any, int], Any],
+    write: Callable[[list[Any]], None],
+    unit: int,
+    description: str,
+    progress: bool | None,
+) -> int:
+    """One growth from an iterable, as `extend` makes it: each sample made ready by
+    ``prepare(sample, number)`` and handed to `write` in batches that end where the length
+    reaches a multiple of `unit` (so each write fills whole shards or chunks), then one
+    commit. Any failure abandons the growth: the array keeps its old length. Returns how
+    many samples were appended."""
+    total = len(samples) if isinstance(samples, Sized) else None
+    pending: list[Any] = []
+    written = 0
     committed = False
     try:
-        written = _write_batches(array, appender, samples, progress)
+        with progress_bar(total, description, "sample", progress) as bar:
+            for sample in samples:
+                pending.append(prepare(sample, written + len(pending)))
+                if (appender.length + len(pending)) % unit == 0:
+                    batch, pending = pending, []
+                    write(batch)
+                    written += len(batch)
+                    bar.update(len(batch))
+            if pending:
+                write(pending)
+                written += len(pending)
+                bar.update(len(pending))
         appender.commit()
         committed = True
     finally:
         if not committed:
             appender.abandon()  # the turn ends now, even while a traceback holds this frame
-    return written
-
-
-def _write_batches(
-    array: Array, appender: _core.ArrayAppender, samples: Iterable[Any], progress: bool | None
-) -> int:
-    """Writes `samples` a write unit (shard or chunk) at a time, aligned to the units."""
-    unit = array.write_unit[0]
-    total = len(samples) if isinstance(samples, Sized) else None
-    pending: list[np.ndarray] = []
-    written = 0
-
-    def flush() -> None:
-        nonlocal pending, written
-        batch, pending = pending, []
-        if batch:
-            appender.write(array._core, as_samples(array, np.stack(batch)), len(batch))
-            written += len(batch)
-            bar.update(len(batch))
-
-    with progress_bar(total, f"extend {array.name}", "sample", progress) as bar:
-        for item in samples:
-            value = array._as_values(item)
-            check_sample_shape(
-                array.name, array.shape[1:], value.shape, f"sample {written + len(pending)}"
-            )
-            pending.append(value)
-            if (appender.length + len(pending)) % unit == 0:
-                flush()
-        flush()
     return written
 
 

@@ -9,7 +9,7 @@ file), and ``shapes``, an ``int64`` array of each sample's extents along the var
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sized
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -20,7 +20,6 @@ from hub_v1.attributes import Attributes
 from hub_v1.encoded import EncodedSample
 from hub_v1.errors import InvalidArgumentError, NotFoundError
 from hub_v1.indexing import normalize_key
-from hub_v1.progress import progress_bar
 
 if TYPE_CHECKING:
     from hub_v1.datahub import DataHub
@@ -174,38 +173,18 @@ class RaggedArray:
                 f"extend takes an iterable of samples, not {type(samples).__name__}; use "
                 "append for one sample"
             )
-        appender = _core.RaggedAppender(self._core)
-        committed = False
-        try:
-            written = self._write_batches(appender, samples, progress)
-            appender.commit()
-            committed = True
-        finally:
-            if not committed:
-                appender.abandon()
-        return written
+        from hub_v1.growth import append_in_batches
 
-    def _write_batches(
-        self, appender: _core.RaggedAppender, samples: Iterable[Any], progress: bool | None
-    ) -> int:
-        """Writes `samples` a shard at a time, aligned to the shards."""
-        step = self.samples_per_shard
-        total = len(samples) if isinstance(samples, Sized) else None
-        pending: list[Any] = []
-        written = 0
-        with progress_bar(total, f"extend {self.name}", "sample", progress) as bar:
-            for item in samples:
-                pending.append(self._as_sample(item))
-                if (appender.length + len(pending)) % step == 0:
-                    appender.write(self._core, pending)
-                    written += len(pending)
-                    bar.update(len(pending))
-                    pending = []
-            if pending:
-                appender.write(self._core, pending)
-                written += len(pending)
-                bar.update(len(pending))
-        return written
+        appender = _core.RaggedAppender(self._core)
+        return append_in_batches(
+            appender,
+            samples,
+            lambda sample, _: self._as_sample(sample),
+            lambda batch: appender.write(self._core, batch),
+            self.samples_per_shard,
+            f"extend {self.name}",
+            progress,
+        )
 
     def _as_sample(self, value: Any) -> Any:
         """What the engine takes: an image file's bytes, or a C-contiguous array of this

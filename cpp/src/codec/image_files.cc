@@ -76,18 +76,18 @@ ImageFileInfo ReadPngInfo(std::span<const std::byte> file) {
   info.bit_depth = std::to_integer<int>(file[24]);
   const int color_type = std::to_integer<int>(file[25]);
   switch (color_type) {
-    case 0:
+    case 0:  // grey
       info.channels = 1;
-      break;  // grey
-    case 2:
+      break;
+    case 2:  // RGB
       info.channels = 3;
-      break;  // RGB
-    case 4:
+      break;
+    case 4:  // grey + alpha
       info.channels = 2;
-      break;  // grey + alpha
-    case 6:
+      break;
+    case 6:  // RGBA
       info.channels = 4;
-      break;  // RGBA
+      break;
     default:
       throw CorruptChunkError("png colour type " + std::to_string(color_type) +
                               " (palette, or invalid) is not supported; convert the image to "

@@ -26,10 +26,9 @@ tjhandle ThreadCompressor() {
 
 int PixelFormat(int channels) { return channels == 1 ? TJPF_GRAY : TJPF_RGB; }
 
-}  // namespace
-
-namespace {
+// This thread's decompressor, replaced after a failure (ThrowJpegDecompressError).
 thread_local Handle thread_decompressor;
+
 }  // namespace
 
 void* ThreadJpegDecompressor() {
