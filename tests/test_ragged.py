@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import multiprocessing
 import pickle
 
 import hub_v1 as hub
@@ -18,7 +19,7 @@ from hub_v1.errors import (
     OutOfBoundsError,
 )
 from PIL import Image
-from test_crash_safety import _kill_writers
+from test_crash_safety import _kill_writers, _run_all
 
 
 def _boxes(count: int) -> list[np.ndarray]:
@@ -292,6 +293,35 @@ def _extend_ragged_forever(root: str) -> None:
     while True:
         length = len(boxes)
         boxes.extend(np.full((k % 3, 4), k, np.float32) for k in range(length, length + 5))
+
+
+def _append_tagged_samples(root: str, writer: int, barrier) -> None:
+    boxes = hub.fs(root).connect().open("boxes")
+    barrier.wait()
+    for batch in range(6):  # value 100 * writer + batch, rows 1 + writer
+        boxes.extend(np.full((1 + writer, 4), 100 * writer + batch, np.float32) for _ in range(7))
+
+
+def test_processes_appending_to_one_array_on_local_disk_take_turns(tmp_path):
+    hub.fs(tmp_path).connect().array("boxes", shape=(0, None, 4), dtype="float32", shard=4)
+    context = multiprocessing.get_context("fork")
+    barrier = context.Barrier(3)
+    _run_all(
+        [
+            context.Process(target=_append_tagged_samples, args=(str(tmp_path), writer, barrier))
+            for writer in range(3)
+        ]
+    )
+    samples = hub.fs(tmp_path).connect().open("boxes")[:]
+    assert len(samples) == 3 * 6 * 7
+    tags = []
+    for start in range(0, len(samples), 7):  # each extend is 7 samples in a row, unmixed
+        run = samples[start : start + 7]
+        writer, batch = divmod(int(run[0][0, 0]), 100)
+        for sample in run:
+            np.testing.assert_array_equal(sample, np.full((1 + writer, 4), 100 * writer + batch))
+        tags.append((writer, batch))
+    assert sorted(tags) == [(writer, batch) for writer in range(3) for batch in range(6)]
 
 
 def test_sigkill_mid_extend_leaves_a_length_whose_samples_are_all_there(tmp_path):
