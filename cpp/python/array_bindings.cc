@@ -26,10 +26,7 @@ std::optional<std::int64_t> OptionalInt(const py::handle& value) {
 py::array AlignedArray(const py::dtype& dtype, const std::vector<std::int64_t>& shape) {
   std::size_t bytes = static_cast<std::size_t>(dtype.itemsize());
   for (const std::int64_t extent : shape) bytes *= static_cast<std::size_t>(extent);
-  auto storage = std::make_unique<Buffer>(Buffer::AllocateForReads(bytes));
-  std::byte* data = storage->data();
-  py::capsule owner(storage.release(), [](void* buffer) { delete static_cast<Buffer*>(buffer); });
-  return py::array(dtype, shape, data, owner);
+  return ArrayOwning(Buffer::AllocateForReads(bytes), dtype, shape);
 }
 
 // A string or bytes selection as a numpy array of StringDType (str items) or object (bytes).
@@ -170,6 +167,14 @@ Selection ToSelection(const py::tuple& key) {
     }
   }
   return selection;
+}
+
+py::array ArrayOwning(Buffer values, const py::dtype& dtype,
+                      const std::vector<std::int64_t>& shape) {
+  auto owned = std::make_unique<Buffer>(std::move(values));
+  std::byte* data = owned->data();
+  py::capsule owner(owned.release(), [](void* buffer) { delete static_cast<Buffer*>(buffer); });
+  return py::array(dtype, shape, data, owner);
 }
 
 py::dtype NumpyDtype(DataType type) {

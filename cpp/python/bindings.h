@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "hub/buffer.h"
 #include "hub/dtype.h"
 #include "hub/node.h"
 #include "hub/selection.h"
@@ -31,6 +32,10 @@ NodeKind KindOf(const std::string& kind);
 
 // A key as hub_v1 normalises it (an int, slice, Ellipsis or 1-d int64 ndarray per entry).
 Selection ToSelection(const pybind11::tuple& key);
+
+// A C-contiguous numpy array of `shape` over `values`, which it keeps alive (no copy).
+pybind11::array ArrayOwning(Buffer values, const pybind11::dtype& dtype,
+                            const std::vector<std::int64_t>& shape);
 
 // numpy's dtype for `type`: StringDType() for string arrays, object for bytes arrays.
 pybind11::dtype NumpyDtype(DataType type);

@@ -15,15 +15,6 @@ namespace py = pybind11;
 namespace hub::python {
 namespace {
 
-// A numpy array of `shape` over `values`, which it keeps alive.
-py::array ArrayOwning(Buffer values, const py::dtype& dtype,
-                      const std::vector<std::int64_t>& shape) {
-  auto owned = std::make_unique<Buffer>(std::move(values));
-  std::byte* data = owned->data();
-  py::capsule owner(owned.release(), [](void* buffer) { delete static_cast<Buffer*>(buffer); });
-  return py::array(dtype, shape, data, owner);
-}
-
 // Samples as the engine takes them, viewing the Python objects (kept alive here): a `bytes`
 // item is an image file; any other item is a C-contiguous ndarray of the array's dtype.
 // Built and destroyed with the GIL held.

@@ -39,6 +39,14 @@ def _extents(value: Any, what: str) -> tuple[int, ...]:
     return tuple(int(extent) for extent in extents)
 
 
+def _codec_name(compress: Any) -> str:
+    """`compress` as the engine takes it: None is "default"; anything but a name is refused."""
+    compress = "default" if compress is None else compress
+    if not isinstance(compress, str):
+        raise InvalidArgumentError(f"compress must be a codec name, got {compress!r}")
+    return compress
+
+
 class DataHub:
     """The arrays and datasets of one store; made by ``hub.fs(...).connect()`` and friends."""
 
@@ -117,9 +125,7 @@ class DataHub:
         chunk = None if chunk is None else _extents(chunk, "chunk")
         shard = None if shard is None else _extents(shard, "shard")
         dtype_name = _dtype_name(dtype)
-        compress = "default" if compress is None else compress
-        if not isinstance(compress, str):
-            raise InvalidArgumentError(f"compress must be a codec name, got {compress!r}")
+        compress = _codec_name(compress)
         _core.validate_name(name)
         settings = (
             list(shape),
@@ -169,9 +175,7 @@ class DataHub:
             raise InvalidArgumentError(
                 f"shard of a ragged array is one number, the samples per shard; got {shard!r}"
             )
-        compress = "default" if compress is None else compress
-        if not isinstance(compress, str):
-            raise InvalidArgumentError(f"compress must be a codec name, got {compress!r}")
+        compress = _codec_name(compress)
         _core.validate_name(name)
         core = _core.RaggedArray.create(
             self._store,

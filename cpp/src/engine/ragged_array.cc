@@ -353,10 +353,8 @@ Sample DecodeImageFile(std::span<const std::byte> file, int channels) {
 
 bool IsRaggedArrayNode(const NodeInfo& node) {
   if (node.kind != NodeKind::kGroup) return false;
-  const nlohmann::json attributes = nlohmann::json::parse(node.attributes_json, nullptr, false);
-  if (!attributes.is_object()) return false;
-  const auto hub = attributes.find(kHubAttributesKey);
-  return hub != attributes.end() && hub->is_object() && hub->contains("ragged");
+  // A discarded parse (not an exception): listing a store must not fail on one bad group.
+  return engine::DescribesRaggedArray(nlohmann::json::parse(node.attributes_json, nullptr, false));
 }
 
 }  // namespace hub

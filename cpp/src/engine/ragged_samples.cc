@@ -146,7 +146,7 @@ SampleCoder::Stored SampleCoder::EncodeImageFile(std::span<const std::byte> file
     throw InvalidArgumentError(what + " is an image file; samples of this array are " +
                                std::to_string(rank) + "-dimensional, not images");
   }
-  const int channels = rank == 3 ? static_cast<int>(spec_.sample_shape[2].value_or(0)) : 1;
+  const int channels = ImageChannels(spec_);
   if (channels < 1 || channels > 4) {
     throw InvalidArgumentError(what +
                                " is an image file; samples of this array do not have 1 to "

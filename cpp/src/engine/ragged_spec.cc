@@ -107,13 +107,15 @@ json RaggedSpecJson(const RaggedSpec& spec) {
   return {{"ragged", std::move(ragged)}};
 }
 
-std::optional<RaggedSpec> RaggedSpecOf(const json& attributes, const std::string& path) {
-  if (!attributes.is_object()) return std::nullopt;
+bool DescribesRaggedArray(const json& attributes) {
+  if (!attributes.is_object()) return false;
   const auto hub = attributes.find(kHubAttributesKey);
-  if (hub == attributes.end() || !hub->is_object() || !hub->contains("ragged")) {
-    return std::nullopt;
-  }
-  const json& ragged = (*hub)["ragged"];
+  return hub != attributes.end() && hub->is_object() && hub->contains("ragged");
+}
+
+std::optional<RaggedSpec> RaggedSpecOf(const json& attributes, const std::string& path) {
+  if (!DescribesRaggedArray(attributes)) return std::nullopt;
+  const json& ragged = attributes[kHubAttributesKey]["ragged"];
   RaggedSpec spec;
   try {
     if (ragged.at("version").get<int>() != kRaggedFormatVersion) {

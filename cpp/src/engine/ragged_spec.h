@@ -31,6 +31,8 @@ std::int64_t SamplesPerShard(const RaggedSpec& spec);
 
 // The attributes.hub_v1 entry of the group.
 nlohmann::json RaggedSpecJson(const RaggedSpec& spec);
+// True if a group's attributes hold a ragged array's description (well formed or not).
+bool DescribesRaggedArray(const nlohmann::json& attributes);
 // The spec a group's attributes describe, or nullopt if they describe no ragged array.
 // CorruptChunkError naming `path` for a description that does not parse or validate.
 std::optional<RaggedSpec> RaggedSpecOf(const nlohmann::json& attributes, const std::string& path);
