@@ -223,15 +223,6 @@ def test_create_refuses_what_a_ragged_array_cannot_be(local_datahub):
     assert local_datahub.node_kind("a") == "missing"
 
 
-def test_datasets_refuse_ragged_components_by_name(local_datahub):
-    boxes = local_datahub.array("boxes", shape=(0, None, 4), dtype="float32")
-    labels = local_datahub.array("labels", shape=(0,), dtype="int64")
-    for given in (boxes, "boxes"):
-        with pytest.raises(InvalidArgumentError, match="'boxes' is a ragged array"):
-            local_datahub.dataset("d", components={"boxes": given, "labels": labels})
-    assert local_datahub.node_kind("d") == "missing"
-
-
 def test_listing_attributes_pickling_and_deleting(local_datahub):
     boxes = local_datahub.array("coco/boxes", shape=(0, None, 4), dtype="float32")
     boxes.extend(_boxes(2))

@@ -4,6 +4,7 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <deque>
 #include <span>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "hub/buffer.h"
 #include "hub/dtype.h"
 #include "hub/node.h"
+#include "hub/ragged_array.h"
 #include "hub/selection.h"
 
 namespace hub::python {
@@ -55,6 +57,20 @@ class ValueBytes {
   pybind11::list items_;  // keeps the items whose bytes the elements view
   std::vector<VariableElement> elements_;
   std::span<const std::byte> bytes_;
+};
+
+// Samples for a ragged array as the engine takes them, viewing the Python objects (kept alive
+// here): a `bytes` item is an image file; any other item is a C-contiguous ndarray of the
+// array's dtype. Built and destroyed with the GIL held.
+class SampleInputs {
+ public:
+  SampleInputs(const pybind11::list& items, DataType dtype);
+  std::span<const SampleInput> inputs() const { return inputs_; }
+
+ private:
+  pybind11::list items_;
+  std::deque<ValueBytes> values_;  // stable addresses: inputs_ view them
+  std::vector<SampleInput> inputs_;
 };
 
 }  // namespace hub::python

@@ -4,6 +4,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <deque>
 #include <string>
 #include <utility>
 #include <vector>
@@ -53,15 +54,14 @@ void RegisterDatasets(py::module_& module) {
           "create",
           [](std::shared_ptr<Store> store, const std::string& path, const Pairs& components,
              const std::string& on_exists, KnownGroups* known_groups,
-             std::vector<std::shared_ptr<Array>> arrays) {
+             std::vector<ComponentArray> arrays) {
             const OnExists policy = ParseOnExists(on_exists);
             py::gil_scoped_release release;
             return Dataset::Create(std::move(store), path, ComponentsOf(components), policy,
                                    known_groups, std::move(arrays));
           },
           py::arg("store"), py::arg("path"), py::arg("components"), py::arg("on_exists") = "error",
-          py::arg("known_groups") = nullptr,
-          py::arg("arrays") = std::vector<std::shared_ptr<Array>>{},
+          py::arg("known_groups") = nullptr, py::arg("arrays") = std::vector<ComponentArray>{},
           "`arrays`: the components' engine arrays, shared by the dataset (growth shows in both).")
       .def_static(
           "open",
@@ -84,23 +84,36 @@ void RegisterDatasets(py::module_& module) {
       .def_property_readonly("shape",
                              [](const Dataset& d) { return py::tuple(py::cast(d.shape())); })
       .def_property_readonly("components", [](const Dataset& d) { return PairsOf(d.components()); })
-      .def("array", &Dataset::array, py::arg("name"))
+      .def("component", &Dataset::component, py::arg("name"),
+           "The component's Array or RaggedArray.")
       .def(
           "extend",
-          [](Dataset& d, const std::vector<std::pair<std::string, py::array>>& values,
+          [](Dataset& d, const std::vector<std::pair<std::string, py::object>>& values,
              std::int64_t count) {
-            std::vector<ValueBytes> bytes;
-            bytes.reserve(values.size());
+            std::deque<ValueBytes> bytes;  // stable addresses: samples view them
+            std::deque<SampleInputs> inputs;
             std::vector<ComponentSamples> samples;
             for (const auto& [name, value] : values) {
-              bytes.emplace_back(value, d.array(name)->dtype());
-              samples.push_back({name, bytes.back().bytes()});
+              const ComponentArray& array = d.component(name);
+              if (const auto* fixed = std::get_if<std::shared_ptr<Array>>(&array)) {
+                if (!py::isinstance<py::array>(value)) {
+                  throw InvalidArgumentError("the samples of component '" + name +
+                                             "' must be an ndarray");
+                }
+                bytes.emplace_back(py::reinterpret_borrow<py::array>(value), (*fixed)->dtype());
+                samples.push_back({name, bytes.back().bytes()});
+              } else {
+                const auto& ragged = std::get<std::shared_ptr<RaggedArray>>(array);
+                inputs.emplace_back(value.cast<py::list>(), ragged->spec().dtype);
+                samples.push_back({name, inputs.back().inputs()});
+              }
             }
             py::gil_scoped_release release;
             return d.Extend(samples, count);
           },
           py::arg("values"), py::arg("count"),
-          "Appends `count` samples to every component ([(name, array)]); the new length.")
+          "Appends `count` samples to every component ([(name, samples)]: an ndarray for a "
+          "fixed-shape component, a list of samples for a ragged one); the new length.")
       .def("refresh", &Dataset::Refresh, py::call_guard<py::gil_scoped_release>());
 
   module.def(

@@ -4,8 +4,6 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
-#include <deque>
-
 #include "bindings.h"
 #include "hub/errors.h"
 #include "hub/ragged_array.h"
@@ -13,35 +11,24 @@
 namespace py = pybind11;
 
 namespace hub::python {
-namespace {
 
-// Samples as the engine takes them, viewing the Python objects (kept alive here): a `bytes`
-// item is an image file; any other item is a C-contiguous ndarray of the array's dtype.
-// Built and destroyed with the GIL held.
-class SampleInputs {
- public:
-  SampleInputs(const py::list& items, DataType dtype) : items_(items) {
-    inputs_.reserve(items.size());
-    for (const py::handle item : items) {
-      if (PyBytes_Check(item.ptr())) {
-        const std::string_view file = item.cast<std::string_view>();
-        inputs_.push_back({std::as_bytes(std::span(file)), {}, true});
-        continue;
-      }
-      const auto array = py::reinterpret_borrow<py::array>(item);
-      values_.emplace_back(array, dtype);
-      inputs_.push_back({values_.back().bytes(),
-                         std::vector<std::int64_t>(array.shape(), array.shape() + array.ndim()),
-                         false});
+SampleInputs::SampleInputs(const py::list& items, DataType dtype) : items_(items) {
+  inputs_.reserve(items.size());
+  for (const py::handle item : items) {
+    if (PyBytes_Check(item.ptr())) {
+      const std::string_view file = item.cast<std::string_view>();
+      inputs_.push_back({std::as_bytes(std::span(file)), {}, true});
+      continue;
     }
+    const auto array = py::reinterpret_borrow<py::array>(item);
+    values_.emplace_back(array, dtype);
+    inputs_.push_back({values_.back().bytes(),
+                       std::vector<std::int64_t>(array.shape(), array.shape() + array.ndim()),
+                       false});
   }
-  std::span<const SampleInput> inputs() const { return inputs_; }
+}
 
- private:
-  py::list items_;
-  std::deque<ValueBytes> values_;  // stable addresses: inputs_ view them
-  std::vector<SampleInput> inputs_;
-};
+namespace {
 
 py::tuple OptionalShape(const std::vector<std::optional<std::int64_t>>& shape) {
   py::list entries;

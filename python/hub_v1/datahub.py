@@ -195,11 +195,15 @@ class DataHub:
         return array
 
     def dataset(
-        self, name: str, components: Mapping[str, Array | str], overwrite: bool = False
+        self,
+        name: str,
+        components: Mapping[str, Array | RaggedArray | str],
+        overwrite: bool = False,
     ) -> Dataset:
         """Group arrays of this store that share their first dimension as a dataset.
 
-        A component is an :class:`Array` of this DataHub or the name of one. The component
+        A component is an :class:`Array` or :class:`RaggedArray` of this DataHub, or the name
+        of one. The component
         arrays stay where they are; the dataset records their names.
 
         >>> import hub_v1 as hub
@@ -216,13 +220,10 @@ class DataHub:
         for key, array in arrays.items():
             if not isinstance(key, str):
                 raise InvalidArgumentError(f"component names must be strings: {key!r}")
-            if isinstance(array, RaggedArray):
+            if not isinstance(array, Array | RaggedArray):
                 raise InvalidArgumentError(
-                    f"component {key!r} is a ragged array; datasets hold fixed-shape arrays "
-                    "(ragged components are not supported yet)"
+                    f"component {key!r} is not a hub_v1 Array or RaggedArray"
                 )
-            if not isinstance(array, Array):
-                raise InvalidArgumentError(f"component {key!r} is not a hub_v1 Array")
             if array.datahub.location != self.location:
                 raise InvalidArgumentError(
                     f"component {key!r} lives in {array.datahub.location}, not in "
@@ -236,14 +237,12 @@ class DataHub:
         )
         return Dataset(core, self)
 
-    def _component_array(self, key: Any, given: Array | str) -> Any:
+    def _component_array(self, key: Any, given: Array | RaggedArray | str) -> Any:
         """A dataset component given by name: the array of that name in this DataHub."""
         if not isinstance(given, str):
             return given  # checked by dataset()
         found = self.open(given)  # KeyError (NotFoundError) naming it if absent
-        if isinstance(found, RaggedArray):
-            return found  # refused by dataset(), naming what it is
-        if not isinstance(found, Array):
+        if not isinstance(found, Array | RaggedArray):
             raise InvalidArgumentError(
                 f"component {key!r}: '{given}' in {self.location} is a dataset, not an array"
             )

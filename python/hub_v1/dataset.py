@@ -11,6 +11,7 @@ from hub_v1 import _core
 from hub_v1.array import Array
 from hub_v1.attributes import Attributes
 from hub_v1.errors import InvalidArgumentError, NotFoundError, OutOfBoundsError
+from hub_v1.ragged import RaggedArray
 
 if TYPE_CHECKING:
     from hub_v1.datahub import DataHub
@@ -23,12 +24,19 @@ def _reopen(datahub: DataHub, name: str) -> Dataset:
     return found
 
 
+def _component(core: _core.Array | _core.RaggedArray, datahub: DataHub) -> Array | RaggedArray:
+    if isinstance(core, _core.RaggedArray):
+        return RaggedArray(core, datahub)
+    return Array(core, datahub)
+
+
 class Dataset:
     """A dictionary of arrays stored as a Zarr v3 group.
 
-    ``ds["input"]`` is a component :class:`Array`; ``ds["input", 1:3]`` equals
-    ``ds["input"][1:3]``; ``ds[i]`` and ``ds[a:b]`` return ``{name: ndarray}`` for every
-    component. ``len(ds)`` is the shared first dimension.
+    ``ds["input"]`` is a component :class:`Array` (or :class:`RaggedArray`);
+    ``ds["input", 1:3]`` equals ``ds["input"][1:3]``; ``ds[i]`` and ``ds[a:b]`` return
+    ``{name: value}`` for every component: an ndarray, or for a ragged component read with a
+    slice, a list of ndarrays. ``len(ds)`` is the shared first dimension.
 
     >>> import hub_v1 as hub
     >>> datahub = hub.memory().connect()
@@ -44,7 +52,9 @@ class Dataset:
         self._core = core
         self._datahub = datahub
         self._name = core.path
-        self._components = {name: Array(core.array(name), datahub) for name, _ in core.components}
+        self._components = {
+            name: _component(core.component(name), datahub) for name, _ in core.components
+        }
 
     @property
     def attrs(self) -> Attributes:
@@ -89,7 +99,19 @@ class Dataset:
     def extend(self, samples: Mapping[str, Any]) -> int:
         """Add as many samples to every component, ``{component: samples}``, the components
         growing together: if a component is missing, a shape is wrong or the store fails,
-        every component keeps its old length. Returns the new length."""
+        every component keeps its old length. A ragged component takes a sequence of samples
+        (ndarrays of any allowed shape, or :func:`hub_v1.read` files). Returns the new length.
+
+        >>> import hub_v1 as hub, numpy as np
+        >>> datahub = hub.memory().connect()
+        >>> ds = datahub.dataset("coco", components={
+        ...     "boxes": datahub.array("boxes", shape=(0, None, 4), dtype="float32"),
+        ...     "label": datahub.array("label", shape=(0,), dtype="int64")})
+        >>> ds.extend({"boxes": [np.ones((2, 4)), np.ones((0, 4))], "label": [3, 5]})
+        2
+        >>> [b.shape for b in ds[0:2]["boxes"]], ds[1]["label"]
+        ([(2, 4), (0, 4)], np.int64(5))
+        """
         from hub_v1.growth import extend_dataset
 
         return extend_dataset(self, samples)
@@ -99,18 +121,18 @@ class Dataset:
         self._core.refresh()
 
     @property
-    def components(self) -> dict[str, Array]:
+    def components(self) -> dict[str, Array | RaggedArray]:
         return dict(self._components)
 
     def keys(self) -> list[str]:
         """Component names, in creation order (iterating ``ds`` itself yields samples)."""
         return list(self._components)
 
-    def values(self) -> list[Array]:
+    def values(self) -> list[Array | RaggedArray]:
         """Component arrays, in the order of :meth:`keys`."""
         return list(self._components.values())
 
-    def items(self) -> list[tuple[str, Array]]:
+    def items(self) -> list[tuple[str, Array | RaggedArray]]:
         """``(name, Array)`` pairs, in the order of :meth:`keys`.
 
         >>> import hub_v1 as hub
@@ -132,7 +154,7 @@ class Dataset:
         for i in range(len(self)):
             yield self[i]
 
-    def _component(self, component: str) -> Array:
+    def _component(self, component: str) -> Array | RaggedArray:
         try:
             return self._components[component]
         except KeyError:
@@ -141,7 +163,7 @@ class Dataset:
                 f"it has {sorted(self._components)}"
             ) from None
 
-    def _component_and_index(self, key: Any) -> tuple[Array, Any] | None:
+    def _component_and_index(self, key: Any) -> tuple[Array | RaggedArray, Any] | None:
         """For ``ds["name", index...]``: the component and the rest of the key; else None."""
         if not (isinstance(key, tuple) and key and isinstance(key[0], str)):
             return None

@@ -20,6 +20,7 @@ from hub_v1.progress import progress_bar
 if TYPE_CHECKING:
     from hub_v1.array import Array
     from hub_v1.dataset import Dataset
+    from hub_v1.ragged import RaggedArray
 
 
 def check_sample_shape(
@@ -96,7 +97,6 @@ def append_in_batches(
     total = len(samples) if isinstance(samples, Sized) else None
     pending: list[Any] = []
     written = 0
-    committed = False
     try:
         with progress_bar(total, description, "sample", progress) as bar:
             for sample in samples:
@@ -111,10 +111,8 @@ def append_in_batches(
                 written += len(pending)
                 bar.update(len(pending))
         appender.commit()
-        committed = True
     finally:
-        if not committed:
-            appender.abandon()  # the turn ends now, even while a traceback holds this frame
+        appender.abandon()  # the turn ends now, even while a traceback holds this frame
     return written
 
 
@@ -140,7 +138,7 @@ def extend_dataset(dataset: Dataset, samples: Mapping[str, Any]) -> int:
             f"missing {missing}"
         )
     batches = [
-        (name, as_samples(array, samples[name], f"the samples of component '{name}'"))
+        (name, _component_batch(array, samples[name], f"the samples of component '{name}'"))
         for name, array in components.items()
     ]
     counts = {name: len(batch) for name, batch in batches}
@@ -149,4 +147,19 @@ def extend_dataset(dataset: Dataset, samples: Mapping[str, Any]) -> int:
             f"appending to dataset '{dataset.name}' needs as many samples for every "
             f"component; got {counts}"
         )
-    return int(dataset._core.extend(batches, batches[0][1].shape[0]))
+    return int(dataset._core.extend(batches, len(batches[0][1])))
+
+
+def _component_batch(array: Array | RaggedArray, values: Any, what: str) -> Any:
+    """A dataset component's samples as the engine takes them: one block of values for a
+    fixed-shape array, a list of samples for a ragged one."""
+    from hub_v1.encoded import EncodedSample
+    from hub_v1.ragged import RaggedArray
+
+    if not isinstance(array, RaggedArray):
+        return as_samples(array, values, what)
+    if isinstance(values, EncodedSample | str | bytes) or not isinstance(values, Iterable):
+        raise InvalidArgumentError(
+            f"{what} must be a sequence of samples, not one {type(values).__name__}"
+        )
+    return [array._as_sample(value) for value in values]

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "hub/appender.h"
 #include "hub/buffer.h"
 #include "hub/dtype.h"
 #include "hub/image_transform.h"
@@ -199,29 +200,31 @@ class Array {
 
 // Appends a stream of samples to an array as one growth (Array::Extend in batches): each
 // batch is written as it comes, beyond the stored length, and Commit makes them all visible
-// at once. Holds the array's metadata turn (and lock) from construction to destruction;
-// destroyed without Commit, the array keeps its old length.
-class ArrayAppender {
+// at once (see hub::Appender).
+class ArrayAppender final : public Appender {
  public:
   explicit ArrayAppender(std::shared_ptr<Array> array);
-  ~ArrayAppender();
+  ~ArrayAppender() override;
   ArrayAppender(const ArrayAppender&) = delete;
   ArrayAppender& operator=(const ArrayAppender&) = delete;
 
-  // The stored length plus the samples written so far: where the next batch goes.
-  std::int64_t length() const { return length_; }
+  std::int64_t stored_length() const override;
+  std::int64_t length() const override { return length_; }
   // Writes `count` samples (C order, count x shape()[1:], the array's dtype) at length().
   void Write(std::span<const std::byte> samples, std::int64_t count);
-  // Commits the new length (once); returns it.
-  std::int64_t Commit();
-  // Ends without committing (the array keeps its old length) and gives up the turn now
-  // rather than at destruction.
-  void Abandon();
+  void Rewind(std::int64_t position) override;
+  std::int64_t Commit() override;
+  void Undo() override;
+  void Abandon() override;
 
  private:
+  // InvalidArgumentError unless the appender can still write (`what` names the call).
+  void CheckOpen(const char* what) const;
+
   std::shared_ptr<Array> array_;
   std::unique_ptr<engine::Growth> growth_;
   std::int64_t length_ = 0;
+  bool committed_ = false;
 };
 
 }  // namespace hub

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "hub/appender.h"
 #include "hub/array.h"
 #include "hub/buffer.h"
 #include "hub/dtype.h"
@@ -132,31 +133,36 @@ class RaggedArray : public std::enable_shared_from_this<RaggedArray> {
   const std::shared_ptr<const engine::SampleCoder> coder_;
 };
 
-// Appends a stream of samples to a ragged array as one growth: each Write stores its samples
-// beyond the stored length, and Commit makes them visible at once (the samples array grown
-// first, the shapes array last). Holds the shapes array's metadata turn (and lock) from
-// construction to destruction; destroyed without Commit, the array keeps its old length.
-class RaggedAppender {
+// Appends a stream of samples to a ragged array as one growth (see hub::Appender): each Write
+// stores its samples beyond the stored length, and Commit makes them visible at once (the
+// samples array grown first, the shapes array, whose length is the array's, last). The turn
+// is the shapes array's.
+class RaggedAppender final : public Appender {
  public:
   explicit RaggedAppender(std::shared_ptr<RaggedArray> array);
-  ~RaggedAppender();
+  ~RaggedAppender() override;
   RaggedAppender(const RaggedAppender&) = delete;
   RaggedAppender& operator=(const RaggedAppender&) = delete;
 
-  std::int64_t length() const { return length_; }
+  std::int64_t stored_length() const override;
+  std::int64_t length() const override { return length_; }
   // Encodes `samples` (in parallel) and writes them at length().
   void Write(std::span<const SampleInput> samples);
-  // Commits the new length (once); returns it.
-  std::int64_t Commit();
-  // Ends without committing, giving the turn up now.
-  void Abandon();
+  void Rewind(std::int64_t position) override;
+  std::int64_t Commit() override;
+  void Undo() override;
+  void Abandon() override;
 
  private:
+  // InvalidArgumentError unless the appender can still write (`what` names the call).
+  void CheckOpen(const char* what) const;
+
   std::shared_ptr<RaggedArray> array_;
   std::unique_ptr<engine::Growth> shapes_growth_;  // taken first: the array's turn
   std::unique_ptr<engine::Growth> samples_growth_;
   std::int64_t length_ = 0;
-  std::int64_t written_ = 0;  // samples written by this appender
+  std::int64_t written_ = 0;  // samples written by this appender, for errors naming one
+  bool committed_ = false;
 };
 
 // What a JPEG or PNG file's header says, read without decoding a pixel: what a SampleInput

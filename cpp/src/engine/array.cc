@@ -405,17 +405,46 @@ ArrayAppender::ArrayAppender(std::shared_ptr<Array> array)
 
 ArrayAppender::~ArrayAppender() = default;
 
+std::int64_t ArrayAppender::stored_length() const {
+  CheckOpen("stored_length");
+  return growth_->stored_shape()[0];
+}
+
+void ArrayAppender::CheckOpen(const char* what) const {
+  if (growth_ == nullptr) {
+    throw InvalidArgumentError(std::string("ArrayAppender::") + what + " after Abandon");
+  }
+}
+
 void ArrayAppender::Write(std::span<const std::byte> samples, std::int64_t count) {
-  if (growth_ == nullptr) throw InvalidArgumentError("this appender has already committed");
+  CheckOpen("Write");
+  if (committed_) throw InvalidArgumentError("this appender has already committed");
   growth_->WriteSamples(length_, samples, count);
   length_ += count;
 }
 
+void ArrayAppender::Rewind(std::int64_t position) {
+  CheckOpen("Rewind");
+  if (committed_ || position < 0 || position > length_) {
+    throw InvalidArgumentError("cannot rewind the append to '" + array_->path() + "' to " +
+                               std::to_string(position) + (committed_ ? " after Commit" : ""));
+  }
+  length_ = position;
+}
+
 std::int64_t ArrayAppender::Commit() {
-  if (growth_ == nullptr) throw InvalidArgumentError("this appender has already committed");
+  CheckOpen("Commit");
+  if (committed_) throw InvalidArgumentError("this appender has already committed");
   array_->set_state(growth_->Commit());
-  growth_.reset();  // the turn and lock end here
-  return length_;
+  committed_ = true;
+  return growth_->shape()[0];
+}
+
+void ArrayAppender::Undo() {
+  CheckOpen("Undo");
+  if (!committed_) throw InvalidArgumentError("Undo needs a Commit to undo");
+  growth_->Undo();
+  array_->set_state(engine::WithShape(*array_->state(), growth_->stored_shape()));
 }
 
 void ArrayAppender::Abandon() { growth_.reset(); }

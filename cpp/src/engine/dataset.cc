@@ -6,9 +6,9 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <variant>
 
 #include "common/shape_text.h"
-#include "engine/growth.h"
 #include "engine/metadata_io.h"
 #include "hub/errors.h"
 #include "hub/log.h"
@@ -33,11 +33,50 @@ void CheckComponents(const std::string& path, const std::vector<DatasetComponent
   }
 }
 
+const std::string& PathOf(const ComponentArray& array) {
+  return std::visit([](const auto& held) -> const std::string& { return held->path(); }, array);
+}
+
+// The length, then the extents every sample has up to the first axis that varies.
+std::vector<std::int64_t> LeadingShape(const ComponentArray& array) {
+  if (const auto* fixed = std::get_if<std::shared_ptr<Array>>(&array)) return (*fixed)->shape();
+  const auto& ragged = std::get<std::shared_ptr<RaggedArray>>(array);
+  std::vector<std::int64_t> shape{ragged->length()};
+  for (const std::optional<std::int64_t>& extent : ragged->spec().sample_shape) {
+    if (!extent) break;
+    shape.push_back(*extent);
+  }
+  return shape;
+}
+
+// The shape as an error names it: None for an axis that varies.
+std::string ShapeTextOf(const ComponentArray& array) {
+  if (const auto* fixed = std::get_if<std::shared_ptr<Array>>(&array)) {
+    return ShapeText((*fixed)->shape());
+  }
+  std::string text;
+  for (const std::optional<std::int64_t>& extent :
+       std::get<std::shared_ptr<RaggedArray>>(array)->shape()) {
+    text += (text.empty() ? "(" : ", ") + (extent ? std::to_string(*extent) : "None");
+  }
+  return text + ")";
+}
+
+// The array or ragged array at `path`: NotFoundError naming it if there is neither.
+ComponentArray OpenComponent(const std::shared_ptr<Store>& store, const std::string& path) {
+  try {
+    return Array::Open(store, path);
+  } catch (const NotFoundError&) {
+    if (auto ragged = RaggedArray::FromNode(store, ReadNode(*store, path))) return ragged;
+    throw;
+  }
+}
+
 // The shortest first extent, then the longest run of later extents every array shares.
-std::vector<std::int64_t> SharedLeadingShape(const std::vector<std::shared_ptr<Array>>& arrays) {
-  std::vector<std::int64_t> shared = arrays.front()->shape();
-  for (const auto& array : arrays) {
-    const std::vector<std::int64_t> shape = array->shape();
+std::vector<std::int64_t> SharedLeadingShape(const std::vector<ComponentArray>& arrays) {
+  std::vector<std::int64_t> shared = LeadingShape(arrays.front());
+  for (const ComponentArray& array : arrays) {
+    const std::vector<std::int64_t> shape = LeadingShape(array);
     shared[0] = std::min(shared[0], shape[0]);
     std::size_t common = 1;
     while (common < shared.size() && common < shape.size() && shared[common] == shape[common]) {
@@ -48,10 +87,40 @@ std::vector<std::int64_t> SharedLeadingShape(const std::vector<std::shared_ptr<A
   return shared;
 }
 
-bool SameFirstExtent(const std::vector<std::shared_ptr<Array>>& arrays) {
-  return std::all_of(arrays.begin(), arrays.end(), [&](const std::shared_ptr<Array>& array) {
-    return array->shape()[0] == arrays.front()->shape()[0];
-  });
+bool SameFirstExtent(const std::vector<ComponentArray>& arrays) {
+  const std::int64_t first = LeadingShape(arrays.front())[0];
+  return std::all_of(arrays.begin(), arrays.end(),
+                     [&](const ComponentArray& array) { return LeadingShape(array)[0] == first; });
+}
+
+std::unique_ptr<Appender> AppenderFor(const ComponentArray& array) {
+  if (const auto* fixed = std::get_if<std::shared_ptr<Array>>(&array)) {
+    return std::make_unique<ArrayAppender>(*fixed);
+  }
+  return std::make_unique<RaggedAppender>(std::get<std::shared_ptr<RaggedArray>>(array));
+}
+
+// Writes a component's samples through `appender`, which AppenderFor(array) made.
+void WriteComponent(Appender& appender, const ComponentArray& array, const ComponentSamples& entry,
+                    std::int64_t count, const std::string& path) {
+  const std::string what = "appending to dataset '" + path + "': component '" + entry.name + "'";
+  if (std::holds_alternative<std::shared_ptr<Array>>(array)) {
+    const auto* values = std::get_if<std::span<const std::byte>>(&entry.samples);
+    if (values == nullptr) {
+      throw InvalidArgumentError(what + " is a fixed-shape array; it takes a block of values");
+    }
+    static_cast<ArrayAppender&>(appender).Write(*values, count);
+    return;
+  }
+  const auto* samples = std::get_if<std::span<const SampleInput>>(&entry.samples);
+  if (samples == nullptr) {
+    throw InvalidArgumentError(what + " is a ragged array; it takes one input per sample");
+  }
+  if (static_cast<std::int64_t>(samples->size()) != count) {
+    throw InvalidArgumentError(what + " has " + std::to_string(samples->size()) + " samples, not " +
+                               std::to_string(count));
+  }
+  static_cast<RaggedAppender&>(appender).Write(*samples);
 }
 
 nlohmann::json AttributesOf(const std::vector<DatasetComponent>& components) {
@@ -109,8 +178,7 @@ void Dataset::CheckSameFirstExtent(const Dataset& dataset) {
   if (SameFirstExtent(dataset.arrays_)) return;
   std::string shapes;
   for (std::size_t k = 0; k < dataset.arrays_.size(); ++k) {
-    shapes += (k ? ", " : "") + dataset.components_[k].name + " " +
-              ShapeText(dataset.arrays_[k]->shape());
+    shapes += (k ? ", " : "") + dataset.components_[k].name + " " + ShapeTextOf(dataset.arrays_[k]);
   }
   throw InvalidArgumentError("the components of dataset '" + dataset.path_ +
                              "' must share their first dimension; got shapes " + shapes);
@@ -118,7 +186,7 @@ void Dataset::CheckSameFirstExtent(const Dataset& dataset) {
 
 Dataset Dataset::Assemble(std::shared_ptr<Store> store, const std::string& path,
                           std::vector<DatasetComponent> components,
-                          std::vector<std::shared_ptr<Array>> opened) {
+                          std::vector<ComponentArray> opened) {
   ValidateKey(path);
   CheckComponents(path, components);
   if (!opened.empty() && opened.size() != components.size()) {
@@ -130,8 +198,9 @@ Dataset Dataset::Assemble(std::shared_ptr<Store> store, const std::string& path,
   dataset.path_ = path;
   for (std::size_t k = 0; k < components.size(); ++k) {
     if (opened.empty()) {
-      dataset.arrays_.push_back(Array::Open(store, components[k].array_path));
-    } else if (opened[k] && opened[k]->path() == components[k].array_path) {
+      dataset.arrays_.push_back(OpenComponent(store, components[k].array_path));
+    } else if (std::visit([](const auto& held) { return held != nullptr; }, opened[k]) &&
+               PathOf(opened[k]) == components[k].array_path) {
       dataset.arrays_.push_back(std::move(opened[k]));
     } else {
       throw InvalidArgumentError("dataset '" + path + "': the array given for component '" +
@@ -145,7 +214,7 @@ Dataset Dataset::Assemble(std::shared_ptr<Store> store, const std::string& path,
 
 Dataset Dataset::Create(std::shared_ptr<Store> store, const std::string& path,
                         std::vector<DatasetComponent> components, OnExists on_exists,
-                        KnownGroups* known_groups, std::vector<std::shared_ptr<Array>> opened) {
+                        KnownGroups* known_groups, std::vector<ComponentArray> opened) {
   Dataset dataset = Assemble(store, path, std::move(components), std::move(opened));
   CheckSameFirstExtent(dataset);
   const NodeInfo existing = ReadNode(*store, path);
@@ -181,7 +250,7 @@ Dataset Dataset::FromGroup(std::shared_ptr<Store> store, const NodeInfo& node) {
   }
   std::vector<DatasetComponent> children;  // a plain Zarr group: its child arrays
   for (const NodeInfo& child : ListNodes(*store, path, /*children_only=*/true)) {
-    if (child.kind == NodeKind::kArray) {
+    if (child.kind == NodeKind::kArray || IsRaggedArrayNode(child)) {
       children.push_back({child.path.substr(path.size() + 1), child.path});
     }
   }
@@ -194,11 +263,18 @@ Dataset Dataset::FromGroup(std::shared_ptr<Store> store, const NodeInfo& node) {
 
 std::vector<std::int64_t> Dataset::shape() const { return SharedLeadingShape(arrays_); }
 
-std::shared_ptr<Array> Dataset::array(const std::string& name) const {
+const ComponentArray& Dataset::component(const std::string& name) const {
   for (std::size_t k = 0; k < components_.size(); ++k) {
     if (components_[k].name == name) return arrays_[k];
   }
   throw NotFoundError("dataset '" + path_ + "' has no component '" + name + "'");
+}
+
+std::shared_ptr<Array> Dataset::array(const std::string& name) const {
+  const ComponentArray& found = component(name);
+  if (const auto* fixed = std::get_if<std::shared_ptr<Array>>(&found)) return *fixed;
+  throw InvalidArgumentError("component '" + name + "' of dataset '" + path_ +
+                             "' is a ragged array");
 }
 
 std::int64_t Dataset::Extend(std::span<const ComponentSamples> samples, std::int64_t count) {
@@ -223,7 +299,7 @@ std::int64_t Dataset::Extend(std::span<const ComponentSamples> samples, std::int
     order[k] = static_cast<std::size_t>(found - samples.begin());
   }
   if (named.size() != components_.size()) {
-    for (const ComponentSamples& entry : samples) array(entry.name);  // NotFoundError
+    for (const ComponentSamples& entry : samples) component(entry.name);  // NotFoundError
   }
 
   for (std::size_t k = 0; k < components_.size(); ++k) {
@@ -242,27 +318,23 @@ std::int64_t Dataset::Extend(std::span<const ComponentSamples> samples, std::int
   std::sort(by_path.begin(), by_path.end(), [&](std::size_t a, std::size_t b) {
     return components_[a].array_path < components_[b].array_path;
   });
-  std::vector<std::unique_ptr<engine::Growth>> growths(components_.size());
-  for (const std::size_t k : by_path) {
-    growths[k] = std::make_unique<engine::Growth>(arrays_[k]->state());
-  }
+  std::vector<std::unique_ptr<Appender>> appenders(components_.size());
+  for (const std::size_t k : by_path) appenders[k] = AppenderFor(arrays_[k]);
   // The dataset's stored length: samples a component holds past it are overwritten.
-  std::int64_t start = growths.front()->stored_shape()[0];
-  for (const auto& growth : growths) start = std::min(start, growth->stored_shape()[0]);
+  std::int64_t start = appenders.front()->stored_length();
+  for (const auto& appender : appenders) start = std::min(start, appender->stored_length());
 
   for (std::size_t k = 0; k < components_.size(); ++k) {
-    growths[k]->WriteSamples(start, samples[order[k]].samples, count);
+    appenders[k]->Rewind(start);
+    WriteComponent(*appenders[k], arrays_[k], samples[order[k]], count, path_);
   }
-  std::vector<std::shared_ptr<const detail::ArrayState>> grown(components_.size());
   std::size_t committed = 0;
   try {
-    for (; committed < components_.size(); ++committed) {
-      grown[committed] = growths[committed]->Commit();
-    }
+    for (; committed < components_.size(); ++committed) appenders[committed]->Commit();
   } catch (...) {
     for (std::size_t k = 0; k < committed; ++k) {
       try {
-        growths[k]->Undo();
+        appenders[k]->Undo();
       } catch (const std::exception& error) {
         Log(LogLevel::kWarning, "dataset '" + path_ + "': component '" + components_[k].name +
                                     "' keeps the failed append's samples (" + error.what() +
@@ -271,12 +343,13 @@ std::int64_t Dataset::Extend(std::span<const ComponentSamples> samples, std::int
     }
     throw;
   }
-  for (std::size_t k = 0; k < components_.size(); ++k) arrays_[k]->set_state(grown[k]);
   return length();
 }
 
 void Dataset::Refresh() {
-  for (const auto& array : arrays_) array->Refresh();
+  for (const ComponentArray& array : arrays_) {
+    std::visit([](const auto& held) { held->Refresh(); }, array);
+  }
 }
 
 }  // namespace hub

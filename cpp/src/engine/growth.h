@@ -31,6 +31,8 @@ class Growth {
   Growth& operator=(const Growth&) = delete;
 
   const std::vector<std::int64_t>& stored_shape() const { return stored_->metadata.shape; }
+  // The shape Commit writes: the stored one, grown by writes or set by SetShape.
+  const std::vector<std::int64_t>& shape() const { return target_->metadata.shape; }
 
   // Writes `count` samples (C order, this dtype) at `start` (at most the stored length, or the
   // length earlier writes of this growth reach) into

@@ -294,8 +294,20 @@ RaggedAppender::RaggedAppender(std::shared_ptr<RaggedArray> array)
 
 RaggedAppender::~RaggedAppender() = default;
 
+void RaggedAppender::CheckOpen(const char* what) const {
+  if (shapes_growth_ == nullptr) {
+    throw InvalidArgumentError(std::string("RaggedAppender::") + what + " after Abandon");
+  }
+}
+
+std::int64_t RaggedAppender::stored_length() const {
+  CheckOpen("stored_length");
+  return shapes_growth_->stored_shape()[0];
+}
+
 void RaggedAppender::Write(std::span<const SampleInput> samples) {
-  if (shapes_growth_ == nullptr) throw InvalidArgumentError("this appender has already committed");
+  CheckOpen("Write");
+  if (committed_) throw InvalidArgumentError("this appender has already committed");
   const auto count = static_cast<std::int64_t>(samples.size());
   if (count == 0) return;
   const engine::SampleCoder& coder = *array_->coder_;
@@ -310,20 +322,44 @@ void RaggedAppender::Write(std::span<const SampleInput> samples) {
     elements.push_back({sample.bytes.data(), sample.bytes.size()});
     rows.insert(rows.end(), sample.ragged_extents.begin(), sample.ragged_extents.end());
   }
+  // Values before their shape rows, as everywhere: a row never describes bytes not there.
   samples_growth_->WriteSamples(length_, std::as_bytes(std::span(elements)), count);
   shapes_growth_->WriteSamples(length_, std::as_bytes(std::span(rows)), count);
   length_ += count;
   written_ += count;
 }
 
+void RaggedAppender::Rewind(std::int64_t position) {
+  CheckOpen("Rewind");
+  if (committed_ || position < 0 || position > length_) {
+    throw InvalidArgumentError("cannot rewind the append to '" + array_->path() + "' to " +
+                               std::to_string(position) + (committed_ ? " after Commit" : ""));
+  }
+  length_ = position;
+}
+
 std::int64_t RaggedAppender::Commit() {
-  if (shapes_growth_ == nullptr) throw InvalidArgumentError("this appender has already committed");
+  CheckOpen("Commit");
+  if (committed_) throw InvalidArgumentError("this appender has already committed");
+  const std::int64_t length = shapes_growth_->shape()[0];
   // Samples an interrupted append left past the new length are cut off.
-  if (samples_growth_->stored_shape()[0] > length_) samples_growth_->SetShape({length_});
+  if (samples_growth_->shape()[0] > length) samples_growth_->SetShape({length});
   array_->samples_->set_state(samples_growth_->Commit());
   array_->shapes_->set_state(shapes_growth_->Commit());  // the new length shows from here
-  Abandon();
-  return length_;
+  committed_ = true;
+  return length;
+}
+
+void RaggedAppender::Undo() {
+  CheckOpen("Undo");
+  if (!committed_) throw InvalidArgumentError("Undo needs a Commit to undo");
+  // The shapes array first: the length goes back before any sample it counted goes.
+  shapes_growth_->Undo();
+  array_->shapes_->set_state(
+      engine::WithShape(*array_->shapes_->state(), shapes_growth_->stored_shape()));
+  samples_growth_->Undo();
+  array_->samples_->set_state(
+      engine::WithShape(*array_->samples_->state(), samples_growth_->stored_shape()));
 }
 
 void RaggedAppender::Abandon() {

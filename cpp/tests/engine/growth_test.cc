@@ -1,5 +1,5 @@
 // Arrays and datasets that grow from C++: Extend, ArrayAppender, Resize, Refresh, and a
-// dataset append whose commit fails part-way.
+// dataset append (fixed and ragged components) whose commit fails part-way.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -10,6 +10,7 @@
 #include "hub/array.h"
 #include "hub/dataset.h"
 #include "hub/errors.h"
+#include "hub/ragged_array.h"
 
 namespace hub {
 namespace {
@@ -126,6 +127,92 @@ TEST(Growth, ADatasetAppendThatFailsToCommitKeepsEveryComponentsLength) {
                                               {"c", std::as_bytes(std::span(one))}};
   EXPECT_THROW(dataset.Extend(unknown, 1), NotFoundError);
   EXPECT_EQ(Dataset::Open(store, "d").length(), 2);
+}
+
+TEST(Growth, AnAppenderRewindsBeforeCommitAndUndoesAfter) {
+  auto store = MakeMemoryStore();
+  auto array = Array::Create(store, "a", {{0}, {4}, DataType::kInt32, "default", 0.5});
+  array->Extend(Bytes(Iota(6, 0)), 6);
+  ArrayAppender appender(array);
+  EXPECT_EQ(appender.stored_length(), 6);
+  EXPECT_THROW(appender.Rewind(7), InvalidArgumentError);
+  appender.Rewind(4);
+  appender.Write(Bytes(Iota(4, 40)), 4);                // replaces 4 and 5, then grows to 8
+  EXPECT_THROW(appender.Undo(), InvalidArgumentError);  // nothing committed yet
+  EXPECT_EQ(appender.Commit(), 8);
+  EXPECT_EQ(ReadAll(*Array::Open(store, "a")),
+            (std::vector<std::int32_t>{0, 1, 2, 3, 40, 41, 42, 43}));
+  EXPECT_THROW(appender.Rewind(0), InvalidArgumentError);
+  appender.Undo();
+  EXPECT_EQ(array->shape()[0], 6);
+  EXPECT_EQ(Array::Open(store, "a")->shape()[0], 6);
+}
+
+// One sample of a ragged int32 array of shape (N, None): `count` values from `first`.
+struct RaggedValues {
+  std::vector<std::int32_t> values;
+  SampleInput input() const {
+    return {std::as_bytes(std::span(values)), {static_cast<std::int64_t>(values.size())}, false};
+  }
+};
+
+TEST(Growth, ADatasetGrowsItsRaggedComponentsWithTheOthersOrNotAtAll) {
+  auto store = std::make_shared<FailingStore>();
+  auto labels_array = Array::Create(store, "labels", {{0}, {}, DataType::kInt32, "default", 0.5});
+  RaggedSpec spec;
+  spec.sample_shape = {std::nullopt};
+  spec.dtype = DataType::kInt32;
+  spec.samples_per_shard = 2;
+  auto boxes = RaggedArray::Create(store, "boxes", spec);
+  // The dataset shares these handles: growth through it shows in `boxes`.
+  Dataset dataset = Dataset::Create(store, "d", {{"labels", "labels"}, {"boxes", "boxes"}},
+                                    OnExists::kError, nullptr, {labels_array, boxes});
+  EXPECT_EQ(dataset.shape(), (std::vector<std::int64_t>{0}));
+  EXPECT_THROW(dataset.array("boxes"), InvalidArgumentError);
+
+  const std::vector<RaggedValues> first{{Iota(3, 0)}, {{}}, {Iota(1, 9)}};
+  const std::vector<SampleInput> first_inputs{first[0].input(), first[1].input(), first[2].input()};
+  const std::vector<std::int32_t> labels{1, 2, 3};
+  std::vector<ComponentSamples> samples{{"labels", std::as_bytes(std::span(labels))},
+                                        {"boxes", std::span(first_inputs)}};
+  EXPECT_EQ(dataset.Extend(samples, 3), 3);
+  EXPECT_EQ(boxes->length(), 3);
+  const auto opened = Dataset::Open(store, "d");
+  const auto& ragged = std::get<std::shared_ptr<RaggedArray>>(opened.component("boxes"));
+  EXPECT_EQ(ragged->length(), 3);
+  EXPECT_EQ(ragged->Read({Slice{2, 3, 1}}).samples.at(0).shape, (std::vector<std::int64_t>{1}));
+
+  // labels commits after boxes (creation order): its failure takes boxes back to 3 samples.
+  store->failing_key = "labels/zarr.json";
+  store->fail = true;
+  EXPECT_THROW(dataset.Extend(samples, 3), StorageError);
+  store->fail = false;
+  EXPECT_EQ(RaggedArray::Open(store, "boxes")->length(), 3);
+  EXPECT_EQ(boxes->length(), 3);
+  EXPECT_EQ(Dataset::Open(store, "d").length(), 3);
+
+  // A ragged component an interrupted append left longer is overwritten from the dataset's
+  // length.
+  const std::vector<SampleInput> leftover{first[0].input(), first[0].input()};
+  EXPECT_EQ(boxes->Extend(leftover), 5);
+  dataset.Refresh();
+  EXPECT_EQ(dataset.length(), 3);
+  const std::vector<SampleInput> one_input{first[2].input()};
+  const std::vector<std::int32_t> one_label{4};
+  const std::vector<ComponentSamples> one{{"labels", std::as_bytes(std::span(one_label))},
+                                          {"boxes", std::span(one_input)}};
+  EXPECT_EQ(dataset.Extend(one, 1), 4);
+  const auto sample = boxes->Read({std::int64_t{3}});
+  EXPECT_EQ(sample.samples.at(0).shape, (std::vector<std::int64_t>{1}));  // not the leftover
+
+  // A component given values of the other kind, or too few, is refused; nothing commits.
+  const std::vector<ComponentSamples> swapped{{"labels", std::span(one_input)},
+                                              {"boxes", std::as_bytes(std::span(one_label))}};
+  EXPECT_THROW(dataset.Extend(swapped, 1), InvalidArgumentError);
+  const std::vector<ComponentSamples> short_boxes{{"labels", std::as_bytes(std::span(labels))},
+                                                  {"boxes", std::span(one_input)}};
+  EXPECT_THROW(dataset.Extend(short_boxes, 3), InvalidArgumentError);
+  EXPECT_EQ(Dataset::Open(store, "d").length(), 4);
 }
 
 }  // namespace

@@ -79,6 +79,10 @@ def _open(url: str) -> tuple[hub.DataHub, Any]:
     return datahub, datahub.open(name)
 
 
+def _describe(node: hub.Array | hub.RaggedArray) -> dict[str, Any]:
+    return describe_ragged(node) if isinstance(node, hub.RaggedArray) else describe_array(node)
+
+
 def info(args: argparse.Namespace) -> int:
     datahub, node = _open(args.url)
     if isinstance(node, hub.Dataset):
@@ -86,63 +90,62 @@ def info(args: argparse.Namespace) -> int:
             "name": node.name,
             "kind": "dataset",
             "shape": list(node.shape),
-            "components": {key: describe_array(array) for key, array in node.components.items()},
+            "components": {key: _describe(array) for key, array in node.components.items()},
         }
-    elif isinstance(node, hub.RaggedArray):
-        report = describe_ragged(node)
     else:
-        report = describe_array(node)
+        report = _describe(node)
     report["store"] = datahub.location
     if args.json:
         print(json.dumps(report, indent=2))
-        return 0
-    if report["kind"] == "ragged array":
-        for label, value in [
-            ("name", report["name"]),
-            ("store", report["store"]),
-            ("shape", str(tuple(report["shape"]))),
-            ("shards", f"{report['samples_per_shard']} samples each, {report['shards_stored']} "
-                       "stored"),
-            ("dtype", report["dtype"]),
-            ("codec", f"{report['codec']} (compresslevel {report['compresslevel']:g})"),
-            ("stored size", _human_bytes(report["stored_bytes"])),
-        ]:  # fmt: skip
-            print(f"{label + ':':14}{value}")
         return 0
     parts = report["components"].items() if report["kind"] == "dataset" else [(None, report)]
     if report["kind"] == "dataset":
         print(f"dataset {report['name']}  shape {tuple(report['shape'])}  in {report['store']}")
     for key, part in parts:
-        ratio = part["compression_ratio"]
         lines = [
             ("name", part["name"] if key is None else f"{key} ({part['name']})"),
             ("store", report["store"]) if key is None else None,
             ("shape", str(tuple(part["shape"]))),
-            (
-                "chunk",
-                f"{tuple(part['chunk'])}  ({part['chunks_stored']} of {part['chunks']} "
-                "chunks stored)",
-            ),
-            (
-                (
-                    "shard",
-                    f"{tuple(part['shard'])}  ({part['shards_stored']} of "
-                    f"{part['shards']} shards stored)",
-                )
-                if part["shard"]
-                else None
-            ),
-            ("dtype", part["dtype"]),
-            ("codec", f"{part['codec']} (compresslevel {part['compresslevel']:g})"),
-            ("stored size", _human_bytes(part["stored_bytes"])),
-            ("decoded size", _human_bytes(part["decoded_bytes"])),
-            ("compression", "n/a (nothing stored)" if ratio is None else f"{ratio:.2f}x"),
+            *(_ragged_lines(part) if part["kind"] == "ragged array" else _array_lines(part)),
         ]
         for line in lines:
             if line is not None:
                 print(f"{line[0] + ':':14}{line[1]}")
         print()
     return 0
+
+
+def _ragged_lines(part: dict[str, Any]) -> list[tuple[str, str]]:
+    return [
+        ("shards", f"{part['samples_per_shard']} samples each, {part['shards_stored']} stored"),
+        ("dtype", part["dtype"]),
+        ("codec", f"{part['codec']} (compresslevel {part['compresslevel']:g})"),
+        ("stored size", _human_bytes(part["stored_bytes"])),
+    ]
+
+
+def _array_lines(part: dict[str, Any]) -> list[tuple[str, str] | None]:
+    ratio = part["compression_ratio"]
+    return [
+        (
+            "chunk",
+            f"{tuple(part['chunk'])}  ({part['chunks_stored']} of {part['chunks']} chunks stored)",
+        ),
+        (
+            (
+                "shard",
+                f"{tuple(part['shard'])}  ({part['shards_stored']} of "
+                f"{part['shards']} shards stored)",
+            )
+            if part["shard"]
+            else None
+        ),
+        ("dtype", part["dtype"]),
+        ("codec", f"{part['codec']} (compresslevel {part['compresslevel']:g})"),
+        ("stored size", _human_bytes(part["stored_bytes"])),
+        ("decoded size", _human_bytes(part["decoded_bytes"])),
+        ("compression", "n/a (nothing stored)" if ratio is None else f"{ratio:.2f}x"),
+    ]
 
 
 def ls(args: argparse.Namespace) -> int:
