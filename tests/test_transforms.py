@@ -117,7 +117,36 @@ def test_random_crop_boxes_are_torchvisions_choices():
                 draws[k].reshape(10, 4), height, width, scale, (3 / 4, 4 / 3)
             )
             np.testing.assert_array_equal(views.boxes[k], expected)
-        assert views.height == views.width == 16
+        assert views.grid_size() == (16, 16)
+
+
+def test_plans_for_images_of_any_size_match_each_size_planned_alone():
+    """A batch of images of many sizes (a ragged array's) gets, image by image, the boxes
+    that image's size alone would get: the plan is vectorised over sizes, not approximated."""
+    sizes = np.array([(120, 160), (50, 400), (300, 20), (224, 224), (375, 500), (7, 9)] * 5)
+    indices = np.arange(len(sizes)) + 1000
+    for transforms in (
+        [T.RandomResizedCrop(32, scale=(0.5, 1)), T.RandomHorizontalFlip()],
+        [T.Resize(40), T.CenterCrop(6), T.RandomHorizontalFlip()],
+        [T.Resize((20, 30))],
+    ):
+        pipeline = T.Compose(transforms, seed=3)
+        together = pipeline.plan(indices, sizes[:, 0], sizes[:, 1], epoch=2)
+        for k, (height, width) in enumerate(sizes):
+            alone = pipeline.plan(indices[k : k + 1], height, width, epoch=2)
+            np.testing.assert_array_equal(together.boxes[k], alone.boxes[0])
+            assert together.flips[k] == alone.flips[0]
+            assert together.grid_size() == alone.grid_size()
+    varying = T.Compose([T.Resize(40)]).plan(indices, sizes[:, 0], sizes[:, 1])
+    with pytest.raises(ValueError, match="fixed size"):
+        varying.grid_size()
+    assert T.Compose([T.RandomResizedCrop(8), T.ToTensor()]).output_shape((None, None, 3)) == (
+        3,
+        8,
+        8,
+    )
+    with pytest.raises(ValueError, match="fixed size"):
+        T.Compose([T.Resize(40)]).output_shape((None, None, 3))
 
 
 @pytest.mark.parametrize("compress", ["png", "jpeg"])

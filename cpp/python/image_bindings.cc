@@ -5,12 +5,15 @@
 #include <pybind11/stl.h>
 
 #include <algorithm>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include "bindings.h"
 #include "hub/array.h"
 #include "hub/errors.h"
 #include "hub/image_transform.h"
+#include "hub/ragged_array.h"
 
 namespace py = pybind11;
 
@@ -102,20 +105,31 @@ std::span<std::byte> Bytes(py::array& out) {
   return {static_cast<std::byte*>(out.mutable_data()), static_cast<std::size_t>(out.nbytes())};
 }
 
-py::array ReadImages(const Array& array, const Int64s& indices, const Doubles& boxes,
-                     const Bools& flips, int height, int width, bool float_chw,
-                     const std::vector<float>& mean, const std::vector<float>& std,
-                     std::optional<py::array> out) {
+// The channels of images of `array`'s shape (N, H, W[, C]), and whether it has that axis.
+std::pair<int, bool> ChannelsOf(const Array& array) {
   const auto& shape = array.shape();
-  const int channels = shape.size() == 4 ? static_cast<int>(shape[3]) : 1;
+  return {shape.size() == 4 ? static_cast<int>(shape[3]) : 1, shape.size() == 4};
+}
+std::pair<int, bool> ChannelsOf(const RaggedArray& array) {
+  const auto& shape = array.spec().sample_shape;
+  const bool has_channels = shape.size() == 3 && shape[2].has_value();
+  return {has_channels ? static_cast<int>(*shape[2]) : 1, has_channels};
+}
+
+py::array ReadImages(
+    const std::variant<std::shared_ptr<Array>, std::shared_ptr<RaggedArray>>& array,
+    const Int64s& indices, const Doubles& boxes, const Bools& flips, int height, int width,
+    bool float_chw, const std::vector<float>& mean, const std::vector<float>& std,
+    std::optional<py::array> out) {
+  const auto [channels, has_channels] =
+      std::visit([](const auto& held) { return ChannelsOf(*held); }, array);
   const ImageOutput output = OutputOf(height, width, float_chw, mean, std, channels);
   const std::vector<ImageRequest> requests = Requests(indices, boxes, flips);
-  py::array result =
-      OutputArray(std::move(out), requests.size(), output, channels, shape.size() == 4);
+  py::array result = OutputArray(std::move(out), requests.size(), output, channels, has_channels);
   const std::span<std::byte> bytes = Bytes(result);
   {
     py::gil_scoped_release release;
-    array.ReadImages(requests, output, bytes);
+    std::visit([&](const auto& held) { held->ReadImages(requests, output, bytes); }, array);
   }
   return result;
 }
@@ -149,8 +163,9 @@ void RegisterImageTransforms(py::module_& module) {
   module.def("read_images", &ReadImages, py::arg("array"), py::arg("indices"), py::arg("boxes"),
              py::arg("flips"), py::arg("height"), py::arg("width"), py::arg("float_chw"),
              py::arg("mean"), py::arg("std"), py::arg("out") = py::none(),
-             "Images of a one-image-per-chunk uint8 array, cropped, resized, mirrored and laid "
-             "out by the engine (jpeg decodes only each box, scaled).");
+             "Images of a one-image-per-chunk uint8 array or a ragged array of images, cropped, "
+             "resized, mirrored and laid out by the engine (jpeg decodes only each box, "
+             "scaled).");
   module.def("transform_images", &TransformPixels, py::arg("images"), py::arg("indices"),
              py::arg("boxes"), py::arg("flips"), py::arg("height"), py::arg("width"),
              py::arg("float_chw"), py::arg("mean"), py::arg("std"), py::arg("out") = py::none(),

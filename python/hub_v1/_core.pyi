@@ -179,7 +179,7 @@ def list_nodes(
 ) -> list[tuple[str, str, str]]: ...
 def encode_chunk(codecs_json: str, chunk: np.ndarray) -> bytes: ...
 def read_images(
-    array: Array,
+    array: Array | RaggedArray,
     indices: np.ndarray,
     boxes: np.ndarray,
     flips: np.ndarray,

@@ -215,6 +215,28 @@ class RaggedArray:
         """Reread the length from the store (growth made through other handles)."""
         self._core.refresh()
 
+    def read_images(
+        self,
+        indices: Any,
+        boxes: np.ndarray,
+        flips: np.ndarray,
+        height: int,
+        width: int,
+        float_chw: bool,
+        mean: list[float],
+        std: list[float],
+        out: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Images `indices` of a ragged array of uint8 images, each cropped to its box (top,
+        left, height, width, within that image's own size), resized to `height` x `width`,
+        mirrored where `flips`, and laid out as uint8 HWC or normalised float CHW, by the
+        engine as it decodes (a JPEG decodes only its box). :mod:`hub_v1.transforms`
+        chooses the boxes from :attr:`shapes`; use it rather than this."""
+        return _core.read_images(
+            self._core, np.asarray(indices, dtype=np.int64), boxes, flips, height, width,
+            float_chw, mean, std, out,
+        )  # fmt: skip
+
     def to_dask(self) -> Any:
         """The samples as a ``dask.bag.Bag`` of ndarrays (needs ``dask``), one partition per
         shard; the array pickles as its location, so each task reads its own shard on

@@ -24,6 +24,7 @@
 #include "hub/array.h"
 #include "hub/buffer.h"
 #include "hub/dtype.h"
+#include "hub/image_transform.h"
 #include "hub/node.h"
 #include "hub/selection.h"
 #include "hub/store.h"
@@ -103,6 +104,16 @@ class RaggedArray : public std::enable_shared_from_this<RaggedArray> {
     bool single = false;
   };
   ReadResult Read(const Selection& selection) const;
+
+  // Images `requests[k].index` of an array of uint8 images ((None, None[, C]) or fixed
+  // extents, C 1 to 4), each cropped to its box (within that image's own size, which
+  // Shapes() gives), resized, mirrored and laid out as `output` (hub/image_transform.h), into
+  // out (requests.size() * output.ImageBytes(C) bytes). A JPEG file of the array's channels
+  // decodes only what its box keeps, at a reduced scale where that suffices; other samples
+  // decode whole. InvalidArgumentError for another array or a box outside its image,
+  // OutOfBoundsError for an index outside the array, CorruptChunkError naming the sample.
+  void ReadImages(std::span<const ImageRequest> requests, const ImageOutput& output,
+                  std::span<std::byte> out) const;
 
   // Appends `samples` as one growth (see RaggedAppender); returns the new length.
   // InvalidArgumentError naming the sample for a wrong rank or a fixed axis that differs.

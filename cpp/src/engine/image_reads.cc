@@ -130,8 +130,10 @@ void TransformOne(const ArrayState& array, const ImageLocation& location,
                           request.box, request.flip, output, out);
 }
 
-void CheckOutput(const ImageOutput& output, std::size_t requests, int channels,
-                 std::size_t out_bytes) {
+}  // namespace
+
+void CheckImageOutput(const ImageOutput& output, std::size_t requests, int channels,
+                      std::size_t out_bytes) {
   if (output.height < 1 || output.width < 1) {
     throw InvalidArgumentError("transformed images need a positive height and width");
   }
@@ -160,6 +162,8 @@ void CheckOutput(const ImageOutput& output, std::size_t requests, int channels,
   }
 }
 
+namespace {
+
 void CheckRequest(const ImageRequest& request, std::int64_t count, int height, int width) {
   if (request.index < 0 || request.index >= count) {
     throw OutOfBoundsError("image " + std::to_string(request.index) + " is out of bounds for " +
@@ -173,7 +177,7 @@ void CheckRequest(const ImageRequest& request, std::int64_t count, int height, i
 void ReadImages(const ArrayState& array, std::span<const ImageRequest> requests,
                 const ImageOutput& output, std::span<std::byte> out) {
   const ImageGeometry geometry = CheckImageArray(array);
-  CheckOutput(output, requests.size(), geometry.channels, out.size());
+  CheckImageOutput(output, requests.size(), geometry.channels, out.size());
   std::vector<ImageLocation> locations;
   locations.reserve(requests.size());
   for (const ImageRequest& request : requests) {
@@ -204,7 +208,7 @@ void TransformImages(std::span<const std::uint8_t> images, std::int64_t count, i
       images.size() != input_size) {
     throw InvalidArgumentError("images must be uint8 (count, height, width, 1-4 channels)");
   }
-  engine::CheckOutput(output, requests.size(), channels, out.size());
+  engine::CheckImageOutput(output, requests.size(), channels, out.size());
   for (const ImageRequest& request : requests) {
     engine::CheckRequest(request, count, height, width);
   }

@@ -15,4 +15,9 @@ namespace hub::engine {
 void ReadImages(const detail::ArrayState& array, std::span<const ImageRequest> requests,
                 const ImageOutput& output, std::span<std::byte> out);
 
+// InvalidArgumentError unless `output` is a positive size for `channels` (1 to 4) with
+// positive stds, and `out_bytes` is exactly what `requests` such images take.
+void CheckImageOutput(const ImageOutput& output, std::size_t requests, int channels,
+                      std::size_t out_bytes);
+
 }  // namespace hub::engine

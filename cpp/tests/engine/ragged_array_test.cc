@@ -254,5 +254,43 @@ TEST(RaggedArray, CreateReopensTheSameSpecAndRefusesAnother) {
   EXPECT_TRUE(IsRaggedArrayNode(ReadNode(*store, "boxes")));
 }
 
+TEST(RaggedArray, ReadImagesCropsEachImageWithinItsOwnSize) {
+  auto store = MakeMemoryStore();
+  RaggedSpec spec;
+  spec.sample_shape = {std::nullopt, std::nullopt, 3};
+  spec.compress = "png";  // lossless: the whole box at its own size is the image itself
+  auto array = RaggedArray::Create(store, "images", spec);
+  std::vector<std::vector<std::uint8_t>> pixels;
+  const std::vector<std::pair<int, int>> sizes = {{12, 20}, {30, 8}};
+  std::vector<SampleInput> inputs;
+  for (const auto& [height, width] : sizes) {
+    pixels.emplace_back(static_cast<std::size_t>(height * width * 3));
+    std::iota(pixels.back().begin(), pixels.back().end(), std::uint8_t{0});
+    inputs.push_back({std::as_bytes(std::span(pixels.back())), {height, width, 3}, false});
+  }
+  array->Extend(inputs);
+  // Image 1 whole (30 x 8), and a 4 x 4 box of image 0, both onto 30 x 8.
+  const std::vector<ImageRequest> requests = {{1, {0, 0, 30, 8}, false}, {0, {2, 3, 4, 4}, false}};
+  ImageOutput output;
+  output.height = 30;
+  output.width = 8;
+  std::vector<std::uint8_t> out(2 * output.ImageBytes(3));
+  array->ReadImages(requests, output, std::as_writable_bytes(std::span(out)));
+  EXPECT_TRUE(std::equal(pixels[1].begin(), pixels[1].end(), out.begin()));
+  // A box inside image 1 but outside image 0, an index past the end, a wrong output size.
+  const std::vector<ImageRequest> outside = {{0, {0, 0, 30, 8}, false}};
+  EXPECT_THROW(array->ReadImages(outside, output,
+                                 std::as_writable_bytes(std::span(out)).first(out.size() / 2)),
+               InvalidArgumentError);
+  const std::vector<ImageRequest> past = {{2, {0, 0, 1, 1}, false}};
+  EXPECT_THROW(
+      array->ReadImages(past, output, std::as_writable_bytes(std::span(out)).first(out.size() / 2)),
+      OutOfBoundsError);
+  EXPECT_THROW(array->ReadImages(past, output, std::as_writable_bytes(std::span(out))),
+               InvalidArgumentError);
+  auto boxes = FilledBoxes(store, 2);  // not images
+  EXPECT_THROW(boxes->ReadImages({}, output, {}), InvalidArgumentError);
+}
+
 }  // namespace
 }  // namespace hub

@@ -18,6 +18,7 @@ from hub_v1.transforms import Compose, ImageTransform
 if TYPE_CHECKING:
     from hub_v1.array import Array
     from hub_v1.dataset import Dataset
+    from hub_v1.ragged import RaggedArray
 
 
 def split_transform(
@@ -55,23 +56,43 @@ def _as_pipeline(pipeline: Any) -> Compose:
 
 
 class Columns:
-    """The components of `dataset` a loader reads, each batch of a component in one call."""
+    """The components of `dataset` a loader reads, each batch of a component in one call.
+
+    A ragged component (samples of any shape) reads as a list of ndarrays, one per sample,
+    unless an image pipeline gives its images one size: then it reads as one array, as a
+    fixed-shape component does.
+    """
 
     def __init__(
         self, dataset: Dataset, components: Sequence[str], pipelines: Mapping[str, Compose]
     ) -> None:
-        self.arrays: dict[str, Array] = {name: dataset[name] for name in components}
+        self.arrays: dict[str, Array | RaggedArray] = {name: dataset[name] for name in components}
         self.pipelines = dict(pipelines)
         for name, pipeline in self.pipelines.items():
             try:  # a pipeline that cannot apply fails here, not in a worker
-                pipeline.output_shape(self.arrays[name].shape[1:])
-            except TypeError as error:
-                raise TypeError(f"component {name!r}: {error}") from None
+                pipeline.output_shape(self.arrays[name].shape[1:], self.arrays[name].dtype)
+            except (TypeError, ValueError) as error:
+                raise type(error)(f"component {name!r}: {error}") from None
 
     def names(self) -> list[str]:
         return list(self.arrays)
 
-    def sample_shape(self, name: str) -> tuple[int, ...]:
+    def is_list(self, name: str) -> bool:
+        """Whether a batch of component `name` is a list of samples (of their own shapes)."""
+        from hub_v1.ragged import RaggedArray
+
+        return isinstance(self.arrays[name], RaggedArray) and name not in self.pipelines
+
+    def shuffle_block(self) -> int:
+        """How many consecutive samples a chunk-level shuffle keeps together: the first
+        component's chunk, or 1 where it is ragged (each sample its own inner chunk)."""
+        from hub_v1.ragged import RaggedArray
+
+        first = self.arrays[self.names()[0]]
+        return 1 if isinstance(first, RaggedArray) else max(1, first.chunk[0])
+
+    def sample_shape(self, name: str) -> tuple[int | None, ...]:
+        """One sample's shape as read: ``None`` where it varies (a ragged component)."""
         pipeline = self.pipelines.get(name)
         image_shape = self.arrays[name].shape[1:]
         return pipeline.output_shape(image_shape) if pipeline else image_shape
@@ -82,9 +103,13 @@ class Columns:
 
     def read(
         self, name: str, indices: np.ndarray, epoch: int, out: np.ndarray | None = None
-    ) -> np.ndarray:
-        """Samples `indices` of component `name`; image pipelines draw for `epoch`."""
+    ) -> Any:
+        """Samples `indices` of component `name` (an array, or a list where
+        :meth:`is_list`); image pipelines draw for `epoch`."""
         pipeline = self.pipelines.get(name)
-        if pipeline is None:
-            return self.arrays[name].read(indices, out=out)
-        return pipeline.read(self.arrays[name], indices, epoch, out)
+        array = self.arrays[name]
+        if pipeline is not None:
+            return pipeline.read(array, indices, epoch, out)
+        if self.is_list(name):
+            return array[np.asarray(indices, dtype=np.int64)]
+        return array.read(indices, out=out)  # type: ignore[union-attr]

@@ -37,10 +37,53 @@ if TYPE_CHECKING:
     from hub_v1.dataset import Dataset
 
 
-def _signature(columns: Columns, batch: int | None) -> dict[str, tf.TensorSpec]:
+def _signature(columns: Columns, batch: int | None) -> dict[str, tf.TypeSpec]:
+    """Each component's batch: a dense tensor, or for a ragged component a ``tf.RaggedTensor``
+    whose ragged dimensions run up to the sample's last varying axis."""
+    signature: dict[str, tf.TypeSpec] = {}
+    for name in columns.names():
+        shape, dtype = columns.sample_shape(name), tf.as_dtype(columns.dtype(name))
+        if columns.is_list(name):
+            levels = _ragged_levels(shape)
+            signature[name] = tf.RaggedTensorSpec(
+                (batch, *[None] * levels, *shape[levels:]),
+                dtype,
+                ragged_rank=levels,
+                row_splits_dtype=tf.int64,
+            )
+        else:
+            signature[name] = tf.TensorSpec((batch, *shape), dtype)
+    return signature
+
+
+def _ragged_levels(sample_shape: tuple[int | None, ...]) -> int:
+    """How many of a ragged sample's leading axes are ragged dimensions: up to its last
+    ``None``; the axes after it are the flat values' own."""
+    return max(axis for axis, extent in enumerate(sample_shape) if extent is None) + 1
+
+
+def _ragged_parts(
+    samples: list[np.ndarray], sample_shape: tuple[int | None, ...], dtype: np.dtype[Any]
+) -> list[Any]:
+    """A batch of ragged samples as ``tf.RaggedTensor.from_nested_row_lengths`` takes it:
+    the flat values, then each ragged dimension's row lengths."""
+    levels = _ragged_levels(sample_shape)
+    inner = tuple(int(extent or 0) for extent in sample_shape[levels:])
+    shapes = np.array([sample.shape for sample in samples], dtype=np.int64)
+    shapes = shapes.reshape(len(samples), len(sample_shape))
+    flat = [sample.reshape(-1, *inner) for sample in samples]
+    values = np.concatenate(flat) if flat else np.zeros((0, *inner), dtype)
+    lengths = [shapes[:, 0]]
+    for level in range(1, levels):
+        lengths.append(np.repeat(shapes[:, level], np.prod(shapes[:, :level], axis=1)))
+    return [values, *lengths]
+
+
+def _dense_samples(element: dict[str, Any]) -> dict[str, Any]:
+    """An unbatched element with its ragged samples as dense tensors of their own shapes."""
     return {
-        name: tf.TensorSpec((batch, *columns.sample_shape(name)), tf.as_dtype(columns.dtype(name)))
-        for name in columns.names()
+        name: value.to_tensor() if isinstance(value, tf.RaggedTensor) else value
+        for name, value in element.items()
     }
 
 
@@ -84,7 +127,7 @@ class EpochPlans:
         if options.batch_size is None:
             raise InvalidArgumentError("batched epochs need a batch_size")
         self.length, self.batch_size = length, options.batch_size
-        self.block = max(1, columns.arrays[columns.names()[0]].chunk[0])
+        self.block = columns.shuffle_block()
         self.shuffle, self.seed, self.drop_last = options.shuffle, options.seed, options.drop_last
         self.shard, self.num_shards = shard, num_shards
         self._plans: dict[int, list[np.ndarray]] = {}
@@ -123,17 +166,44 @@ def _batches(columns: Columns, plan: EpochPlans, first_epoch: int, epochs: int) 
     names = columns.names()
     counts = [plan.batch_count(first_epoch + k) for k in range(epochs)]
     signature = _signature(columns, plan.batch_size if plan.drop_last else None)
+    # py_function returns plain tensors: a ragged component travels as its flat values and
+    # row lengths, and becomes a RaggedTensor in the graph.
+    parts = {
+        name: 1 + signature[name].ragged_rank if columns.is_list(name) else 1 for name in names
+    }
+    dtypes = [
+        dtype
+        for name in names
+        for dtype in [signature[name].dtype] + [tf.int64] * (parts[name] - 1)
+    ]
 
     def read(epoch: tf.Tensor, position: tf.Tensor) -> list[np.ndarray]:
         indices = plan.batch(int(epoch), int(position))
-        return [columns.read(name, indices, int(epoch)) for name in names]
+        tensors = []
+        for name in names:
+            values = columns.read(name, indices, int(epoch))
+            if columns.is_list(name):
+                tensors += _ragged_parts(values, columns.sample_shape(name), columns.dtype(name))
+            else:
+                tensors.append(values)
+        return tensors
 
-    def read_batch(epoch: tf.Tensor, position: tf.Tensor) -> dict[str, tf.Tensor]:
-        dtypes = [signature[name].dtype for name in names]
-        tensors = tf.py_function(read, [epoch, position], dtypes)
-        for tensor, name in zip(tensors, names, strict=True):
-            tensor.set_shape(signature[name].shape)
-        return dict(zip(names, tensors, strict=True))
+    def read_batch(epoch: tf.Tensor, position: tf.Tensor) -> dict[str, Any]:
+        tensors = iter(tf.py_function(read, [epoch, position], dtypes))
+        batch: dict[str, Any] = {}
+        for name in names:
+            spec = signature[name]
+            if not columns.is_list(name):
+                batch[name] = next(tensors)
+                batch[name].set_shape(spec.shape)
+                continue
+            values = next(tensors)
+            values.set_shape((None, *spec.shape[1 + spec.ragged_rank :]))
+            lengths = [next(tensors) for _ in range(spec.ragged_rank)]
+            for length in lengths:
+                length.set_shape((None,))
+            batch[name] = tf.RaggedTensor.from_nested_row_lengths(values, lengths)
+        return batch
 
     epochs_dataset = tf.data.Dataset.from_tensor_slices(
         (np.arange(first_epoch, first_epoch + epochs, dtype=np.int64), np.array(counts, np.int64))
@@ -160,10 +230,19 @@ def _elements(columns: Columns, length: int, options: LoaderOptions) -> tf.data.
     step = options.read_batch
     reads = [np.arange(start, min(length, start + step)) for start in range(0, length, step)]
 
-    def read(indices: np.ndarray, epoch: int) -> dict[str, np.ndarray]:
-        return {name: columns.read(name, indices, epoch) for name in columns.names()}
+    def read(indices: np.ndarray, epoch: int) -> dict[str, Any]:
+        batch = {}
+        for name in columns.names():
+            values = columns.read(name, indices, epoch)
+            if columns.is_list(name):
+                flat, *lengths = _ragged_parts(
+                    values, columns.sample_shape(name), columns.dtype(name)
+                )
+                values = tf.RaggedTensor.from_nested_row_lengths(flat, lengths)
+            batch[name] = values
+        return batch
 
-    def generate() -> Iterator[dict[str, np.ndarray]]:
+    def generate() -> Iterator[dict[str, Any]]:
         epoch = next(passes)
         bar = progress_bar(length, "hub_v1 epoch", "sample", True) if options.progress else None
         readahead = ReadAhead(read, depth=1, threads=1)
@@ -178,8 +257,9 @@ def _elements(columns: Columns, length: int, options: LoaderOptions) -> tf.data.
             if bar is not None:
                 bar.close()
 
-    return (
-        tf.data.Dataset.from_generator(generate, output_signature=_signature(columns, None))
-        .unbatch()
-        .apply(tf.data.experimental.assert_cardinality(length))  # len() and Keras epochs work
-    )
+    elements = tf.data.Dataset.from_generator(
+        generate, output_signature=_signature(columns, None)
+    ).unbatch()
+    if any(columns.is_list(name) for name in columns.names()):
+        elements = elements.map(_dense_samples)
+    return elements.apply(tf.data.experimental.assert_cardinality(length))  # len(), Keras

@@ -23,12 +23,13 @@ import math
 import operator
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import torch
 from torch.utils.data import Dataset as TorchMapDataset
 from torch.utils.data import IterableDataset, get_worker_info
+from torch.utils.data._utils.collate import default_collate_fn_map
 
 from hub_v1.errors import InvalidArgumentError
 from hub_v1.integrations.columns import Columns, split_transform
@@ -65,14 +66,39 @@ def _as_tensor(value: Any) -> Any:
     return torch.from_numpy(array)
 
 
-def read_batch(columns: Columns, name: str, indices: np.ndarray, epoch: int) -> torch.Tensor:
-    """Component `name`'s samples `indices` as a tensor. In a DataLoader worker the engine
-    decodes straight into shared memory, the one place a batch can cross to the training
-    process without a copy (it is how ``default_collate`` allocates there too)."""
+class RaggedSample(torch.Tensor):
+    """A sample of a ragged component (a tensor of its own shape) as a map-style dataset's
+    items hold it: DataLoader's default collate gathers these into a list, since samples of
+    different shapes cannot be stacked. Torch operations on it keep the type, so a per-sample
+    transform's result is listed too; ``t.as_subclass(torch.Tensor)`` gives a plain tensor."""
+
+
+def _collate_ragged(batch: Sequence[RaggedSample], *, collate_fn_map: Any = None) -> list[Any]:
+    return [sample.as_subclass(torch.Tensor) for sample in batch]
+
+
+# default_collate looks a batch's element type up in this map before stacking tensors.
+default_collate_fn_map[RaggedSample] = _collate_ragged
+
+
+def _item(columns: Columns, name: str, value: Any) -> Any:
+    """One sample of component `name` as a map-style item holds it."""
+    if columns.is_list(name):
+        return value.as_subclass(RaggedSample)
+    return value
+
+
+def read_batch(columns: Columns, name: str, indices: np.ndarray, epoch: int) -> Any:
+    """Component `name`'s samples `indices` as a tensor, or a list of tensors for a ragged
+    component. In a DataLoader worker the engine decodes straight into shared memory, the one
+    place a batch can cross to the training process without a copy (it is how
+    ``default_collate`` allocates there too)."""
+    if columns.is_list(name):
+        return [torch.from_numpy(sample) for sample in columns.read(name, indices, epoch)]
     numpy_dtype = columns.dtype(name)
     if get_worker_info() is None or numpy_dtype.kind in "TO":
         return _as_tensor(columns.read(name, indices, epoch))
-    shape = (len(indices), *columns.sample_shape(name))
+    shape = (len(indices), *cast(tuple[int, ...], columns.sample_shape(name)))  # not ragged
     dtype = torch.from_numpy(np.empty(0, numpy_dtype)).dtype
     storage = torch.UntypedStorage._new_shared(math.prod(shape) * numpy_dtype.itemsize)
     batch = torch.empty(0, dtype=dtype).set_(storage).view(shape)
@@ -134,7 +160,7 @@ class HubTorchDataset(TorchMapDataset):
                 rows = np.array([position % len(self)])
                 sample[name] = _as_tensor(self.columns.read(name, rows, self.epoch)[0])
             else:
-                sample[name] = _as_tensor(self.dataset[name][index])
+                sample[name] = _item(self.columns, name, _as_tensor(self.dataset[name][index]))
         return self.transform(sample) if self.transform else sample
 
     def batch_sampler(
@@ -151,7 +177,7 @@ class HubTorchDataset(TorchMapDataset):
         the ranks taken from ``torch.distributed`` unless given)."""
         self.sampler = HubBatchSampler(
             len(self),
-            self.dataset[self.components[0]].chunk[0],
+            self.columns.shuffle_block(),
             batch_size,
             shuffle,
             seed,
@@ -203,7 +229,9 @@ class HubTorchDataset(TorchMapDataset):
             columns = self._read_columns(order[sorted_positions], self.epoch)
         samples = SampleList([None] * len(order))
         for row, position in enumerate(sorted_positions):
-            sample = {name: column[row] for name, column in columns.items()}
+            sample = {
+                name: _item(self.columns, name, column[row]) for name, column in columns.items()
+            }
             samples[position] = self.transform(sample) if self.transform else sample
         if self.transform is None and np.array_equal(sorted_positions, np.arange(len(order))):
             samples.batch = columns  # rows in the order asked for: the batch as collated
@@ -249,7 +277,7 @@ class HubBatchedIterable(IterableDataset):
     def _worker_batches(self, epoch: int, shard: int, num_workers: int) -> list[np.ndarray]:
         """The batches of this rank's `shard` (one per DataLoader worker) in `epoch`."""
         rank, world_size = self.ranks.resolve()
-        block = self.dataset[self.components[0]].chunk[0]
+        block = self.columns.shuffle_block()
         indices = epoch_indices(
             len(self.dataset),
             block,
@@ -276,7 +304,10 @@ class HubBatchedIterable(IterableDataset):
         batch = {name: read_batch(self.columns, name, indices, epoch) for name in self.components}
         if self.transform is None:
             return batch
-        samples = [self.transform({k: v[i] for k, v in batch.items()}) for i in range(len(indices))]
+        samples = [
+            self.transform({k: _item(self.columns, k, v[i]) for k, v in batch.items()})
+            for i in range(len(indices))
+        ]
         return torch.utils.data.default_collate(samples)
 
     def __iter__(self) -> Iterator[Any]:

@@ -47,10 +47,13 @@ class Resize(ImageTransform):
     def apply(self, views: Views, draw: Draw) -> Views:
         if not isinstance(self.size, int):
             return views.resized(*self.size)
-        height, width = views.height, views.width
-        if height <= width:
-            return views.resized(self.size, int(self.size * width / height))
-        return views.resized(int(self.size * height / width), self.size)
+        height, width = views.heights, views.widths
+        taller = height > width
+        short, long = np.where(taller, width, height), np.where(taller, height, width)
+        longer = np.floor(self.size * long / short)  # as torchvision's int(size * long / short)
+        return views.resized(
+            np.where(taller, longer, self.size), np.where(taller, self.size, longer)
+        )
 
 
 class CenterCrop(ImageTransform):
@@ -61,14 +64,16 @@ class CenterCrop(ImageTransform):
 
     def apply(self, views: Views, draw: Draw) -> Views:
         height, width = self.size
-        if height > views.height or width > views.width:
+        too_small = (views.heights < height) | (views.widths < width)
+        if too_small.any():
+            k = int(np.argmax(too_small))
             raise ValueError(
-                f"CenterCrop{self.size} is larger than the {views.height} x {views.width} "
-                "image it is given; Resize first"
+                f"CenterCrop{self.size} is larger than the {int(views.heights[k])} x "
+                f"{int(views.widths[k])} image it is given; Resize first"
             )
         count = len(views.flips)
-        top = np.full(count, float(round((views.height - height) / 2.0)))
-        left = np.full(count, float(round((views.width - width) / 2.0)))
+        top = np.round((views.heights - height) / 2.0)
+        left = np.round((views.widths - width) / 2.0)
         heights, widths = np.full(count, float(height)), np.full(count, float(width))
         return views.crop(top, left, heights, widths, height, width)
 
@@ -95,7 +100,7 @@ class RandomResizedCrop(ImageTransform):
     _TRIES = 10
 
     def apply(self, views: Views, draw: Draw) -> Views:
-        height, width = views.height, views.width
+        height, width = views.heights[:, None], views.widths[:, None]  # against each try
         u = draw(4 * self._TRIES).reshape(-1, self._TRIES, 4)
         area = height * width * (self.scale[0] + u[..., 0] * (self.scale[1] - self.scale[0]))
         log_low, log_high = math.log(self.ratio[0]), math.log(self.ratio[1])
@@ -110,19 +115,19 @@ class RandomResizedCrop(ImageTransform):
         chosen = [values[rows, first] for values in (top, left, crop_h, crop_w)]
         fallback = ~fits.any(axis=1)
         if fallback.any():
-            for values, central in zip(chosen, self._central(height, width), strict=True):
-                values[fallback] = central
+            central = self._central(views.heights, views.widths)
+            for values, central_values in zip(chosen, central, strict=True):
+                values[fallback] = central_values[fallback]
         chosen_top, chosen_left, chosen_height, chosen_width = chosen
         return views.crop(chosen_top, chosen_left, chosen_height, chosen_width, *self.size)
 
-    def _central(self, height: int, width: int) -> tuple[float, float, float, float]:
+    def _central(self, height: np.ndarray, width: np.ndarray) -> tuple[np.ndarray, ...]:
+        """torchvision's fallback for each image: the central crop of the nearest allowed
+        aspect."""
         in_ratio = width / height
-        if in_ratio < self.ratio[0]:
-            crop_w, crop_h = width, round(width / self.ratio[0])
-        elif in_ratio > self.ratio[1]:
-            crop_w, crop_h = round(height * self.ratio[1]), height
-        else:
-            crop_w, crop_h = width, height
+        narrow, wide = in_ratio < self.ratio[0], in_ratio > self.ratio[1]
+        crop_w = np.where(wide, np.round(height * self.ratio[1]), width)
+        crop_h = np.where(narrow, np.round(width / self.ratio[0]), height)
         return (height - crop_h) // 2, (width - crop_w) // 2, crop_h, crop_w
 
 

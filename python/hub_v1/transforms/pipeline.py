@@ -19,6 +19,7 @@ from hub_v1.transforms.views import Views
 
 if TYPE_CHECKING:
     from hub_v1.array import Array
+    from hub_v1.ragged import RaggedArray
 
 
 class Compose:
@@ -51,10 +52,11 @@ class Compose:
     def __repr__(self) -> str:
         return f"Compose({self.transforms!r}, seed={self.seed})"
 
-    def plan(self, indices: Any, height: int, width: int, epoch: int = 0) -> Views:
-        """Where each sample's image (`height` x `width`) ends: its box, flip, size, layout."""
+    def plan(self, indices: Any, heights: Any, widths: Any, epoch: int = 0) -> Views:
+        """Where each sample's image ends: its box, flip, size, layout. `heights` and `widths`
+        are the images' sizes: one for all, or one per sample (images of any size)."""
         samples = np.asarray(indices, dtype=np.int64).reshape(-1)
-        views = Views.whole(len(samples), height, width)
+        views = Views.whole(len(samples), heights, widths)
         for stream, transform in enumerate(self.transforms):
 
             def draw(count: int, stream: int = stream) -> np.ndarray:
@@ -63,14 +65,26 @@ class Compose:
             views = transform.apply(views, draw)
         return views
 
-    def output_shape(self, image_shape: Sequence[int]) -> tuple[int, ...]:
-        """The shape of one produced image, given one source image's (height, width[, C])."""
-        _check_image_shape(tuple(image_shape))
-        views = self.plan([0], image_shape[0], image_shape[1])
+    def output_shape(
+        self, image_shape: Sequence[int | None], dtype: Any = np.uint8
+    ) -> tuple[int, ...]:
+        """The shape of one produced image, given one source image's (height, width[, C])
+        and dtype (TypeError unless uint8); ``None`` for a height or width that differs from
+        image to image, for which the pipeline must end at a fixed size (ValueError
+        otherwise)."""
+        _check_image_shape(tuple(image_shape), dtype)
+        if len(image_shape) == 3 and image_shape[2] is None:
+            raise TypeError("image transforms need a fixed number of channels")
+        height, width = image_shape[0], image_shape[1]
+        # Two images of other sizes and aspects where a size varies: a pipeline whose output
+        # follows its input's size gives them two sizes.
+        heights = [height or 2048, height or 3072]
+        widths = [width or 3072, width or 2048]
+        height, width = self.plan([0, 1], heights, widths).grid_size()
         channels = image_shape[2] if len(image_shape) == 3 else None
-        if views.layout.float_chw:
-            return (channels or 1, views.height, views.width)
-        return (views.height, views.width) + ((channels,) if channels else ())
+        if self.output_dtype() == np.float32:
+            return (channels or 1, height, width)
+        return (height, width) + ((channels,) if channels else ())
 
     def output_dtype(self) -> np.dtype[Any]:
         """float32 after a ToTensor or Normalize, else uint8."""
@@ -78,13 +92,25 @@ class Compose:
         return np.dtype(np.float32 if float_chw else np.uint8)
 
     def read(
-        self, array: Array, indices: Any, epoch: int = 0, out: np.ndarray | None = None
+        self,
+        array: Array | RaggedArray,
+        indices: Any,
+        epoch: int = 0,
+        out: np.ndarray | None = None,
     ) -> np.ndarray:
         """Images `indices` of a uint8 image array (N, H, W[, C]), transformed. An array of
-        one image per chunk is decoded and transformed image by image on the engine's threads
-        (jpeg decoding only each box); any other chunking is read, then transformed."""
+        one image per chunk, or a ragged array of images of any size (whose sizes come from
+        its shapes array, so no image is read to plan), is decoded and transformed image by
+        image on the engine's threads (jpeg decoding only each box); any other chunking is
+        read, then transformed."""
+        from hub_v1.ragged import RaggedArray
+
         _check_image_shape(array.shape[1:], array.dtype)
         samples = np.asarray(indices, dtype=np.int64).reshape(-1)
+        if isinstance(array, RaggedArray):
+            sizes = array.shapes[samples]
+            views = self.plan(samples, sizes[:, 0], sizes[:, 1], epoch)
+            return array.read_images(samples, **_engine_args(views, array.shape[1:]), out=out)
         views = self.plan(samples, array.shape[1], array.shape[2], epoch)
         if array.chunk == (1, *array.shape[1:]):
             return array.read_images(samples, **_engine_args(views, array.shape[1:]), out=out)
@@ -109,7 +135,7 @@ class Compose:
         )
 
 
-def _check_image_shape(shape: tuple[int, ...], dtype: Any = np.uint8) -> None:
+def _check_image_shape(shape: tuple[int | None, ...], dtype: Any = np.uint8) -> None:
     if np.dtype(dtype) != np.uint8 or len(shape) not in (2, 3):
         raise TypeError(
             "image transforms need uint8 images (N, height, width[, channels]), not "
@@ -117,16 +143,17 @@ def _check_image_shape(shape: tuple[int, ...], dtype: Any = np.uint8) -> None:
         )
 
 
-def _engine_args(views: Views, image_shape: tuple[int, ...]) -> dict[str, Any]:
+def _engine_args(views: Views, image_shape: tuple[int | None, ...]) -> dict[str, Any]:
     """The keyword arguments of _core.read_images / transform_images for `views`."""
     layout = views.layout
-    channels = image_shape[2] if len(image_shape) == 3 else 1
+    channels = image_shape[2] if len(image_shape) == 3 and image_shape[2] else 1
     unscaled = layout.float_chw and not layout.mean  # ToTensor alone: pixel / 255
+    height, width = views.grid_size()
     return {
         "boxes": views.boxes,
         "flips": views.flips,
-        "height": views.height,
-        "width": views.width,
+        "height": height,
+        "width": width,
         "float_chw": layout.float_chw,
         "mean": [0.0] * channels if unscaled else list(layout.mean),
         "std": [1.0] * channels if unscaled else list(layout.std),

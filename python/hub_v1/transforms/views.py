@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 
 @dataclass(frozen=True)
@@ -25,19 +26,36 @@ class Layout:
 
 @dataclass(frozen=True)
 class Views:
-    """Image k's `boxes[k]` (top, left, height, width in source pixels) on a `height` x
-    `width` grid, mirrored left to right where `flips[k]`."""
+    """Image k's `boxes[k]` (top, left, height, width in source pixels) on a `heights[k]` x
+    `widths[k]` grid, mirrored left to right where `flips[k]`. The grids start at each
+    source image's own size and become one size once a transform resizes to a fixed one."""
 
     boxes: np.ndarray
     flips: np.ndarray
-    height: int
-    width: int
+    heights: np.ndarray
+    widths: np.ndarray
     layout: Layout = Layout()
 
     @staticmethod
-    def whole(count: int, height: int, width: int) -> Views:
-        boxes = np.tile(np.array([0.0, 0.0, height, width]), (count, 1))
-        return Views(boxes, np.zeros(count, dtype=bool), height, width)
+    def whole(count: int, heights: ArrayLike, widths: ArrayLike) -> Views:
+        """Whole images: of one size (ints), or each of its own (arrays of `count`)."""
+        heights, widths = _per_image(heights, count), _per_image(widths, count)
+        zeros = np.zeros(count)
+        boxes = np.stack([zeros, zeros, heights, widths], axis=1)
+        return Views(boxes, np.zeros(count, dtype=bool), heights, widths)
+
+    def grid_size(self) -> tuple[int, int]:
+        """The (height, width) every image comes out at; ValueError where they differ."""
+        if len(self.heights) == 0:
+            return 1, 1
+        height, width = int(self.heights[0]), int(self.widths[0])
+        if (self.heights != height).any() or (self.widths != width).any():
+            raise ValueError(
+                "this pipeline gives images of different sizes for images of different sizes; "
+                "for images of any size end it with a fixed size (RandomResizedCrop, "
+                "Resize((height, width)) or CenterCrop)"
+            )
+        return height, width
 
     def crop(
         self,
@@ -51,9 +69,9 @@ class Views:
         """Each image's grid rectangle (top, left, height, width, per image, in grid pixels of
         the view as shown, so mirrored where flipped) resized onto an `out_height` x
         `out_width` grid."""
-        scale_y = self.boxes[:, 2] / self.height
-        scale_x = self.boxes[:, 3] / self.width
-        left = np.where(self.flips, self.width - left - width, left)  # back to unmirrored
+        scale_y = self.boxes[:, 2] / self.heights
+        scale_x = self.boxes[:, 3] / self.widths
+        left = np.where(self.flips, self.widths - left - width, left)  # back to unmirrored
         boxes = np.stack(
             [
                 self.boxes[:, 0] + top * scale_y,
@@ -63,13 +81,20 @@ class Views:
             ],
             axis=1,
         )
-        return replace(self, boxes=boxes, height=out_height, width=out_width)
+        return replace(self, boxes=boxes).resized(out_height, out_width)
 
-    def resized(self, height: int, width: int) -> Views:
-        return replace(self, height=height, width=width)
+    def resized(self, heights: ArrayLike, widths: ArrayLike) -> Views:
+        """The same boxes shown on grids of `heights` x `widths` (ints, or one per image)."""
+        count = len(self.flips)
+        return replace(self, heights=_per_image(heights, count), widths=_per_image(widths, count))
 
     def mirrored(self, where: np.ndarray) -> Views:
         return replace(self, flips=self.flips ^ where)
 
     def laid_out(self, layout: Layout) -> Views:
         return replace(self, layout=layout)
+
+
+def _per_image(sizes: ArrayLike, count: int) -> np.ndarray:
+    """`sizes` as `count` floats: one size for all, or one per image."""
+    return np.broadcast_to(np.asarray(sizes, dtype=np.float64), (count,)).copy()
