@@ -78,7 +78,11 @@ py::array OutputArray(std::optional<py::array> out, std::size_t n, const ImageOu
                       int channels, bool has_channels) {
   const std::vector<py::ssize_t> shape = OutputShape(n, output, channels, has_channels);
   const py::dtype dtype = output.float_chw ? py::dtype::of<float>() : py::dtype::of<std::uint8_t>();
-  if (!out) return py::array(dtype, shape);
+  if (!out) {  // recycled pages where a batch of this size was freed (see AllocateForReads)
+    std::size_t bytes = output.float_chw ? sizeof(float) : 1;
+    for (const py::ssize_t extent : shape) bytes *= static_cast<std::size_t>(extent);
+    return ArrayOwning(Buffer::AllocateForReads(bytes), dtype, shape);
+  }
   const bool same_shape =
       out->ndim() == static_cast<py::ssize_t>(shape.size()) &&
       std::equal(shape.begin(), shape.end(), out->shape(), out->shape() + out->ndim());

@@ -202,38 +202,29 @@ class Array:
         """
         if not 0 <= start <= self.shape[0]:
             raise OutOfBoundsError(f"start {start} is outside the first axis of '{self.name}'")
-        rows = self.write_unit[0]
+        from hub_v1.growth import unit_batches
+
+        def prepare(item: Any, number: int) -> np.ndarray:
+            if start + number >= self.shape[0]:
+                raise OutOfBoundsError(
+                    f"more items than fit: '{self.name}' has {self.shape[0]} along "
+                    f"its first axis and writing started at {start}"
+                )
+            value = self._as_values(item)
+            if value.shape != self.shape[1:]:
+                raise InvalidArgumentError(
+                    f"item {number} has shape {value.shape}; items of '{self.name}' have "
+                    f"shape {self.shape[1:]}"
+                )
+            return value
+
         total = len(items) if isinstance(items, Sized) else None
         position = start
-        pending: list[np.ndarray] = []
-
-        def flush() -> None:
-            nonlocal position, pending
-            batch, pending = pending, []  # taken first: a failed write is not tried twice
-            if batch:
+        with progress_bar(total, f"write {self.name}", "item", progress) as bar:
+            for batch in unit_batches(items, prepare, start, self.write_unit[0]):
                 self[position : position + len(batch)] = np.stack(batch)
                 position += len(batch)
                 bar.update(len(batch))
-
-        with progress_bar(total, f"write {self.name}", "item", progress) as bar:
-            try:
-                for item in items:
-                    if position + len(pending) >= self.shape[0]:
-                        raise OutOfBoundsError(
-                            f"more items than fit: '{self.name}' has {self.shape[0]} along "
-                            f"its first axis and writing started at {start}"
-                        )
-                    value = self._as_values(item)
-                    if value.shape != self.shape[1:]:
-                        raise InvalidArgumentError(
-                            f"item {position + len(pending) - start} has shape {value.shape}; "
-                            f"items of '{self.name}' have shape {self.shape[1:]}"
-                        )
-                    pending.append(value)
-                    if (position + len(pending)) % rows == 0:
-                        flush()
-            finally:
-                flush()
         return position - start
 
     def append(self, sample: Any) -> None:

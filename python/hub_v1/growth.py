@@ -8,7 +8,7 @@ filled shard (or chunk) that the new samples complete.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sized
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -80,6 +80,28 @@ def extend_array(array: Array, samples: Any, progress: bool | None) -> int:
     )
 
 
+def unit_batches(
+    items: Iterable[Any], prepare: Callable[[Any, int], Any], start: int, unit: int
+) -> Iterator[list[Any]]:
+    """`items`, each made ready by ``prepare(item, number)``, in lists that end where
+    ``start`` plus the count so far reaches a multiple of `unit` (so writing them at `start`
+    fills whole shards or chunks), and a last shorter list. If an item fails, the items made
+    ready before it come first, then the error."""
+    pending: list[Any] = []
+    try:
+        for number, item in enumerate(items):
+            pending.append(prepare(item, number))
+            if (start + number + 1) % unit == 0:
+                yield pending
+                pending = []
+    except Exception:
+        if pending:
+            yield pending
+        raise
+    if pending:
+        yield pending
+
+
 def append_in_batches(
     appender: _core.ArrayAppender | _core.RaggedAppender,
     samples: Iterable[Any],
@@ -89,27 +111,17 @@ def append_in_batches(
     description: str,
     progress: bool | None,
 ) -> int:
-    """One growth from an iterable, as `extend` makes it: each sample made ready by
-    ``prepare(sample, number)`` and handed to `write` in batches that end where the length
-    reaches a multiple of `unit` (so each write fills whole shards or chunks), then one
-    commit. Any failure abandons the growth: the array keeps its old length. Returns how
-    many samples were appended."""
+    """One growth from an iterable, as `extend` makes it: the samples in
+    :func:`unit_batches` handed to `write`, then one commit. Any failure abandons the growth:
+    the array keeps its old length. Returns how many samples were appended."""
     total = len(samples) if isinstance(samples, Sized) else None
-    pending: list[Any] = []
     written = 0
     try:
         with progress_bar(total, description, "sample", progress) as bar:
-            for sample in samples:
-                pending.append(prepare(sample, written + len(pending)))
-                if (appender.length + len(pending)) % unit == 0:
-                    batch, pending = pending, []
-                    write(batch)
-                    written += len(batch)
-                    bar.update(len(batch))
-            if pending:
-                write(pending)
-                written += len(pending)
-                bar.update(len(pending))
+            for batch in unit_batches(samples, prepare, appender.length, unit):
+                write(batch)
+                written += len(batch)
+                bar.update(len(batch))
         appender.commit()
     finally:
         appender.abandon()  # the turn ends now, even while a traceback holds this frame

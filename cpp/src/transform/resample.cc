@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -66,51 +67,89 @@ void CheckBox(const ImageBox& box, int height, int width) {
 
 namespace {
 
-// Pass 1 for `Channels` channels: each input line the rows need, resampled across to the
-// output width (interleaved floats), for the compiler to unroll over the channels.
-template <int Channels>
-void ResampleLines(const PixelView& image, const Taps& columns, int first_row, int last_row,
-                   int out_width, float* lines) {
-  const std::size_t line_floats = static_cast<std::size_t>(out_width) * Channels;
-  for (int y = first_row; y < last_row; ++y) {
-    const std::uint8_t* source = image.pixels + static_cast<std::size_t>(y) * image.row_bytes;
-    float* line = lines + static_cast<std::size_t>(y - first_row) * line_floats;
-    for (int x = 0; x < out_width; ++x) {
-      const float* weights = &columns.weights[static_cast<std::size_t>(x) * columns.stride];
-      const std::uint8_t* pixel = source + static_cast<std::size_t>(columns.first[x]) * Channels;
-      float sum[Channels] = {};
-      for (int k = 0, count = columns.count[x]; k < count; ++k) {
-        for (int c = 0; c < Channels; ++c) sum[c] += weights[k] * pixel[k * Channels + c];
-      }
-      for (int c = 0; c < Channels; ++c) line[static_cast<std::size_t>(x) * Channels + c] = sum[c];
+// A pixel of up to four channels as one SIMD register (GCC's and Clang's vector extension,
+// SSE on any x86-64): a tap is then one multiply-add, whatever the channel count.
+using Pixel4 = float __attribute__((vector_size(16)));
+
+// Pass 1's kernel for one source line (pixels as Pixel4, the channels past `Channels` zero)
+// and `FixedTaps` taps a pixel (0: `stride`, known only at run time): resampled across to
+// the output width, written as one plane per channel, mirrored where `flip`. Every output
+// pixel reads the same number of taps (unused ones weigh 0), so the taps unroll.
+template <int Channels, int FixedTaps>
+void ResampleLine(const Pixel4* source, const Taps& columns, int out_width, bool flip,
+                  float* line) {
+  const int taps = FixedTaps > 0 ? FixedTaps : columns.stride;
+  for (int x = 0; x < out_width; ++x) {
+    const float* weights = &columns.weights[static_cast<std::size_t>(x) * columns.stride];
+    const Pixel4* pixel = source + columns.first[x];
+    Pixel4 sum = {0, 0, 0, 0};
+    for (int k = 0; k < taps; ++k) sum += weights[k] * pixel[k];
+    const std::size_t column = static_cast<std::size_t>(flip ? out_width - 1 - x : x);
+    for (int c = 0; c < Channels; ++c) {
+      line[static_cast<std::size_t>(c) * out_width + column] = sum[c];
     }
   }
 }
 
-// Pass 2's output of one row: `row` (interleaved floats, out_width pixels) into the layout.
+// Pass 1 for `Channels` channels: each input line the rows need, converted to Pixel4s (the
+// columns the taps reach, then `stride` zeros so the last taps read inside the buffer) and
+// resampled across to the output width, mirrored where `flip`: one plane per channel, so
+// that pass 2 and the output's planes read contiguous floats.
 template <int Channels>
-void WriteRow(const float* row, int y, bool flip, const ImageOutput& output,
-              const std::array<float, 4>& scale, const std::array<float, 4>& offset,
-              std::byte* out) {
+void ResampleLines(const PixelView& image, const Taps& columns, int first_row, int last_row,
+                   int out_width, bool flip, float* lines) {
+  const std::size_t line_floats = static_cast<std::size_t>(out_width) * Channels;
+  const int first_column = columns.first.front();
+  const int last_column = columns.first.back() + columns.count.back();
+  const auto source_pixels = static_cast<std::size_t>(last_column - first_column);
+  // Tap positions from the first column the taps reach.
+  Taps shifted = columns;
+  for (int& first : shifted.first) first -= first_column;
+  std::vector<Pixel4> source(source_pixels + static_cast<std::size_t>(columns.stride),
+                             Pixel4{0, 0, 0, 0});
+  for (int y = first_row; y < last_row; ++y) {
+    const std::uint8_t* pixels = image.pixels + static_cast<std::size_t>(y) * image.row_bytes +
+                                 static_cast<std::size_t>(first_column) * Channels;
+    for (std::size_t i = 0; i < source_pixels; ++i) {
+      for (int c = 0; c < Channels; ++c) source[i][c] = pixels[i * Channels + c];
+    }
+    float* line = lines + static_cast<std::size_t>(y - first_row) * line_floats;
+    switch (columns.stride) {
+      case 3:
+        ResampleLine<Channels, 3>(source.data(), shifted, out_width, flip, line);
+        break;
+      case 5:
+        ResampleLine<Channels, 5>(source.data(), shifted, out_width, flip, line);
+        break;
+      default:
+        ResampleLine<Channels, 0>(source.data(), shifted, out_width, flip, line);
+    }
+  }
+}
+
+// Pass 2's output of one row: `row` (a plane of out_width floats per channel, mirrored
+// already) into the layout.
+template <int Channels>
+void WriteRow(const float* row, int y, const ImageOutput& output, const std::array<float, 4>& scale,
+              const std::array<float, 4>& offset, std::byte* out) {
   const int width = output.width;
   if (output.float_chw) {
     const std::size_t plane = static_cast<std::size_t>(output.height) * width;
     float* floats = reinterpret_cast<float*>(out) + static_cast<std::size_t>(y) * width;
     for (int c = 0; c < Channels; ++c) {
       float* target = floats + c * plane;
-      for (int x = 0; x < width; ++x) {
-        target[flip ? width - 1 - x : x] = row[x * Channels + c] * scale[c] + offset[c];
-      }
+      const float* source = row + static_cast<std::size_t>(c) * width;
+      for (int x = 0; x < width; ++x) target[x] = source[x] * scale[c] + offset[c];
     }
     return;
   }
   std::uint8_t* bytes =
       reinterpret_cast<std::uint8_t*>(out) + static_cast<std::size_t>(y) * width * Channels;
   for (int x = 0; x < width; ++x) {
-    std::uint8_t* target = bytes + static_cast<std::size_t>(flip ? width - 1 - x : x) * Channels;
     for (int c = 0; c < Channels; ++c) {
       // Rounds half away from zero, as lround does for these non-negative sums.
-      target[c] = static_cast<std::uint8_t>(std::clamp(row[x * Channels + c], 0.0f, 255.0f) + 0.5f);
+      bytes[static_cast<std::size_t>(x) * Channels + c] = static_cast<std::uint8_t>(
+          std::clamp(row[static_cast<std::size_t>(c) * width + x], 0.0f, 255.0f) + 0.5f);
     }
   }
 }
@@ -123,8 +162,10 @@ void Resample(const PixelView& image, const ImageBox& box, bool flip, const Imag
   const int first_row = rows.first.front();
   const int last_row = rows.first.back() + rows.count.back();
   const std::size_t line_floats = static_cast<std::size_t>(output.width) * Channels;
-  std::vector<float> lines(static_cast<std::size_t>(last_row - first_row) * line_floats);
-  ResampleLines<Channels>(image, columns, first_row, last_row, output.width, lines.data());
+  // Every float of `lines` and `row` is written before it is read.
+  const auto lines = std::make_unique_for_overwrite<float[]>(
+      static_cast<std::size_t>(last_row - first_row) * line_floats);
+  ResampleLines<Channels>(image, columns, first_row, last_row, output.width, flip, lines.get());
 
   // Pass 2: each output row a weighted sum of whole lines (contiguous, so it vectorises).
   std::array<float, 4> scale{}, offset{};
@@ -132,17 +173,37 @@ void Resample(const PixelView& image, const ImageBox& box, bool flip, const Imag
     scale[c] = 1.0f / (255.0f * output.std[c]);
     offset[c] = -output.mean[c] / output.std[c];
   }
-  std::vector<float> row(line_floats);
+  const auto row = std::make_unique_for_overwrite<float[]>(line_floats);
   for (int y = 0; y < output.height; ++y) {
     const float* weights = &rows.weights[static_cast<std::size_t>(y) * rows.stride];
-    std::fill(row.begin(), row.end(), 0.0f);
-    for (int k = 0, count = rows.count[y]; k < count; ++k) {
-      const float weight = weights[k];
-      const float* line =
-          &lines[static_cast<std::size_t>(rows.first[y] + k - first_row) * line_floats];
-      for (std::size_t i = 0; i < line_floats; ++i) row[i] += weight * line[i];
+    const float* first_line =
+        &lines[static_cast<std::size_t>(rows.first[y] - first_row) * line_floats];
+    const int count = rows.count[y];
+    // Two taps per sweep over the row: half the loads and stores of one tap at a time.
+    int k = 0;
+    if (count >= 2) {
+      const float w0 = weights[0], w1 = weights[1];
+      const float* l0 = first_line;
+      const float* l1 = first_line + line_floats;
+      for (std::size_t i = 0; i < line_floats; ++i) row[i] = w0 * l0[i] + w1 * l1[i];
+      k = 2;
+    } else {
+      const float w0 = count == 1 ? weights[0] : 0.0f;
+      for (std::size_t i = 0; i < line_floats; ++i) row[i] = w0 * first_line[i];
+      k = count;
     }
-    WriteRow<Channels>(row.data(), y, flip, output, scale, offset, out.data());
+    for (; k + 1 < count; k += 2) {
+      const float w0 = weights[k], w1 = weights[k + 1];
+      const float* l0 = first_line + static_cast<std::size_t>(k) * line_floats;
+      const float* l1 = l0 + line_floats;
+      for (std::size_t i = 0; i < line_floats; ++i) row[i] += w0 * l0[i] + w1 * l1[i];
+    }
+    if (k < count) {
+      const float w0 = weights[k];
+      const float* l0 = first_line + static_cast<std::size_t>(k) * line_floats;
+      for (std::size_t i = 0; i < line_floats; ++i) row[i] += w0 * l0[i];
+    }
+    WriteRow<Channels>(row.get(), y, output, scale, offset, out.data());
   }
 }
 

@@ -1,4 +1,5 @@
-// Buffer: slices share storage; AllocateForReads aligns a read's destination.
+// Buffer: slices share storage; AllocateForReads aligns a read's destination and reuses a
+// large one its last owner let go.
 #include "hub/buffer.h"
 
 #include <gtest/gtest.h>
@@ -27,6 +28,26 @@ TEST(Buffer, AllocateForReadsAlignsToAPageAndLargeOnesToAHugePage) {
   Buffer written = Buffer::AllocateForReads(12345);
   for (std::size_t i = 0; i < written.size(); ++i) written.data()[i] = std::byte{1};
   EXPECT_EQ(written.data()[12344], std::byte{1});
+}
+
+TEST(Buffer, ALargeReadDestinationIsReusedOnlyOnceItsLastOwnerLetsGo) {
+  constexpr std::size_t kSize = std::size_t{40} << 20;  // over glibc's largest mmap threshold
+  Buffer first = Buffer::AllocateForReads(kSize);
+  first.data()[kSize - 1] = std::byte{7};
+  const std::uintptr_t address = Address(first);
+  Buffer slice = first.Slice(kSize - 1, 1);  // shares the storage
+  first = Buffer();
+  const Buffer while_held = Buffer::AllocateForReads(kSize);
+  EXPECT_NE(Address(while_held), address);
+  EXPECT_EQ(slice.data()[0], std::byte{7});  // untouched by the other read
+  slice = Buffer();
+  Buffer reused = Buffer::AllocateForReads(kSize);
+  EXPECT_EQ(Address(reused), address);
+  EXPECT_EQ(reused.size(), kSize);
+  reused = Buffer();  // kept again, but only for reads of its own capacity
+  const Buffer larger = Buffer::AllocateForReads(kSize + (std::size_t{4} << 20));
+  EXPECT_NE(Address(larger), address);
+  EXPECT_EQ(Address(Buffer::AllocateForReads(kSize)), address);
 }
 
 TEST(Buffer, SlicesShareStorage) {
