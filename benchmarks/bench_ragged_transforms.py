@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
-import random
 import shutil
 import statistics
 import tempfile
@@ -38,29 +37,13 @@ import hub_v1 as hub
 import numpy as np
 import torch
 from bench_ragged import make_jpegs
-from bench_transforms import MEAN, STD, python_augment
+from bench_transforms import MEAN, STD, SimplejpegFiles
 from hub_v1 import transforms as T
 from PIL import Image
 from timing import machine
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader
 
 BATCH = 64
-
-
-class SimplejpegRecipe(Dataset):
-    """The Python recipe on files: simplejpeg decodes, PIL and numpy transform."""
-
-    def __init__(self, paths: list[Path]) -> None:
-        self.paths, self.rng = paths, random.Random(0)
-
-    def __len__(self) -> int:
-        return len(self.paths)
-
-    def __getitem__(self, i: int) -> torch.Tensor:
-        import simplejpeg
-
-        pixels = simplejpeg.decode_jpeg(self.paths[i].read_bytes(), colorspace="RGB")
-        return python_augment(Image.fromarray(pixels), self.rng)
 
 
 def epoch_rate(loader, runs: int) -> float:
@@ -158,7 +141,7 @@ def main() -> None:
             rates[f"hub_v1 engine, {workers} workers"] = epoch_rate(
                 engine.loader(batch_size=BATCH, shuffle=True, num_workers=workers), args.runs
             )
-        recipe = SimplejpegRecipe(paths)
+        recipe = SimplejpegFiles([str(path) for path in paths])
         for workers in (0, 2):
             loader = DataLoader(recipe, batch_size=BATCH, shuffle=True, num_workers=workers)
             rates[f"Python recipe (simplejpeg), {workers} workers"] = epoch_rate(loader, args.runs)

@@ -32,6 +32,37 @@ Pairs PairsOf(const std::vector<DatasetComponent>& components) {
   return pairs;
 }
 
+using Values = std::vector<std::pair<std::string, py::object>>;
+
+// Samples for Dataset::Extend and DatasetAppender::Write as the engine takes them, viewing the
+// Python objects: an ndarray for a fixed-shape component, a list of samples for a ragged one.
+// Built and destroyed with the GIL held.
+class ComponentValues {
+ public:
+  ComponentValues(const Dataset& dataset, const Values& values) {
+    for (const auto& [name, value] : values) {
+      const ComponentArray& array = dataset.component(name);
+      if (const auto* fixed = std::get_if<std::shared_ptr<Array>>(&array)) {
+        if (!py::isinstance<py::array>(value)) {
+          throw InvalidArgumentError("the samples of component '" + name + "' must be an ndarray");
+        }
+        bytes_.emplace_back(py::reinterpret_borrow<py::array>(value), (*fixed)->dtype());
+        samples_.push_back({name, bytes_.back().bytes()});
+      } else {
+        const auto& ragged = std::get<std::shared_ptr<RaggedArray>>(array);
+        inputs_.emplace_back(value.cast<py::list>(), ragged->spec().dtype);
+        samples_.push_back({name, inputs_.back().inputs()});
+      }
+    }
+  }
+  std::span<const ComponentSamples> samples() const { return samples_; }
+
+ private:
+  std::deque<ValueBytes> bytes_;  // stable addresses: samples_ view them
+  std::deque<SampleInputs> inputs_;
+  std::vector<ComponentSamples> samples_;
+};
+
 }  // namespace
 
 NodeKind KindOf(const std::string& kind) {
@@ -88,33 +119,37 @@ void RegisterDatasets(py::module_& module) {
            "The component's Array or RaggedArray.")
       .def(
           "extend",
-          [](Dataset& d, const std::vector<std::pair<std::string, py::object>>& values,
-             std::int64_t count) {
-            std::deque<ValueBytes> bytes;  // stable addresses: samples view them
-            std::deque<SampleInputs> inputs;
-            std::vector<ComponentSamples> samples;
-            for (const auto& [name, value] : values) {
-              const ComponentArray& array = d.component(name);
-              if (const auto* fixed = std::get_if<std::shared_ptr<Array>>(&array)) {
-                if (!py::isinstance<py::array>(value)) {
-                  throw InvalidArgumentError("the samples of component '" + name +
-                                             "' must be an ndarray");
-                }
-                bytes.emplace_back(py::reinterpret_borrow<py::array>(value), (*fixed)->dtype());
-                samples.push_back({name, bytes.back().bytes()});
-              } else {
-                const auto& ragged = std::get<std::shared_ptr<RaggedArray>>(array);
-                inputs.emplace_back(value.cast<py::list>(), ragged->spec().dtype);
-                samples.push_back({name, inputs.back().inputs()});
-              }
-            }
+          [](Dataset& d, const Values& values, std::int64_t count) {
+            const ComponentValues samples(d, values);
             py::gil_scoped_release release;
-            return d.Extend(samples, count);
+            return d.Extend(samples.samples(), count);
           },
           py::arg("values"), py::arg("count"),
           "Appends `count` samples to every component ([(name, samples)]: an ndarray for a "
           "fixed-shape component, a list of samples for a ragged one); the new length.")
       .def("refresh", &Dataset::Refresh, py::call_guard<py::gil_scoped_release>());
+
+  py::class_<DatasetAppender>(module, "DatasetAppender")
+      .def(py::init([](const Dataset& dataset) {
+             py::gil_scoped_release release;  // waits for the components' turns
+             return std::make_unique<DatasetAppender>(dataset);
+           }),
+           py::arg("dataset"))
+      .def_property_readonly("length", &DatasetAppender::length)
+      .def(
+          "write",
+          [](DatasetAppender& appender, const Dataset& dataset, const Values& values,
+             std::int64_t count) {
+            const ComponentValues samples(dataset, values);
+            py::gil_scoped_release release;
+            appender.Write(samples.samples(), count);
+          },
+          py::arg("dataset"), py::arg("values"), py::arg("count"),
+          "Writes `count` samples of every component, as Dataset.extend takes them.")
+      .def("resume", &DatasetAppender::Resume, py::arg("position"),
+           py::call_guard<py::gil_scoped_release>())
+      .def("commit", &DatasetAppender::Commit, py::call_guard<py::gil_scoped_release>())
+      .def("abandon", &DatasetAppender::Abandon, py::call_guard<py::gil_scoped_release>());
 
   module.def(
       "dataset_components",

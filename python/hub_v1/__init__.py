@@ -15,7 +15,7 @@ from typing import Any
 import pyarrow.fs  # noqa: F401  (loads libarrow_s3 and registers Arrow's S3 finalizer)
 
 from hub_v1 import _core as _core  # loads the engine first
-from hub_v1 import _logging
+from hub_v1 import _logging, ingest
 from hub_v1.array import Array
 from hub_v1.config import cache_size, cache_stats, set_cache_size, set_threads, threads
 from hub_v1.copying import copy
@@ -78,6 +78,7 @@ __all__ = [
     "from_dask",
     "fs",
     "gs",
+    "ingest",
     "memory",
     "read",
     "s3",

@@ -203,7 +203,8 @@ class DataHub:
         """Group arrays of this store that share their first dimension as a dataset.
 
         A component is an :class:`Array` or :class:`RaggedArray` of this DataHub, or the name
-        of one. The component
+        of one. A plain group at `name` (such as the folder holding the components) becomes
+        the dataset; a dataset of the same components is reopened. The component
         arrays stay where they are; the dataset records their names.
 
         >>> import hub_v1 as hub

@@ -29,6 +29,9 @@ class _NoBar:
     def set_postfix(self, *args: Any, **kwargs: Any) -> None:
         return None
 
+    def set_postfix_str(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
     def close(self) -> None:
         return None
 
@@ -42,8 +45,11 @@ def _shown(progress: bool | None) -> bool:
         return False
 
 
-def progress_bar(total: float | None, description: str, unit: str, progress: bool | None) -> Any:
-    """A tqdm bar over `total` `unit`s; see the module docstring for `progress`."""
+def progress_bar(
+    total: float | None, description: str, unit: str, progress: bool | None, initial: float = 0
+) -> Any:
+    """A tqdm bar over `total` `unit`s, `initial` of them done already (a resumed job); see
+    the module docstring for `progress`."""
     if not _shown(progress):
         return _NoBar()
     from tqdm.auto import tqdm
@@ -55,4 +61,5 @@ def progress_bar(total: float | None, description: str, unit: str, progress: boo
         unit_scale=unit == "B",
         unit_divisor=1024 if unit == "B" else 1000,
         leave=progress is True,
+        initial=initial,
     )

@@ -23,6 +23,11 @@ class Appender {
   // there: a dataset appends at its own length, which a component that an interrupted
   // append grew alone exceeds. InvalidArgumentError for another position or after Commit.
   virtual void Rewind(std::int64_t position) = 0;
+  // Takes the samples from length() up to `position` as written: staged there by an earlier
+  // appender that wrote them but never committed (its process died), which a resumed job
+  // continues after. Nothing there is checked or cleared; the next batch goes at `position`.
+  // InvalidArgumentError for a position below length() or after Commit.
+  virtual void Resume(std::int64_t position) = 0;
   // Commits (once) the length the writes reach, or the stored one where that is longer;
   // returns it. The turn is held on, so that Undo can follow.
   virtual std::int64_t Commit() = 0;

@@ -213,6 +213,7 @@ class ArrayAppender final : public Appender {
   // Writes `count` samples (C order, count x shape()[1:], the array's dtype) at length().
   void Write(std::span<const std::byte> samples, std::int64_t count);
   void Rewind(std::int64_t position) override;
+  void Resume(std::int64_t position) override;
   std::int64_t Commit() override;
   void Undo() override;
   void Abandon() override;

@@ -12,6 +12,7 @@
 #include <variant>
 #include <vector>
 
+#include "hub/appender.h"
 #include "hub/array.h"
 #include "hub/node.h"
 #include "hub/ragged_array.h"
@@ -76,14 +77,16 @@ class Dataset {
   std::shared_ptr<Array> array(const std::string& name) const;
 
   // Appends `count` samples to every component (each named once in `samples`) at the
-  // dataset's length as stored now, then commits each component's new length (one Appender
-  // each). If a check, a write or a commit fails, the components committed so far get their
-  // old length back, so the dataset keeps its old length. Returns the new length.
+  // dataset's length as stored now, then commits each component's new length: one
+  // DatasetAppender batch. If a check, a write or a commit fails, the components committed so
+  // far get their old length back, so the dataset keeps its old length. Returns the new
+  // length.
   std::int64_t Extend(std::span<const ComponentSamples> samples, std::int64_t count);
   // Rereads every component's shape (growth made through other handles).
   void Refresh();
 
  private:
+  friend class DatasetAppender;
   Dataset() = default;
   // InvalidArgumentError naming the shapes unless every component has the same length.
   static void CheckSameFirstExtent(const Dataset& dataset);
@@ -91,6 +94,39 @@ class Dataset {
   std::string path_;
   std::vector<DatasetComponent> components_;
   std::vector<ComponentArray> arrays_;  // components_[k]'s array
+};
+
+// Appends a stream of batches to every component of a dataset, each component by its own
+// Appender, and commits them together: Dataset::Extend is one batch of it. Holds every
+// component's turn (taken in path order) from construction until Abandon or destruction;
+// without Commit, every component keeps its length. Batches go at the dataset's stored length
+// (the shortest component's), over samples a longer component holds past it.
+class DatasetAppender {
+ public:
+  explicit DatasetAppender(const Dataset& dataset);
+  ~DatasetAppender();
+  DatasetAppender(const DatasetAppender&) = delete;
+  DatasetAppender& operator=(const DatasetAppender&) = delete;
+
+  // Where the next batch goes.
+  std::int64_t length() const { return length_; }
+  // Writes `count` samples of every component (each named once) at length(). A batch that
+  // fails part-way is written over by the next.
+  void Write(std::span<const ComponentSamples> samples, std::int64_t count);
+  // Every component's Appender::Resume: the samples up to `position`, staged by an earlier
+  // appender whose process died before its Commit, are taken as written.
+  void Resume(std::int64_t position);
+  // Commits every component's length; if one fails, those committed before it get their old
+  // length back. Returns the dataset's new length.
+  std::int64_t Commit();
+  // Gives up the turns now; without Commit, nothing is committed.
+  void Abandon();
+
+ private:
+  Dataset dataset_;
+  std::vector<std::unique_ptr<Appender>> appenders_;  // component k's
+  std::int64_t length_ = 0;
+  bool committed_ = false;
 };
 
 // The components a hub_v1 dataset group records (in creation order), or nullopt for any

@@ -160,6 +160,7 @@ class RaggedAppender final : public Appender {
   // Encodes `samples` (in parallel) and writes them at length().
   void Write(std::span<const SampleInput> samples);
   void Rewind(std::int64_t position) override;
+  void Resume(std::int64_t position) override;
   std::int64_t Commit() override;
   void Undo() override;
   void Abandon() override;

@@ -432,6 +432,16 @@ void ArrayAppender::Rewind(std::int64_t position) {
   length_ = position;
 }
 
+void ArrayAppender::Resume(std::int64_t position) {
+  CheckOpen("Resume");
+  if (committed_ || position < length_) {
+    throw InvalidArgumentError("cannot resume the append to '" + array_->path() + "' at " +
+                               std::to_string(position) + (committed_ ? " after Commit" : ""));
+  }
+  if (position > growth_->shape()[0]) growth_->AdoptStaged(position);
+  length_ = position;
+}
+
 std::int64_t ArrayAppender::Commit() {
   CheckOpen("Commit");
   if (committed_) throw InvalidArgumentError("this appender has already committed");

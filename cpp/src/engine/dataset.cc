@@ -216,19 +216,30 @@ Dataset Dataset::Create(std::shared_ptr<Store> store, const std::string& path,
                         std::vector<DatasetComponent> components, OnExists on_exists,
                         KnownGroups* known_groups, std::vector<ComponentArray> opened) {
   Dataset dataset = Assemble(store, path, std::move(components), std::move(opened));
-  CheckSameFirstExtent(dataset);
   const NodeInfo existing = ReadNode(*store, path);
   if (existing.kind != NodeKind::kMissing) {
     const auto recorded = DatasetComponentsOf(existing);
+    if (on_exists == OnExists::kReopenIfSame && recorded &&
+        SameComponents(*recorded, dataset.components_)) {
+      return dataset;  // as it is: an interrupted append may have left components longer
+    }
+    CheckSameFirstExtent(dataset);
     if (on_exists == OnExists::kOverwrite) {
       DeleteNode(*store, path, known_groups);
-    } else if (on_exists == OnExists::kReopenIfSame && recorded &&
-               SameComponents(*recorded, dataset.components_)) {
+    } else if (on_exists == OnExists::kReopenIfSame && !recorded &&
+               existing.kind == NodeKind::kGroup && !IsRaggedArrayNode(existing)) {
+      // A plain group, such as the parent that creating the components made, becomes the
+      // dataset: its attributes gain the record and keep the rest.
+      nlohmann::json attributes = engine::ParseJson(existing.attributes_json, "group attributes");
+      attributes["hub_v1"] = AttributesOf(dataset.components_)["hub_v1"];
+      CreateGroup(*store, path, attributes.dump(), known_groups);
       return dataset;
     } else {
       throw ContainsNodeError("'" + path + "' already exists in " + store->Describe() +
                               "; open it, or overwrite it to replace it");
     }
+  } else {
+    CheckSameFirstExtent(dataset);
   }
   CreateGroup(*store, path, AttributesOf(dataset.components_).dump(), known_groups);
   return dataset;
@@ -278,73 +289,101 @@ std::shared_ptr<Array> Dataset::array(const std::string& name) const {
 }
 
 std::int64_t Dataset::Extend(std::span<const ComponentSamples> samples, std::int64_t count) {
-  std::vector<std::size_t> order(components_.size());  // component k's entry in `samples`
-  std::set<std::string> named;
-  for (const ComponentSamples& entry : samples) {
-    if (!named.insert(entry.name).second) {
-      throw InvalidArgumentError("appending to dataset '" + path_ + "' names component '" +
-                                 entry.name + "' twice");
-    }
-  }
-  for (std::size_t k = 0; k < components_.size(); ++k) {
-    const auto found = std::find_if(samples.begin(), samples.end(), [&](const auto& entry) {
-      return entry.name == components_[k].name;
-    });
-    if (found == samples.end()) {
-      throw InvalidArgumentError("appending to dataset '" + path_ +
-                                 "' needs a value for every "
-                                 "component; '" +
-                                 components_[k].name + "' has none");
-    }
-    order[k] = static_cast<std::size_t>(found - samples.begin());
-  }
-  if (named.size() != components_.size()) {
-    for (const ComponentSamples& entry : samples) component(entry.name);  // NotFoundError
-  }
+  DatasetAppender appender(*this);
+  appender.Write(samples, count);
+  return appender.Commit();
+}
 
-  for (std::size_t k = 0; k < components_.size(); ++k) {
+DatasetAppender::DatasetAppender(const Dataset& dataset) : dataset_(dataset) {
+  const auto& components = dataset_.components_;
+  for (std::size_t k = 0; k < components.size(); ++k) {
     for (std::size_t j = 0; j < k; ++j) {
-      if (components_[j].array_path == components_[k].array_path) {
-        throw InvalidArgumentError("dataset '" + path_ + "': components '" + components_[j].name +
-                                   "' and '" + components_[k].name + "' are one array ('" +
-                                   components_[k].array_path +
+      if (components[j].array_path == components[k].array_path) {
+        throw InvalidArgumentError("dataset '" + dataset_.path_ + "': components '" +
+                                   components[j].name + "' and '" + components[k].name +
+                                   "' are one array ('" + components[k].array_path +
                                    "'), which an append would grow twice");
       }
     }
   }
   // Turns are taken in path order, so two datasets sharing arrays never wait on each other.
-  std::vector<std::size_t> by_path(components_.size());
+  std::vector<std::size_t> by_path(components.size());
   for (std::size_t k = 0; k < by_path.size(); ++k) by_path[k] = k;
   std::sort(by_path.begin(), by_path.end(), [&](std::size_t a, std::size_t b) {
-    return components_[a].array_path < components_[b].array_path;
+    return components[a].array_path < components[b].array_path;
   });
-  std::vector<std::unique_ptr<Appender>> appenders(components_.size());
-  for (const std::size_t k : by_path) appenders[k] = AppenderFor(arrays_[k]);
+  appenders_.resize(components.size());
+  for (const std::size_t k : by_path) appenders_[k] = AppenderFor(dataset_.arrays_[k]);
   // The dataset's stored length: samples a component holds past it are overwritten.
-  std::int64_t start = appenders.front()->stored_length();
-  for (const auto& appender : appenders) start = std::min(start, appender->stored_length());
+  length_ = appenders_.front()->stored_length();
+  for (const auto& appender : appenders_) length_ = std::min(length_, appender->stored_length());
+  for (const auto& appender : appenders_) appender->Rewind(length_);
+}
 
-  for (std::size_t k = 0; k < components_.size(); ++k) {
-    appenders[k]->Rewind(start);
-    WriteComponent(*appenders[k], arrays_[k], samples[order[k]], count, path_);
+DatasetAppender::~DatasetAppender() = default;
+
+void DatasetAppender::Write(std::span<const ComponentSamples> samples, std::int64_t count) {
+  if (committed_) throw InvalidArgumentError("this appender has already committed");
+  const auto& components = dataset_.components_;
+  const std::string& path = dataset_.path_;
+  std::vector<std::size_t> order(components.size());  // component k's entry in `samples`
+  std::set<std::string> named;
+  for (const ComponentSamples& entry : samples) {
+    if (!named.insert(entry.name).second) {
+      throw InvalidArgumentError("appending to dataset '" + path + "' names component '" +
+                                 entry.name + "' twice");
+    }
   }
+  for (std::size_t k = 0; k < components.size(); ++k) {
+    const auto found = std::find_if(samples.begin(), samples.end(), [&](const auto& entry) {
+      return entry.name == components[k].name;
+    });
+    if (found == samples.end()) {
+      throw InvalidArgumentError("appending to dataset '" + path +
+                                 "' needs a value for every component; '" + components[k].name +
+                                 "' has none");
+    }
+    order[k] = static_cast<std::size_t>(found - samples.begin());
+  }
+  if (named.size() != components.size()) {
+    for (const ComponentSamples& entry : samples) dataset_.component(entry.name);  // NotFound
+  }
+  for (std::size_t k = 0; k < components.size(); ++k) {
+    appenders_[k]->Rewind(length_);  // a failed batch's samples are written over
+    WriteComponent(*appenders_[k], dataset_.arrays_[k], samples[order[k]], count, path);
+  }
+  length_ += count;
+}
+
+void DatasetAppender::Resume(std::int64_t position) {
+  if (committed_) throw InvalidArgumentError("this appender has already committed");
+  for (const auto& appender : appenders_) appender->Resume(position);
+  length_ = position;
+}
+
+std::int64_t DatasetAppender::Commit() {
+  if (committed_) throw InvalidArgumentError("this appender has already committed");
   std::size_t committed = 0;
   try {
-    for (; committed < components_.size(); ++committed) appenders[committed]->Commit();
+    for (; committed < appenders_.size(); ++committed) appenders_[committed]->Commit();
   } catch (...) {
     for (std::size_t k = 0; k < committed; ++k) {
       try {
-        appenders[k]->Undo();
+        appenders_[k]->Undo();
       } catch (const std::exception& error) {
-        Log(LogLevel::kWarning, "dataset '" + path_ + "': component '" + components_[k].name +
+        Log(LogLevel::kWarning, "dataset '" + dataset_.path_ + "': component '" +
+                                    dataset_.components_[k].name +
                                     "' keeps the failed append's samples (" + error.what() +
                                     "); the dataset's length is its shortest component's");
       }
     }
     throw;
   }
-  return length();
+  committed_ = true;
+  return dataset_.length();
 }
+
+void DatasetAppender::Abandon() { appenders_.clear(); }
 
 void Dataset::Refresh() {
   for (const ComponentArray& array : arrays_) {

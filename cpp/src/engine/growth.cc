@@ -180,6 +180,17 @@ void Growth::SetShape(std::vector<std::int64_t> shape) {
   }
 }
 
+void Growth::AdoptStaged(std::int64_t length) {
+  std::vector<std::int64_t> shape = target_->metadata.shape;
+  if (length < shape[0]) {
+    throw InvalidArgumentError("cannot adopt samples up to " + std::to_string(length) + " in '" +
+                               stored_->path + "', whose length is already " +
+                               std::to_string(shape[0]));
+  }
+  shape[0] = length;
+  target_ = WithShape(*stored_, std::move(shape));
+}
+
 std::shared_ptr<const ArrayState> Growth::Commit() {
   if (target_->metadata.shape == stored_shape()) return target_;
   nlohmann::json document = document_;

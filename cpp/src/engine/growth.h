@@ -41,6 +41,9 @@ class Growth {
   // Sets the shape Commit writes (same rank), clearing data left beyond the stored bound
   // wherever it grows, so the new space reads as the fill value.
   void SetShape(std::vector<std::int64_t> shape);
+  // Grows the first extent Commit writes to `length` (at least the current one), keeping
+  // what is stored beyond the bound: samples staged by an appender that never committed.
+  void AdoptStaged(std::int64_t length);
   // Writes zarr.json with the new shape (its other fields, attributes included, as stored)
   // and returns the array's new state.
   std::shared_ptr<const detail::ArrayState> Commit();

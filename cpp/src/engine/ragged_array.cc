@@ -96,6 +96,24 @@ RaggedArray::RaggedArray(std::string path, RaggedSpec spec, std::shared_ptr<Arra
       shapes_(std::move(shapes)),
       coder_(std::make_shared<engine::SampleCoder>(path_, spec_)) {}
 
+namespace {
+
+// Whether `node` is what a create killed before its last step leaves: a group with no
+// attributes holding nothing but a ragged array's children.
+bool UnfinishedCreate(Store& store, const NodeInfo& node) {
+  if (node.kind != NodeKind::kGroup ||
+      !engine::ParseJson(node.attributes_json, "group attributes").empty()) {
+    return false;
+  }
+  for (const NodeInfo& child : ListNodes(store, node.path, /*children_only=*/true)) {
+    const std::string name = child.path.substr(node.path.size() + 1);
+    if (name != engine::kRaggedSamplesName && name != engine::kRaggedShapesName) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 std::shared_ptr<RaggedArray> RaggedArray::Create(std::shared_ptr<Store> store,
                                                  const std::string& path, const RaggedSpec& spec,
                                                  const CreateOptions& options) {
@@ -109,21 +127,26 @@ std::shared_ptr<RaggedArray> RaggedArray::Create(std::shared_ptr<Store> store,
                               DataType::kBytes);
 
   const NodeInfo existing = ReadNode(*store, path);
-  if (existing.kind != NodeKind::kMissing && options.on_exists == OnExists::kReopenIfSame) {
+  const bool unfinished = UnfinishedCreate(*store, existing);
+  if (existing.kind != NodeKind::kMissing && options.on_exists == OnExists::kReopenIfSame &&
+      !unfinished) {
     std::shared_ptr<RaggedArray> found = FromNode(store, existing);
     if (found && SameSpec(found->spec(), resolved)) return found;
     throw ContainsNodeError("'" + path + "' already exists in " + store->Describe() +
                             " with other settings; open it, or pass overwrite to replace it");
   }
-  ClearForNewNode(*store, path, options.known_groups, options.on_exists == OnExists::kOverwrite);
-  CreateGroup(*store, path,
-              nlohmann::json{{kHubAttributesKey, engine::RaggedSpecJson(resolved)}}.dump(),
-              options.known_groups);
+  ClearForNewNode(*store, path, options.known_groups,
+                  unfinished || options.on_exists == OnExists::kOverwrite);
+  // The children first and the group's record last: a create killed midway leaves a plain
+  // group that the next create replaces, never a ragged array that does not open.
   const CreateOptions children{OnExists::kError, options.known_groups};
   auto samples = Array::Create(store, ChildPath(path, engine::kRaggedSamplesName),
                                SamplesArraySpec(resolved), children);
   auto shapes = Array::Create(store, ChildPath(path, engine::kRaggedShapesName),
                               ShapesArraySpec(resolved), children);
+  CreateGroup(*store, path,
+              nlohmann::json{{kHubAttributesKey, engine::RaggedSpecJson(resolved)}}.dump(),
+              options.known_groups);
   return std::shared_ptr<RaggedArray>(
       new RaggedArray(path, resolved, std::move(samples), std::move(shapes)));
 }
@@ -335,6 +358,17 @@ void RaggedAppender::Rewind(std::int64_t position) {
     throw InvalidArgumentError("cannot rewind the append to '" + array_->path() + "' to " +
                                std::to_string(position) + (committed_ ? " after Commit" : ""));
   }
+  length_ = position;
+}
+
+void RaggedAppender::Resume(std::int64_t position) {
+  CheckOpen("Resume");
+  if (committed_ || position < length_) {
+    throw InvalidArgumentError("cannot resume the append to '" + array_->path() + "' at " +
+                               std::to_string(position) + (committed_ ? " after Commit" : ""));
+  }
+  if (position > samples_growth_->shape()[0]) samples_growth_->AdoptStaged(position);
+  if (position > shapes_growth_->shape()[0]) shapes_growth_->AdoptStaged(position);
   length_ = position;
 }
 

@@ -51,6 +51,16 @@ TEST(Dataset, OnExistsPolicies) {
   EXPECT_THROW(
       Dataset::Create(store, "data/images", {{"x", "data/labels"}}, OnExists::kReopenIfSame),
       ContainsNodeError);  // an array is there
+  // "data" is the plain group creating its arrays made: reopening makes it the dataset,
+  // keeping its attributes; an error refuses it.
+  CreateGroup(*store, "data", R"({"owner": "me"})");
+  EXPECT_THROW(Dataset::Create(store, "data", {{"x", "data/images"}}), ContainsNodeError);
+  const auto adopted =
+      Dataset::Create(store, "data", {{"x", "data/images"}}, OnExists::kReopenIfSame);
+  EXPECT_EQ(adopted.length(), 10);
+  const auto group = nlohmann::json::parse(ReadNode(*store, "data").attributes_json);
+  EXPECT_EQ(group["owner"], "me");
+  EXPECT_EQ(Dataset::Open(store, "data").components()[0].array_path, "data/images");
 }
 
 TEST(Dataset, BadComponentsAreErrorsBeforeAnythingIsWritten) {

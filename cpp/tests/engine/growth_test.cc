@@ -215,5 +215,43 @@ TEST(Growth, ADatasetGrowsItsRaggedComponentsWithTheOthersOrNotAtAll) {
   EXPECT_EQ(Dataset::Open(store, "d").length(), 4);
 }
 
+TEST(Growth, ADatasetAppenderResumesAfterSamplesAnEarlyDeathStagedAndCommitsOnce) {
+  auto store = MakeMemoryStore();
+  Array::Create(store, "labels", {{0}, {4}, DataType::kInt32, "default", 0.5});
+  RaggedSpec spec;
+  spec.sample_shape = {std::nullopt};
+  spec.dtype = DataType::kInt32;
+  spec.samples_per_shard = 4;
+  RaggedArray::Create(store, "boxes", spec);
+  Dataset dataset = Dataset::Create(store, "d", {{"labels", "labels"}, {"boxes", "boxes"}});
+  const std::vector<RaggedValues> rows{{Iota(1, 0)}, {Iota(2, 10)}, {Iota(3, 20)}, {{}}};
+  const std::vector<SampleInput> inputs{rows[0].input(), rows[1].input(), rows[2].input(),
+                                        rows[3].input()};
+  const std::vector<std::int32_t> labels = Iota(4, 100);
+  const std::vector<ComponentSamples> batch{{"labels", std::as_bytes(std::span(labels))},
+                                            {"boxes", std::span(inputs)}};
+  {
+    DatasetAppender dying(dataset);  // writes two batches, then its process "dies"
+    dying.Write(batch, 4);
+    dying.Write(batch, 4);
+    EXPECT_EQ(dying.length(), 8);
+  }
+  EXPECT_EQ(Dataset::Open(store, "d").length(), 0);  // nothing staged shows
+  DatasetAppender resumed(dataset);
+  EXPECT_THROW(resumed.Resume(-1), InvalidArgumentError);
+  resumed.Resume(8);
+  resumed.Write(batch, 4);
+  EXPECT_EQ(resumed.Commit(), 12);
+  EXPECT_THROW(resumed.Write(batch, 4), InvalidArgumentError);
+  const auto opened = Dataset::Open(store, "d");
+  EXPECT_EQ(opened.length(), 12);
+  const auto& boxes = std::get<std::shared_ptr<RaggedArray>>(opened.component("boxes"));
+  EXPECT_EQ(boxes->Shapes(Slice{}),
+            (std::vector<std::int64_t>{1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0}));
+  std::vector<std::int32_t> expected;
+  for (int run = 0; run < 3; ++run) expected.insert(expected.end(), labels.begin(), labels.end());
+  EXPECT_EQ(ReadAll(*opened.array("labels")), expected);
+}
+
 }  // namespace
 }  // namespace hub

@@ -254,6 +254,21 @@ TEST(RaggedArray, CreateReopensTheSameSpecAndRefusesAnother) {
   EXPECT_TRUE(IsRaggedArrayNode(ReadNode(*store, "boxes")));
 }
 
+TEST(RaggedArray, ACreateKilledMidwayLeavesNothingThatClaimsToBeOneAndIsRedone) {
+  auto store = MakeMemoryStore();
+  // What a create killed after its first child leaves: a plain group and the samples array.
+  Array::Create(store, "boxes/samples", {{0}, {1}, DataType::kBytes, "default", 0.5, {}, {3}});
+  EXPECT_FALSE(IsRaggedArrayNode(ReadNode(*store, "boxes")));
+  EXPECT_THROW(RaggedArray::Open(store, "boxes"), NotFoundError);
+  auto created = RaggedArray::Create(store, "boxes", BoxSpec(), {OnExists::kReopenIfSame});
+  EXPECT_EQ(created->Extend(std::vector<SampleInput>{MakeBoxes(2, 0).input()}), 1);
+  EXPECT_EQ(RaggedArray::Open(store, "boxes")->length(), 1);
+  // A group holding anything else is not taken for leftovers.
+  Array::Create(store, "other/labels", {{0}, {}, DataType::kInt64, "default", 0.5});
+  EXPECT_THROW(RaggedArray::Create(store, "other", BoxSpec(), {OnExists::kReopenIfSame}),
+               ContainsNodeError);
+}
+
 TEST(RaggedArray, ReadImagesCropsEachImageWithinItsOwnSize) {
   auto store = MakeMemoryStore();
   RaggedSpec spec;

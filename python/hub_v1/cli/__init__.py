@@ -48,6 +48,32 @@ def build_parser() -> argparse.ArgumentParser:
     _add_progress_flags(cp)
     cp.set_defaults(run=commands.cp)
 
+    ingest = sub.add_parser(
+        "ingest", help="bring an image folder, COCO, WebDataset or Parquet in as a dataset"
+    )
+    ingest.add_argument(
+        "source",
+        help="the class folders' root (imagefolder), the images folder (coco), the tar shards "
+        "(webdataset; braces expand) or the Parquet files (parquet; a glob)",
+    )
+    ingest.add_argument("destination", help="the dataset to write, e.g. s3://bucket/coco/train")
+    ingest.add_argument(
+        "--format", required=True, choices=["imagefolder", "coco", "webdataset", "parquet"]
+    )
+    ingest.add_argument("--annotations", help="coco: the annotations JSON")
+    ingest.add_argument(
+        "--compress", choices=["jpeg", "png"], help="imagefolder: the images' format (jpeg)"
+    )
+    ingest.add_argument(
+        "--on-error",
+        choices=["raise", "skip"],
+        default="raise",
+        help="a source item that cannot be read: stop (default), or skip it with a warning",
+    )
+    ingest.add_argument("--overwrite", action="store_true", help="replace an existing dataset")
+    _add_progress_flags(ingest)
+    ingest.set_defaults(run=commands.ingest)
+
     preview = sub.add_parser(
         "preview", help="a contact sheet of images, or a histogram of values, as an image file"
     )

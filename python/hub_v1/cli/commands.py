@@ -183,6 +183,35 @@ def cp(args: argparse.Namespace) -> int:
     return 0
 
 
+def ingest(args: argparse.Namespace) -> int:
+    """Runs one of hub_v1.ingest's sources; run again after a kill, it resumes."""
+    datahub, name = split_location(args.destination, create=True)
+    common = {"on_error": args.on_error, "overwrite": args.overwrite, "progress": args.progress}
+    if args.format == "coco":
+        if not args.annotations:
+            raise InvalidArgumentError("--format coco needs --annotations FILE.json")
+        report = hub.ingest.coco(args.annotations, args.source, datahub, name, **common)
+    elif args.annotations:
+        raise InvalidArgumentError("--annotations is for --format coco")
+    elif args.format == "imagefolder":
+        compress = args.compress or "jpeg"
+        report = hub.ingest.image_folder(args.source, datahub, name, compress=compress, **common)
+    elif args.compress:
+        raise InvalidArgumentError("--compress is for --format imagefolder")
+    elif args.format == "webdataset":
+        report = hub.ingest.webdataset(args.source, datahub, name, **common)
+    else:
+        report = hub.ingest.parquet(args.source, datahub, name, **common)
+    print(
+        f"ingested {args.source} -> {report.dataset!r}: {len(report)} samples, "
+        f"{len(report.skipped)} skipped",
+        file=sys.stderr,
+    )
+    for problem in report.skipped:
+        print(f"  skipped: {problem}", file=sys.stderr)
+    return 0
+
+
 def _pick_component(node: Any, wanted: str | None) -> hub.Array:
     if isinstance(node, hub.Array):
         return node

@@ -1,0 +1,1 @@
+"""The sources hub_v1.ingest reads, one module each."""

@@ -1,0 +1,165 @@
+"""WebDataset tar shards: members grouped into samples by key (the member's path up to the
+first dot of its file name), one component per extension, tars read in order, sequentially."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tarfile
+from collections.abc import Generator, Iterator
+from pathlib import Path
+from typing import Any
+
+from hub_v1.encoded import EncodedSample
+from hub_v1.errors import InvalidArgumentError
+from hub_v1.ingest.writer import Component, Source, SourceError
+
+IMAGE_EXTENSIONS = {"jpg": "jpeg", "jpeg": "jpeg", "png": "png"}
+
+
+def expand_braces(pattern: str) -> list[str]:
+    """WebDataset's shard lists: ``{00000..00099}`` (zero-padded as written) and ``{a,b}``,
+    expanded left to right.
+
+    >>> expand_braces("shards/{00..02}.tar")
+    ['shards/00.tar', 'shards/01.tar', 'shards/02.tar']
+    """
+    match = re.search(r"\{([^{}]*)\}", pattern)
+    if match is None:
+        return [pattern]
+    body, head, tail = match.group(1), pattern[: match.start()], pattern[match.end() :]
+    numeric = re.fullmatch(r"(\d+)\.\.(\d+)", body)
+    if numeric:
+        first, last = numeric.groups()
+        width = len(first)
+        choices = [str(n).zfill(width) for n in range(int(first), int(last) + 1)]
+    else:
+        choices = body.split(",")
+    return [expanded for choice in choices for expanded in expand_braces(head + choice + tail)]
+
+
+def _split_key(member: str) -> tuple[str, str]:
+    """(key, extension) of a member: ``a/b.seg.jpg`` is key ``a/b``, extension ``seg.jpg``."""
+    folder, _, name = member.rpartition("/")
+    stem, dot, extension = name.partition(".")
+    return (f"{folder}/{stem}" if folder else stem), (extension if dot else "")
+
+
+class WebDataset(Source):
+    """Samples ``{extension: value}`` of the tar shards `urls` (a list, or a pattern with
+    braces): ``jpg``/``jpeg``/``png`` images kept as they are, ``cls`` an int64, ``txt`` and
+    ``json`` a str, any other extension bytes. The components are the first sample's
+    extensions; a later sample without one of them, or with others, is an error naming it."""
+
+    def __init__(self, urls: str | list[str]) -> None:
+        self.paths = [Path(url) for url in (expand_braces(urls) if isinstance(urls, str) else urls)]
+        for path in self.paths:
+            if "://" in str(path):
+                raise InvalidArgumentError(
+                    f"{path}: tar shards are read from local files (copy them first)"
+                )
+            if not path.is_file():
+                raise InvalidArgumentError(f"{path}: no such tar shard")
+        self._extensions = self._first_extensions()
+
+    def _first_extensions(self) -> list[str]:
+        samples = self._samples(0)
+        try:
+            first = next(samples, None)
+        finally:
+            samples.close()
+        if first is None:
+            raise InvalidArgumentError(f"the shards {[str(p) for p in self.paths]} hold no samples")
+        if isinstance(first, SourceError):
+            raise InvalidArgumentError(f"cannot read the first sample: {first}")
+        return sorted(extension for extension in first if not extension.startswith("__"))
+
+    def components(self) -> dict[str, Component]:
+        components = {}
+        for extension in self._extensions:
+            if extension in IMAGE_EXTENSIONS:
+                components[extension] = Component(
+                    (None, None, 3), "uint8", IMAGE_EXTENSIONS[extension]
+                )
+            elif extension == "cls":
+                components[extension] = Component((), "int64")
+            elif extension in ("txt", "json"):
+                components[extension] = Component((), "str")
+            else:
+                components[extension] = Component((), "bytes")
+        return components
+
+    def fingerprint(self) -> dict[str, Any]:
+        shards = hashlib.sha256()
+        for path in self.paths:
+            shards.update(f"{path.resolve()}\0{path.stat().st_size}\n".encode())
+        return {
+            "source": "webdataset",
+            "shards": shards.hexdigest(),
+            "components": self._extensions,
+        }
+
+    def items(self, start: int) -> Iterator[dict[str, Any] | SourceError]:
+        for sample in self._samples(start):
+            if isinstance(sample, SourceError):
+                yield sample
+                continue
+            where = sample.pop("__where__")
+            if sorted(sample) != self._extensions:
+                yield SourceError(
+                    f"{where}: sample has {sorted(sample)}, not the first sample's "
+                    f"{self._extensions}"
+                )
+                continue
+            try:
+                yield {ext: self._value(ext, data, where) for ext, data in sample.items()}
+            except (InvalidArgumentError, ValueError) as error:
+                yield SourceError(f"{where}: {error}")
+
+    @staticmethod
+    def _value(extension: str, data: bytes, where: str) -> Any:
+        if extension in IMAGE_EXTENSIONS:
+            return EncodedSample(data, f"{where}.{extension}")
+        if extension == "cls":
+            return int(data.decode().strip())
+        if extension in ("txt", "json"):
+            return data.decode("utf-8")
+        return data
+
+    def _samples(self, start: int) -> Generator[dict[str, Any] | SourceError, None, None]:
+        """The shards' items in order, from the `start`-th: samples ``{extension: bytes,
+        "__where__": "shard:key"}``, and for a shard that stops reading (a truncated tar) a
+        SourceError in place of the sample it broke off. Items before `start` are counted
+        without reading their data."""
+        number = 0  # the index of the item being gathered
+
+        def finished(item: dict[str, Any] | SourceError) -> Iterator[dict[str, Any] | SourceError]:
+            nonlocal number
+            if number >= start:
+                yield item
+            number += 1
+
+        for path in self.paths:
+            current: dict[str, Any] | None = None
+            current_key = None
+            try:
+                with tarfile.open(path, "r|*") as tar:
+                    for member in tar:
+                        if not member.isfile():
+                            continue
+                        key, extension = _split_key(member.name)
+                        if key != current_key:
+                            if current is not None:
+                                yield from finished(current)
+                            current_key, current = key, {"__where__": f"{path}:{key}"}
+                        if number < start:
+                            continue  # skipped without reading its data
+                        file = tar.extractfile(member)
+                        assert current is not None and file is not None
+                        current[extension] = file.read()
+            except (tarfile.TarError, OSError, EOFError) as error:
+                where = f"{path}" + (f", member '{current_key}'" if current_key else "")
+                yield from finished(SourceError(f"{where}: the tar does not read ({error})"))
+                current = None
+            if current is not None:
+                yield from finished(current)
