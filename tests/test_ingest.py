@@ -48,7 +48,8 @@ def _folder(root: Path) -> list[tuple[str, bytes, int]]:
     for relative, data in files.items():
         (root / relative).parent.mkdir(parents=True, exist_ok=True)
         (root / relative).write_bytes(data)
-    order = ["bird/a.jpg", "bird/b.png", "cat/deep/z.jpg", "cat/x.jpg", "dog/y.JPG"]
+    # torchvision's order: a class folder's files, then its sub-folders'
+    order = ["bird/a.jpg", "bird/b.png", "cat/x.jpg", "cat/deep/z.jpg", "dog/y.JPG"]
     labels = {"bird": 0, "cat": 1, "dog": 2}
     return [(path, files[path], labels[path.split("/")[0]]) for path in order]
 

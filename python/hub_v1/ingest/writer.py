@@ -12,10 +12,12 @@ The record is deleted after the commit. Nothing before the commit is visible as 
 from __future__ import annotations
 
 import json
+import threading
 import time
 import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from queue import Empty, Full, Queue
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -148,7 +150,7 @@ def ingest(
         with progress_bar(total, f"ingest {name}", "sample", progress, initial=done) as bar:
             batch: list[dict[str, Any]] = []
             started, stored_bytes = time.perf_counter(), 0
-            for item in source.items(done):
+            for item in read_ahead(source.items(done), SAMPLES_PER_PART):
                 done += 1
                 bar.update(1)
                 if isinstance(item, SourceError):
@@ -174,6 +176,46 @@ def ingest(
         appender.abandon()
     dataset.refresh()
     return Report(dataset, skipped)
+
+
+def read_ahead(items: Iterator[Any], depth: int) -> Iterator[Any]:
+    """`items`, produced on a thread up to `depth` ahead of the consumer, so that reading the
+    source overlaps the engine's writes; its error comes where its item would have."""
+    queue: Queue[tuple[bool, Any]] = Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        queue.put((True, item), timeout=0.1)
+                        break
+                    except Full:
+                        continue
+                if stop.is_set():
+                    return
+            queue.put((False, None))
+        except BaseException as error:  # handed to the consumer, raised there
+            queue.put((False, error))
+
+    thread = threading.Thread(target=produce, name="hub_v1-ingest-read", daemon=True)
+    thread.start()
+    try:
+        while True:
+            more, item = queue.get()
+            if not more:
+                if item is not None:
+                    raise item
+                return
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                queue.get_nowait()
+            except Empty:
+                thread.join(timeout=0.1)
 
 
 def _finished(datahub: DataHub, name: str, fingerprint: dict[str, Any]) -> Report | None:

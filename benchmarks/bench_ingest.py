@@ -1,0 +1,101 @@
+"""Bringing an image folder in: ``hub.ingest.image_folder`` against the peers that store the
+same encoded bytes, on local disk, page cache warm.
+
+Data: `--count` photo-like JPEGs of sides 200-500 px, quality 90 (bench_ragged.py's files), in
+10 class folders. Each run stores all of them once into a fresh folder:
+  hub_v1 ingest      hub.ingest.image_folder(folder, datahub, "train"): images byte for byte
+                     and int64 labels, resumable (progress recorded after every 1,024)
+  Deep Lake 4        ``append`` of the bytes to an Image column (if deeplake is installed)
+  WebDataset         ``ShardWriter`` of the bytes (if webdataset is installed)
+  tar                one uncompressed tar of the files (Python's tarfile), "just copy them"
+Prints medians of --runs (files/s and MB/s) and hub_v1's ratio to the fastest peer (target
+1.5x) and to the tar (target 1.0x). Mosaic's MDSWriter and LitData's optimize() are not here:
+Mosaic pins numpy<2.2 and LitData's workers need a matching torchvision, neither of which
+installs beside this environment's numpy 2 and CPU build of torch.
+
+    python benchmarks/bench_ingest.py [--runs 3] [--count 3000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import hub_v1 as hub
+from bench_ragged import make_jpegs, store_deeplake, store_tar, store_webdataset
+from timing import machine
+
+
+def class_folders(paths: list[Path], root: Path) -> list[Path]:
+    """The files moved into 10 class folders under `root`, in the ingest's order."""
+    moved = []
+    for k, path in enumerate(paths):
+        folder = root / f"class{k % 10:02d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        moved.append(path.rename(folder / path.name))
+    return sorted(moved)
+
+
+def store_ingest(root: Path, target: Path) -> None:
+    report = hub.ingest.image_folder(root, hub.fs(target).connect(), "train", progress=False)
+    assert not report.skipped
+
+
+def seconds_of(store, source, runs: int) -> float:
+    seconds = []
+    for _ in range(runs):
+        scratch = Path(tempfile.mkdtemp(prefix="bench_ingest_"))
+        try:
+            start = time.perf_counter()
+            store(source, scratch / "out")
+            seconds.append(time.perf_counter() - start)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return statistics.median(seconds)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="ingesting an image folder")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--count", type=int, default=3000)
+    args = parser.parse_args()
+    print(f"machine: {machine()}")
+    scratch = Path(tempfile.mkdtemp(prefix="bench_ingest_files_"))
+    try:
+        flat = scratch / "flat"
+        flat.mkdir()
+        paths = class_folders(make_jpegs(flat, args.count), scratch / "folders")
+        megabytes = sum(path.stat().st_size for path in paths) / 1e6
+        for path in paths:
+            path.read_bytes()  # page cache warm for everyone
+        seconds = {
+            "hub_v1 ingest.image_folder": seconds_of(
+                store_ingest, paths[0].parent.parent, args.runs
+            )
+        }
+        if importlib.util.find_spec("deeplake"):
+            seconds["Deep Lake 4 append"] = seconds_of(store_deeplake, paths, args.runs)
+        if importlib.util.find_spec("webdataset"):
+            seconds["WebDataset ShardWriter"] = seconds_of(store_webdataset, paths, args.runs)
+        seconds["one tar (tarfile)"] = seconds_of(store_tar, paths, args.runs)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+    print(f"\n== {args.count:,} JPEGs, {megabytes:.0f} MB, local disk, medians of {args.runs} ==")
+    for name, taken in seconds.items():
+        print(f"  {name:30s} {args.count / taken:9,.0f} files/s {megabytes / taken:8,.0f} MB/s")
+    hub_seconds = seconds["hub_v1 ingest.image_folder"]
+    peers = {name: taken for name, taken in seconds.items() if not name.startswith(("hub", "one"))}
+    if peers:
+        best = min(peers, key=peers.__getitem__)
+        print(f"  hub_v1 / fastest peer ({best}): {peers[best] / hub_seconds:.2f}x (target 1.5)")
+    print(f"  hub_v1 / tar: {seconds['one tar (tarfile)'] / hub_seconds:.2f}x (target 1.0)")
+
+
+if __name__ == "__main__":
+    main()
