@@ -169,6 +169,31 @@ void RegisterRaggedArrays(py::module_& module) {
                               header.bit_depth);
       },
       py::arg("file"));
+  // [(bytes, (format, height, width, channels, bit depth)) or (None, reason)] per path.
+  module.def(
+      "read_image_files",
+      [](const std::vector<std::string>& paths) {
+        std::vector<ImageFileRead> files;
+        {
+          py::gil_scoped_release release;
+          files = ReadImageFiles(paths);
+        }
+        py::list results;
+        for (const ImageFileRead& file : files) {
+          if (!file.error.empty()) {
+            results.append(py::make_tuple(py::none(), file.error));
+            continue;
+          }
+          const auto& header = file.header;
+          const py::bytes data(reinterpret_cast<const char*>(file.bytes.data()), file.bytes.size());
+          results.append(
+              py::make_tuple(data, py::make_tuple(header.format, header.height, header.width,
+                                                  header.channels, header.bit_depth)));
+        }
+        return results;
+      },
+      py::arg("paths"),
+      "Local image files read whole, their headers checked, on the engine's threads.");
   // (pixels, bit depth): the file's pixels as (H, W, channels), uint8 or uint16.
   module.def(
       "decode_image_file",

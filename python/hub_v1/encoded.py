@@ -33,14 +33,23 @@ class EncodedSample:
 
     __slots__ = ("bit_depth", "data", "format", "shape", "source")
 
-    def __init__(self, data: bytes, source: str | None = None) -> None:
-        try:
-            image_format, height, width, channels, bit_depth = _core.read_image_file_info(data)
-        except CorruptChunkError as error:
-            where = source if source is not None else f"these {len(data)} bytes"
-            raise InvalidArgumentError(
-                f"{where} is not a JPEG or PNG hub_v1 reads: {error}"
-            ) from None
+    def __init__(
+        self,
+        data: bytes,
+        source: str | None = None,
+        header: tuple[str, int, int, int, int] | None = None,
+    ) -> None:
+        """`header`: (format, height, width, channels, bit depth) where the engine has read
+        it already (``_core.read_image_files``); otherwise it is read from `data`."""
+        if header is None:
+            try:
+                header = _core.read_image_file_info(data)
+            except CorruptChunkError as error:
+                where = source if source is not None else f"these {len(data)} bytes"
+                raise InvalidArgumentError(
+                    f"{where} is not a JPEG or PNG hub_v1 reads: {error}"
+                ) from None
+        image_format, height, width, channels, bit_depth = header
         self.data = data
         self.source = source
         self.format: str = image_format

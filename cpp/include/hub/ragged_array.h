@@ -190,6 +190,17 @@ struct ImageFileHeader {
 // PNGs are refused).
 ImageFileHeader ReadImageFileHeader(std::span<const std::byte> file);
 
+// A local image file as ReadImageFiles read it: its bytes and header, or why not.
+struct ImageFileRead {
+  Buffer bytes;
+  ImageFileHeader header;
+  std::string error;  // empty when it read: else the reason (the path is the caller's)
+};
+// The files at `paths` (local, whole) read and their headers checked on the engine's threads,
+// in order: what bringing a folder of images in spends its time on. A file that does not read,
+// or is not a JPEG or PNG hub_v1 decodes, has `error` set; no exception is thrown for one.
+std::vector<ImageFileRead> ReadImageFiles(std::span<const std::string> paths);
+
 // The pixels of a JPEG or PNG file as (height, width, channels), uint8 (or native-endian
 // uint16 for a 16-bit PNG), converted to `channels` (1 to 4) as Pillow's convert() does.
 // CorruptChunkError for a file that does not decode; InvalidArgumentError for other channels.

@@ -4,8 +4,11 @@
 #include "hub/ragged_array.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <numeric>
 #include <vector>
 
@@ -305,6 +308,30 @@ TEST(RaggedArray, ReadImagesCropsEachImageWithinItsOwnSize) {
                InvalidArgumentError);
   auto boxes = FilledBoxes(store, 2);  // not images
   EXPECT_THROW(boxes->ReadImages({}, output, {}), InvalidArgumentError);
+}
+
+TEST(RaggedArray, ReadImageFilesReadsEachFileOrSaysWhyNot) {
+  const std::filesystem::path folder = std::filesystem::temp_directory_path() /
+                                       ("hub_read_image_files_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(folder);
+  const Buffer jpeg = MakeJpeg(12, 7);
+  std::ofstream(folder / "a.jpg", std::ios::binary)
+      .write(reinterpret_cast<const char*>(jpeg.data()), static_cast<std::streamsize>(jpeg.size()));
+  std::ofstream(folder / "b.jpg", std::ios::binary) << "not an image";
+  const std::vector<std::string> paths = {(folder / "a.jpg").string(), (folder / "b.jpg").string(),
+                                          (folder / "missing.jpg").string(), folder.string()};
+  const std::vector<ImageFileRead> files = ReadImageFiles(paths);
+  ASSERT_EQ(files.size(), 4u);
+  EXPECT_TRUE(files[0].error.empty());
+  EXPECT_TRUE(std::equal(jpeg.span().begin(), jpeg.span().end(), files[0].bytes.span().begin(),
+                         files[0].bytes.span().end()));
+  EXPECT_EQ(files[0].header.format, "jpeg");
+  EXPECT_EQ(files[0].header.height, 12);
+  EXPECT_EQ(files[0].header.width, 7);
+  EXPECT_NE(files[1].error.find("not a JPEG or PNG"), std::string::npos);
+  EXPECT_NE(files[2].error.find("No such file"), std::string::npos);
+  EXPECT_EQ(files[3].error, "not a regular file");
+  std::filesystem::remove_all(folder);
 }
 
 }  // namespace

@@ -36,9 +36,9 @@ PROVENANCE = "ingested_from"  # the dataset's attribute: the source and what was
 SAMPLES_PER_PART = 1024  # a multiple of every write unit the ingest's arrays have
 
 
-class SourceError(Exception):
-    """One source item that cannot become a sample; the message names the file (and the
-    member or row)."""
+class SourceError(InvalidArgumentError):
+    """One source item that cannot become a sample (bad input: a ``ValueError`` and a
+    :class:`~hub_v1.errors.HubError`); the message names the file (and the member or row)."""
 
 
 @dataclass(frozen=True)

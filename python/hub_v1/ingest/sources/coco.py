@@ -7,17 +7,17 @@ import hashlib
 import json
 import os
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from hub_v1 import _core
 from hub_v1.encoded import EncodedSample
 from hub_v1.errors import InvalidArgumentError
 from hub_v1.ingest.writer import Component, Source, SourceError
 
-READ_AHEAD = 64
+FILES_PER_READ = 256
 
 
 class Coco(Source):
@@ -76,20 +76,17 @@ class Coco(Source):
     def count(self) -> int:
         return len(self.images)
 
-    def _sample(self, image: tuple[int, str]) -> dict[str, Any] | SourceError:
-        image_id, file_name = image
-        path = self.images_root / file_name
-        try:
-            encoded = EncodedSample(path.read_bytes(), str(path))
-        except InvalidArgumentError as error:
-            return SourceError(f"image {image_id}: {error}")
-        except OSError as error:
-            return SourceError(f"image {image_id} ({path}): {error.strerror or error}")
+    def _sample(
+        self, image: tuple[int, str], path: str, data: bytes | None, found: Any
+    ) -> dict[str, Any] | SourceError:
+        image_id = image[0]
+        if data is None:
+            return SourceError(f"image {image_id} ({path}): {found}")
         annotations = self.by_image[image_id]
         try:
             boxes = np.asarray([a["bbox"] for a in annotations], np.float32).reshape(-1, 4)
             return {
-                "images": encoded,
+                "images": EncodedSample(data, path, found),
                 "boxes": boxes,
                 "categories": np.asarray([a["category_id"] for a in annotations], np.int64),
                 "iscrowd": np.asarray([a.get("iscrowd", 0) for a in annotations], np.int64),
@@ -101,6 +98,10 @@ class Coco(Source):
             return SourceError(f"image {image_id}: an annotation does not read ({error})")
 
     def items(self, start: int) -> Iterator[dict[str, Any] | SourceError]:
-        with ThreadPoolExecutor(4, thread_name_prefix="hub_v1-ingest") as pool:
-            for first in range(start, len(self.images), READ_AHEAD):
-                yield from pool.map(self._sample, self.images[first : first + READ_AHEAD])
+        # The engine reads a batch of images and their headers on its threads.
+        for first in range(start, len(self.images), FILES_PER_READ):
+            batch = self.images[first : first + FILES_PER_READ]
+            paths = [str(self.images_root / file_name) for _, file_name in batch]
+            reads = _core.read_image_files(paths)
+            for image, path, (data, found) in zip(batch, paths, reads, strict=True):
+                yield self._sample(image, path, data, found)
