@@ -142,6 +142,20 @@ def test_webdataset_shards_come_in_one_component_per_extension(local_datahub, tm
     assert skipped.dataset["txt"][:3].tolist() == ["caption 0", "caption 1", "caption 2"]
 
 
+def test_webdataset_shards_come_from_a_store_too(datahub, tmp_path):
+    samples = _tars(tmp_path)
+    for shard in ("shard-00.tar", "shard-01.tar"):
+        datahub._store.put(f"shards/{shard}", (tmp_path / shard).read_bytes())
+    report = hub.ingest.webdataset(
+        "shards/shard-{00..01}.tar", hub.memory().connect(), "web", shards_from=datahub
+    )
+    assert report.dataset["txt"][:].tolist() == [s["txt"] for s in samples]
+    assert report.dataset["jpg"].samples_array[5] == samples[5]["jpg"]
+    with pytest.raises(SourceError, match="no such tar shard"):
+        hub.ingest.webdataset(["shards/shard-00.tar", "shards/gone.tar"], hub.memory().connect(),
+                              "web", shards_from=datahub)  # fmt: skip
+
+
 def _table(rows: int, offset: int = 0) -> pa.Table:
     numbers = list(range(offset, offset + rows))
     return pa.table(
@@ -185,6 +199,30 @@ def test_parquet_columns_become_components_of_their_types(local_datahub, tmp_pat
     odd = pa.table({"when": pa.array([1, 2], pa.timestamp("s"))})
     with pytest.raises(InvalidArgumentError, match="column 'when'"):
         hub.ingest.parquet(odd, local_datahub, "odd")
+
+
+def test_a_hugging_face_dataset_comes_in_with_its_images_kept(local_datahub):
+    datasets = pytest.importorskip("datasets")
+    features = datasets.Features(
+        {
+            "label": datasets.ClassLabel(names=["cat", "dog"]),
+            "caption": datasets.Value("string"),
+            "image": datasets.Image(),
+        }
+    )
+    files = [_image(6 + k, 9, k) for k in range(3)]
+    source = datasets.Dataset.from_dict(
+        {
+            "label": [1, 0, 1],
+            "caption": ["a", "b", "c"],
+            "image": [{"bytes": data, "path": None} for data in files],
+        },
+        features=features,
+    )
+    ds = hub.ingest.parquet(source, local_datahub, "hf").dataset
+    assert ds["label"][:].tolist() == [1, 0, 1] and ds["caption"][:].tolist() == ["a", "b", "c"]
+    assert [ds["image"].samples_array[k] for k in range(3)] == files
+    assert ds["image"][2].shape == (8, 9, 3)
 
 
 def test_coco_images_come_with_their_boxes_and_categories(local_datahub, tmp_path):

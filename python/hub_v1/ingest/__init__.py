@@ -84,10 +84,13 @@ def webdataset(
     on_error: str = "raise",
     overwrite: bool = False,
     progress: bool | None = None,
+    shards_from: DataHub | None = None,
 ) -> Report:
-    """WebDataset tar shards (``"shards/{00000..00099}.tar"`` or a list) as dataset `name`,
+    """WebDataset tar shards (``"shards/{00000..00099}.tar"`` or a list: local files,
+    ``s3://`` or ``gs://`` objects, or keys of the DataHub `shards_from`) as dataset `name`,
     one component per extension; see :class:`hub_v1.ingest.sources.webdataset.WebDataset`."""
-    return ingest(WebDataset(urls), datahub, name, on_error, overwrite, progress)
+    source = WebDataset(urls, shards_from)
+    return ingest(source, datahub, name, on_error, overwrite, progress)
 
 
 def parquet(

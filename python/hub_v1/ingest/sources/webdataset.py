@@ -4,15 +4,20 @@ first dot of its file name), one component per extension, tars read in order, se
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import tarfile
 from collections.abc import Generator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
+from hub_v1 import _core
 from hub_v1.encoded import EncodedSample
 from hub_v1.errors import InvalidArgumentError
 from hub_v1.ingest.writer import Component, Source, SourceError
+
+if TYPE_CHECKING:
+    from hub_v1.datahub import DataHub
 
 IMAGE_EXTENSIONS = {"jpg": "jpeg", "jpeg": "jpeg", "png": "png"}
 
@@ -45,21 +50,72 @@ def _split_key(member: str) -> tuple[str, str]:
     return (f"{folder}/{stem}" if folder else stem), (extension if dot else "")
 
 
+class LocalShard:
+    """A tar shard in a local file."""
+
+    def __init__(self, path: Path) -> None:
+        if not path.is_file():
+            raise InvalidArgumentError(f"{path}: no such tar shard")
+        self.name = str(path)
+        self.path = path
+
+    def identity(self) -> str:
+        return f"{self.path.resolve()}\0{self.path.stat().st_size}"
+
+    def open(self) -> BinaryIO:
+        return self.path.open("rb")
+
+
+class StoredShard:
+    """A tar shard that is an object of a hub_v1 store (S3, GCS, ...), read whole when its
+    turn comes (one shard in memory at a time)."""
+
+    def __init__(self, datahub: DataHub, key: str) -> None:
+        self.datahub, self.key = datahub, key
+        self.name = f"{datahub.location.rstrip('/')}/{key}"
+
+    def identity(self) -> str:
+        return self.name
+
+    def open(self) -> BinaryIO:
+        data = self.datahub._store.get(self.key)
+        if data is None:
+            raise FileNotFoundError(f"no such tar shard in {self.datahub.location}")
+        return io.BytesIO(data)
+
+
+def _shard(name: str, shards_from: DataHub | None) -> LocalShard | StoredShard:
+    """`name` in `shards_from`, an ``s3://`` or ``gs://`` URL (connected with the environment's
+    credentials), or a local path."""
+    if shards_from is not None:
+        return StoredShard(shards_from, name)
+    if "://" not in name:
+        return LocalShard(Path(name))
+    scheme, path, bucket, key = _core.parse_store_url(name)
+    if scheme in ("s3", "gs"):
+        from hub_v1.storage import connect
+
+        return StoredShard(connect(f"{scheme}://{bucket}"), key)
+    if scheme == "file":
+        return LocalShard(Path(path))
+    raise InvalidArgumentError(f"{name}: tar shards are local files or s3:// / gs:// objects")
+
+
+def names_of(shards: list[LocalShard | StoredShard]) -> list[str]:
+    return [shard.name for shard in shards]
+
+
 class WebDataset(Source):
     """Samples ``{extension: value}`` of the tar shards `urls` (a list, or a pattern with
     braces): ``jpg``/``jpeg``/``png`` images kept as they are, ``cls`` an int64, ``txt`` and
     ``json`` a str, any other extension bytes. The components are the first sample's
-    extensions; a later sample without one of them, or with others, is an error naming it."""
+    extensions; a later sample without one of them, or with others, is an error naming it.
+    The shards are local files, ``s3://`` / ``gs://`` URLs, or keys of `shards_from` (a
+    DataHub, for a store with its own endpoint or credentials)."""
 
-    def __init__(self, urls: str | list[str]) -> None:
-        self.paths = [Path(url) for url in (expand_braces(urls) if isinstance(urls, str) else urls)]
-        for path in self.paths:
-            if "://" in str(path):
-                raise InvalidArgumentError(
-                    f"{path}: tar shards are read from local files (copy them first)"
-                )
-            if not path.is_file():
-                raise InvalidArgumentError(f"{path}: no such tar shard")
+    def __init__(self, urls: str | list[str], shards_from: DataHub | None = None) -> None:
+        names = expand_braces(urls) if isinstance(urls, str) else [str(url) for url in urls]
+        self.shards = [_shard(name, shards_from) for name in names]
         self._extensions = self._first_extensions()
 
     def _first_extensions(self) -> list[str]:
@@ -69,7 +125,7 @@ class WebDataset(Source):
         finally:
             samples.close()
         if first is None:
-            raise InvalidArgumentError(f"the shards {[str(p) for p in self.paths]} hold no samples")
+            raise InvalidArgumentError(f"the shards {names_of(self.shards)} hold no samples")
         if isinstance(first, SourceError):
             raise InvalidArgumentError(f"cannot read the first sample: {first}")
         return sorted(extension for extension in first if not extension.startswith("__"))
@@ -91,8 +147,8 @@ class WebDataset(Source):
 
     def fingerprint(self) -> dict[str, Any]:
         shards = hashlib.sha256()
-        for path in self.paths:
-            shards.update(f"{path.resolve()}\0{path.stat().st_size}\n".encode())
+        for shard in self.shards:
+            shards.update(f"{shard.identity()}\n".encode())
         return {
             "source": "webdataset",
             "shards": shards.hexdigest(),
@@ -139,11 +195,12 @@ class WebDataset(Source):
                 yield item
             number += 1
 
-        for path in self.paths:
+        for shard in self.shards:
+            path = shard.name
             current: dict[str, Any] | None = None
             current_key = None
             try:
-                with tarfile.open(path, "r|*") as tar:
+                with shard.open() as file, tarfile.open(fileobj=file, mode="r|*") as tar:
                     for member in tar:
                         if not member.isfile():
                             continue
@@ -154,9 +211,9 @@ class WebDataset(Source):
                             current_key, current = key, {"__where__": f"{path}:{key}"}
                         if number < start:
                             continue  # skipped without reading its data
-                        file = tar.extractfile(member)
-                        assert current is not None and file is not None
-                        current[extension] = file.read()
+                        member_file = tar.extractfile(member)
+                        assert current is not None and member_file is not None
+                        current[extension] = member_file.read()
             except (tarfile.TarError, OSError, EOFError) as error:
                 where = f"{path}" + (f", member '{current_key}'" if current_key else "")
                 yield from finished(SourceError(f"{where}: the tar does not read ({error})"))
