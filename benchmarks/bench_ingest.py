@@ -21,13 +21,11 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import shutil
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
 import hub_v1 as hub
-from bench_ragged import make_jpegs, store_deeplake, store_tar, store_webdataset
+from bench_ragged import make_jpegs, store_deeplake, store_tar, store_webdataset, time_store
 from timing import machine
 
 
@@ -46,19 +44,6 @@ def store_ingest(root: Path, target: Path) -> None:
     assert not report.skipped
 
 
-def seconds_of(store, source, runs: int) -> float:
-    seconds = []
-    for _ in range(runs):
-        scratch = Path(tempfile.mkdtemp(prefix="bench_ingest_"))
-        try:
-            start = time.perf_counter()
-            store(source, scratch / "out")
-            seconds.append(time.perf_counter() - start)
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
-    return statistics.median(seconds)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description="ingesting an image folder")
     parser.add_argument("--runs", type=int, default=3)
@@ -74,15 +59,15 @@ def main() -> None:
         for path in paths:
             path.read_bytes()  # page cache warm for everyone
         seconds = {
-            "hub_v1 ingest.image_folder": seconds_of(
+            "hub_v1 ingest.image_folder": time_store(
                 store_ingest, paths[0].parent.parent, args.runs
             )
         }
         if importlib.util.find_spec("deeplake"):
-            seconds["Deep Lake 4 append"] = seconds_of(store_deeplake, paths, args.runs)
+            seconds["Deep Lake 4 append"] = time_store(store_deeplake, paths, args.runs)
         if importlib.util.find_spec("webdataset"):
-            seconds["WebDataset ShardWriter"] = seconds_of(store_webdataset, paths, args.runs)
-        seconds["one tar (tarfile)"] = seconds_of(store_tar, paths, args.runs)
+            seconds["WebDataset ShardWriter"] = time_store(store_webdataset, paths, args.runs)
+        seconds["one tar (tarfile)"] = time_store(store_tar, paths, args.runs)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

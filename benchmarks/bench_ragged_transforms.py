@@ -37,25 +37,13 @@ import hub_v1 as hub
 import numpy as np
 import torch
 from bench_ragged import make_jpegs
-from bench_transforms import MEAN, STD, SimplejpegFiles
+from bench_transforms import MEAN, STD, SimplejpegFiles, epoch_rate
 from hub_v1 import transforms as T
 from PIL import Image
 from timing import machine
 from torch.utils.data import DataLoader
 
 BATCH = 64
-
-
-def epoch_rate(loader, runs: int) -> float:
-    rates = []
-    for _ in range(runs):
-        count, start = 0, time.perf_counter()
-        for batch in loader:
-            images = batch["images"] if isinstance(batch, dict) else batch
-            assert tuple(images.shape[1:]) == (3, 224, 224) and images.dtype == torch.float32
-            count += len(images)
-        rates.append(count / (time.perf_counter() - start))
-    return statistics.median(rates)
 
 
 def dali_rate(folder: Path, count: int, runs: int) -> float:
