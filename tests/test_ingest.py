@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from hub_v1.errors import ContainsNodeError, InvalidArgumentError
-from hub_v1.ingest import SourceError, writer
+from hub_v1.ingest import SourceError, parts
 from PIL import Image
 
 
@@ -273,27 +273,45 @@ def _many_images(root: Path, count: int) -> None:
         (folder / f"{k:05d}.jpg").write_bytes(_image(6 + k % 5, 6, k))
 
 
-def _ingest_forever(root: str) -> None:
-    writer.SAMPLES_PER_PART = 16  # many parts, so that kills land between and within them
-    hub.ingest.image_folder(Path(root) / "photos", hub.fs(Path(root) / "out").connect(), "d")
+def _ingest_forever(root: str, workers: int) -> None:
+    parts.SAMPLES_PER_PART = 16  # many parts, so that kills land between and within them
+    out = hub.fs(Path(root) / "out").connect()
+    hub.ingest.image_folder(Path(root) / "photos", out, "d", workers=workers)
     os._exit(0)
 
 
-def test_a_killed_ingest_resumes_to_the_dataset_an_uninterrupted_run_gives(tmp_path, monkeypatch):
-    monkeypatch.setattr(writer, "SAMPLES_PER_PART", 16)
+def _parts_recorded(root: Path) -> int:
+    """The parts an ingest's record lists (0 without one, or while it is being replaced)."""
+    try:
+        return len(json.loads((root / "d" / ".hub_ingest.json").read_text())["parts"])
+    except (OSError, ValueError, KeyError):
+        return 0
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_killed_ingest_resumes_to_the_dataset_an_uninterrupted_run_gives(
+    tmp_path, monkeypatch, workers
+):
+    monkeypatch.setattr(parts, "SAMPLES_PER_PART", 16)
     _many_images(tmp_path / "photos", 300)
-    started = time.perf_counter()
     reference = hub.ingest.image_folder(
-        tmp_path / "photos", hub.fs(tmp_path / "reference").connect(), "d"
+        tmp_path / "photos", hub.fs(tmp_path / "reference").connect(), "d", workers=workers
     ).dataset
-    whole_run = time.perf_counter() - started
     context = multiprocessing.get_context("fork")
     rng = random.Random(4)
     kills = 0
     for _ in range(60):
-        child = context.Process(target=_ingest_forever, args=(str(tmp_path),))
+        child = context.Process(target=_ingest_forever, args=(str(tmp_path), workers))
         child.start()
-        child.join(timeout=rng.uniform(0.1, 0.8) * whole_run)  # killed within the run
+        # Killed once it has written a few more parts (or none), a moment later: between
+        # parts, within one, while workers start or while the commit runs.
+        wanted = _parts_recorded(tmp_path / "out") + rng.randint(0, 3)
+        deadline = time.perf_counter() + 60
+        while _parts_recorded(tmp_path / "out") < wanted and time.perf_counter() < deadline:
+            child.join(timeout=0.002)
+            if child.exitcode is not None:
+                break
+        child.join(timeout=rng.uniform(0, 0.01))
         if child.exitcode is not None:
             assert child.exitcode == 0, "the resumed ingest failed"
             break
@@ -306,7 +324,7 @@ def test_a_killed_ingest_resumes_to_the_dataset_an_uninterrupted_run_gives(tmp_p
                 assert len(out.open(component)) in (0, 300)
     else:
         pytest.fail("the ingest never finished")
-    assert kills > 0
+    assert kills >= 3, kills
     ds = hub.fs(tmp_path / "out").connect().open("d")
     assert len(ds) == 300
     assert ds["labels"][:].tolist() == reference["labels"][:].tolist()
@@ -322,7 +340,7 @@ def test_the_cli_ingests_and_resumes_with_the_same_command(tmp_path):
 
     _folder(tmp_path / "photos")
     command = ["ingest", str(tmp_path / "photos"), str(tmp_path / "out" / "pets"),
-               "--format", "imagefolder"]  # fmt: skip
+               "--format", "imagefolder", "--workers", "2"]  # fmt: skip
     done = run(*command)
     assert done.returncode == 0, done.stderr
     assert "5 samples, 0 skipped" in done.stderr
@@ -333,3 +351,63 @@ def test_the_cli_ingests_and_resumes_with_the_same_command(tmp_path):
     assert other.returncode != 0 and "overwrite" in other.stderr
     wrong = run("ingest", str(tmp_path / "photos"), str(tmp_path / "x"), "--format", "coco")
     assert wrong.returncode != 0 and "--annotations" in wrong.stderr
+
+
+def _table_with_nulls(rows: int, nulls: set[int]) -> pa.Table:
+    table = _table(rows)
+    ids = [None if n in nulls else n for n in range(rows)]
+    return table.set_column(0, "id", pa.array(ids, pa.int64()))
+
+
+def _same_datasets(one: hub.Dataset, other: hub.Dataset) -> None:
+    assert len(one) == len(other) and one.keys() == other.keys()
+    for key in one.keys():  # noqa: SIM118 (iterating a Dataset yields samples)
+        if isinstance(one[key], hub.RaggedArray):
+            for k in range(len(one)):
+                assert one[key].samples_array[k] == other[key].samples_array[k], (key, k)
+        else:
+            np.testing.assert_array_equal(one[key][:], other[key][:])
+
+
+def test_workers_write_parts_side_by_side_and_skips_move_the_parts_after(tmp_path, monkeypatch):
+    monkeypatch.setattr(parts, "SAMPLES_PER_PART", 16)  # travels to the workers in each task
+    nulls = {3, 16, 17, 40, 95, 150, 151, 152}  # skips in the first part, across parts, late
+    table = _table_with_nulls(170, nulls)
+    for k, first in enumerate(range(0, 170, 60)):
+        pq.write_table(table.slice(first, 60), tmp_path / f"part-{k}.parquet")
+    files = str(tmp_path / "part-*.parquet")
+    out = hub.fs(tmp_path / "out").connect()
+    with pytest.warns(UserWarning, match="row 16"):
+        alone = hub.ingest.parquet(files, out, "alone", on_error="skip", workers=1)
+    with pytest.warns(UserWarning, match="row 16"):
+        together = hub.ingest.parquet(files, out, "together", on_error="skip", workers=2)
+    assert together.skipped == alone.skipped and len(together.skipped) == len(nulls)
+    assert together.dataset["id"][:].tolist() == [n for n in range(170) if n not in nulls]
+    _same_datasets(together.dataset, alone.dataset)
+    assert out._store.get("together/.hub_ingest.json") is None
+    assert together.dataset.attrs["ingested_from"]["skipped"] == together.skipped
+
+    with pytest.raises(SourceError, match="column 'id' is null"):  # a worker raised it
+        hub.ingest.parquet(files, out, "raised", workers=2)
+    assert len(out.open("raised")) == 0  # nothing committed
+
+
+def test_an_ingest_runs_on_a_dask_cluster(tmp_path, monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    monkeypatch.setattr(parts, "SAMPLES_PER_PART", 16)
+    _many_images(tmp_path / "photos", 100)
+    out = hub.fs(tmp_path / "out").connect()
+    reference = hub.ingest.image_folder(tmp_path / "photos", out, "reference", workers=1)
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        with distributed.get_task_stream(client=client) as tasks:
+            report = hub.ingest.image_folder(tmp_path / "photos", out, "d", scheduler=client)
+        workers_used = {task["worker"] for task in tasks.data if "write_one_part" in task["key"]}
+    assert len(workers_used) == 2  # both workers wrote parts
+    _same_datasets(report.dataset, reference.dataset)
+    with pytest.raises(InvalidArgumentError, match="Dask"):
+        hub.ingest.parquet(_table(40), out, "t", scheduler=object())

@@ -130,11 +130,15 @@ void RegisterDatasets(py::module_& module) {
       .def("refresh", &Dataset::Refresh, py::call_guard<py::gil_scoped_release>());
 
   py::class_<DatasetAppender>(module, "DatasetAppender")
-      .def(py::init([](const Dataset& dataset) {
+      .def(py::init([](const Dataset& dataset, bool stage) {
              py::gil_scoped_release release;  // waits for the components' turns
-             return std::make_unique<DatasetAppender>(dataset);
+             return std::make_unique<DatasetAppender>(
+                 dataset, stage ? AppendMode::kStage : AppendMode::kGrow);
            }),
-           py::arg("dataset"))
+           py::arg("dataset"), py::arg("stage") = false,
+           "stage=True holds no turn and cannot commit: it stages samples beyond the stored "
+           "length beside other processes' (each in its own objects) for a committing "
+           "appender that resumes past them.")
       .def_property_readonly("length", &DatasetAppender::length)
       .def(
           "write",

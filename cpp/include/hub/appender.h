@@ -7,7 +7,19 @@
 
 namespace hub {
 
-// An appender holds the array's metadata turn in this process (and, on a store that locks,
+// What an appender holds while it writes.
+enum class AppendMode {
+  // The array's metadata turn in this process (and, on a store that locks, its lock): one
+  // such appender at a time grows the array, and it can Commit.
+  kGrow,
+  // Nothing: it only stages samples beyond the stored length, and cannot Commit. Many of
+  // them, in any threads or processes (an ingest's workers), may write at once, each to its
+  // own objects (whole chunks or shards, or the last ones); a kGrow appender that Resumes
+  // past their samples commits them.
+  kStage,
+};
+
+// A kGrow appender holds the array's metadata turn in this process (and, on a store that locks,
 // its lock) from construction until Abandon or destruction: appends from threads take turns.
 // Batches are written beyond the stored length, where no reader looks; Commit makes them all
 // visible at once. Destroyed without Commit, the array keeps its old length.

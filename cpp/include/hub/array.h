@@ -203,7 +203,7 @@ class Array {
 // at once (see hub::Appender).
 class ArrayAppender final : public Appender {
  public:
-  explicit ArrayAppender(std::shared_ptr<Array> array);
+  explicit ArrayAppender(std::shared_ptr<Array> array, AppendMode mode = AppendMode::kGrow);
   ~ArrayAppender() override;
   ArrayAppender(const ArrayAppender&) = delete;
   ArrayAppender& operator=(const ArrayAppender&) = delete;

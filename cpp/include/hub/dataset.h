@@ -97,13 +97,15 @@ class Dataset {
 };
 
 // Appends a stream of batches to every component of a dataset, each component by its own
-// Appender, and commits them together: Dataset::Extend is one batch of it. Holds every
-// component's turn (taken in path order) from construction until Abandon or destruction;
-// without Commit, every component keeps its length. Batches go at the dataset's stored length
-// (the shortest component's), over samples a longer component holds past it.
+// Appender, and commits them together: Dataset::Extend is one batch of it. With kGrow, holds
+// every component's turn (taken in path order) from construction until Abandon or
+// destruction; without Commit, every component keeps its length. With kStage it holds nothing
+// and only stages samples for a kGrow appender to commit (see hub::AppendMode). Batches go at
+// the dataset's stored length (the shortest component's), over samples a longer component
+// holds past it.
 class DatasetAppender {
  public:
-  explicit DatasetAppender(const Dataset& dataset);
+  explicit DatasetAppender(const Dataset& dataset, AppendMode mode = AppendMode::kGrow);
   ~DatasetAppender();
   DatasetAppender(const DatasetAppender&) = delete;
   DatasetAppender& operator=(const DatasetAppender&) = delete;
@@ -125,6 +127,7 @@ class DatasetAppender {
  private:
   Dataset dataset_;
   std::vector<std::unique_ptr<Appender>> appenders_;  // component k's
+  const AppendMode mode_;
   std::int64_t length_ = 0;
   bool committed_ = false;
 };

@@ -150,7 +150,7 @@ class RaggedArray : public std::enable_shared_from_this<RaggedArray> {
 // is the shapes array's.
 class RaggedAppender final : public Appender {
  public:
-  explicit RaggedAppender(std::shared_ptr<RaggedArray> array);
+  explicit RaggedAppender(std::shared_ptr<RaggedArray> array, AppendMode mode = AppendMode::kGrow);
   ~RaggedAppender() override;
   RaggedAppender(const RaggedAppender&) = delete;
   RaggedAppender& operator=(const RaggedAppender&) = delete;
@@ -172,6 +172,7 @@ class RaggedAppender final : public Appender {
   std::shared_ptr<RaggedArray> array_;
   std::unique_ptr<engine::Growth> shapes_growth_;  // taken first: the array's turn
   std::unique_ptr<engine::Growth> samples_growth_;
+  const AppendMode mode_;
   std::int64_t length_ = 0;
   std::int64_t written_ = 0;  // samples written by this appender, for errors naming one
   bool committed_ = false;

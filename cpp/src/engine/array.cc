@@ -398,8 +398,8 @@ void Array::Resize(std::span<const std::int64_t> shape) {
   growth.DeleteOutside();
 }
 
-ArrayAppender::ArrayAppender(std::shared_ptr<Array> array)
-    : array_(std::move(array)), growth_(std::make_unique<engine::Growth>(array_->state())) {
+ArrayAppender::ArrayAppender(std::shared_ptr<Array> array, AppendMode mode)
+    : array_(std::move(array)), growth_(std::make_unique<engine::Growth>(array_->state(), mode)) {
   length_ = growth_->stored_shape()[0];
 }
 

@@ -93,11 +93,11 @@ bool SameFirstExtent(const std::vector<ComponentArray>& arrays) {
                      [&](const ComponentArray& array) { return LeadingShape(array)[0] == first; });
 }
 
-std::unique_ptr<Appender> AppenderFor(const ComponentArray& array) {
+std::unique_ptr<Appender> AppenderFor(const ComponentArray& array, AppendMode mode) {
   if (const auto* fixed = std::get_if<std::shared_ptr<Array>>(&array)) {
-    return std::make_unique<ArrayAppender>(*fixed);
+    return std::make_unique<ArrayAppender>(*fixed, mode);
   }
-  return std::make_unique<RaggedAppender>(std::get<std::shared_ptr<RaggedArray>>(array));
+  return std::make_unique<RaggedAppender>(std::get<std::shared_ptr<RaggedArray>>(array), mode);
 }
 
 // Writes a component's samples through `appender`, which AppenderFor(array) made.
@@ -294,7 +294,8 @@ std::int64_t Dataset::Extend(std::span<const ComponentSamples> samples, std::int
   return appender.Commit();
 }
 
-DatasetAppender::DatasetAppender(const Dataset& dataset) : dataset_(dataset) {
+DatasetAppender::DatasetAppender(const Dataset& dataset, AppendMode mode)
+    : dataset_(dataset), mode_(mode) {
   const auto& components = dataset_.components_;
   for (std::size_t k = 0; k < components.size(); ++k) {
     for (std::size_t j = 0; j < k; ++j) {
@@ -313,7 +314,7 @@ DatasetAppender::DatasetAppender(const Dataset& dataset) : dataset_(dataset) {
     return components[a].array_path < components[b].array_path;
   });
   appenders_.resize(components.size());
-  for (const std::size_t k : by_path) appenders_[k] = AppenderFor(dataset_.arrays_[k]);
+  for (const std::size_t k : by_path) appenders_[k] = AppenderFor(dataset_.arrays_[k], mode);
   // The dataset's stored length: samples a component holds past it are overwritten.
   length_ = appenders_.front()->stored_length();
   for (const auto& appender : appenders_) length_ = std::min(length_, appender->stored_length());
@@ -363,6 +364,10 @@ void DatasetAppender::Resume(std::int64_t position) {
 
 std::int64_t DatasetAppender::Commit() {
   if (committed_) throw InvalidArgumentError("this appender has already committed");
+  if (mode_ == AppendMode::kStage) {
+    throw InvalidArgumentError("an appender that stages samples cannot commit dataset '" +
+                               dataset_.path_ + "'");
+  }
   std::size_t committed = 0;
   try {
     for (; committed < appenders_.size(); ++committed) appenders_[committed]->Commit();

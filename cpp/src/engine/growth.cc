@@ -115,9 +115,11 @@ std::vector<std::int64_t> StoredShape(const ArrayState& array) {
   return ReadOwnDocument(array).shape;
 }
 
-Growth::Growth(std::shared_ptr<const ArrayState> array)
-    : turn_(array->cache_prefix + "zarr.json"),
-      lock_(array->store->LockKey(MetadataKey(*array), Store::LockWhen::kAlways)) {
+Growth::Growth(std::shared_ptr<const ArrayState> array, AppendMode mode) {
+  if (mode == AppendMode::kGrow) {
+    turn_.emplace(array->cache_prefix + "zarr.json");
+    lock_ = array->store->LockKey(MetadataKey(*array), Store::LockWhen::kAlways);
+  }
   StoredDocument stored = ReadOwnDocument(*array);  // read under the turn and the lock
   document_ = std::move(stored.document);
   stored_ = WithShape(*array, std::move(stored.shape));
@@ -150,7 +152,15 @@ void Growth::WriteSamples(std::int64_t start, std::span<const std::byte> samples
   WriteRegion(*target_, plan, samples);
 }
 
+void Growth::CheckGrows(const char* what) const {
+  if (!turn_) {
+    throw InvalidArgumentError(std::string("an appender that stages samples cannot ") + what +
+                               " '" + stored_->path + "'");
+  }
+}
+
 void Growth::SetShape(std::vector<std::int64_t> shape) {
+  CheckGrows("resize");
   target_ = WithShape(*stored_, std::move(shape));
   const std::vector<std::int64_t>& old_shape = stored_shape();
   const std::vector<std::int64_t>& new_shape = target_->metadata.shape;
@@ -192,6 +202,7 @@ void Growth::AdoptStaged(std::int64_t length) {
 }
 
 std::shared_ptr<const ArrayState> Growth::Commit() {
+  CheckGrows("commit");
   if (target_->metadata.shape == stored_shape()) return target_;
   nlohmann::json document = document_;
   document["shape"] = target_->metadata.shape;
@@ -200,6 +211,7 @@ std::shared_ptr<const ArrayState> Growth::Commit() {
 }
 
 void Growth::Undo() {
+  CheckGrows("undo the growth of");
   if (target_->metadata.shape == stored_shape()) return;
   WriteJson(*stored_->store, MetadataKey(*stored_), document_);
 }

@@ -5,11 +5,13 @@
 #include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <span>
 #include <vector>
 
 #include "engine/array_state.h"
 #include "engine/write_turns.h"
+#include "hub/appender.h"
 
 namespace hub::engine {
 
@@ -21,12 +23,14 @@ std::shared_ptr<const detail::ArrayState> WithShape(const detail::ArrayState& ar
 // InvalidArgumentError if it was replaced by one with other settings.
 std::vector<std::int64_t> StoredShape(const detail::ArrayState& array);
 
-// One change of shape. Holds the array's metadata turn in this process (the turn attribute
-// updates take too) and, on a store that locks, the store's lock on zarr.json, from the
-// moment it reads the stored shape until it is destroyed.
+// One change of shape. With kGrow, holds the array's metadata turn in this process (the turn
+// attribute updates take too) and, on a store that locks, the store's lock on zarr.json, from
+// the moment it reads the stored shape until it is destroyed. With kStage it holds nothing and
+// only writes samples beyond the stored length: SetShape, Commit and Undo refuse.
 class Growth {
  public:
-  explicit Growth(std::shared_ptr<const detail::ArrayState> array);
+  explicit Growth(std::shared_ptr<const detail::ArrayState> array,
+                  AppendMode mode = AppendMode::kGrow);
   Growth(const Growth&) = delete;
   Growth& operator=(const Growth&) = delete;
 
@@ -54,8 +58,11 @@ class Growth {
   void DeleteOutside();
 
  private:
-  const WriteTurn turn_;
-  const std::unique_ptr<KeyLock> lock_;
+  // InvalidArgumentError for a kStage growth (`what` names the call).
+  void CheckGrows(const char* what) const;
+
+  std::optional<WriteTurn> turn_;
+  std::unique_ptr<KeyLock> lock_;
   nlohmann::json document_;                           // zarr.json as read
   std::shared_ptr<const detail::ArrayState> stored_;  // at the stored shape
   std::shared_ptr<const detail::ArrayState> target_;  // at the shape Commit writes

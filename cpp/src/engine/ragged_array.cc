@@ -307,12 +307,19 @@ void RaggedArray::Refresh() {
   samples_->Refresh();
 }
 
-RaggedAppender::RaggedAppender(std::shared_ptr<RaggedArray> array)
+RaggedAppender::RaggedAppender(std::shared_ptr<RaggedArray> array, AppendMode mode)
     : array_(std::move(array)),
-      shapes_growth_(std::make_unique<engine::Growth>(array_->shapes_->state())),
-      samples_growth_(std::make_unique<engine::Growth>(array_->samples_->state())) {
+      shapes_growth_(std::make_unique<engine::Growth>(array_->shapes_->state(), mode)),
+      samples_growth_(std::make_unique<engine::Growth>(array_->samples_->state(), mode)),
+      mode_(mode) {
   length_ = shapes_growth_->stored_shape()[0];
-  if (samples_growth_->stored_shape()[0] < length_) samples_growth_->SetShape({length_});
+  if (samples_growth_->stored_shape()[0] < length_) {
+    // An Undo that failed half-way: the samples array must be as long before samples go on.
+    if (mode == AppendMode::kStage)
+      samples_growth_->AdoptStaged(length_);
+    else
+      samples_growth_->SetShape({length_});
+  }
 }
 
 RaggedAppender::~RaggedAppender() = default;
@@ -375,6 +382,10 @@ void RaggedAppender::Resume(std::int64_t position) {
 std::int64_t RaggedAppender::Commit() {
   CheckOpen("Commit");
   if (committed_) throw InvalidArgumentError("this appender has already committed");
+  if (mode_ == AppendMode::kStage) {
+    throw InvalidArgumentError("an appender that stages samples cannot commit '" + array_->path() +
+                               "'");
+  }
   const std::int64_t length = shapes_growth_->shape()[0];
   // Samples an interrupted append left past the new length are cut off.
   if (samples_growth_->shape()[0] > length) samples_growth_->SetShape({length});

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdint>
 #include <numeric>
+#include <thread>
 #include <vector>
 
 #include "hub/array.h"
@@ -215,15 +216,20 @@ TEST(Growth, ADatasetGrowsItsRaggedComponentsWithTheOthersOrNotAtAll) {
   EXPECT_EQ(Dataset::Open(store, "d").length(), 4);
 }
 
-TEST(Growth, ADatasetAppenderResumesAfterSamplesAnEarlyDeathStagedAndCommitsOnce) {
-  auto store = MakeMemoryStore();
+// Dataset "d" of int32 `labels` (chunks of 4) and ragged int32 `boxes` (4 to a shard).
+Dataset CreateLabelsAndBoxes(const std::shared_ptr<Store>& store) {
   Array::Create(store, "labels", {{0}, {4}, DataType::kInt32, "default", 0.5});
   RaggedSpec spec;
   spec.sample_shape = {std::nullopt};
   spec.dtype = DataType::kInt32;
   spec.samples_per_shard = 4;
   RaggedArray::Create(store, "boxes", spec);
-  Dataset dataset = Dataset::Create(store, "d", {{"labels", "labels"}, {"boxes", "boxes"}});
+  return Dataset::Create(store, "d", {{"labels", "labels"}, {"boxes", "boxes"}});
+}
+
+TEST(Growth, ADatasetAppenderResumesAfterSamplesAnEarlyDeathStagedAndCommitsOnce) {
+  auto store = MakeMemoryStore();
+  Dataset dataset = CreateLabelsAndBoxes(store);
   const std::vector<RaggedValues> rows{{Iota(1, 0)}, {Iota(2, 10)}, {Iota(3, 20)}, {{}}};
   const std::vector<SampleInput> inputs{rows[0].input(), rows[1].input(), rows[2].input(),
                                         rows[3].input()};
@@ -251,6 +257,48 @@ TEST(Growth, ADatasetAppenderResumesAfterSamplesAnEarlyDeathStagedAndCommitsOnce
   std::vector<std::int32_t> expected;
   for (int run = 0; run < 3; ++run) expected.insert(expected.end(), labels.begin(), labels.end());
   EXPECT_EQ(ReadAll(*opened.array("labels")), expected);
+}
+
+TEST(Growth, StagingAppendersWriteDisjointPartsBesideTheCommittingOneWithoutTakingItsTurn) {
+  auto store = MakeMemoryStore();
+  Dataset dataset = CreateLabelsAndBoxes(store);
+  // The committing appender holds every turn from the start; the stagers never wait on it.
+  DatasetAppender committing(dataset);
+  std::vector<std::thread> stagers;
+  for (int part = 0; part < 3; ++part) {
+    stagers.emplace_back([&dataset, part] {
+      const std::vector<RaggedValues> rows{
+          {Iota(part + 1, 10 * part)}, {{}}, {Iota(2, 5)}, {Iota(1, part)}};
+      const std::size_t count = part == 2 ? 3 : 4;  // the last part ends short
+      std::vector<SampleInput> inputs;
+      for (std::size_t k = 0; k < count; ++k) inputs.push_back(rows[k].input());
+      const std::vector<std::int32_t> labels = Iota(count, 100 * part);
+      const std::vector<ComponentSamples> batch{{"labels", std::as_bytes(std::span(labels))},
+                                                {"boxes", std::span(inputs)}};
+      DatasetAppender stager(dataset, AppendMode::kStage);
+      stager.Resume(4 * part);
+      stager.Write(batch, static_cast<std::int64_t>(count));
+      EXPECT_THROW(stager.Commit(), InvalidArgumentError);
+    });
+  }
+  for (std::thread& stager : stagers) stager.join();
+  EXPECT_EQ(Dataset::Open(store, "d").length(), 0);  // staged, not visible
+  committing.Resume(11);
+  EXPECT_EQ(committing.Commit(), 11);
+  const auto opened = Dataset::Open(store, "d");
+  const auto& boxes = std::get<std::shared_ptr<RaggedArray>>(opened.component("boxes"));
+  EXPECT_EQ(boxes->Shapes(Slice{}), (std::vector<std::int64_t>{1, 0, 2, 1, 2, 0, 2, 1, 3, 0, 2}));
+  std::vector<std::int32_t> expected;
+  for (int part = 0; part < 3; ++part) {
+    const std::vector<std::int32_t> labels = Iota(part == 2 ? 3 : 4, 100 * part);
+    expected.insert(expected.end(), labels.begin(), labels.end());
+  }
+  EXPECT_EQ(ReadAll(*opened.array("labels")), expected);
+  const Selection ninth{DimIndex{std::int64_t{8}}};
+  const auto read = boxes->Read(ninth);
+  ASSERT_EQ(read.samples.size(), 1U);
+  const auto* values = reinterpret_cast<const std::int32_t*>(read.samples[0].values.data());
+  EXPECT_EQ(std::vector<std::int32_t>(values, values + 3), Iota(3, 20));
 }
 
 }  // namespace

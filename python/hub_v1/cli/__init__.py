@@ -71,6 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="a source item that cannot be read: stop (default), or skip it with a warning",
     )
     ingest.add_argument("--overwrite", action="store_true", help="replace an existing dataset")
+    ingest.add_argument(
+        "--workers",
+        type=_positive_int,
+        help="worker processes writing parts side by side (default: every core)",
+    )
     _add_progress_flags(ingest)
     ingest.set_defaults(run=commands.ingest)
 
@@ -92,6 +97,13 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="print JSON")
     bench.set_defaults(run=commands.bench)
     return parser
+
+
+def _positive_int(text: str) -> int:
+    number = int(text)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
+    return number
 
 
 def _add_progress_flags(parser: argparse.ArgumentParser) -> None:

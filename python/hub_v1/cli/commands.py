@@ -186,7 +186,12 @@ def cp(args: argparse.Namespace) -> int:
 def ingest(args: argparse.Namespace) -> int:
     """Runs one of hub_v1.ingest's sources; run again after a kill, it resumes."""
     datahub, name = split_location(args.destination, create=True)
-    common = {"on_error": args.on_error, "overwrite": args.overwrite, "progress": args.progress}
+    common = {
+        "on_error": args.on_error,
+        "overwrite": args.overwrite,
+        "progress": args.progress,
+        "workers": args.workers,
+    }
     if args.format == "coco":
         if not args.annotations:
             raise InvalidArgumentError("--format coco needs --annotations FILE.json")

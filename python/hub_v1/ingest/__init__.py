@@ -11,10 +11,12 @@ tables, each as a dataset whose components the source decides.
 >>> len(report), report.dataset["labels"].attrs["class_names"], report.skipped
 (2, ['cat', 'dog'], [])
 
-Every ingest is resumable: it appends to the dataset as one growth, a part of 1,024 samples
-at a time, keeping its progress in ``<name>/.hub_ingest.json``; run again after a kill (the
-same call or command), it continues where it stopped, and the dataset ends with every source
-sample once, in source order. Until the ingest commits, the dataset shows none of its
+Every ingest is parallel and resumable. It appends to the dataset as one growth, in parts of
+1,024 samples that `workers` processes (default: every core) write side by side, each into
+objects of its own, or the workers of a Dask cluster (``scheduler=`` a
+``distributed.Client``); its progress is kept in ``<name>/.hub_ingest.json``. Run again after
+a kill (the same call or command), it continues where it stopped, and the dataset ends with
+every source sample once, in source order. Until the ingest commits, the dataset shows none of its
 samples. A source item that cannot become a sample (a corrupt image, a truncated tar, a
 missing file, a null) is an error naming it, or with ``on_error="skip"`` a warning, and the
 report's ``skipped`` lists it: a sample is skipped whole, never in part. Image files are kept
@@ -55,12 +57,15 @@ def image_folder(
     on_error: str = "raise",
     overwrite: bool = False,
     progress: bool | None = None,
+    workers: int | None = None,
+    scheduler: Any = None,
 ) -> Report:
     """A folder per class of images (torchvision's ``ImageFolder``) as dataset `name`:
     ``images`` (the files; `compress` is the images array's format, ``"jpeg"`` or ``"png"``)
     and ``labels`` (int64, classes sorted by name, ``labels.attrs["class_names"]``), samples
     in (class, path) order, so two runs give the same dataset."""
-    return ingest(ImageFolder(root, compress), datahub, name, on_error, overwrite, progress)
+    source = ImageFolder(root, compress)
+    return ingest(source, datahub, name, on_error, overwrite, progress, workers, scheduler)
 
 
 def coco(
@@ -71,10 +76,13 @@ def coco(
     on_error: str = "raise",
     overwrite: bool = False,
     progress: bool | None = None,
+    workers: int | None = None,
+    scheduler: Any = None,
 ) -> Report:
     """A COCO annotations JSON and its images folder as dataset `name`, one sample per
     image in id order; see :class:`hub_v1.ingest.sources.coco.Coco` for the components."""
-    return ingest(Coco(annotations, images), datahub, name, on_error, overwrite, progress)
+    source = Coco(annotations, images)
+    return ingest(source, datahub, name, on_error, overwrite, progress, workers, scheduler)
 
 
 def webdataset(
@@ -85,12 +93,14 @@ def webdataset(
     overwrite: bool = False,
     progress: bool | None = None,
     shards_from: DataHub | None = None,
+    workers: int | None = None,
+    scheduler: Any = None,
 ) -> Report:
     """WebDataset tar shards (``"shards/{00000..00099}.tar"`` or a list: local files,
     ``s3://`` or ``gs://`` objects, or keys of the DataHub `shards_from`) as dataset `name`,
     one component per extension; see :class:`hub_v1.ingest.sources.webdataset.WebDataset`."""
     source = WebDataset(urls, shards_from)
-    return ingest(source, datahub, name, on_error, overwrite, progress)
+    return ingest(source, datahub, name, on_error, overwrite, progress, workers, scheduler)
 
 
 def parquet(
@@ -100,10 +110,13 @@ def parquet(
     on_error: str = "raise",
     overwrite: bool = False,
     progress: bool | None = None,
+    workers: int | None = None,
+    scheduler: Any = None,
 ) -> Report:
     """Parquet files (a path, a glob or a list), a ``pyarrow.Table`` or a Hugging Face
     ``datasets.Dataset`` as dataset `name`, one component per column; see
     :class:`hub_v1.ingest.sources.parquet.Parquet`."""
     from hub_v1.ingest.sources.parquet import Parquet  # imports pyarrow, when needed
 
-    return ingest(Parquet(source), datahub, name, on_error, overwrite, progress)
+    table = Parquet(source)
+    return ingest(table, datahub, name, on_error, overwrite, progress, workers, scheduler)

@@ -1,39 +1,45 @@
-"""Resumable ingestion: a source's samples appended to a dataset as one growth, with progress
-kept in the store so that a killed ingest, run again, continues where it stopped.
+"""Resumable, parallel ingestion: a source's samples appended to a dataset as one growth,
+with progress kept in the store so that a killed ingest, run again, continues where it stopped.
 
-The samples are written a part at a time beyond the dataset's stored length, where no reader
-looks (a ``DatasetAppender`` that commits once, at the end). After each part, a small record
-``<name>/.hub_ingest.json`` says how many source items and samples are in place; a run that
-finds the record (from a run that died) resumes its appender there and skips those source
-items, so the dataset ends with every source sample once, in source order, whatever the kills.
-The record is deleted after the commit. Nothing before the commit is visible as data.
+The samples are written a part (1,024 samples) at a time beyond the dataset's stored length,
+where no reader looks, by worker processes (or Dask's workers, or this process), each part by
+one writer into objects of its own (see :mod:`hub_v1.ingest.parts`). After each part, a small
+record ``<name>/.hub_ingest.json`` lists the parts in place; a run that finds the record (from
+a run that died) writes only the others, so the dataset ends with every source sample once,
+in source order, whatever the kills. One commit makes them all visible, and the record is
+deleted. Nothing before the commit is visible as data.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import islice
 from queue import Empty, Full, Queue
 from typing import TYPE_CHECKING, Any
-
-import numpy as np
 
 from hub_v1 import _core
 from hub_v1.dataset import Dataset
 from hub_v1.errors import ContainsNodeError, InvalidArgumentError
+from hub_v1.ingest import parts as ingest_parts
+from hub_v1.ingest.parts import PartDone, PartPlan, read_parts, write_parts
 from hub_v1.progress import progress_bar
-from hub_v1.ragged import RaggedArray
+from hub_v1.storage.memory import MemoryConnection
 
 if TYPE_CHECKING:
+    from tqdm import tqdm
+
     from hub_v1.datahub import DataHub
+    from hub_v1.ingest.workers import DaskWorkers, ProcessWorkers
 
 RECORD_NAME = ".hub_ingest.json"
 PROVENANCE = "ingested_from"  # the dataset's attribute: the source and what was skipped
-SAMPLES_PER_PART = 1024  # a multiple of every write unit the ingest's arrays have
+PARTS_AHEAD = 2  # parts handed out per worker: one written, one waiting
 
 
 class SourceError(InvalidArgumentError):
@@ -50,19 +56,20 @@ class Component:
     compress: str = "default"
     attrs: Mapping[str, Any] = field(default_factory=dict)
 
-    def options(self) -> dict[str, Any]:
-        """``datahub.array`` arguments: light arrays chunked to a part, images 256 a shard."""
+    def options(self, part_size: int) -> dict[str, Any]:
+        """``datahub.array`` arguments: light arrays chunked to a part, images 256 a shard (or
+        what divides a part), so that no object holds samples of two parts."""
         options: dict[str, Any] = {
             "shape": (0, *self.shape),
             "dtype": self.dtype,
             "compress": self.compress,
         }
         if None not in self.shape:
-            options["chunk"] = (SAMPLES_PER_PART, *self.shape)
+            options["chunk"] = (part_size, *self.shape)
         elif self.compress in ("jpeg", "png"):
-            options["shard"] = 256
+            options["shard"] = math.gcd(256, part_size)
         else:
-            options["shard"] = SAMPLES_PER_PART
+            options["shard"] = part_size
         return options
 
 
@@ -77,8 +84,14 @@ class Source:
         raise NotImplementedError
 
     def count(self) -> int | None:
-        """How many items there are, where known without reading them."""
+        """How many items there are, where known without reading them (needed to write parts
+        on workers)."""
         return None
+
+    def shareable(self) -> bool:
+        """Whether worker processes can read this source (it names files or objects, rather
+        than holding data in this process's memory)."""
+        return True
 
     def items(self, start: int) -> Iterator[dict[str, Any] | SourceError]:
         """Items from the `start`-th on: a sample ``{component: value}`` or the error that
@@ -105,23 +118,22 @@ def ingest(
     on_error: str = "raise",
     overwrite: bool = False,
     progress: bool | None = None,
+    workers: int | None = None,
+    scheduler: Any = None,
 ) -> Report:
     """Write `source` to `datahub` as dataset `name` (resuming a killed run of the same
-    ingest); see :mod:`hub_v1.ingest`."""
+    ingest) with `workers` processes or on `scheduler`, a ``distributed.Client``; see
+    :mod:`hub_v1.ingest`. By default every core works: this process alone below 8 cores
+    (its engine threads use them), else a process per 4 cores."""
     if on_error not in ("raise", "skip"):
         raise InvalidArgumentError(f"on_error must be 'raise' or 'skip', not {on_error!r}")
+    if workers is not None and workers < 1:
+        raise InvalidArgumentError(f"workers must be at least 1, not {workers}")
     store = datahub._store
     record_key = f"{name}/{RECORD_NAME}"
-    components = source.components()
     fingerprint = json.loads(json.dumps(source.fingerprint()))  # as it reads back
-    record = _read_record(store, record_key)
-    if record is not None and record["fingerprint"] != fingerprint:
-        if not overwrite:
-            raise ContainsNodeError(
-                f"'{name}' in {datahub.location} holds an unfinished ingest of another source; "
-                "finish that one, or pass overwrite to start this one"
-            )
-        record = None
+    where = f"'{name}' in {datahub.location}"
+    record = _read_record(store, record_key, fingerprint, overwrite, where)
     if record is None:
         if not overwrite and (finished := _finished(datahub, name, fingerprint)) is not None:
             return finished  # this ingest ran to the end (and its process died after)
@@ -132,43 +144,30 @@ def ingest(
                 )
             datahub.delete(name)
         # The record goes first: a run killed while it creates the arrays is resumed too.
-        _write_record(store, record_key, fingerprint, 0, 0, [])
-    dataset = _create(datahub, name, components)
+        record = ingest_parts.SAMPLES_PER_PART, []
+        _write_record(store, record_key, fingerprint, *record)
+    part_size, parts = record
+    dataset = _create(datahub, name, source.components(), part_size)
+    plan = PartPlan(part_size, parts, source.count())
+
+    def save() -> None:
+        _write_record(store, record_key, fingerprint, part_size, plan.done())
+
+    with progress_bar(source.count(), f"ingest {name}", "sample", progress) as bar:
+        written = _Written(plan, bar, save)
+        pool = _workers(source, dataset, plan, workers, scheduler)
+        if pool is None:
+            _write_here(source, dataset, plan, on_error, written)
+        else:
+            _write_on(pool, plan, on_error, written)
+    last = plan.last()
+    assert last is not None  # every part is in place
+    skipped = [message for part in plan.chain() for message in part.skipped]
     appender = _core.DatasetAppender(dataset._core)
-    skipped: list[str] = list(record["skipped"]) if record else []
-    written = record["written"] if record else 0
-    done = record["items_done"] if record else 0
     try:
-        # Where the staged samples end; a run that died after its commit left them committed.
-        if appender.length < written:
-            appender.resume(written)
-
-        def save_progress() -> None:
-            _write_record(store, record_key, fingerprint, appender.length, done, skipped)
-
-        total = source.count()
-        with progress_bar(total, f"ingest {name}", "sample", progress, initial=done) as bar:
-            batch: list[dict[str, Any]] = []
-            started, stored_bytes = time.perf_counter(), 0
-            for item in read_ahead(source.items(done), SAMPLES_PER_PART):
-                done += 1
-                bar.update(1)
-                if isinstance(item, SourceError):
-                    if on_error == "raise":
-                        raise item
-                    warnings.warn(f"skipped: {item}", stacklevel=2)
-                    skipped.append(str(item))
-                else:
-                    batch.append(item)
-                if len(batch) == SAMPLES_PER_PART - (appender.length % SAMPLES_PER_PART):
-                    stored_bytes += _write_part(appender, dataset, components, batch)
-                    batch = []
-                    save_progress()
-                    seconds = time.perf_counter() - started
-                    bar.set_postfix_str(f"{stored_bytes / 1e6 / max(seconds, 1e-9):.1f} MB/s")
-            if batch:
-                _write_part(appender, dataset, components, batch)
-            save_progress()  # all staged: a run that dies from here on only commits
+        length = last.index * part_size + last.samples
+        if appender.length < length:  # a run that died after its commit left them committed
+            appender.resume(length)
         dataset.attrs[PROVENANCE] = {"source": fingerprint, "skipped": skipped}
         appender.commit()
         store.delete(record_key)
@@ -176,6 +175,93 @@ def ingest(
         appender.abandon()
     dataset.refresh()
     return Report(dataset, skipped)
+
+
+class _Written:
+    """What each part in place does: the plan takes it (or drops it, stale), its skips are
+    warned of, the record is saved and the progress bar moves."""
+
+    def __init__(self, plan: PartPlan, bar: tqdm[Any], save: Any) -> None:
+        self.plan, self.bar, self.save = plan, bar, save
+        self.started, self.stored_bytes = time.perf_counter(), 0
+        self.bar.update(sum(part.end - part.start for part in plan.done()))
+
+    def __call__(self, part: PartDone) -> None:
+        if not self.plan.accept(part):
+            return
+        for message in part.skipped:
+            warnings.warn(f"skipped: {message}", stacklevel=5)
+        self.save()
+        self.stored_bytes += part.stored_bytes
+        self.bar.update(part.end - part.start)
+        seconds = max(time.perf_counter() - self.started, 1e-9)
+        self.bar.set_postfix_str(f"{self.stored_bytes / 1e6 / seconds:.1f} MB/s")
+
+
+def _workers(
+    source: Source, dataset: Dataset, plan: PartPlan, workers: int | None, scheduler: Any
+) -> ProcessWorkers | DaskWorkers | None:
+    """Where the parts are written: None for this process (one worker, one part left, a
+    source of unknown length or one held in this process's memory, an in-memory store)."""
+    from hub_v1.ingest.workers import DaskWorkers, ProcessWorkers, default_workers
+
+    datahub = dataset.datahub
+    if scheduler is not None and plan.total is not None:
+        if isinstance(datahub._connection, MemoryConnection) or not source.shareable():
+            raise InvalidArgumentError(
+                "an ingest on a Dask cluster needs a store and a source its workers reach "
+                "(not an in-memory store, a table in this process's memory)"
+            )
+        return DaskWorkers(scheduler, source, dataset)
+    count = default_workers() if workers is None else workers
+    # Starting a process costs about as much as writing a few parts here.
+    least_parts = 2 if workers is not None else 4 * count
+    if count < 2 or plan.total is None or len(plan.wanted(least_parts)) < least_parts:
+        return None
+    if isinstance(datahub._connection, MemoryConnection) or not source.shareable():
+        return None  # nothing another process could reach
+    try:
+        datahub.__reduce__()  # how a worker reconnects; refused for explicit S3 keys
+    except InvalidArgumentError as error:
+        warnings.warn(f"ingesting in this process only: {error}", stacklevel=3)
+        return None
+    return ProcessWorkers(min(count, len(plan.wanted(count))), source, dataset)
+
+
+def _write_here(
+    source: Source, dataset: Dataset, plan: PartPlan, on_error: str, written: _Written
+) -> None:
+    """Writes the parts not in place in this process, reading each part while the one before
+    is written."""
+    while wanted := plan.wanted(1):
+        index, start = wanted[0], plan.start_of(wanted[0])
+        following = plan.next_done(index)
+        parts = read_parts(source.items(start), start, plan.total, plan.size)
+        if following is not None:
+            parts = islice(parts, following - index)
+        for part in write_parts(source, dataset, read_ahead(parts, 1), index, plan.size, on_error):
+            written(part)
+
+
+def _write_on(
+    pool: ProcessWorkers | DaskWorkers, plan: PartPlan, on_error: str, written: _Written
+) -> None:
+    """Writes the parts not in place on `pool`'s workers, a few parts ahead of the first one
+    missing; a part written again (its start moved) waits until its stale writer is done."""
+    running: dict[Any, int] = {}  # future -> part index
+    try:
+        while plan.last() is None:
+            busy = set(running.values())
+            for index in plan.wanted(pool.slots * PARTS_AHEAD):
+                if index not in busy and len(running) < pool.slots * PARTS_AHEAD:
+                    start = plan.start_of(index)
+                    future = pool.submit(index, start, plan.size, on_error)
+                    running[future] = index
+            for future in pool.wait_any(list(running)):
+                del running[future]
+                written(future.result())
+    finally:
+        pool.close()
 
 
 def read_ahead(items: Iterator[Any], depth: int) -> Iterator[Any]:
@@ -230,7 +316,9 @@ def _finished(datahub: DataHub, name: str, fingerprint: dict[str, Any]) -> Repor
     return Report(dataset, list(provenance.get("skipped", [])))
 
 
-def _create(datahub: DataHub, name: str, components: Mapping[str, Component]) -> Dataset:
+def _create(
+    datahub: DataHub, name: str, components: Mapping[str, Component], part_size: int
+) -> Dataset:
     """The dataset's arrays, created, or reopened (at whatever length) where a killed run
     created them."""
     arrays = {}
@@ -238,7 +326,7 @@ def _create(datahub: DataHub, name: str, components: Mapping[str, Component]) ->
         path = f"{name}/{key}"
         # A plain group there is what creating a ragged array leaves when killed midway.
         if datahub.node_kind(path) in ("missing", "group"):
-            array = datahub.array(path, **component.options())
+            array = datahub.array(path, **component.options(part_size))
         else:
             array = datahub.open(path)
             if (
@@ -257,68 +345,42 @@ def _create(datahub: DataHub, name: str, components: Mapping[str, Component]) ->
     return datahub.dataset(name, components=arrays)
 
 
-def _write_part(
-    appender: _core.DatasetAppender,
-    dataset: Dataset,
-    components: Mapping[str, Component],
-    samples: list[dict[str, Any]],
-) -> int:
-    """Stages `samples` (each with every component) at the appender's length; returns the
-    bytes handed to the engine."""
-    values: list[tuple[str, Any]] = []
-    handed = 0
-    for key in components:
-        array = dataset[key]
-        column = [sample[key] for sample in samples]
-        if isinstance(array, RaggedArray):
-            inputs = [array._as_sample(value) for value in column]
-            handed += sum(
-                len(value) if isinstance(value, bytes) else value.nbytes for value in inputs
-            )
-            values.append((key, inputs))
-        elif array.dtype.kind in "TO":
-            values.append((key, np.array(column, dtype=array.dtype)))
-            handed += sum(len(value) for value in column)
-        else:
-            block = np.ascontiguousarray(np.asarray(column, dtype=array.dtype))
-            values.append((key, block))
-            handed += block.nbytes
-    appender.write(dataset._core, values, len(samples))
-    return handed
-
-
-def _read_record(store: _core.Store, key: str) -> dict[str, Any] | None:
+def _read_record(
+    store: _core.Store, key: str, fingerprint: Any, overwrite: bool, where: str
+) -> tuple[int, list[PartDone]] | None:
+    """The part size and the parts in place that an unfinished ingest of this source
+    recorded; None where there is no record (or one of another source and `overwrite`)."""
     raw = store.get(key)
     if raw is None:
         return None
     try:
         record = dict(json.loads(raw))
-        for entry, kind in (("written", int), ("items_done", int), ("skipped", list)):
-            if not isinstance(record[entry], kind):
-                raise TypeError(f"'{entry}' is {record[entry]!r}")
-        if "fingerprint" not in record:
-            raise KeyError("fingerprint")
+        parts = [PartDone.from_json(entry) for entry in record["parts"]]
+        part_size = record["part_size"]
+        if not isinstance(part_size, int) or part_size < 1:
+            raise ValueError(f"part_size {part_size!r}")
+        stored_fingerprint = record["fingerprint"]
     except (ValueError, KeyError, TypeError) as error:
         raise InvalidArgumentError(
             f"the ingest record {key} is unreadable ({error}); delete the dataset and ingest again"
         ) from None
-    return record
+    if stored_fingerprint != fingerprint:
+        if not overwrite:
+            raise ContainsNodeError(
+                f"{where} holds an unfinished ingest of another source; finish that one, or "
+                "pass overwrite to start this one"
+            )
+        return None
+    return part_size, parts
 
 
 def _write_record(
-    store: _core.Store,
-    key: str,
-    fingerprint: dict[str, Any],
-    written: int,
-    items_done: int,
-    skipped: list[str],
+    store: _core.Store, key: str, fingerprint: dict[str, Any], part_size: int, parts: list[PartDone]
 ) -> None:
-    """The progress of an ingest: samples staged (in place up to `written`), source items
-    read, and what was skipped."""
+    """The progress of an ingest: the part size and the parts in place."""
     record = {
         "fingerprint": fingerprint,
-        "written": written,
-        "items_done": items_done,
-        "skipped": skipped,
+        "part_size": part_size,
+        "parts": [part.to_json() for part in parts],
     }
     store.put(key, json.dumps(record).encode())

@@ -46,6 +46,7 @@ class Parquet(Source):
 
     def __init__(self, source: Any) -> None:
         self.table: pa.Table | None = None
+        self._rows: int | None = None
         self.paths: list[str] = []
         if isinstance(source, pa.Table):
             self.table = source
@@ -103,7 +104,12 @@ class Parquet(Source):
     def count(self) -> int:
         if self.table is not None:
             return int(self.table.num_rows)
-        return sum(pq.ParquetFile(path).metadata.num_rows for path in self.paths)
+        if self._rows is None:  # read once: each worker's task asks
+            self._rows = sum(pq.ParquetFile(path).metadata.num_rows for path in self.paths)
+        return self._rows
+
+    def shareable(self) -> bool:
+        return self.table is None  # a table in this process's memory stays here
 
     def _batches(self, start: int) -> Iterator[pa.RecordBatch]:
         """Record batches from row `start`, each with "where" metadata in its schema."""
