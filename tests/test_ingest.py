@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 from hub_v1.errors import ContainsNodeError, InvalidArgumentError
 from hub_v1.ingest import SourceError, parts
+from hub_v1.ingest.sources.webdataset import WebDataset
 from PIL import Image
 
 
@@ -411,3 +412,43 @@ def test_an_ingest_runs_on_a_dask_cluster(tmp_path, monkeypatch):
     _same_datasets(report.dataset, reference.dataset)
     with pytest.raises(InvalidArgumentError, match="Dask"):
         hub.ingest.parquet(_table(40), out, "t", scheduler=object())
+
+
+def test_local_webdataset_shards_are_counted_and_split_among_workers(tmp_path, monkeypatch):
+    import webdataset
+
+    monkeypatch.setattr(parts, "SAMPLES_PER_PART", 16)
+    for shard in range(4):
+        with webdataset.TarWriter(str(tmp_path / f"w-{shard}.tar")) as sink:
+            for k in range(shard * 25, shard * 25 + 25):  # parts straddle the shards
+                sink.write({"__key__": f"s{k:04d}", "cls": k, "txt": f"caption {k}"})
+    urls = str(tmp_path / "w-{0..3}.tar")
+    assert WebDataset(urls).count() == 100  # from the headers
+    out = hub.fs(tmp_path / "out").connect()
+    alone = hub.ingest.webdataset(urls, out, "alone", workers=1)
+    together = hub.ingest.webdataset(urls, out, "together", workers=2)
+    assert together.dataset["cls"][:].tolist() == list(range(100))
+    _same_datasets(together.dataset, alone.dataset)
+
+
+def test_a_part_plan_moves_the_parts_after_a_skip_and_drops_those_written_too_early():
+    from hub_v1.ingest.parts import PartDone, PartPlan
+
+    plan = PartPlan(4, total=14)
+    assert plan.wanted(10) == [0, 1, 2, 3] and plan.start_of(3) == 12  # no skips assumed
+    assert plan.accept(PartDone(1, 4, 8, 4, ended=False))  # written before part 0
+    assert plan.accept(PartDone(2, 8, 12, 4, ended=False))
+    assert not plan.accept(PartDone(3, 11, 14, 3, ended=True))  # not where the plan starts it
+    assert plan.accept(PartDone(0, 0, 5, 4, ended=False, skipped=("item 2",)))  # a skip
+    assert [part.index for part in plan.done()] == [0]  # parts 1 and 2 start at 5 now
+    assert plan.start_of(1) == 5 and plan.start_of(3) == 13 and plan.wanted(10) == [1, 2, 3]
+    assert plan.accept(PartDone(3, 13, 14, 1, ended=True))
+    assert plan.last() is None and plan.wanted(10) == [1, 2]  # nothing after the end
+    assert plan.accept(PartDone(1, 5, 9, 4, ended=False))
+    assert plan.accept(PartDone(2, 9, 13, 4, ended=False))
+    last = plan.last()
+    assert last is not None and last.index == 3 and plan.wanted(10) == []
+    assert [part.index for part in plan.chain()] == [0, 1, 2, 3]
+    with pytest.raises(ValueError, match="counts"):
+        PartDone.from_json([0, -1, 4, 4, False, []])
+    assert PartDone.from_json(last.to_json()) == last

@@ -1,5 +1,7 @@
 """WebDataset tar shards: members grouped into samples by key (the member's path up to the
-first dot of its file name), one component per extension, tars read in order, sequentially."""
+first dot of its file name), one component per extension, each tar read sequentially. Local
+shards are counted from their member headers first, so that workers can start their parts
+in the middle of the list."""
 
 from __future__ import annotations
 
@@ -101,6 +103,18 @@ def _shard(name: str, shards_from: DataHub | None) -> LocalShard | StoredShard:
     raise InvalidArgumentError(f"{name}: tar shards are local files or s3:// / gs:// objects")
 
 
+def _samples_in(shard: LocalShard) -> int:
+    """The samples (runs of members with one key) in a local shard, from its headers."""
+    samples, current = 0, None
+    with tarfile.open(shard.path, mode="r:*") as tar:  # a member past the end: ReadError
+        for member in tar:
+            if member.isfile():
+                key, _ = _split_key(member.name)
+                if key != current:
+                    samples, current = samples + 1, key
+    return samples
+
+
 def names_of(shards: list[LocalShard | StoredShard]) -> list[str]:
     return [shard.name for shard in shards]
 
@@ -116,6 +130,8 @@ class WebDataset(Source):
     def __init__(self, urls: str | list[str], shards_from: DataHub | None = None) -> None:
         names = expand_braces(urls) if isinstance(urls, str) else [str(url) for url in urls]
         self.shards = [_shard(name, shards_from) for name in names]
+        self._counts: list[int] | None = None  # samples per shard, once counted
+        self._counted = False
         self._extensions = self._first_extensions()
 
     def _first_extensions(self) -> list[str]:
@@ -154,6 +170,20 @@ class WebDataset(Source):
             "shards": shards.hexdigest(),
             "components": self._extensions,
         }
+
+    def count(self) -> int | None:
+        """The samples of local shards, counted from their member headers (no data read, a
+        shard's members skipped by seeking); None for shards in a store (counting would
+        download them) or a shard that does not read (reading it reports where)."""
+        if not self._counted:
+            self._counted = True
+            if all(isinstance(shard, LocalShard) for shard in self.shards):
+                try:
+                    local = [shard for shard in self.shards if isinstance(shard, LocalShard)]
+                    self._counts = [_samples_in(shard) for shard in local]
+                except (tarfile.TarError, OSError, EOFError):
+                    self._counts = None
+        return None if self._counts is None else sum(self._counts)
 
     def items(self, start: int) -> Iterator[dict[str, Any] | SourceError]:
         for sample in self._samples(start):
@@ -195,8 +225,12 @@ class WebDataset(Source):
                 yield item
             number += 1
 
-        for shard in self.shards:
+        for k, shard in enumerate(self.shards):
+            if self._counts is not None and number + self._counts[k] <= start:
+                number += self._counts[k]  # counted: a worker's part starts further on
+                continue
             path = shard.name
+            first_number = number
             current: dict[str, Any] | None = None
             current_key = None
             try:
@@ -220,3 +254,9 @@ class WebDataset(Source):
                 current = None
             if current is not None:
                 yield from finished(current)
+            if self._counts is not None and number - first_number != self._counts[k]:
+                # Workers placed their parts by the count: samples would shift.
+                raise InvalidArgumentError(
+                    f"{path} held {self._counts[k]} samples when counted and "
+                    f"{number - first_number} when read: it changed during the ingest"
+                )
