@@ -9,23 +9,27 @@ Data: `--count` photo-like JPEGs of sides 200-500 px, quality 90 (bench_ragged.p
   Deep Lake 4        ``append`` of the bytes to an Image column (if deeplake is installed)
   WebDataset         ``ShardWriter`` of the bytes (if webdataset is installed)
   tar                one uncompressed tar of the files (Python's tarfile), "just copy them"
+  Mosaic, LitData    ``MDSWriter`` and ``optimize()`` (2 workers) of the bytes and labels, run
+                     by peer_writers.py in --peers-python, an interpreter with
+                     requirements/bench-peers.txt (Mosaic pins numpy < 2.2: they do not
+                     install beside this environment)
 Prints medians of --runs (files/s and MB/s) and hub_v1's ratio to the fastest peer (target
 1.5x) and to the tar (target 1.0x). With --s3, the same ingest into SeaweedFS's S3 on
 127.0.0.1 (credentials from the environment, so the workers derive them too), beside
 ``hub.copy`` (what ``hub_v1 cp`` runs) of the ingested images array, the same bytes, from
-local disk to the same S3. Mosaic's MDSWriter and LitData's optimize() are not here:
-Mosaic pins numpy<2.2 and LitData's workers need a matching torchvision, neither of which
-installs beside this environment's numpy 2 and CPU build of torch.
+local disk to the same S3.
 
-    python benchmarks/bench_ingest.py [--runs 3] [--count 3000] [--s3]
+    python benchmarks/bench_ingest.py [--runs 3] [--count 3000] [--s3] [--peers-python PATH]
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import uuid
@@ -94,11 +98,24 @@ def s3_rows(root: Path, runs: int) -> dict[str, float]:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def peer_rows(python: str, paths: list[Path], runs: int, scratch: Path) -> dict[str, float]:
+    """Mosaic's and LitData's medians, timed by peer_writers.py in the interpreter `python`."""
+    files = scratch / "files.json"
+    files.write_text(json.dumps([[str(path), int(path.parent.name[5:])] for path in paths]))
+    script = Path(__file__).with_name("peer_writers.py")
+    done = subprocess.run(
+        [python, str(script), str(files), str(runs), "2"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="ingesting an image folder")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--count", type=int, default=3000)
     parser.add_argument("--s3", action="store_true", help="also ingest into S3 (SeaweedFS)")
+    parser.add_argument("--peers-python", help="an interpreter with bench-peers.txt installed")
     args = parser.parse_args()
     print(f"machine: {machine()}")
     scratch = Path(tempfile.mkdtemp(prefix="bench_ingest_files_"))
@@ -118,6 +135,8 @@ def main() -> None:
             seconds["Deep Lake 4 append"] = time_store(store_deeplake, paths, args.runs)
         if importlib.util.find_spec("webdataset"):
             seconds["WebDataset ShardWriter"] = time_store(store_webdataset, paths, args.runs)
+        if args.peers_python:
+            seconds |= peer_rows(args.peers_python, paths, args.runs, scratch)
         seconds["one tar (tarfile)"] = time_store(store_tar, paths, args.runs)
         cloud = s3_rows(root, args.runs) if args.s3 else {}
     finally:
