@@ -9,6 +9,7 @@ from __future__ import annotations
 import collections
 import http.client
 import random
+import re
 import socket
 import threading
 import time
@@ -17,6 +18,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 SLOW_DOWN = (
     b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code>'
     b"<Message>Please reduce your request rate.</Message></Error>"
+)
+EXPIRED_TOKEN = (
+    b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>ExpiredToken</Code>'
+    b"<Message>The provided token has expired.</Message></Error>"
 )
 INTERNAL = (
     b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code>'
@@ -47,6 +52,10 @@ class FaultProxy:
         self.injected = {fault: 0 for fault in faults}
         self.forwarded = 0
         self.requests: collections.Counter[str] = collections.Counter()  # by HTTP method
+        # By the access key id that signed them ("" unsigned); requests signed with a key in
+        # `expired_keys` are answered 400 ExpiredToken, as S3 answers a stale session token.
+        self.signers: collections.Counter[str] = collections.Counter()
+        self.expired_keys: set[str] = set()
         self.answered: list[tuple[str, str, int]] = []  # (method, path, status) forwarded
         self.active = 0  # requests being handled now
         self.most_active = 0  # the most handled at once (reset it to measure a call)
@@ -74,15 +83,29 @@ class FaultProxy:
 
             def _handle(self):
                 body = self._read_body()
+                signer = re.search(r"Credential=([^/]+)/", self.headers.get("Authorization", ""))
+                key = signer.group(1) if signer else ""
                 with proxy.lock:
                     proxy.requests[self.command] += 1
+                    proxy.signers[key] += 1
                     proxy.active += 1
                     proxy.most_active = max(proxy.most_active, proxy.active)
                 try:
-                    self._answer(body)
+                    if key and key in proxy.expired_keys:
+                        self._error(400, EXPIRED_TOKEN)
+                    else:
+                        self._answer(body)
                 finally:
                     with proxy.lock:
                         proxy.active -= 1
+
+            def _error(self, status: int, payload: bytes) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/xml")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(payload)
 
             def _answer(self, body: bytes | None):
                 fault = proxy._choose_fault(self.command, self.path)
@@ -97,13 +120,7 @@ class FaultProxy:
                     self.close_connection = True
                     return
                 if fault in ("500", "503"):
-                    payload = SLOW_DOWN if fault == "503" else INTERNAL
-                    self.send_response(int(fault))
-                    self.send_header("Content-Type", "application/xml")
-                    self.send_header("Content-Length", str(len(payload)))
-                    self.end_headers()
-                    if self.command != "HEAD":
-                        self.wfile.write(payload)
+                    self._error(int(fault), SLOW_DOWN if fault == "503" else INTERNAL)
                     return
                 if proxy.delay_seconds:
                     time.sleep(proxy.delay_seconds)
@@ -146,6 +163,7 @@ class FaultProxy:
         """Forgets the requests counted so far (to count one call's)."""
         with self.lock:
             self.requests.clear()
+            self.signers.clear()
             self.answered.clear()
             self.most_active = 0
 

@@ -19,6 +19,7 @@
 #include "hub/cloud_store.h"
 #include "hub/errors.h"
 #include "hub/log.h"
+#include "store/aws/credentials.h"
 #include "store/bucket_names.h"
 #include "store/cloud_retry.h"
 #include "store/environment.h"
@@ -439,6 +440,12 @@ void CheckReadOptions(const CloudReadOptions& reads) {
   }
 }
 
+// The region AWS's tools take from the environment ("" where it names none).
+std::string RegionFromEnvironment() {
+  std::string region = store::EnvironmentVariable("AWS_REGION");
+  return region.empty() ? store::EnvironmentVariable("AWS_DEFAULT_REGION") : region;
+}
+
 // The "private_key" of a service-account key file's JSON, or "" (a file Arrow will refuse).
 std::string PrivateKeyOf(const std::string& service_account_json) {
   const auto key = nlohmann::json::parse(service_account_json, nullptr, /*allow_exceptions=*/false);
@@ -456,22 +463,25 @@ std::shared_ptr<Store> OpenS3Store(const S3StoreOptions& options) {
   if (const auto status = arrow::fs::EnsureS3Initialized(); !status.ok()) {
     throw StorageError("cannot initialise S3 support: " + status.ToString());
   }
-  // Keys given, else the environment's: both Arrow and the HTTP read path sign with them.
-  http::ObjectReaderOptions keys;
-  keys.access_key_id = options.access_key_id;
-  keys.secret_access_key = options.secret_access_key;
-  if (keys.access_key_id.empty()) {
-    keys.access_key_id = store::EnvironmentVariable("AWS_ACCESS_KEY_ID");
-    keys.secret_access_key = store::EnvironmentVariable("AWS_SECRET_ACCESS_KEY");
-    keys.session_token = store::EnvironmentVariable("AWS_SESSION_TOKEN");
-    if (keys.secret_access_key.empty()) keys.access_key_id.clear();
+  // One credential chain (store/aws/credentials.h) signs every read: keys given, else the
+  // first identity found (the environment, a web identity, the credentials file, a
+  // container's or an instance's role). Arrow's writes and listings sign with the same keys
+  // where they are static and otherwise find the identity with the AWS SDK's own chain.
+  std::optional<aws::Credentials> given;
+  if (!options.access_key_id.empty()) {
+    given = aws::Credentials{options.access_key_id, options.secret_access_key, "", {}};
   }
-  store::SecretScrubber scrub({keys.secret_access_key, keys.session_token});
+  auto credentials = std::make_shared<aws::CredentialChain>(aws::DefaultSources(
+      given, options.region.empty() ? RegionFromEnvironment() : options.region));
+  const std::optional<aws::Credentials> keys = credentials->Get();
+  const bool static_keys = keys && !keys->expiration;
+  store::SecretScrubber scrub(
+      keys ? std::vector<std::string>{keys->secret_access_key, keys->session_token}
+           : std::vector<std::string>{});
   arrow::fs::S3Options s3 =
-      keys.access_key_id.empty()
-          ? arrow::fs::S3Options::Defaults()
-          : arrow::fs::S3Options::FromAccessKey(keys.access_key_id, keys.secret_access_key,
-                                                keys.session_token);
+      static_keys ? arrow::fs::S3Options::FromAccessKey(
+                        keys->access_key_id, keys->secret_access_key, keys->session_token)
+                  : arrow::fs::S3Options::Defaults();
   if (!options.region.empty()) s3.region = options.region;
   if (!options.endpoint.empty()) {
     std::tie(s3.scheme, s3.endpoint_override) = SplitEndpoint(options.endpoint);
@@ -503,8 +513,9 @@ std::shared_ptr<Store> OpenS3Store(const S3StoreOptions& options) {
     }
   }
   std::unique_ptr<http::ObjectReader> reader;
-  if (!keys.access_key_id.empty()) {
-    http::ObjectReaderOptions direct = std::move(keys);
+  {
+    http::ObjectReaderOptions direct;
+    direct.aws_credentials = std::move(credentials);
     direct.service = http::ObjectReaderOptions::Service::kS3;
     direct.bucket = options.bucket;
     direct.endpoint = options.endpoint;

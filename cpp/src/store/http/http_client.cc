@@ -308,9 +308,12 @@ std::vector<HttpResponse> HttpClient::Send(std::span<const HttpRequest> requests
     curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME,
                      std::max(1L, static_cast<long>(options_.stall_timeout_seconds)));
-    if (!options_.aws_sigv4.empty()) {
-      curl_easy_setopt(easy, CURLOPT_AWS_SIGV4, options_.aws_sigv4.c_str());
-      curl_easy_setopt(easy, CURLOPT_USERPWD, options_.user_password.c_str());
+    if (requests[i].method != "GET") {
+      curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, requests[i].method.c_str());
+    }
+    if (!requests[i].aws_sigv4.empty()) {
+      curl_easy_setopt(easy, CURLOPT_AWS_SIGV4, requests[i].aws_sigv4.c_str());
+      curl_easy_setopt(easy, CURLOPT_USERPWD, requests[i].user_password.c_str());
     }
     (is_hedge ? hedge : first)[i] = transfer.get();
     curl_multi_add_handle(multi, easy);

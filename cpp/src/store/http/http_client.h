@@ -1,6 +1,6 @@
-// HttpClient: GETs and HEADs over libcurl, many in flight on the calling thread (curl's multi
-// interface), with optional hedging. The cloud read path uses it where Arrow's filesystems
-// cannot say what a response said (its length, its ETag or generation, "not modified").
+// HttpClient: GETs (and the odd bodiless PUT) over libcurl, many in flight on the calling thread
+// (curl's multi interface), with optional hedging. The cloud read path uses it where Arrow's
+// filesystems cannot say what a response said (its length, its ETag or generation, "not modified").
 #pragma once
 
 #include <atomic>
@@ -16,7 +16,12 @@ namespace hub::http {
 
 struct HttpRequest {
   std::string url;
+  std::string method = "GET";        // or a method without a body ("PUT" for IMDSv2's token)
   std::vector<std::string> headers;  // "Name: value"
+  // curl's SigV4 signing ("aws:amz:<region>:s3") and "key:secret"; empty: unsigned. The
+  // secret never leaves curl: it is not logged, and errors never carry it.
+  std::string aws_sigv4;
+  std::string user_password;
   // When non-empty, the body fills these buffers in order; bytes past their end are counted
   // (HttpResponse::body_bytes) but not kept.
   std::span<const std::span<std::byte>> into;
@@ -40,10 +45,6 @@ struct HttpResponse {
 };
 
 struct HttpClientOptions {
-  // curl's SigV4 signing ("aws:amz:<region>:s3") and "key:secret"; empty: unsigned requests.
-  // The secret never leaves curl: it is not logged, and errors never carry it.
-  std::string aws_sigv4;
-  std::string user_password;
   double connect_timeout_seconds = 10;
   // A transfer that receives nothing for this long fails (and is retried by the caller).
   double stall_timeout_seconds = 3;

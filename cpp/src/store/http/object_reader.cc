@@ -47,11 +47,6 @@ HttpClientOptions ClientOptions(const ObjectReaderOptions& options) {
   client.hedge_after_seconds = options.hedge_after_seconds;
   client.deadline_base_seconds = options.request_timeout_seconds;
   client.min_bytes_per_second = options.min_bytes_per_second;
-  if (options.service == Service::kS3 && !options.access_key_id.empty()) {
-    const std::string region = options.region.empty() ? "us-east-1" : options.region;
-    client.aws_sigv4 = "aws:amz:" + region + ":s3";
-    client.user_password = options.access_key_id + ":" + options.secret_access_key;
-  }
   return client;
 }
 
@@ -187,15 +182,36 @@ std::string ProblemOf(const HttpResponse& response, const store::SecretScrubber&
   return scrub(UnscrubbedProblemOf(response));
 }
 
+// An S3 answer saying that the session token it was signed with has expired.
+bool TokenExpired(const HttpResponse& response) {
+  if (response.status != 400 && response.status != 403) return false;
+  const std::string problem = UnscrubbedProblemOf(response);
+  return problem.find("ExpiredToken") != std::string::npos ||
+         problem.find("TokenRefreshRequired") != std::string::npos;
+}
+
 }  // namespace
 
 ObjectReader::ObjectReader(ObjectReaderOptions options)
     : options_(std::move(options)),
       base_url_(BaseUrl(options_)),
-      client_(ClientOptions(options_)),
-      scrub_({options_.secret_access_key, options_.session_token}) {}
+      client_(ClientOptions(options_)) {}
 
-HttpRequest ObjectReader::RequestFor(const std::string& object, const ReadOptions& options) const {
+ObjectReader::Signing ObjectReader::CurrentSigning() const {
+  Signing signing;
+  if (options_.service == Service::kS3 && options_.aws_credentials != nullptr) {
+    signing.credentials = options_.aws_credentials->Get();
+  }
+  // Error answers may echo request headers: the token, whatever its header's name.
+  if (signing.credentials) {
+    signing.scrub = store::SecretScrubber(
+        {signing.credentials->secret_access_key, signing.credentials->session_token});
+  }
+  return signing;
+}
+
+HttpRequest ObjectReader::RequestFor(const std::string& object, const ReadOptions& options,
+                                     const Signing& signing) const {
   HttpRequest request;
   request.into = options.into;
   request.max_body_bytes = BodyBound(options);
@@ -210,11 +226,14 @@ HttpRequest ObjectReader::RequestFor(const std::string& object, const ReadOption
     if (!options.unless_generation.empty()) {
       request.headers.push_back("If-None-Match: " + options.unless_generation);
     }
-    if (!options_.access_key_id.empty()) {
+    if (const auto& credentials = signing.credentials) {
       request.headers.push_back(std::string("x-amz-content-sha256: ") + kEmptyPayloadHash);
-      if (!options_.session_token.empty()) {
-        request.headers.push_back("x-amz-security-token: " + options_.session_token);
+      if (!credentials->session_token.empty()) {
+        request.headers.push_back("x-amz-security-token: " + credentials->session_token);
       }
+      const std::string region = options_.region.empty() ? "us-east-1" : options_.region;
+      request.aws_sigv4 = "aws:amz:" + region + ":s3";
+      request.user_password = credentials->access_key_id + ":" + credentials->secret_access_key;
     }
   }
   if (const std::string range = RangeHeader(options.range); !range.empty()) {
@@ -225,7 +244,8 @@ HttpRequest ObjectReader::RequestFor(const std::string& object, const ReadOption
 
 std::optional<ReadResult> ObjectReader::Interpret(const std::string& object,
                                                   const ReadOptions& options,
-                                                  HttpResponse& response) const {
+                                                  HttpResponse& response,
+                                                  const store::SecretScrubber& scrub) const {
   const bool gcs = options_.service == Service::kGcs;
   const std::string where = options_.bucket + "/" + object;  // as the Arrow path names it
   ReadResult result;
@@ -272,7 +292,7 @@ std::optional<ReadResult> ObjectReader::Interpret(const std::string& object,
       return result;
     }
     case 404:
-      if (ProblemOf(response, scrub_).find("NoSuchBucket") != std::string::npos) {
+      if (ProblemOf(response, scrub).find("NoSuchBucket") != std::string::npos) {
         throw NotFoundError("cannot read '" + where + "': the bucket does not exist");
       }
       return result;  // kMissing
@@ -284,11 +304,11 @@ std::optional<ReadResult> ObjectReader::Interpret(const std::string& object,
     }
     case 401:
     case 403:
-      throw PermissionDeniedError("cannot read '" + where + "': " + ProblemOf(response, scrub_) +
+      throw PermissionDeniedError("cannot read '" + where + "': " + ProblemOf(response, scrub) +
                                   " (check the credentials and their permissions)");
     default:
       if (IsTransient(response.status)) return std::nullopt;
-      throw StorageError("cannot read '" + where + "': " + ProblemOf(response, scrub_));
+      throw StorageError("cannot read '" + where + "': " + ProblemOf(response, scrub));
   }
   result.generation = response.Header(generation_header);
   if (!options.unless_generation.empty() && result.generation == options.unless_generation) {
@@ -325,23 +345,36 @@ std::vector<ReadResult> ObjectReader::ReadEach(const std::string& object,
   std::vector<ReadResult> results(reads.size());
   std::vector<std::size_t> pending(reads.size());
   for (std::size_t i = 0; i < pending.size(); ++i) pending[i] = i;
+  bool refreshed = false;  // credentials fetched again after S3 said the token expired
   for (int tried = 1;; ++tried) {
+    const Signing signing = CurrentSigning();
     std::vector<HttpRequest> requests;
     requests.reserve(pending.size());
-    for (const std::size_t i : pending) requests.push_back(RequestFor(object, reads[i]));
+    for (const std::size_t i : pending) requests.push_back(RequestFor(object, reads[i], signing));
     std::vector<HttpResponse> responses = client_.Send(requests);
     std::vector<std::size_t> again;
     std::string problem;
+    bool expired = false;
     for (std::size_t k = 0; k < pending.size(); ++k) {
       const std::size_t i = pending[k];
-      if (auto result = Interpret(object, reads[i], responses[k])) {
+      if (!refreshed && signing.credentials && TokenExpired(responses[k])) {
+        expired = true;
+        again.push_back(i);
+      } else if (auto result = Interpret(object, reads[i], responses[k], signing.scrub)) {
         results[i] = std::move(*result);
       } else {
         again.push_back(i);
-        problem = ProblemOf(responses[k], scrub_);
+        problem = ProblemOf(responses[k], signing.scrub);
       }
     }
     if (again.empty()) return results;
+    if (expired) {  // once: fresh credentials, the same reads again, no attempt counted
+      options_.aws_credentials->Invalidate(*signing.credentials);
+      refreshed = true;
+      --tried;
+      pending = std::move(again);
+      continue;
+    }
     const std::string where = options_.bucket + "/" + object;
     if (tried >= options_.max_attempts) {
       throw StorageError("cannot read '" + where + "': " + problem + " (gave up after " +
@@ -357,7 +390,7 @@ HttpResponse ObjectReader::SendWithRetries(const HttpRequest& request, const std
     HttpResponse response = std::move(client_.Send(std::span(&request, 1)).front());
     if (!IsTransient(response.status) || tried >= options_.max_attempts) return response;
     store::WaitBeforeRetry(tried, options_.max_attempts, "list", where,
-                           ProblemOf(response, scrub_));
+                           ProblemOf(response, store::SecretScrubber()));
   }
 }
 
@@ -374,11 +407,11 @@ Store::FolderListing ObjectReader::ListGcsFolder(const std::string& folder) {
     if (!page_token.empty()) request.url += "&pageToken=" + PercentEncode(page_token, false);
     const HttpResponse response = SendWithRetries(request, where);
     if (response.status == 401 || response.status == 403) {
-      throw PermissionDeniedError("cannot list '" + where + "': " + ProblemOf(response, scrub_) +
+      throw PermissionDeniedError("cannot list '" + where + "': " + ProblemOf(response, {}) +
                                   " (check the credentials and their permissions)");
     }
     if (response.status != 200) {
-      throw StorageError("cannot list '" + where + "': " + ProblemOf(response, scrub_));
+      throw StorageError("cannot list '" + where + "': " + ProblemOf(response, {}));
     }
     const auto page = nlohmann::json::parse(
         reinterpret_cast<const char*>(response.body.data()),

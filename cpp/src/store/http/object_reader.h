@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "hub/store.h"
+#include "store/aws/credentials.h"
 #include "store/http/http_client.h"
 #include "store/secret_scrubber.h"
 
@@ -25,9 +26,8 @@ struct ObjectReaderOptions {
   // "http://127.0.0.1:9000" (path-style URLs) or "" for the service's public endpoint.
   std::string endpoint;
   std::string region = "us-east-1";  // S3 signing
-  std::string access_key_id;         // S3; empty with an empty secret: unsigned requests
-  std::string secret_access_key;
-  std::string session_token;
+  // S3: asked before every request (null, or no credentials found: unsigned requests).
+  std::shared_ptr<aws::CredentialChain> aws_credentials;
   int max_attempts = 6;  // per request, for throttling, 5xx and dropped connections
   double hedge_after_seconds = 0;
   // Each request's deadline: this plus its bytes at min_bytes_per_second (HttpClientOptions).
@@ -52,17 +52,24 @@ class ObjectReader {
   const HttpClient& client() const { return client_; }
 
  private:
+  // The credentials to sign the next requests with, and a scrubber that knows them.
+  struct Signing {
+    std::optional<aws::Credentials> credentials;
+    store::SecretScrubber scrub;
+  };
+  Signing CurrentSigning() const;
   // Sends `request` until it is answered or max_attempts transient failures in a row.
   HttpResponse SendWithRetries(const HttpRequest& request, const std::string& where);
-  HttpRequest RequestFor(const std::string& object, const ReadOptions& options) const;
+  HttpRequest RequestFor(const std::string& object, const ReadOptions& options,
+                         const Signing& signing) const;
   // The answer as a ReadResult; throws for permanent errors; nullopt: worth another try.
   std::optional<ReadResult> Interpret(const std::string& object, const ReadOptions& options,
-                                      HttpResponse& response) const;
+                                      HttpResponse& response,
+                                      const store::SecretScrubber& scrub) const;
 
   ObjectReaderOptions options_;
   std::string base_url_;  // up to the object name
   HttpClient client_;
-  store::SecretScrubber scrub_;  // for servers' error texts, which may echo our headers
 };
 
 }  // namespace hub::http

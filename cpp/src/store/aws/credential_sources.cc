@@ -1,0 +1,299 @@
+// The places AWS credentials come from (see credentials.h for the order and the variables):
+// given keys, the environment, a web identity (STS), the shared credentials file, an ECS
+// container's endpoint and the EC2 instance metadata service (IMDSv2).
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "hub/errors.h"
+#include "hub/store_url.h"
+#include "store/aws/credentials.h"
+#include "store/environment.h"
+#include "store/http/http_client.h"
+#include "store/secret_scrubber.h"
+
+namespace hub::aws {
+namespace {
+
+using store::EnvironmentVariable;
+
+// One unsigned request with short timeouts (credential endpoints answer at once or never).
+http::HttpResponse SendOnce(http::HttpRequest request, double connect_timeout_seconds) {
+  http::HttpClientOptions options;
+  options.connect_timeout_seconds = connect_timeout_seconds;
+  options.deadline_base_seconds = 10;
+  http::HttpClient client(options);
+  return std::move(client.Send(std::span(&request, 1)).front());
+}
+
+std::string BodyText(const http::HttpResponse& response) {
+  const auto* bytes = reinterpret_cast<const char*>(response.body.data());
+  return std::string(bytes, response.body.size());
+}
+
+std::string ReadFile(const std::string& path, const std::string& what) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw StorageError("cannot read " + what + " '" + path + "'");
+  std::ostringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+std::string Trimmed(std::string text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+  std::size_t first = 0;
+  while (first < text.size() && std::isspace(static_cast<unsigned char>(text[first]))) ++first;
+  return text.substr(first);
+}
+
+// A failed answer as a message part: its status and the start of its body, scrubbed.
+std::string Why(const http::HttpResponse& response) {
+  if (response.status == 0) return response.transport_error;
+  std::string body = BodyText(response).substr(0, 300);
+  return "HTTP " + std::to_string(response.status) + ": " + store::SecretScrubber()(body);
+}
+
+// The credentials in a JSON answer (ECS's and IMDS's: AccessKeyId, SecretAccessKey, Token,
+// Expiration); StorageError naming `where` for anything else.
+Credentials FromJson(const std::string& text, const std::string& where) {
+  const auto document = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  const auto field = [&](const char* name) -> std::string {
+    if (!document.is_object()) return "";
+    const auto found = document.find(name);
+    return found != document.end() && found->is_string() ? found->get<std::string>() : "";
+  };
+  Credentials credentials{field("AccessKeyId"), field("SecretAccessKey"), field("Token"), {}};
+  if (credentials.access_key_id.empty() || credentials.secret_access_key.empty()) {
+    throw StorageError(where + " answered without AccessKeyId and SecretAccessKey");
+  }
+  if (const std::string expiration = field("Expiration"); !expiration.empty()) {
+    credentials.expiration = ParseIso8601(expiration);
+    if (!credentials.expiration) {
+      throw StorageError(where + " answered an Expiration that is not an ISO 8601 time");
+    }
+  }
+  return credentials;
+}
+
+// The text of the first <tag>...</tag> in `xml`, entities decoded; "" if absent.
+std::string XmlText(const std::string& xml, const std::string& tag) {
+  const auto open = xml.find("<" + tag + ">");
+  if (open == std::string::npos) return "";
+  const auto first = open + tag.size() + 2;
+  const auto close = xml.find("</" + tag + ">", first);
+  if (close == std::string::npos) return "";
+  std::string text = xml.substr(first, close - first);
+  static const std::pair<const char*, const char*> kEntities[] = {
+      {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&apos;", "'"}, {"&amp;", "&"}};
+  for (const auto& [entity, plain] : kEntities) {
+    for (auto at = text.find(entity); at != std::string::npos; at = text.find(entity, at + 1)) {
+      text.replace(at, std::strlen(entity), plain);
+    }
+  }
+  return text;
+}
+
+class GivenCredentials final : public CredentialSource {
+ public:
+  explicit GivenCredentials(Credentials credentials) : credentials_(std::move(credentials)) {}
+  std::string name() const override { return "the keys given"; }
+  std::optional<Credentials> Fetch() override { return credentials_; }
+
+ private:
+  Credentials credentials_;
+};
+
+class EnvironmentCredentials final : public CredentialSource {
+ public:
+  std::string name() const override { return "the environment"; }
+  std::optional<Credentials> Fetch() override {
+    Credentials credentials{EnvironmentVariable("AWS_ACCESS_KEY_ID"),
+                            EnvironmentVariable("AWS_SECRET_ACCESS_KEY"),
+                            EnvironmentVariable("AWS_SESSION_TOKEN"),
+                            {}};
+    if (credentials.access_key_id.empty() || credentials.secret_access_key.empty()) {
+      return std::nullopt;
+    }
+    return credentials;
+  }
+};
+
+// STS AssumeRoleWithWebIdentity with the token in AWS_WEB_IDENTITY_TOKEN_FILE (read afresh
+// each time: Kubernetes rotates it).
+class WebIdentityCredentials final : public CredentialSource {
+ public:
+  explicit WebIdentityCredentials(std::string region) : region_(std::move(region)) {}
+  std::string name() const override { return "STS AssumeRoleWithWebIdentity at " + Endpoint(); }
+
+  std::optional<Credentials> Fetch() override {
+    const std::string token_file = EnvironmentVariable("AWS_WEB_IDENTITY_TOKEN_FILE");
+    const std::string role = EnvironmentVariable("AWS_ROLE_ARN");
+    if (token_file.empty() || role.empty()) return std::nullopt;
+    const std::string token = Trimmed(ReadFile(token_file, "the web identity token file"));
+    std::string session = EnvironmentVariable("AWS_ROLE_SESSION_NAME");
+    if (session.empty()) session = "hub_v1-" + std::to_string(std::time(nullptr));
+    http::HttpRequest request;
+    request.url = Endpoint() + "/?Action=AssumeRoleWithWebIdentity&Version=2011-06-15" +
+                  "&RoleArn=" + http::PercentEncode(role, false) +
+                  "&RoleSessionName=" + http::PercentEncode(session, false) +
+                  "&WebIdentityToken=" + http::PercentEncode(token, false);
+    const http::HttpResponse response = SendOnce(std::move(request), 5);
+    const std::string body = store::SecretScrubber({token})(BodyText(response));
+    if (response.status != 200) {
+      throw StorageError("cannot assume role '" + role + "' with the web identity token in '" +
+                         token_file + "' (" + name() + "): " +
+                         (response.status == 0 ? response.transport_error
+                                               : "HTTP " + std::to_string(response.status) + ": " +
+                                                     XmlText(body, "Message")));
+    }
+    const std::string raw = BodyText(response);
+    Credentials credentials{XmlText(raw, "AccessKeyId"), XmlText(raw, "SecretAccessKey"),
+                            XmlText(raw, "SessionToken"), ParseIso8601(XmlText(raw, "Expiration"))};
+    if (credentials.access_key_id.empty() || credentials.secret_access_key.empty()) {
+      throw StorageError(name() + " answered without credentials");
+    }
+    return credentials;
+  }
+
+ private:
+  std::string Endpoint() const {
+    for (const char* variable : {"AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"}) {
+      std::string endpoint = EnvironmentVariable(variable);
+      if (!endpoint.empty())
+        return endpoint.back() == '/' ? endpoint.substr(0, endpoint.size() - 1) : endpoint;
+    }
+    return region_.empty() ? "https://sts.amazonaws.com"
+                           : "https://sts." + region_ + ".amazonaws.com";
+  }
+
+  std::string region_;
+};
+
+// The shared credentials file's profile AWS_PROFILE (or "default"), where it has keys.
+class ProfileCredentials final : public CredentialSource {
+ public:
+  std::string name() const override { return "profile '" + Profile() + "' of " + Path(); }
+  std::optional<Credentials> Fetch() override {
+    try {
+      const auto fields = ReadAwsCredentialsFile(Path(), Profile());
+      const auto field = [&](const char* key) {
+        const auto found = fields.find(key);
+        return found != fields.end() ? found->second : "";
+      };
+      return Credentials{field("aws_access_key_id"),
+                         field("aws_secret_access_key"),
+                         field("aws_session_token"),
+                         {}};
+    } catch (const NotFoundError&) {
+      return std::nullopt;  // no file, or no such profile
+    }
+  }
+
+ private:
+  static std::string Path() {
+    const std::string path = EnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE");
+    return path.empty() ? "~/.aws/credentials" : path;
+  }
+  static std::string Profile() {
+    const std::string profile = EnvironmentVariable("AWS_PROFILE");
+    return profile.empty() ? "default" : profile;
+  }
+};
+
+// An ECS task's (or EKS Pod Identity's) credentials endpoint.
+class ContainerCredentials final : public CredentialSource {
+ public:
+  std::string name() const override { return "the container credentials endpoint " + Url(); }
+  std::optional<Credentials> Fetch() override {
+    const std::string url = Url();
+    if (url.empty()) return std::nullopt;
+    http::HttpRequest request;
+    request.url = url;
+    std::string authorization = EnvironmentVariable("AWS_CONTAINER_AUTHORIZATION_TOKEN");
+    if (const std::string file = EnvironmentVariable("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
+        !file.empty()) {
+      authorization = Trimmed(ReadFile(file, "the container authorization token file"));
+    }
+    if (!authorization.empty()) request.headers.push_back("Authorization: " + authorization);
+    const http::HttpResponse response = SendOnce(std::move(request), 2);
+    if (response.status != 200) {
+      throw StorageError("cannot get credentials from " + name() + ": " + Why(response));
+    }
+    return FromJson(BodyText(response), name());
+  }
+
+ private:
+  static std::string Url() {
+    if (const std::string relative = EnvironmentVariable("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+        !relative.empty()) {
+      return "http://169.254.170.2" + relative;
+    }
+    return EnvironmentVariable("AWS_CONTAINER_CREDENTIALS_FULL_URI");
+  }
+};
+
+// An EC2 instance's role, by IMDSv2: a session token (PUT), the role's name, its credentials.
+class InstanceMetadataCredentials final : public CredentialSource {
+ public:
+  std::string name() const override { return "IMDSv2 at " + Endpoint(); }
+  std::optional<Credentials> Fetch() override {
+    if (EnvironmentVariable("AWS_EC2_METADATA_DISABLED") == "true") return std::nullopt;
+    const std::string base = Endpoint() + "/latest";
+    http::HttpRequest token_request;
+    token_request.url = base + "/api/token";
+    token_request.method = "PUT";
+    token_request.headers.push_back("X-aws-ec2-metadata-token-ttl-seconds: 21600");
+    const http::HttpResponse token = SendOnce(std::move(token_request), 1);
+    if (token.status == 0) return std::nullopt;  // not on EC2 (or no IMDS here)
+    if (token.status != 200) {
+      throw StorageError("cannot get an IMDSv2 session token from " + name() + ": " + Why(token));
+    }
+    const std::string session = BodyText(token);
+    const auto get = [&](const std::string& path) {
+      http::HttpRequest request;
+      request.url = base + path;
+      request.headers.push_back("X-aws-ec2-metadata-token: " + session);
+      return SendOnce(std::move(request), 1);
+    };
+    const http::HttpResponse roles = get("/meta-data/iam/security-credentials/");
+    if (roles.status == 404) return std::nullopt;  // an instance without a role
+    if (roles.status != 200) {
+      throw StorageError("cannot list the instance's role at " + name() + ": " + Why(roles));
+    }
+    const std::string role = Trimmed(BodyText(roles).substr(0, BodyText(roles).find('\n')));
+    const http::HttpResponse answer = get("/meta-data/iam/security-credentials/" + role);
+    if (answer.status != 200) {
+      throw StorageError("cannot get role '" + role + "' credentials from " + name() + ": " +
+                         Why(answer));
+    }
+    return FromJson(BodyText(answer), name());
+  }
+
+ private:
+  static std::string Endpoint() {
+    std::string endpoint = EnvironmentVariable("AWS_EC2_METADATA_SERVICE_ENDPOINT");
+    if (endpoint.empty()) return "http://169.254.169.254";
+    while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
+    return endpoint;
+  }
+};
+
+}  // namespace
+
+std::vector<std::unique_ptr<CredentialSource>> DefaultSources(
+    std::optional<Credentials> explicit_credentials, const std::string& region) {
+  std::vector<std::unique_ptr<CredentialSource>> sources;
+  if (explicit_credentials) {
+    sources.push_back(std::make_unique<GivenCredentials>(std::move(*explicit_credentials)));
+    return sources;  // the identity asked for is never replaced by another
+  }
+  sources.push_back(std::make_unique<EnvironmentCredentials>());
+  sources.push_back(std::make_unique<WebIdentityCredentials>(region));
+  sources.push_back(std::make_unique<ProfileCredentials>());
+  sources.push_back(std::make_unique<ContainerCredentials>());
+  sources.push_back(std::make_unique<InstanceMetadataCredentials>());
+  return sources;
+}
+
+}  // namespace hub::aws
