@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages hub_v1 builds against: codec libraries, JSON, libcurl (the cloud
-# read path), GoogleTest, tjbench (libjpeg-turbo-progs) for the image benchmark, clang's
+# Installs the Debian packages hub_v1 builds against: codec libraries, JSON, libcurl and OpenSSL
+# (the cloud read path and its credentials), GoogleTest, tjbench (libjpeg-turbo-progs) for the image benchmark, clang's
 # libFuzzer for the fuzzers, clang-format for `make lint`, and ccache, which lets `make wheels`
 # compile the engine once for every Python it builds a wheel for.
 # Skips apt entirely when everything is already there. When another apt holds its locks (on a
@@ -11,7 +11,7 @@ set -euo pipefail
 packages=(
   build-essential pkg-config python3-venv
   libdeflate-dev libisal-dev liblz4-dev libzstd-dev libblosc-dev libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev
-  nlohmann-json3-dev libgtest-dev libcurl4-openssl-dev
+  nlohmann-json3-dev libgtest-dev libcurl4-openssl-dev libssl-dev
   libjpeg-turbo-progs
   clang-14 libclang-rt-14-dev libfuzzer-14-dev clang-format-14
   ccache

@@ -1,9 +1,10 @@
 """Where cloud machines get their identities, served on 127.0.0.1 for the credential tests:
 an EC2 instance metadata service (IMDSv2: a session token by PUT, then the role and its
 credentials, each GET refused without the token), an ECS container credentials endpoint
-(refused without the authorization token), and moto's STS on a port of its own (its
-AssumeRoleWithWebIdentity). Each hands out temporary credentials that expire after
-`lifetime` seconds, numbered so a test sees when they were fetched again."""
+(refused without the authorization token), moto's STS on a port of its own (its
+AssumeRoleWithWebIdentity), and an OAuth token endpoint that checks a Google service
+account's RS256 JWT against the account's public key. Each hands out temporary credentials
+that expire after `lifetime` seconds, numbered so a test sees when they were fetched again."""
 
 from __future__ import annotations
 
@@ -112,3 +113,83 @@ class MotoSts(_Served):
 
         self._server = make_server("127.0.0.1", 0, create_backend_app("sts"), threaded=True)
         self.endpoint = f"http://127.0.0.1:{self._server.server_port}"
+
+
+class OAuthTokenEndpoint(_Served):
+    """POST /token: a JWT bearer grant whose assertion is an RS256 JWT signed by the service
+    account `email` (checked against `public_key`: signature, issuer, audience, expiry) gets
+    an access token ("ya29.test-<n>") that lasts `lifetime` seconds; anything else is 400."""
+
+    def __init__(self, email: str, public_key: Any, lifetime: int = 3600) -> None:
+        self.email, self.public_key, self.lifetime = email, public_key, lifetime
+        self.issued: list[str] = []
+        self.refused: list[str] = []  # why each refused grant was refused
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.token_uri = f"http://127.0.0.1:{self._server.server_address[1]}/token"
+
+    def check(self, form: dict[str, list[str]]) -> str | None:
+        """Why the grant is refused, or None."""
+        import base64
+        import time
+
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import padding
+
+        if form.get("grant_type") != ["urn:ietf:params:oauth:grant-type:jwt-bearer"]:
+            return "not a JWT bearer grant"
+        parts = form.get("assertion", [""])[0].split(".")
+        if len(parts) != 3:
+            return "not a JWT"
+
+        def decoded(text: str) -> bytes:
+            return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+        header, claims = json.loads(decoded(parts[0])), json.loads(decoded(parts[1]))
+        if header.get("alg") != "RS256":
+            return "not RS256"
+        try:
+            self.public_key.verify(
+                decoded(parts[2]), f"{parts[0]}.{parts[1]}".encode(),
+                padding.PKCS1v15(), hashes.SHA256(),
+            )  # fmt: skip
+        except InvalidSignature:
+            return "bad signature"
+        if claims.get("iss") != self.email or claims.get("aud") != self.token_uri:
+            return "wrong issuer or audience"
+        if not claims.get("iat", 0) <= time.time() < claims.get("exp", 0):
+            return "expired"
+        if "devstorage" not in claims.get("scope", ""):
+            return "no storage scope"
+        return None
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        endpoint = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *_: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                from urllib.parse import parse_qs
+
+                length = int(self.headers.get("Content-Length") or 0)
+                form = parse_qs(self.rfile.read(length).decode())
+                refusal = endpoint.check(form) if self.path == "/token" else "no such path"
+                if refusal is None:
+                    token = f"ya29.test-{len(endpoint.issued)}"
+                    endpoint.issued.append(token)
+                    answer = {"access_token": token, "expires_in": endpoint.lifetime,
+                              "token_type": "Bearer"}  # fmt: skip
+                    status = 200
+                else:
+                    endpoint.refused.append(refusal)
+                    answer, status = {"error": "invalid_grant"}, 400
+                data = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        return Handler

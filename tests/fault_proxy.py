@@ -52,7 +52,8 @@ class FaultProxy:
         self.injected = {fault: 0 for fault in faults}
         self.forwarded = 0
         self.requests: collections.Counter[str] = collections.Counter()  # by HTTP method
-        # By the access key id that signed them ("" unsigned); requests signed with a key in
+        # By the access key id that signed them, or the bearer token they carry ("" neither);
+        # requests signed with a key in
         # `expired_keys` are answered 400 ExpiredToken, as S3 answers a stale session token.
         self.signers: collections.Counter[str] = collections.Counter()
         self.expired_keys: set[str] = set()
@@ -83,8 +84,10 @@ class FaultProxy:
 
             def _handle(self):
                 body = self._read_body()
-                signer = re.search(r"Credential=([^/]+)/", self.headers.get("Authorization", ""))
-                key = signer.group(1) if signer else ""
+                signer = re.search(
+                    r"Credential=([^/]+)/|Bearer (\S+)", self.headers.get("Authorization", "")
+                )
+                key = (signer.group(1) or signer.group(2)) if signer else ""
                 with proxy.lock:
                     proxy.requests[self.command] += 1
                     proxy.signers[key] += 1

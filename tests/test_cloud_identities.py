@@ -1,20 +1,30 @@
-"""Every AWS identity a cloud machine runs with signs hub_v1's own reads (store/aws/): static
+"""Every identity a cloud machine runs with signs hub_v1's own reads. AWS (store/aws/): static
 keys, the environment, a web identity (EKS IRSA, exchanged at moto's STS), a profile of the
-shared credentials file, an ECS container's endpoint and an EC2 instance role (IMDSv2), all
-on 127.0.0.1. Each costs the reads the requests static keys cost (one GET per compressed
-chunk, counted at a proxy in front of moto's S3), temporary credentials are fetched again
-before they expire and once when S3 says a token expired, and no secret shows in an error."""
+shared credentials file, an ECS container's endpoint and an EC2 instance role (IMDSv2). GCS
+(store/gcs/): a service-account key, its RS256 JWT exchanged at a token endpoint that checks
+the signature. All on 127.0.0.1. Each costs the reads that static keys (or anonymous reads)
+cost, one GET per compressed chunk, counted at a proxy in front of moto's S3 and
+fake-gcs-server; temporary credentials are fetched again before they expire and once when
+the service says they expired, and no secret shows in an error."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from pathlib import Path
+from typing import Any
 
 import hub_v1 as hub
 import numpy as np
 import pytest
 from conftest import S3_KEYS
-from credential_endpoints import CONTAINER_PATH, CONTAINER_TOKEN, MetadataEndpoints, MotoSts
+from credential_endpoints import (
+    CONTAINER_PATH,
+    CONTAINER_TOKEN,
+    MetadataEndpoints,
+    MotoSts,
+    OAuthTokenEndpoint,
+)
 from fault_proxy import FaultProxy
 
 IDENTITY_VARIABLES = [
@@ -169,3 +179,63 @@ def test_no_identity_sends_unsigned_reads_and_a_broken_one_is_an_error_without_s
     no_identity.setenv("AWS_WEB_IDENTITY_TOKEN_FILE", str(tmp_path / "missing-token"))
     with pytest.raises(hub.errors.StorageError, match="missing-token"):
         _reader(proxy, prefix)
+
+
+EMAIL = "reader@hub-tests.iam.gserviceaccount.com"
+
+
+def _key_file(tmp_path: Path, key: Any, token_uri: str, email: str = EMAIL) -> Path:
+    """A service-account key file holding `key` (an RSA private key) and `token_uri`."""
+    from cryptography.hazmat.primitives import serialization
+
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    path = tmp_path / "service-account.json"
+    fields = {
+        "type": "service_account",
+        "project_id": "hub-tests",
+        "private_key_id": "key-1",
+        "private_key": pem,
+        "client_email": email,
+        "token_uri": token_uri,
+    }
+    path.write_text(json.dumps(fields))
+    return path
+
+
+def test_a_google_service_account_signs_reads_that_cost_what_anonymous_ones_cost(
+    gcs_endpoint, tmp_path, default_cache
+):
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    prefix = uuid.uuid4().hex
+    data = np.random.default_rng(1).integers(0, 9, (20, 32, 32), dtype=np.uint8)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    with (
+        FaultProxy(int(gcs_endpoint.rsplit(":", 1)[1]), failure_rate=0.0) as proxy,
+        OAuthTokenEndpoint(EMAIL, key.public_key()) as tokens,
+    ):
+        endpoint = f"http://127.0.0.1:{proxy.port}"
+        writer = hub.gs("hub-tests", endpoint=endpoint, prefix=prefix).connect()  # anonymous
+        array = writer.array(
+            "x", shape=data.shape, chunk=(1, 32, 32), dtype="uint8", compress="lz4"
+        )
+        array[:] = data
+        key_file = _key_file(tmp_path, key, tokens.token_uri)
+        reader = hub.gs("hub-tests", endpoint=endpoint, prefix=prefix, creds_path=str(key_file))
+        opened = reader.connect().open("x")
+        hub.set_cache_size(0)
+        proxy.clear()
+        np.testing.assert_array_equal(opened[:], data)
+        assert proxy.requests == {"GET": 20}, proxy.requests  # as anonymous reads
+        assert dict(proxy.signers) == {"ya29.test-0": 20}  # every read, one token
+        assert tokens.issued == ["ya29.test-0"] and tokens.refused == []
+
+        other = _key_file(tmp_path, key, tokens.token_uri, email="intruder@example.com")
+        with pytest.raises(hub.errors.StorageError, match="access token") as raised:
+            hub.gs("hub-tests", endpoint=endpoint, prefix=prefix, creds_path=str(other)).connect()
+        assert "PRIVATE KEY" not in str(raised.value)
+        assert tokens.refused == ["wrong issuer or audience"]

@@ -23,6 +23,7 @@
 #include "store/bucket_names.h"
 #include "store/cloud_retry.h"
 #include "store/environment.h"
+#include "store/gcs/credentials.h"
 #include "store/http/object_reader.h"
 #include "store/read_range.h"
 #include "store/secret_scrubber.h"
@@ -556,8 +557,15 @@ std::shared_ptr<Store> OpenGcsStore(const GcsStoreOptions& options) {
     }
   }
   std::unique_ptr<http::ObjectReader> reader;
-  if (options.anonymous) {  // hub_v1's HTTP client cannot sign Google credentials (yet)
+  {
+    // Anonymous, or one chain of token sources (store/gcs/credentials.h): the key given, a
+    // credentials file, the metadata server; none found, anonymous.
     http::ObjectReaderOptions direct;
+    if (!options.anonymous) {
+      direct.gcs_credentials =
+          std::make_shared<gcs::TokenChain>(gcs::DefaultTokenSources(options.service_account_json));
+      direct.gcs_credentials->Get();  // a configured identity that fails, fails here
+    }
     direct.service = http::ObjectReaderOptions::Service::kGcs;
     direct.bucket = options.bucket;
     direct.endpoint = options.endpoint;

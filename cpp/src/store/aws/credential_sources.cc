@@ -18,20 +18,6 @@ namespace {
 
 using store::EnvironmentVariable;
 
-// One unsigned request with short timeouts (credential endpoints answer at once or never).
-http::HttpResponse SendOnce(http::HttpRequest request, double connect_timeout_seconds) {
-  http::HttpClientOptions options;
-  options.connect_timeout_seconds = connect_timeout_seconds;
-  options.deadline_base_seconds = 10;
-  http::HttpClient client(options);
-  return std::move(client.Send(std::span(&request, 1)).front());
-}
-
-std::string BodyText(const http::HttpResponse& response) {
-  const auto* bytes = reinterpret_cast<const char*>(response.body.data());
-  return std::string(bytes, response.body.size());
-}
-
 std::string ReadFile(const std::string& path, const std::string& what) {
   std::ifstream file(path, std::ios::binary);
   if (!file) throw StorageError("cannot read " + what + " '" + path + "'");
@@ -50,7 +36,7 @@ std::string Trimmed(std::string text) {
 // A failed answer as a message part: its status and the start of its body, scrubbed.
 std::string Why(const http::HttpResponse& response) {
   if (response.status == 0) return response.transport_error;
-  std::string body = BodyText(response).substr(0, 300);
+  std::string body = response.BodyText().substr(0, 300);
   return "HTTP " + std::to_string(response.status) + ": " + store::SecretScrubber()(body);
 }
 
@@ -138,8 +124,8 @@ class WebIdentityCredentials final : public CredentialSource {
                   "&RoleArn=" + http::PercentEncode(role, false) +
                   "&RoleSessionName=" + http::PercentEncode(session, false) +
                   "&WebIdentityToken=" + http::PercentEncode(token, false);
-    const http::HttpResponse response = SendOnce(std::move(request), 5);
-    const std::string body = store::SecretScrubber({token})(BodyText(response));
+    const http::HttpResponse response = http::SendOnce(std::move(request), 5);
+    const std::string body = store::SecretScrubber({token})(response.BodyText());
     if (response.status != 200) {
       throw StorageError("cannot assume role '" + role + "' with the web identity token in '" +
                          token_file + "' (" + name() + "): " +
@@ -147,7 +133,7 @@ class WebIdentityCredentials final : public CredentialSource {
                                                : "HTTP " + std::to_string(response.status) + ": " +
                                                      XmlText(body, "Message")));
     }
-    const std::string raw = BodyText(response);
+    const std::string raw = response.BodyText();
     Credentials credentials{XmlText(raw, "AccessKeyId"), XmlText(raw, "SecretAccessKey"),
                             XmlText(raw, "SessionToken"), ParseIso8601(XmlText(raw, "Expiration"))};
     if (credentials.access_key_id.empty() || credentials.secret_access_key.empty()) {
@@ -216,11 +202,11 @@ class ContainerCredentials final : public CredentialSource {
       authorization = Trimmed(ReadFile(file, "the container authorization token file"));
     }
     if (!authorization.empty()) request.headers.push_back("Authorization: " + authorization);
-    const http::HttpResponse response = SendOnce(std::move(request), 2);
+    const http::HttpResponse response = http::SendOnce(std::move(request), 2);
     if (response.status != 200) {
       throw StorageError("cannot get credentials from " + name() + ": " + Why(response));
     }
-    return FromJson(BodyText(response), name());
+    return FromJson(response.BodyText(), name());
   }
 
  private:
@@ -244,30 +230,30 @@ class InstanceMetadataCredentials final : public CredentialSource {
     token_request.url = base + "/api/token";
     token_request.method = "PUT";
     token_request.headers.push_back("X-aws-ec2-metadata-token-ttl-seconds: 21600");
-    const http::HttpResponse token = SendOnce(std::move(token_request), 1);
+    const http::HttpResponse token = http::SendOnce(std::move(token_request), 1);
     if (token.status == 0) return std::nullopt;  // not on EC2 (or no IMDS here)
     if (token.status != 200) {
       throw StorageError("cannot get an IMDSv2 session token from " + name() + ": " + Why(token));
     }
-    const std::string session = BodyText(token);
+    const std::string session = token.BodyText();
     const auto get = [&](const std::string& path) {
       http::HttpRequest request;
       request.url = base + path;
       request.headers.push_back("X-aws-ec2-metadata-token: " + session);
-      return SendOnce(std::move(request), 1);
+      return http::SendOnce(std::move(request), 1);
     };
     const http::HttpResponse roles = get("/meta-data/iam/security-credentials/");
     if (roles.status == 404) return std::nullopt;  // an instance without a role
     if (roles.status != 200) {
       throw StorageError("cannot list the instance's role at " + name() + ": " + Why(roles));
     }
-    const std::string role = Trimmed(BodyText(roles).substr(0, BodyText(roles).find('\n')));
+    const std::string role = Trimmed(roles.BodyText().substr(0, roles.BodyText().find('\n')));
     const http::HttpResponse answer = get("/meta-data/iam/security-credentials/" + role);
     if (answer.status != 200) {
       throw StorageError("cannot get role '" + role + "' credentials from " + name() + ": " +
                          Why(answer));
     }
-    return FromJson(BodyText(answer), name());
+    return FromJson(answer.BodyText(), name());
   }
 
  private:

@@ -20,63 +20,31 @@
 // secrets never appear in a message or a log. SSO profiles are not supported yet.
 #pragma once
 
-#include <chrono>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "store/credential_chain.h"
+
 namespace hub::aws {
 
-using Clock = std::chrono::system_clock;
+using store::Clock;
 
 struct Credentials {
   std::string access_key_id;
   std::string secret_access_key;
   std::string session_token;                    // temporary credentials only
   std::optional<Clock::time_point> expiration;  // temporary credentials only
+  bool operator==(const Credentials&) const = default;
 };
 
-// One place credentials may come from.
-class CredentialSource {
- public:
-  virtual ~CredentialSource() = default;
-  // What it is, for messages ("the environment", "IMDSv2 at http://...").
-  virtual std::string name() const = 0;
-  // Its credentials now; nullopt where it is not configured here (or, for the instance
-  // metadata service, does not answer). StorageError where it is configured but fails.
-  virtual std::optional<Credentials> Fetch() = 0;
-};
+using CredentialSource = store::CredentialSource<Credentials>;
+using CredentialChain = store::CredentialChain<Credentials>;
 
-// The sources in order (see the file comment); `explicit_credentials` first when given.
+// The sources in order (see the file comment); `explicit_credentials` alone when given.
 std::vector<std::unique_ptr<CredentialSource>> DefaultSources(
     std::optional<Credentials> explicit_credentials, const std::string& region);
-
-class CredentialChain {
- public:
-  explicit CredentialChain(std::vector<std::unique_ptr<CredentialSource>> sources);
-  CredentialChain(const CredentialChain&) = delete;
-  CredentialChain& operator=(const CredentialChain&) = delete;
-
-  // The credentials to sign with now (nullopt: none anywhere, sign nothing), fetched again
-  // where the cached ones expire within kRefreshBefore.
-  std::optional<Credentials> Get();
-  // Drops the cached credentials if they are still `expired` (S3 said so): the next Get
-  // fetches new ones. Many reads told at once fetch once.
-  void Invalidate(const Credentials& expired);
-  // The source the credentials come from ("" before the first Get or where none has any).
-  std::string source_name();
-
-  static constexpr std::chrono::minutes kRefreshBefore{5};
-
- private:
-  std::mutex mutex_;
-  std::vector<std::unique_ptr<CredentialSource>> sources_;
-  CredentialSource* chosen_ = nullptr;  // the first source that had credentials
-  bool searched_ = false;               // every source asked, none had any
-  std::optional<Credentials> cached_;
-};
 
 // "2026-12-07T19:16:31Z" (or with fractional seconds, or "+00:00") as a time point; nullopt
 // for anything else.

@@ -252,6 +252,18 @@ std::string HttpResponse::Header(const std::string& lower_case_name) const {
   return found == headers.end() ? std::string() : found->second;
 }
 
+std::string HttpResponse::BodyText() const {
+  return {reinterpret_cast<const char*>(body.data()), body.size()};
+}
+
+HttpResponse SendOnce(HttpRequest request, double connect_timeout_seconds) {
+  HttpClientOptions options;
+  options.connect_timeout_seconds = connect_timeout_seconds;
+  options.deadline_base_seconds = 10;
+  HttpClient client(options);
+  return std::move(client.Send(std::span(&request, 1)).front());
+}
+
 HttpClient::HttpClient(HttpClientOptions options) : options_(std::move(options)) {
   // Checked here too, since a duration past what a clock can hold is undefined behaviour.
   constexpr double kLongestSeconds = 7 * 24 * 3600.0;
@@ -308,7 +320,11 @@ std::vector<HttpResponse> HttpClient::Send(std::span<const HttpRequest> requests
     curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME,
                      std::max(1L, static_cast<long>(options_.stall_timeout_seconds)));
-    if (requests[i].method != "GET") {
+    if (requests[i].method == "POST") {
+      curl_easy_setopt(easy, CURLOPT_POSTFIELDS, requests[i].body.c_str());
+      curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                       static_cast<curl_off_t>(requests[i].body.size()));
+    } else if (requests[i].method != "GET") {
       curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, requests[i].method.c_str());
     }
     if (!requests[i].aws_sigv4.empty()) {

@@ -1,6 +1,7 @@
-// HttpClient: GETs (and the odd bodiless PUT) over libcurl, many in flight on the calling thread
-// (curl's multi interface), with optional hedging. The cloud read path uses it where Arrow's
-// filesystems cannot say what a response said (its length, its ETag or generation, "not modified").
+// HttpClient: GETs (and the odd small PUT or POST for credentials) over libcurl, many in flight on
+// the calling thread (curl's multi interface), with optional hedging. The cloud read path uses it
+// where Arrow's filesystems cannot say what a response said (its length, its ETag or generation,
+// "not modified").
 #pragma once
 
 #include <atomic>
@@ -16,7 +17,8 @@ namespace hub::http {
 
 struct HttpRequest {
   std::string url;
-  std::string method = "GET";        // or a method without a body ("PUT" for IMDSv2's token)
+  std::string method = "GET";        // "PUT" (IMDSv2's token), "POST" (OAuth token exchanges), ...
+  std::string body;                  // what a POST sends (a form, for the OAuth exchanges)
   std::vector<std::string> headers;  // "Name: value"
   // curl's SigV4 signing ("aws:amz:<region>:s3") and "key:secret"; empty: unsigned. The
   // secret never leaves curl: it is not logged, and errors never carry it.
@@ -42,6 +44,7 @@ struct HttpResponse {
   // The transfer outlived its deadline (HttpClientOptions): a failed connection, status 0.
   bool deadline_passed = false;
   std::string Header(const std::string& lower_case_name) const;
+  std::string BodyText() const;  // the body kept, as text
 };
 
 struct HttpClientOptions {
@@ -79,6 +82,10 @@ class HttpClient {
   std::atomic<std::uint64_t> requests_sent_{0};
   std::atomic<std::uint64_t> hedges_won_{0};
 };
+
+// One request, alone, with a short connection timeout and a 10 s deadline, no retries: what
+// credential endpoints (metadata services, STS, OAuth) take, which answer at once or never.
+HttpResponse SendOnce(HttpRequest request, double connect_timeout_seconds);
 
 // The most bytes of an error answer's body kept (for its message); the rest is not received.
 inline constexpr std::uint64_t kMostErrorBodyBytes = 64 << 10;

@@ -182,15 +182,16 @@ std::string ProblemOf(const HttpResponse& response, const store::SecretScrubber&
   return scrub(UnscrubbedProblemOf(response));
 }
 
-// An S3 answer saying that the session token it was signed with has expired.
-bool TokenExpired(const HttpResponse& response) {
-  if (response.status != 400 && response.status != 403) return false;
+}  // namespace
+
+bool ObjectReader::TokenExpired(const HttpResponse& response, const Signing& signing) {
+  if (signing.token) return response.status == 401;  // GCS: the access token is no longer good
+  if (!signing.credentials || (response.status != 400 && response.status != 403)) return false;
+  // S3: the session token it was signed with has expired.
   const std::string problem = UnscrubbedProblemOf(response);
   return problem.find("ExpiredToken") != std::string::npos ||
          problem.find("TokenRefreshRequired") != std::string::npos;
 }
-
-}  // namespace
 
 ObjectReader::ObjectReader(ObjectReaderOptions options)
     : options_(std::move(options)),
@@ -202,12 +203,32 @@ ObjectReader::Signing ObjectReader::CurrentSigning() const {
   if (options_.service == Service::kS3 && options_.aws_credentials != nullptr) {
     signing.credentials = options_.aws_credentials->Get();
   }
+  if (options_.service == Service::kGcs && options_.gcs_credentials != nullptr) {
+    signing.token = options_.gcs_credentials->Get();
+  }
   // Error answers may echo request headers: the token, whatever its header's name.
   if (signing.credentials) {
     signing.scrub = store::SecretScrubber(
         {signing.credentials->secret_access_key, signing.credentials->session_token});
+  } else if (signing.token) {
+    signing.scrub = store::SecretScrubber({signing.token->token});
   }
   return signing;
+}
+
+void ObjectReader::Sign(HttpRequest& request, const Signing& signing) const {
+  if (const auto& token = signing.token) {
+    request.headers.push_back("Authorization: Bearer " + token->token);
+  }
+  if (const auto& credentials = signing.credentials) {
+    request.headers.push_back(std::string("x-amz-content-sha256: ") + kEmptyPayloadHash);
+    if (!credentials->session_token.empty()) {
+      request.headers.push_back("x-amz-security-token: " + credentials->session_token);
+    }
+    const std::string region = options_.region.empty() ? "us-east-1" : options_.region;
+    request.aws_sigv4 = "aws:amz:" + region + ":s3";
+    request.user_password = credentials->access_key_id + ":" + credentials->secret_access_key;
+  }
 }
 
 HttpRequest ObjectReader::RequestFor(const std::string& object, const ReadOptions& options,
@@ -226,19 +247,11 @@ HttpRequest ObjectReader::RequestFor(const std::string& object, const ReadOption
     if (!options.unless_generation.empty()) {
       request.headers.push_back("If-None-Match: " + options.unless_generation);
     }
-    if (const auto& credentials = signing.credentials) {
-      request.headers.push_back(std::string("x-amz-content-sha256: ") + kEmptyPayloadHash);
-      if (!credentials->session_token.empty()) {
-        request.headers.push_back("x-amz-security-token: " + credentials->session_token);
-      }
-      const std::string region = options_.region.empty() ? "us-east-1" : options_.region;
-      request.aws_sigv4 = "aws:amz:" + region + ":s3";
-      request.user_password = credentials->access_key_id + ":" + credentials->secret_access_key;
-    }
   }
   if (const std::string range = RangeHeader(options.range); !range.empty()) {
     request.headers.push_back(range);
   }
+  Sign(request, signing);
   return request;
 }
 
@@ -357,7 +370,7 @@ std::vector<ReadResult> ObjectReader::ReadEach(const std::string& object,
     bool expired = false;
     for (std::size_t k = 0; k < pending.size(); ++k) {
       const std::size_t i = pending[k];
-      if (!refreshed && signing.credentials && TokenExpired(responses[k])) {
+      if (!refreshed && TokenExpired(responses[k], signing)) {
         expired = true;
         again.push_back(i);
       } else if (auto result = Interpret(object, reads[i], responses[k], signing.scrub)) {
@@ -369,7 +382,8 @@ std::vector<ReadResult> ObjectReader::ReadEach(const std::string& object,
     }
     if (again.empty()) return results;
     if (expired) {  // once: fresh credentials, the same reads again, no attempt counted
-      options_.aws_credentials->Invalidate(*signing.credentials);
+      if (signing.credentials) options_.aws_credentials->Invalidate(*signing.credentials);
+      if (signing.token) options_.gcs_credentials->Invalidate(*signing.token);
       refreshed = true;
       --tried;
       pending = std::move(again);
@@ -405,6 +419,7 @@ Store::FolderListing ObjectReader::ListGcsFolder(const std::string& folder) {
                   "?delimiter=%2F&prefix=" + PercentEncode(folder, false) +
                   "&fields=items(name),prefixes,nextPageToken";
     if (!page_token.empty()) request.url += "&pageToken=" + PercentEncode(page_token, false);
+    Sign(request, CurrentSigning());
     const HttpResponse response = SendWithRetries(request, where);
     if (response.status == 401 || response.status == 403) {
       throw PermissionDeniedError("cannot list '" + where + "': " + ProblemOf(response, {}) +

@@ -14,6 +14,7 @@
 
 #include "hub/store.h"
 #include "store/aws/credentials.h"
+#include "store/gcs/credentials.h"
 #include "store/http/http_client.h"
 #include "store/secret_scrubber.h"
 
@@ -26,8 +27,10 @@ struct ObjectReaderOptions {
   // "http://127.0.0.1:9000" (path-style URLs) or "" for the service's public endpoint.
   std::string endpoint;
   std::string region = "us-east-1";  // S3 signing
-  // S3: asked before every request (null, or no credentials found: unsigned requests).
+  // Asked before every request (null, or no credentials found: unsigned requests): S3's
+  // keys, GCS's access tokens.
   std::shared_ptr<aws::CredentialChain> aws_credentials;
+  std::shared_ptr<gcs::TokenChain> gcs_credentials;
   int max_attempts = 6;  // per request, for throttling, 5xx and dropped connections
   double hedge_after_seconds = 0;
   // Each request's deadline: this plus its bytes at min_bytes_per_second (HttpClientOptions).
@@ -55,9 +58,14 @@ class ObjectReader {
   // The credentials to sign the next requests with, and a scrubber that knows them.
   struct Signing {
     std::optional<aws::Credentials> credentials;
+    std::optional<gcs::AccessToken> token;
     store::SecretScrubber scrub;
   };
   Signing CurrentSigning() const;
+  // Adds `signing`'s credentials to `request` (S3: SigV4 by curl; GCS: a bearer token).
+  void Sign(HttpRequest& request, const Signing& signing) const;
+  // An answer saying the credentials `signing` holds expired (S3's ExpiredToken, GCS's 401).
+  static bool TokenExpired(const HttpResponse& response, const Signing& signing);
   // Sends `request` until it is answered or max_attempts transient failures in a row.
   HttpResponse SendWithRetries(const HttpRequest& request, const std::string& where);
   HttpRequest RequestFor(const std::string& object, const ReadOptions& options,
