@@ -159,16 +159,8 @@ def test_credentials_about_to_expire_are_fetched_again_and_an_expired_token_once
         assert proxy.requests["GET"] == 20 + proxy.signers[stale]
 
 
-def test_no_identity_sends_unsigned_reads_and_a_broken_one_is_an_error_without_secrets(
-    proxy, no_identity, tmp_path, default_cache
-):
+def test_a_broken_identity_is_an_error_without_secrets(proxy, no_identity, tmp_path):
     prefix = uuid.uuid4().hex
-    _write_chunks(proxy, prefix)
-    proxy.clear()
-    with pytest.raises(hub.errors.PermissionDeniedError, match="check the credentials"):
-        _reader(proxy, prefix).open("x")  # unsigned, as for a public bucket: this one is not
-    assert set(proxy.signers) == {""}
-
     (tmp_path / "token").write_text("secret-web-identity-token")
     no_identity.setenv("AWS_WEB_IDENTITY_TOKEN_FILE", str(tmp_path / "token"))
     no_identity.setenv("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/hub-reader")

@@ -513,8 +513,10 @@ std::shared_ptr<Store> OpenS3Store(const S3StoreOptions& options) {
       ThrowStatus("cannot create bucket", options.bucket, status, scrub);
     }
   }
+  // Where the chain finds no identity, reads stay on Arrow, whose AWS SDK also knows SSO
+  // and credential_process profiles (and reads public buckets anonymously).
   std::unique_ptr<http::ObjectReader> reader;
-  {
+  if (keys) {
     http::ObjectReaderOptions direct;
     direct.aws_credentials = std::move(credentials);
     direct.service = http::ObjectReaderOptions::Service::kS3;
@@ -556,16 +558,18 @@ std::shared_ptr<Store> OpenGcsStore(const GcsStoreOptions& options) {
       ThrowStatus("cannot create bucket", options.bucket, status, scrub);
     }
   }
+  // Anonymous, or one chain of token sources (store/gcs/credentials.h): the key given, a
+  // credentials file, the metadata server. Where it finds none, reads stay on Arrow, whose
+  // Google client knows more ways (external accounts, impersonation).
+  std::shared_ptr<gcs::TokenChain> tokens;
+  if (!options.anonymous) {
+    tokens =
+        std::make_shared<gcs::TokenChain>(gcs::DefaultTokenSources(options.service_account_json));
+  }
   std::unique_ptr<http::ObjectReader> reader;
-  {
-    // Anonymous, or one chain of token sources (store/gcs/credentials.h): the key given, a
-    // credentials file, the metadata server; none found, anonymous.
+  if (options.anonymous || tokens->Get()) {  // a configured identity that fails, fails here
     http::ObjectReaderOptions direct;
-    if (!options.anonymous) {
-      direct.gcs_credentials =
-          std::make_shared<gcs::TokenChain>(gcs::DefaultTokenSources(options.service_account_json));
-      direct.gcs_credentials->Get();  // a configured identity that fails, fails here
-    }
+    direct.gcs_credentials = std::move(tokens);
     direct.service = http::ObjectReaderOptions::Service::kGcs;
     direct.bucket = options.bucket;
     direct.endpoint = options.endpoint;

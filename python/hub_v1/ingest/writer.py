@@ -223,7 +223,7 @@ def _workers(
     try:
         datahub.__reduce__()  # how a worker reconnects; refused for explicit S3 keys
     except InvalidArgumentError as error:
-        warnings.warn(f"ingesting in this process only: {error}", stacklevel=3)
+        warnings.warn(f"ingesting in this process only: {error}", stacklevel=4)
         return None
     return ProcessWorkers(min(count, len(plan.wanted(count))), source, dataset)
 

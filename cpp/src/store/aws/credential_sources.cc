@@ -173,6 +173,8 @@ class ProfileCredentials final : public CredentialSource {
                          {}};
     } catch (const NotFoundError&) {
       return std::nullopt;  // no file, or no such profile
+    } catch (const InvalidArgumentError&) {
+      return std::nullopt;  // a profile without keys (SSO, credential_process): Arrow's SDK's
     }
   }
 

@@ -358,7 +358,7 @@ std::vector<ReadResult> ObjectReader::ReadEach(const std::string& object,
   std::vector<ReadResult> results(reads.size());
   std::vector<std::size_t> pending(reads.size());
   for (std::size_t i = 0; i < pending.size(); ++i) pending[i] = i;
-  bool refreshed = false;  // credentials fetched again after S3 said the token expired
+  bool refreshed = false;  // credentials fetched again after the service said they expired
   for (int tried = 1;; ++tried) {
     const Signing signing = CurrentSigning();
     std::vector<HttpRequest> requests;
@@ -419,14 +419,16 @@ Store::FolderListing ObjectReader::ListGcsFolder(const std::string& folder) {
                   "?delimiter=%2F&prefix=" + PercentEncode(folder, false) +
                   "&fields=items(name),prefixes,nextPageToken";
     if (!page_token.empty()) request.url += "&pageToken=" + PercentEncode(page_token, false);
-    Sign(request, CurrentSigning());
+    const Signing signing = CurrentSigning();
+    Sign(request, signing);
     const HttpResponse response = SendWithRetries(request, where);
     if (response.status == 401 || response.status == 403) {
-      throw PermissionDeniedError("cannot list '" + where + "': " + ProblemOf(response, {}) +
+      throw PermissionDeniedError("cannot list '" + where +
+                                  "': " + ProblemOf(response, signing.scrub) +
                                   " (check the credentials and their permissions)");
     }
     if (response.status != 200) {
-      throw StorageError("cannot list '" + where + "': " + ProblemOf(response, {}));
+      throw StorageError("cannot list '" + where + "': " + ProblemOf(response, signing.scrub));
     }
     const auto page = nlohmann::json::parse(
         reinterpret_cast<const char*>(response.body.data()),

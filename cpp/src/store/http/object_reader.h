@@ -3,7 +3,8 @@
 // suffix (a shard's index) is one GET, a cached object is revalidated by one conditional GET
 // (S3 If-None-Match on the ETag, GCS ifGenerationNotMatch), and many ranges go out at once.
 // Arrow's filesystems cannot do these (their reads report no ETag or generation and send no
-// preconditions); writes, listings and deletes stay on Arrow.
+// preconditions); writes, listings and deletes stay on Arrow. Every request is signed with
+// what the store's credential chain gives at that moment (store/aws/, store/gcs/).
 #pragma once
 
 #include <cstdint>
