@@ -8,8 +8,10 @@ did); a task is the part's numbers.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections.abc import Collection
@@ -23,6 +25,8 @@ from hub_v1.ingest.parts import write_one_part
 if TYPE_CHECKING:
     from hub_v1.dataset import Dataset
     from hub_v1.ingest.writer import Source
+
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal this process gets when its parent dies
 
 # A worker process's ingest: (source, dataset), set once when it starts.
 _INGEST: tuple[Source, Dataset] | None = None
@@ -71,16 +75,30 @@ class ProcessWorkers:
 
 
 def _start_worker(parent: int, source: Source, dataset: Dataset, threads: int) -> None:
-    """A worker process's start: its ingest, its share of threads, and a watch on the ingest
-    that started it: once that process is gone (killed), the worker ends too, rather than wait
-    for tasks forever."""
+    """A worker process's start: its ingest and its share of threads. It dies with the ingest
+    that started it: a part's writer that outlived a killed ingest could race the rerun's
+    writer of that part (from a new start, after a skip) and leave stale samples."""
     global _INGEST
+    _die_with_parent(parent)
     _INGEST = source, dataset
     config.set_threads(threads)
 
+
+def _die_with_parent(parent: int) -> None:
+    """On Linux the kernel kills this process the moment `parent` dies (PR_SET_PDEATHSIG);
+    elsewhere a thread looks every 0.1 s."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL) == 0:
+            if os.getppid() != parent:  # it died before the call
+                os._exit(1)
+            return
+    except (OSError, AttributeError):  # no libc prctl here
+        pass
+
     def watch() -> None:
         while os.getppid() == parent:
-            time.sleep(0.5)
+            time.sleep(0.1)
         os._exit(1)
 
     threading.Thread(target=watch, name="hub_v1-ingest-parent", daemon=True).start()
