@@ -96,8 +96,10 @@ class GcsConnection:
 def gs(bucket: str, **kwargs: Any) -> GcsConnection:
     """Connect to Google Cloud Storage: ``hub.gs("bucket", creds_path="key.json").connect()``.
 
-    `creds_path` is a service-account JSON key; without it, Application Default Credentials
-    apply (or none, against an emulator given by `endpoint` or ``STORAGE_EMULATOR_HOST``).
+    `creds_path` is a service-account JSON key (hub_v1 signs its RS256 JWT and exchanges it
+    for access tokens, fetched again before they expire); without it, Application Default
+    Credentials apply (``GOOGLE_APPLICATION_CREDENTIALS``, gcloud's, the metadata server), or
+    none against an emulator given by `endpoint` or ``STORAGE_EMULATOR_HOST``.
     `max_attempts`, `requests_in_flight`, `hedge_after`, `max_staleness`,
     `request_timeout` and `min_bytes_per_second` are as for :func:`s3` (revalidation uses the
     object's generation).

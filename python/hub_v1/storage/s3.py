@@ -1,8 +1,9 @@
 """S3 and S3-compatible servers: ``hub.s3(bucket, ...).connect()``.
 
-Credentials are read by the engine (hub::ReadAwsCredentialsFile, the rules C++ programs get
-too) and handed to it once; they are never logged, shown in a repr or an error, or pickled:
-a connection pickles as where its credentials come from (a file path, or the environment).
+Credentials are read by the engine (hub::ReadAwsCredentialsFile and the credential chain in
+cpp/src/store/aws/, the rules C++ programs get too); they are never logged, shown in a repr
+or an error, or pickled: a connection pickles as where its credentials come from (a file
+path, or the machine's identity).
 """
 
 from __future__ import annotations
@@ -127,8 +128,12 @@ def s3(bucket: str | None = None, **kwargs: Any) -> S3Connection:
 
     Credentials come from `aws_creds_filepath` (an AWS credentials INI file, first profile or
     `profile`, or a JSON file with ``aws_access_key_id``, ``aws_secret_access_key`` and
-    optionally ``bucket``), from explicit keys, or else from the standard AWS chain
-    (environment, ``~/.aws``, instance metadata). `endpoint` points at MinIO or any
+    optionally ``bucket``), from explicit keys, or else from the machine's identity, found as
+    AWS's SDKs find it: the environment's keys, a web identity (EKS IRSA), a profile of
+    ``~/.aws/credentials`` (``AWS_PROFILE``), an ECS task's or an EC2 instance's role
+    (IMDSv2); temporary credentials are fetched again before they expire (see
+    docs/storage.md). Workers of a DataLoader or an ingest find it again themselves.
+    `endpoint` points at MinIO or any
     S3-compatible server. Requests are retried with backoff, `max_attempts` at most; reads
     and writes keep `requests_in_flight` chunk requests open at once (raise it on links with
     high latency: throughput is about requests_in_flight x chunk size / round-trip time).
