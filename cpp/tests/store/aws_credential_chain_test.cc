@@ -98,7 +98,7 @@ TEST(AwsCredentialChain, ASourceFailingARefreshLeavesCredentialsNotYetExpiredInU
   EXPECT_THROW(chain.Get(), StorageError);  // none left to sign with
 }
 
-TEST(AwsCredentialChain, NoSourceWithCredentialsMeansUnsignedAndIsAskedOnce) {
+TEST(AwsCredentialChain, NoSourceWithCredentialsGivesNoneAndIsAskedOnce) {
   auto none = std::make_unique<ScriptedSource>([] { return std::nullopt; });
   ScriptedSource* seen = none.get();
   std::vector<std::unique_ptr<CredentialSource>> sources;
