@@ -231,3 +231,23 @@ def test_a_google_service_account_signs_reads_that_cost_what_anonymous_ones_cost
             hub.gs("hub-tests", endpoint=endpoint, prefix=prefix, creds_path=str(other)).connect()
         assert "PRIVATE KEY" not in str(raised.value)
         assert tokens.refused == ["wrong issuer or audience"]
+
+
+def test_an_instance_role_signs_the_writes_hub_v1_sends_itself(
+    proxy, no_identity, metadata, tmp_path, default_cache
+):
+    _use_identity("instance_role", no_identity, tmp_path, metadata, "")
+    datahub = _reader(proxy, uuid.uuid4().hex)
+    data = np.arange(20 * 16, dtype=np.int32).reshape(20, 16)
+    proxy.clear()
+    array = datahub.array("x", shape=data.shape, chunk=(4, 16), dtype="int32")
+    array[:] = data
+    puts = [path for method, path, status in proxy.answered if method == "PUT" and status == 200]
+    assert len(puts) == 2 + 5  # the root group's and the array's zarr.json, 5 chunks
+    # Every object read and write goes through hub_v1's client, signed by the role; the
+    # listing is still Arrow's (its AWS SDK finds identities its own way).
+    ours = [path for _, path, _ in proxy.answered if "list-type=" not in path]
+    assert proxy.signers["ASIAHUBTEST000000000"] == len(ours), proxy.signers
+    np.testing.assert_array_equal(datahub.open("x")[:], data)
+    datahub.delete("x")
+    assert datahub.node_kind("x") == "missing"

@@ -24,7 +24,7 @@
 #include "store/cloud_retry.h"
 #include "store/environment.h"
 #include "store/gcs/credentials.h"
-#include "store/http/object_reader.h"
+#include "store/http/object_client.h"
 #include "store/read_range.h"
 #include "store/secret_scrubber.h"
 
@@ -109,16 +109,16 @@ constexpr std::uint64_t kRoomForErrorAnswers = 16 << 10;
 
 class ArrowStore final : public Store {
  public:
-  // `reader`: the HTTP read path, or null to read through Arrow.
+  // `client`: hub_v1's HTTP client (reads; S3 writes and deletes), or null for Arrow alone.
   ArrowStore(std::shared_ptr<arrow::fs::FileSystem> fs, CloudService service, std::string base,
              std::string description, int max_attempts, int requests_in_flight,
-             std::unique_ptr<http::ObjectReader> reader, double max_staleness_seconds,
+             std::unique_ptr<http::ObjectClient> client, double max_staleness_seconds,
              store::SecretScrubber scrub,
              std::shared_ptr<arrow::internal::ThreadPool> io_executor = nullptr)
       : scrub_(std::move(scrub)),
         io_executor_(std::move(io_executor)),
         fs_(std::move(fs)),
-        reader_(std::move(reader)),
+        client_(std::move(client)),
         service_(service),
         base_(std::move(base)),
         description_(std::move(description)),
@@ -127,7 +127,7 @@ class ArrowStore final : public Store {
         max_staleness_seconds_(max_staleness_seconds) {}
 
   ReadResult Read(const std::string& key, const ReadOptions& options) override {
-    if (reader_) return reader_->Read(ObjectOf(key), options);
+    if (client_) return client_->Read(ObjectOf(key), options);
     const std::string path = PathOf(key);
     if (options.size_known && service_ == CloudService::kS3 && !options.range.suffix) {
       if (auto result = ReadKnownSize(path, options)) return std::move(*result);
@@ -150,16 +150,21 @@ class ArrowStore final : public Store {
 
   std::vector<ReadResult> ReadEach(const std::string& key,
                                    std::span<const ReadOptions> reads) override {
-    if (reader_) return reader_->ReadEach(ObjectOf(key), reads);
+    if (client_) return client_->ReadEach(ObjectOf(key), reads);
     return Store::ReadEach(key, reads);
   }
 
   // ETags (S3) and generations (GCS) come with every answer of the HTTP read path.
-  bool HasGenerations() const override { return reader_ != nullptr; }
+  bool HasGenerations() const override { return client_ != nullptr; }
   double MaxStalenessSeconds() const override { return max_staleness_seconds_; }
 
   std::string PutParts(const std::string& key,
                        std::span<const std::span<const std::byte>> parts) override {
+    if (client_ && service_ == CloudService::kS3) {
+      std::uint64_t size = 0;
+      for (const auto& part : parts) size += part.size();
+      if (size <= http::ObjectClient::kLargestPut) return client_->Put(ObjectOf(key), parts);
+    }
     const std::string path = PathOf(key);
     // The object appears only when Close completes its single PUT (or multipart upload), so
     // a failed attempt leaves the old object in place and can simply be made again. A failed
@@ -184,6 +189,7 @@ class ArrowStore final : public Store {
   }
 
   void Delete(const std::string& key) override {
+    if (client_ && service_ == CloudService::kS3) return client_->Delete(ObjectOf(key));
     const std::string path = PathOf(key);
     const auto status =
         WithRetries(max_attempts_, "delete", path, scrub_, [&] { return fs_->DeleteFile(path); });
@@ -219,10 +225,10 @@ class ArrowStore final : public Store {
   // (Arrow's GCS listing drops the folders); without the HTTP path, GCS lists every key.
   FolderListing ListFolder(const std::string& prefix) override {
     if (service_ == CloudService::kGcs) {
-      if (!reader_) return Store::ListFolder(prefix);
+      if (!client_) return Store::ListFolder(prefix);
       const std::string root = ObjectPrefix();
       FolderListing listing =
-          reader_->ListGcsFolder(prefix.empty() ? root : ObjectOf(prefix) + "/");
+          client_->ListGcsFolder(prefix.empty() ? root : ObjectOf(prefix) + "/");
       for (auto* names : {&listing.keys, &listing.folders}) {
         for (auto& name : *names) name = name.substr(root.size());
       }
@@ -383,7 +389,7 @@ class ArrowStore final : public Store {
   store::SecretScrubber scrub_;  // for Arrow's and the servers' error texts
   std::shared_ptr<arrow::internal::ThreadPool> io_executor_;  // outlives fs_, which uses it
   std::shared_ptr<arrow::fs::FileSystem> fs_;
-  std::unique_ptr<http::ObjectReader> reader_;
+  std::unique_ptr<http::ObjectClient> client_;
   CloudService service_;
   std::atomic<std::size_t> largest_read_{0};
   std::string base_;  // "bucket" or "bucket/prefix"
@@ -515,11 +521,11 @@ std::shared_ptr<Store> OpenS3Store(const S3StoreOptions& options) {
   }
   // Where the chain finds no identity, reads stay on Arrow, whose AWS SDK also knows SSO
   // and credential_process profiles (and reads public buckets anonymously).
-  std::unique_ptr<http::ObjectReader> reader;
+  std::unique_ptr<http::ObjectClient> reader;
   if (keys) {
-    http::ObjectReaderOptions direct;
+    http::ObjectClientOptions direct;
     direct.aws_credentials = std::move(credentials);
-    direct.service = http::ObjectReaderOptions::Service::kS3;
+    direct.service = http::ObjectClientOptions::Service::kS3;
     direct.bucket = options.bucket;
     direct.endpoint = options.endpoint;
     direct.region = s3.region;
@@ -527,7 +533,7 @@ std::shared_ptr<Store> OpenS3Store(const S3StoreOptions& options) {
     direct.hedge_after_seconds = options.reads.hedge_after_seconds;
     direct.request_timeout_seconds = options.reads.request_timeout_seconds;
     direct.min_bytes_per_second = options.reads.min_bytes_per_second;
-    reader = std::make_unique<http::ObjectReader>(std::move(direct));
+    reader = std::make_unique<http::ObjectClient>(std::move(direct));
   }
   return std::make_shared<ArrowStore>(
       *fs, CloudService::kS3, base, "s3://" + base, options.max_attempts, requests_in_flight,
@@ -566,18 +572,18 @@ std::shared_ptr<Store> OpenGcsStore(const GcsStoreOptions& options) {
     tokens =
         std::make_shared<gcs::TokenChain>(gcs::DefaultTokenSources(options.service_account_json));
   }
-  std::unique_ptr<http::ObjectReader> reader;
+  std::unique_ptr<http::ObjectClient> reader;
   if (options.anonymous || tokens->Get()) {  // a configured identity that fails, fails here
-    http::ObjectReaderOptions direct;
+    http::ObjectClientOptions direct;
     direct.gcs_credentials = std::move(tokens);
-    direct.service = http::ObjectReaderOptions::Service::kGcs;
+    direct.service = http::ObjectClientOptions::Service::kGcs;
     direct.bucket = options.bucket;
     direct.endpoint = options.endpoint;
     direct.max_attempts = std::max(1, options.max_attempts);
     direct.hedge_after_seconds = options.reads.hedge_after_seconds;
     direct.request_timeout_seconds = options.reads.request_timeout_seconds;
     direct.min_bytes_per_second = options.reads.min_bytes_per_second;
-    reader = std::make_unique<http::ObjectReader>(std::move(direct));
+    reader = std::make_unique<http::ObjectClient>(std::move(direct));
   }
   return std::make_shared<ArrowStore>(*fs, CloudService::kGcs, base, "gs://" + base,
                                       options.max_attempts, requests_in_flight, std::move(reader),

@@ -120,16 +120,41 @@ struct Transfer {
   std::uint64_t collect_limit = UINT64_MAX;
   std::size_t into_buffer = 0;
   std::size_t into_offset = 0;
+  std::span<const std::span<const std::byte>> upload;  // a PUT's body, sent from here
+  std::size_t upload_buffer = 0;
+  std::size_t upload_offset = 0;
+  std::uint64_t upload_bytes = 0;
   Clock::time_point started;
   std::uint64_t stated_bytes = 0;  // the answer's Content-Length
   std::uint64_t wanted_bytes = 0;  // the caller's buffers' total
   char error[CURL_ERROR_SIZE] = {};
 };
 
-std::uint64_t TotalBytes(std::span<const std::span<std::byte>> buffers) {
+template <typename Byte>
+std::uint64_t TotalBytes(std::span<const std::span<Byte>> buffers) {
   std::uint64_t total = 0;
   for (const auto buffer : buffers) total += buffer.size();
   return total;
+}
+
+// curl's read callback: the next bytes of a PUT's body, from its buffers in order.
+std::size_t OnUpload(char* out, std::size_t size, std::size_t count, void* data) {
+  auto* transfer = static_cast<Transfer*>(data);
+  std::size_t room = size * count;
+  std::size_t written = 0;
+  while (room > 0 && transfer->upload_buffer < transfer->upload.size()) {
+    const auto buffer = transfer->upload[transfer->upload_buffer];
+    const std::size_t take = std::min(room, buffer.size() - transfer->upload_offset);
+    std::memcpy(out + written, buffer.data() + transfer->upload_offset, take);
+    written += take;
+    room -= take;
+    transfer->upload_offset += take;
+    if (transfer->upload_offset == buffer.size()) {
+      ++transfer->upload_buffer;
+      transfer->upload_offset = 0;
+    }
+  }
+  return written;
 }
 
 // Appends what fits under `limit` of `data` to `body`, which holds `held` bytes; returns the
@@ -324,6 +349,14 @@ std::vector<HttpResponse> HttpClient::Send(std::span<const HttpRequest> requests
       curl_easy_setopt(easy, CURLOPT_POSTFIELDS, requests[i].body.c_str());
       curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
                        static_cast<curl_off_t>(requests[i].body.size()));
+    } else if (requests[i].method == "PUT") {
+      transfer->upload = requests[i].upload;
+      transfer->upload_bytes = TotalBytes(requests[i].upload);
+      curl_easy_setopt(easy, CURLOPT_UPLOAD, 1L);
+      curl_easy_setopt(easy, CURLOPT_INFILESIZE_LARGE,
+                       static_cast<curl_off_t>(transfer->upload_bytes));
+      curl_easy_setopt(easy, CURLOPT_READFUNCTION, OnUpload);
+      curl_easy_setopt(easy, CURLOPT_READDATA, transfer.get());
     } else if (requests[i].method != "GET") {
       curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, requests[i].method.c_str());
     }
@@ -338,8 +371,8 @@ std::vector<HttpResponse> HttpClient::Send(std::span<const HttpRequest> requests
   };
   // Past its deadline: the base time plus its bytes at the least acceptable rate.
   auto past_deadline = [&](Transfer& transfer) {
-    const std::uint64_t bytes =
-        std::max({transfer.stated_bytes, transfer.wanted_bytes, transfer.response.body_bytes});
+    const std::uint64_t bytes = std::max({transfer.stated_bytes, transfer.wanted_bytes,
+                                          transfer.response.body_bytes, transfer.upload_bytes});
     const double allowed =
         options_.deadline_base_seconds + static_cast<double>(bytes) / options_.min_bytes_per_second;
     const double elapsed = std::chrono::duration<double>(Clock::now() - transfer.started).count();
@@ -426,7 +459,7 @@ std::vector<HttpResponse> HttpClient::Send(std::span<const HttpRequest> requests
         const auto now = Clock::now();
         if (now - began >= hedge_after) {
           for (std::size_t i = 0; i < requests.size(); ++i) {
-            if (!answers[i] && first[i] && !hedge_started[i]) {
+            if (!answers[i] && first[i] && !hedge_started[i] && requests[i].method == "GET") {
               hedge_started[i] = true;
               start(i, true);
             }

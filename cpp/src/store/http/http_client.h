@@ -1,4 +1,4 @@
-// HttpClient: GETs (and the odd small PUT or POST for credentials) over libcurl, many in flight on
+// HttpClient: GETs, PUTs of objects, DELETEs and small POSTs over libcurl, many in flight on
 // the calling thread (curl's multi interface), with optional hedging. The cloud read path uses it
 // where Arrow's filesystems cannot say what a response said (its length, its ETag or generation,
 // "not modified").
@@ -17,8 +17,10 @@ namespace hub::http {
 
 struct HttpRequest {
   std::string url;
-  std::string method = "GET";        // "PUT" (IMDSv2's token), "POST" (OAuth token exchanges), ...
-  std::string body;                  // what a POST sends (a form, for the OAuth exchanges)
+  std::string method = "GET";  // "PUT", "POST", "DELETE", ...
+  std::string body;            // what a POST sends (a form, for the OAuth exchanges)
+  // What a PUT sends: these buffers in order, streamed (a PUT is never hedged).
+  std::span<const std::span<const std::byte>> upload;
   std::vector<std::string> headers;  // "Name: value"
   // curl's SigV4 signing ("aws:amz:<region>:s3") and "key:secret"; empty: unsigned. The
   // secret never leaves curl: it is not logged, and errors never carry it.

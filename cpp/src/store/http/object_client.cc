@@ -1,5 +1,5 @@
-// ObjectReader: S3 and GCS reads as single HTTP requests (see object_reader.h).
-#include "store/http/object_reader.h"
+// ObjectClient: S3 and GCS reads as single HTTP requests (see object_reader.h).
+#include "store/http/object_client.h"
 
 #include <algorithm>
 #include <cstring>
@@ -14,7 +14,7 @@
 namespace hub::http {
 namespace {
 
-using Service = ObjectReaderOptions::Service;
+using Service = ObjectClientOptions::Service;
 
 // SHA-256 of an empty body: S3 wants the payload's hash in a header of every signed request.
 constexpr const char* kEmptyPayloadHash =
@@ -25,7 +25,7 @@ std::string WithoutTrailingSlashes(std::string url) {
   return url;
 }
 
-std::string BaseUrl(const ObjectReaderOptions& options) {
+std::string BaseUrl(const ObjectClientOptions& options) {
   if (options.service == Service::kGcs) {
     const std::string endpoint = options.endpoint.empty()
                                      ? "https://storage.googleapis.com"
@@ -42,7 +42,7 @@ std::string BaseUrl(const ObjectReaderOptions& options) {
   return "https://s3." + region + ".amazonaws.com/" + options.bucket + "/";
 }
 
-HttpClientOptions ClientOptions(const ObjectReaderOptions& options) {
+HttpClientOptions ClientOptions(const ObjectClientOptions& options) {
   HttpClientOptions client;
   client.hedge_after_seconds = options.hedge_after_seconds;
   client.deadline_base_seconds = options.request_timeout_seconds;
@@ -184,7 +184,7 @@ std::string ProblemOf(const HttpResponse& response, const store::SecretScrubber&
 
 }  // namespace
 
-bool ObjectReader::TokenExpired(const HttpResponse& response, const Signing& signing) {
+bool ObjectClient::TokenExpired(const HttpResponse& response, const Signing& signing) {
   if (signing.token) return response.status == 401;  // GCS: the access token is no longer good
   if (!signing.credentials || (response.status != 400 && response.status != 403)) return false;
   // S3: the session token it was signed with has expired.
@@ -193,12 +193,12 @@ bool ObjectReader::TokenExpired(const HttpResponse& response, const Signing& sig
          problem.find("TokenRefreshRequired") != std::string::npos;
 }
 
-ObjectReader::ObjectReader(ObjectReaderOptions options)
+ObjectClient::ObjectClient(ObjectClientOptions options)
     : options_(std::move(options)),
       base_url_(BaseUrl(options_)),
       client_(ClientOptions(options_)) {}
 
-ObjectReader::Signing ObjectReader::CurrentSigning() const {
+ObjectClient::Signing ObjectClient::CurrentSigning() const {
   Signing signing;
   if (options_.service == Service::kS3 && options_.aws_credentials != nullptr) {
     signing.credentials = options_.aws_credentials->Get();
@@ -216,12 +216,13 @@ ObjectReader::Signing ObjectReader::CurrentSigning() const {
   return signing;
 }
 
-void ObjectReader::Sign(HttpRequest& request, const Signing& signing) const {
+void ObjectClient::Sign(HttpRequest& request, const Signing& signing,
+                        const char* payload_hash) const {
   if (const auto& token = signing.token) {
     request.headers.push_back("Authorization: Bearer " + token->token);
   }
   if (const auto& credentials = signing.credentials) {
-    request.headers.push_back(std::string("x-amz-content-sha256: ") + kEmptyPayloadHash);
+    request.headers.push_back(std::string("x-amz-content-sha256: ") + payload_hash);
     if (!credentials->session_token.empty()) {
       request.headers.push_back("x-amz-security-token: " + credentials->session_token);
     }
@@ -231,7 +232,7 @@ void ObjectReader::Sign(HttpRequest& request, const Signing& signing) const {
   }
 }
 
-HttpRequest ObjectReader::RequestFor(const std::string& object, const ReadOptions& options,
+HttpRequest ObjectClient::RequestFor(const std::string& object, const ReadOptions& options,
                                      const Signing& signing) const {
   HttpRequest request;
   request.into = options.into;
@@ -251,11 +252,11 @@ HttpRequest ObjectReader::RequestFor(const std::string& object, const ReadOption
   if (const std::string range = RangeHeader(options.range); !range.empty()) {
     request.headers.push_back(range);
   }
-  Sign(request, signing);
+  Sign(request, signing, kEmptyPayloadHash);
   return request;
 }
 
-std::optional<ReadResult> ObjectReader::Interpret(const std::string& object,
+std::optional<ReadResult> ObjectClient::Interpret(const std::string& object,
                                                   const ReadOptions& options,
                                                   HttpResponse& response,
                                                   const store::SecretScrubber& scrub) const {
@@ -349,11 +350,11 @@ std::optional<ReadResult> ObjectReader::Interpret(const std::string& object,
   return result;
 }
 
-ReadResult ObjectReader::Read(const std::string& object, const ReadOptions& options) {
+ReadResult ObjectClient::Read(const std::string& object, const ReadOptions& options) {
   return std::move(ReadEach(object, std::span(&options, 1)).front());
 }
 
-std::vector<ReadResult> ObjectReader::ReadEach(const std::string& object,
+std::vector<ReadResult> ObjectClient::ReadEach(const std::string& object,
                                                std::span<const ReadOptions> reads) {
   std::vector<ReadResult> results(reads.size());
   std::vector<std::size_t> pending(reads.size());
@@ -399,7 +400,7 @@ std::vector<ReadResult> ObjectReader::ReadEach(const std::string& object,
   }
 }
 
-HttpResponse ObjectReader::SendWithRetries(const HttpRequest& request, const std::string& where) {
+HttpResponse ObjectClient::SendWithRetries(const HttpRequest& request, const std::string& where) {
   for (int tried = 1;; ++tried) {
     HttpResponse response = std::move(client_.Send(std::span(&request, 1)).front());
     if (!IsTransient(response.status) || tried >= options_.max_attempts) return response;
@@ -408,7 +409,7 @@ HttpResponse ObjectReader::SendWithRetries(const HttpRequest& request, const std
   }
 }
 
-Store::FolderListing ObjectReader::ListGcsFolder(const std::string& folder) {
+Store::FolderListing ObjectClient::ListGcsFolder(const std::string& folder) {
   const std::string where = options_.bucket + "/" + folder;
   Store::FolderListing listing;
   std::string page_token;
@@ -420,7 +421,7 @@ Store::FolderListing ObjectReader::ListGcsFolder(const std::string& folder) {
                   "&fields=items(name),prefixes,nextPageToken";
     if (!page_token.empty()) request.url += "&pageToken=" + PercentEncode(page_token, false);
     const Signing signing = CurrentSigning();
-    Sign(request, signing);
+    Sign(request, signing, kEmptyPayloadHash);
     const HttpResponse response = SendWithRetries(request, where);
     if (response.status == 401 || response.status == 403) {
       throw PermissionDeniedError("cannot list '" + where +
@@ -453,6 +454,73 @@ Store::FolderListing ObjectReader::ListGcsFolder(const std::string& folder) {
   std::sort(listing.keys.begin(), listing.keys.end());
   std::sort(listing.folders.begin(), listing.folders.end());
   return listing;
+}
+
+HttpResponse ObjectClient::SendSigned(const std::function<HttpRequest()>& build,
+                                      const char* payload_hash, const char* action,
+                                      const std::string& where) {
+  bool refreshed = false;
+  for (int tried = 1;; ++tried) {
+    const Signing signing = CurrentSigning();
+    HttpRequest request = build();
+    Sign(request, signing, payload_hash);
+    HttpResponse response = std::move(client_.Send(std::span(&request, 1)).front());
+    if (!refreshed && TokenExpired(response, signing)) {
+      if (signing.credentials) options_.aws_credentials->Invalidate(*signing.credentials);
+      if (signing.token) options_.gcs_credentials->Invalidate(*signing.token);
+      refreshed = true;
+      --tried;
+      continue;
+    }
+    if (!IsTransient(response.status) || tried >= options_.max_attempts) return response;
+    store::WaitBeforeRetry(tried, options_.max_attempts, action, where,
+                           ProblemOf(response, signing.scrub));
+  }
+}
+
+[[noreturn]] void ObjectClient::Refuse(const char* action, const std::string& where,
+                                       const HttpResponse& response) const {
+  const std::string problem = ProblemOf(response, CurrentSigning().scrub);
+  const std::string what = std::string("cannot ") + action + " '" + where + "': " + problem;
+  if (response.status == 401 || response.status == 403) {
+    throw PermissionDeniedError(what + " (check the credentials and their permissions)");
+  }
+  if (response.status == 404) throw NotFoundError(what);
+  throw StorageError(what);
+}
+
+HttpRequest ObjectClient::ObjectRequest(const char* method, const std::string& object) const {
+  HttpRequest request;
+  request.method = method;
+  request.url = base_url_ + PercentEncode(object, /*keep_slashes=*/true);
+  return request;
+}
+
+std::string ObjectClient::Put(const std::string& object,
+                              std::span<const std::span<const std::byte>> parts) {
+  if (options_.service != Service::kS3) throw UnsupportedError("ObjectClient::Put is S3's");
+  const std::string where = options_.bucket + "/" + object;
+  const HttpResponse response = SendSigned(
+      [&] {
+        HttpRequest request = ObjectRequest("PUT", object);
+        request.upload = parts;
+        // (No "Expect:" to skip 100-continue: curl 7.88 signs that empty header, then drops it.)
+        request.headers.push_back("Content-Type: application/octet-stream");
+        return request;
+      },
+      "UNSIGNED-PAYLOAD", "write", where);
+  if (response.status != 200) Refuse("write", where, response);
+  return response.Header("etag");
+}
+
+void ObjectClient::Delete(const std::string& object) {
+  if (options_.service != Service::kS3) throw UnsupportedError("ObjectClient::Delete is S3's");
+  const std::string where = options_.bucket + "/" + object;
+  const HttpResponse response = SendSigned([&] { return ObjectRequest("DELETE", object); },
+                                           kEmptyPayloadHash, "delete", where);
+  // A missing object (S3 answers 204 anyway, some servers 404) is not an error.
+  if (response.status == 204 || response.status == 200 || response.status == 404) return;
+  Refuse("delete", where, response);
 }
 
 }  // namespace hub::http
