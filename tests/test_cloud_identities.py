@@ -159,8 +159,16 @@ def test_credentials_about_to_expire_are_fetched_again_and_an_expired_token_once
         assert proxy.requests["GET"] == 20 + proxy.signers[stale]
 
 
-def test_a_broken_identity_is_an_error_without_secrets(proxy, no_identity, tmp_path):
+def test_a_broken_identity_is_an_error_without_secrets(proxy, no_identity, metadata, tmp_path):
     prefix = uuid.uuid4().hex
+    # Something that answers where the metadata service would be, but is none (a proxy or a
+    # firewall's 403): no instance role, no error.
+    no_identity.setenv("AWS_EC2_METADATA_DISABLED", "false")
+    no_identity.setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", metadata.endpoint + "/not-imds")
+    _reader(proxy, prefix)
+    assert metadata.requests["PUT /not-imds/latest/api/token"] >= 1 and metadata.issued == []
+    no_identity.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
     (tmp_path / "token").write_text("secret-web-identity-token")
     no_identity.setenv("AWS_WEB_IDENTITY_TOKEN_FILE", str(tmp_path / "token"))
     no_identity.setenv("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/hub-reader")

@@ -198,6 +198,7 @@ class ContainerCredentials final : public CredentialSource {
     if (url.empty()) return std::nullopt;
     http::HttpRequest request;
     request.url = url;
+    request.direct = true;
     std::string authorization = EnvironmentVariable("AWS_CONTAINER_AUTHORIZATION_TOKEN");
     if (const std::string file = EnvironmentVariable("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
         !file.empty()) {
@@ -231,16 +232,17 @@ class InstanceMetadataCredentials final : public CredentialSource {
     http::HttpRequest token_request;
     token_request.url = base + "/api/token";
     token_request.method = "PUT";
+    token_request.direct = true;
     token_request.headers.push_back("X-aws-ec2-metadata-token-ttl-seconds: 21600");
     const http::HttpResponse token = http::SendOnce(std::move(token_request), 1);
-    if (token.status == 0) return std::nullopt;  // not on EC2 (or no IMDS here)
-    if (token.status != 200) {
-      throw StorageError("cannot get an IMDSv2 session token from " + name() + ": " + Why(token));
-    }
+    // No session token: not on EC2, or something between here and there (a proxy, a firewall
+    // that answers 403) that is not an instance metadata service.
+    if (token.status != 200) return std::nullopt;
     const std::string session = token.BodyText();
     const auto get = [&](const std::string& path) {
       http::HttpRequest request;
       request.url = base + path;
+      request.direct = true;
       request.headers.push_back("X-aws-ec2-metadata-token: " + session);
       return http::SendOnce(std::move(request), 1);
     };

@@ -163,8 +163,12 @@ class MetadataServer final : public TokenSource {
     request.url =
         "http://" + Host() + "/computeMetadata/v1/instance/service-accounts/default/token";
     request.headers.push_back("Metadata-Flavor: Google");
+    request.direct = true;
     const http::HttpResponse response = http::SendOnce(std::move(request), 1);
-    if (response.status == 0 || response.status == 404) return std::nullopt;  // not on GCP
+    // Not on Google Cloud: no answer, or one from something else (a proxy, a firewall).
+    if (response.status != 200 || response.Header("metadata-flavor") != "Google") {
+      return std::nullopt;
+    }
     return TokenFrom(response, name(), {});
   }
 

@@ -345,6 +345,7 @@ std::vector<HttpResponse> HttpClient::Send(std::span<const HttpRequest> requests
     curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME,
                      std::max(1L, static_cast<long>(options_.stall_timeout_seconds)));
+    if (requests[i].direct) curl_easy_setopt(easy, CURLOPT_NOPROXY, "*");
     if (requests[i].method == "POST") {
       curl_easy_setopt(easy, CURLOPT_POSTFIELDS, requests[i].body.c_str());
       curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,

@@ -21,6 +21,8 @@ struct HttpRequest {
   std::string body;            // what a POST sends (a form, for the OAuth exchanges)
   // What a PUT sends: these buffers in order, streamed (a PUT is never hedged).
   std::span<const std::span<const std::byte>> upload;
+  // Past any proxy the environment names: a machine's own metadata services.
+  bool direct = false;
   std::vector<std::string> headers;  // "Name: value"
   // curl's SigV4 signing ("aws:amz:<region>:s3") and "key:secret"; empty: unsigned. The
   // secret never leaves curl: it is not logged, and errors never carry it.
