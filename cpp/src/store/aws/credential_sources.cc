@@ -1,7 +1,9 @@
 // The places AWS credentials come from (see credentials.h for the order and the variables):
 // given keys, the environment, a web identity (STS), the shared credentials file, an ECS
 // container's endpoint and the EC2 instance metadata service (IMDSv2).
-#include <cstdlib>
+#include <cctype>
+#include <cstring>
+#include <ctime>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
