@@ -23,7 +23,12 @@ class _NoBar:
     def __exit__(self, *exc: object) -> None:
         return None
 
+    n: float = 0  # tqdm's position, which callers may set (then refresh)
+
     def update(self, n: float = 1) -> None:
+        return None
+
+    def refresh(self) -> None:
         return None
 
     def set_postfix(self, *args: Any, **kwargs: Any) -> None:

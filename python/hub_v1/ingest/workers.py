@@ -17,9 +17,11 @@ import time
 from collections.abc import Collection
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor
 from concurrent.futures import wait as wait_for_futures
+from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any
 
 from hub_v1 import config
+from hub_v1.errors import HubError
 from hub_v1.ingest.parts import write_one_part
 
 if TYPE_CHECKING:
@@ -67,6 +69,19 @@ class ProcessWorkers:
 
     def wait_any(self, futures: Collection[Any]) -> set[Any]:
         return set(wait_for_futures(futures, return_when=FIRST_COMPLETED).done)
+
+    @staticmethod
+    def result(future: Any) -> Any:
+        """The part a task wrote; a worker that died is a HubError saying what usually kills
+        them at start."""
+        try:
+            return future.result()
+        except BrokenProcessPool as error:
+            raise HubError(
+                f"an ingest worker process died ({error}); a spawned worker imports the main "
+                'script again, so a script needs `if __name__ == "__main__":` around its '
+                "work (or pass workers=1)"
+            ) from None
 
     def close(self) -> None:
         """Waits for the tasks running (a part half-written by a task still running would be
@@ -130,6 +145,10 @@ class DaskWorkers:
         from distributed import wait
 
         return set(wait(list(futures), return_when="FIRST_COMPLETED").done)
+
+    @staticmethod
+    def result(future: Any) -> Any:
+        return future.result()
 
     def close(self) -> None:
         """Cancels the tasks not finished. Dask cannot stop a task already running: it writes

@@ -184,7 +184,7 @@ class _Written:
     def __init__(self, plan: PartPlan, bar: tqdm[Any], save: Any) -> None:
         self.plan, self.bar, self.save = plan, bar, save
         self.started, self.stored_bytes = time.perf_counter(), 0
-        self.bar.update(sum(part.end - part.start for part in plan.done()))
+        self._show_items_in_place()
 
     def __call__(self, part: PartDone) -> None:
         if not self.plan.accept(part):
@@ -193,9 +193,15 @@ class _Written:
             warnings.warn(f"skipped: {message}", stacklevel=5)
         self.save()
         self.stored_bytes += part.stored_bytes
-        self.bar.update(part.end - part.start)
+        self._show_items_in_place()
         seconds = max(time.perf_counter() - self.started, 1e-9)
         self.bar.set_postfix_str(f"{self.stored_bytes / 1e6 / seconds:.1f} MB/s")
+
+    def _show_items_in_place(self) -> None:
+        """The bar at the source items the parts in place took (a skip that moves later
+        parts takes theirs back)."""
+        self.bar.n = sum(part.end - part.start for part in self.plan.done())
+        self.bar.refresh()
 
 
 def _workers(
@@ -259,7 +265,7 @@ def _write_on(
                     running[future] = index
             for future in pool.wait_any(list(running)):
                 del running[future]
-                written(future.result())
+                written(pool.result(future))
     finally:
         pool.close()
 
