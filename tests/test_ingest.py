@@ -329,6 +329,7 @@ def test_a_killed_ingest_resumes_to_the_dataset_an_uninterrupted_run_gives(
     ds = hub.fs(tmp_path / "out").connect().open("d")
     assert len(ds) == 300
     assert ds["labels"][:].tolist() == reference["labels"][:].tolist()
+    np.testing.assert_array_equal(ds["images"].shapes[:], reference["images"].shapes[:])
     for k in range(300):
         assert ds["images"].samples_array[k] == reference["images"].samples_array[k]
     assert not [
@@ -364,6 +365,7 @@ def _same_datasets(one: hub.Dataset, other: hub.Dataset) -> None:
     assert len(one) == len(other) and one.keys() == other.keys()
     for key in one.keys():  # noqa: SIM118 (iterating a Dataset yields samples)
         if isinstance(one[key], hub.RaggedArray):
+            np.testing.assert_array_equal(one[key].shapes[:], other[key].shapes[:])
             for k in range(len(one)):
                 assert one[key].samples_array[k] == other[key].samples_array[k], (key, k)
         else:

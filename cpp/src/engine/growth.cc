@@ -146,7 +146,15 @@ void Growth::WriteSamples(std::int64_t start, std::span<const std::byte> samples
   }
   if (count == 0) return;
   std::vector<std::int64_t> grown = target_->metadata.shape;
-  grown[0] = std::max(grown[0], start + count);
+  std::int64_t end = start + count;
+  if (!turn_) {
+    // Staging beside other appenders: samples past this one's own may be theirs. Bounded at
+    // the end of the object the write ends in, the write patches that object (keeping every
+    // other sample in it) rather than replace it as if nothing lay past the bound.
+    const std::int64_t object_rows = stored_->metadata.chunk_shape[0];
+    end = (end + object_rows - 1) / object_rows * object_rows;
+  }
+  grown[0] = std::max(grown[0], end);
   if (grown != target_->metadata.shape) target_ = WithShape(*stored_, grown);
   const detail::RegionPlan plan = detail::PlanRegion(target_, {Slice{start, start + count, 1}});
   WriteRegion(*target_, plan, samples);

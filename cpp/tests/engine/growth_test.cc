@@ -264,9 +264,11 @@ TEST(Growth, StagingAppendersWriteDisjointPartsBesideTheCommittingOneWithoutTaki
   Dataset dataset = CreateLabelsAndBoxes(store);
   // The committing appender holds every turn from the start; the stagers never wait on it.
   DatasetAppender committing(dataset);
-  std::vector<std::thread> stagers;
-  for (int part = 0; part < 3; ++part) {
-    stagers.emplace_back([&dataset, part] {
+  // The parts in reverse, each on its own thread: a part written after those past it must
+  // keep their samples in the objects they share (here every one: the shapes array's 1024-row
+  // chunks hold all three parts).
+  for (int part = 2; part >= 0; --part) {
+    std::thread stager([&dataset, part] {
       const std::vector<RaggedValues> rows{
           {Iota(part + 1, 10 * part)}, {{}}, {Iota(2, 5)}, {Iota(1, part)}};
       const std::size_t count = part == 2 ? 3 : 4;  // the last part ends short
@@ -280,8 +282,8 @@ TEST(Growth, StagingAppendersWriteDisjointPartsBesideTheCommittingOneWithoutTaki
       stager.Write(batch, static_cast<std::int64_t>(count));
       EXPECT_THROW(stager.Commit(), InvalidArgumentError);
     });
+    stager.join();
   }
-  for (std::thread& stager : stagers) stager.join();
   EXPECT_EQ(Dataset::Open(store, "d").length(), 0);  // staged, not visible
   committing.Resume(11);
   EXPECT_EQ(committing.Commit(), 11);

@@ -29,6 +29,8 @@ from hub_v1.errors import ContainsNodeError, InvalidArgumentError
 from hub_v1.ingest import parts as ingest_parts
 from hub_v1.ingest.parts import PartDone, PartPlan, read_parts, write_parts
 from hub_v1.progress import progress_bar
+from hub_v1.ragged import RaggedArray
+from hub_v1.storage.local import FsConnection
 from hub_v1.storage.memory import MemoryConnection
 
 if TYPE_CHECKING:
@@ -212,6 +214,15 @@ def _workers(
     from hub_v1.ingest.workers import DaskWorkers, ProcessWorkers, default_workers
 
     datahub = dataset.datahub
+    if _parts_share_objects(dataset) and not isinstance(datahub._connection, FsConnection):
+        if scheduler is not None or (workers or 1) > 1:
+            warnings.warn(
+                "ingesting in this process only: a ragged component's shapes array keeps many "
+                "parts in one object, which writers in several processes may only share where "
+                "the store locks (a local folder)",
+                stacklevel=4,
+            )
+        return None
     if scheduler is not None and plan.total is not None:
         if isinstance(datahub._connection, MemoryConnection) or not source.shareable():
             raise InvalidArgumentError(
@@ -232,6 +243,12 @@ def _workers(
         warnings.warn(f"ingesting in this process only: {error}", stacklevel=4)
         return None
     return ProcessWorkers(min(count, len(plan.wanted(count))), source, dataset)
+
+
+def _parts_share_objects(dataset: Dataset) -> bool:
+    """Whether some parts share objects: a ragged component's shapes array holds 65,536 rows
+    per shard (its samples array holds a part's samples apart)."""
+    return any(isinstance(dataset[key], RaggedArray) for key in dataset.keys())  # noqa: SIM118 (iterating a Dataset yields samples)
 
 
 def _write_here(
