@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from itertools import chain, islice
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from hub_v1 import _core
+from hub_v1.growth import _component_batch
 from hub_v1.ragged import RaggedArray
 
 if TYPE_CHECKING:
@@ -192,9 +191,9 @@ def write_parts(
     on_error: str,
 ) -> Iterator[PartDone]:
     """Writes `parts` (read from the source, `size` samples each but the last) as parts
-    `index`, `index + 1`, ..., staged beyond
-    the dataset's length (holding no turn on it), and yields each once in place. With
-    ``on_error="raise"``, the first item error is raised instead."""
+    `index`, `index + 1`, ..., staged beyond the dataset's length (holding no turn on it),
+    and yields each once in place. With ``on_error="raise"``, the first item error is raised
+    instead."""
     names = list(source.components())
     appender = _core.DatasetAppender(dataset._core, stage=True)
     try:
@@ -239,18 +238,15 @@ def stage_samples(
     for key in names:
         array = dataset[key]
         column = [sample[key] for sample in samples]
+        batch = _component_batch(array, column, f"component '{key}'")  # as extend takes it
+        values.append((key, batch))
         if isinstance(array, RaggedArray):
-            inputs = [array._as_sample(value) for value in column]
             handed += sum(
-                len(value) if isinstance(value, bytes) else value.nbytes for value in inputs
+                len(value) if isinstance(value, bytes) else value.nbytes for value in batch
             )
-            values.append((key, inputs))
-        elif array.dtype.kind in "TO":
-            values.append((key, np.array(column, dtype=array.dtype)))
+        elif array.dtype.kind in "TO":  # text and bytes: their lengths, not the pointers
             handed += sum(len(value) for value in column)
         else:
-            block = np.ascontiguousarray(np.asarray(column, dtype=array.dtype))
-            values.append((key, block))
-            handed += block.nbytes
+            handed += batch.nbytes
     appender.write(dataset._core, values, len(samples))
     return handed
