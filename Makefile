@@ -27,9 +27,8 @@ build: $(STAMPS)/venv
 	$(VPY) -m pip install -q --no-build-isolation --no-deps .
 
 # Manylinux wheels in wheelhouse/, one for each CPython here from 3.11 up (PATH and pyenv;
-# scripts/build_wheels.sh): auditwheel bundles libdeflate, ISA-L, lz4, zstd, libjpeg-turbo and
-# libpng; Arrow's libraries stay pyarrow's (found at $$ORIGIN/../pyarrow). `wheel` is the
-# same target.
+# scripts/build_wheels.sh): auditwheel bundles libdeflate, ISA-L, lz4, zstd, libjpeg-turbo,
+# libpng, libcurl and OpenSSL's libcrypto. `wheel` is the same target.
 wheels: $(STAMPS)/venv
 	bash scripts/build_wheels.sh $(VPY)
 
@@ -79,7 +78,7 @@ FUZZ_SECONDS ?= 30
 test-fuzz: $(STAMPS)/venv
 	CC=clang-14 CXX=clang++-14 $(VENV)/bin/cmake -S . -B $(FUZZ_BUILD) -G Ninja \
 	  -DCMAKE_MAKE_PROGRAM=$(abspath $(VENV)/bin/ninja) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DHUB_FUZZ=ON -DHUB_BUILD_TESTS=OFF -DHUB_BUILD_PYTHON=OFF -DHUB_WITH_ARROW=OFF \
+	  -DHUB_FUZZ=ON -DHUB_BUILD_TESTS=OFF -DHUB_BUILD_PYTHON=OFF -DHUB_WITH_CLOUD=OFF \
 	  -DHUB_WARNINGS_AS_ERRORS=ON > /dev/null
 	$(VENV)/bin/cmake --build $(FUZZ_BUILD)
 	for target in fuzz_chunk_decode fuzz_shard_decode fuzz_zarr_json fuzz_jpeg_region \

@@ -1,6 +1,6 @@
 """Shared fixtures: a DataHub on every store hub_v1 supports — local disk, memory, S3 (moto's
 real HTTP server on 127.0.0.1) and Google Cloud Storage (fake-gcs-server on 127.0.0.1) —
-all driven through the engine's real SDK clients (Arrow's S3 and GCS filesystems)."""
+all driven through the engine's own HTTP client, as users' programs are."""
 
 from __future__ import annotations
 

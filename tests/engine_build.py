@@ -25,8 +25,8 @@ def cmake(*args: str | os.PathLike[str]) -> str:
 
 
 def build_engine(*targets: str) -> Path:
-    """Configures build/cpp (C++ tests on, Python module off, Arrow from this Python's
-    pyarrow) and builds `targets` (all if none); returns the build folder."""
+    """Configures build/cpp (C++ tests on, Python module off, the cloud stores on) and
+    builds `targets` (all if none); returns the build folder."""
     cmake("-S", ROOT, "-B", ENGINE_BUILD, *GENERATOR, "-DHUB_BUILD_TESTS=ON",
           "-DHUB_BUILD_PYTHON=OFF", f"-DPython_EXECUTABLE={sys.executable}")  # fmt: skip
     cmake("--build", ENGINE_BUILD, *(["--target", *targets] if targets else []))

@@ -23,6 +23,10 @@ EXPIRED_TOKEN = (
     b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>ExpiredToken</Code>'
     b"<Message>The provided token has expired.</Message></Error>"
 )
+ACCESS_DENIED = (
+    b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code>'
+    b"<Message>Access Denied</Message></Error>"
+)
 INTERNAL = (
     b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code>'
     b"<Message>We encountered an internal error. Please try again.</Message></Error>"
@@ -57,6 +61,8 @@ class FaultProxy:
         # `expired_keys` are answered 400 ExpiredToken, as S3 answers a stale session token.
         self.signers: collections.Counter[str] = collections.Counter()
         self.expired_keys: set[str] = set()
+        # Requests whose "METHOD path" this pattern matches are answered 403 AccessDenied.
+        self.refuse: re.Pattern[str] | None = None
         self.answered: list[tuple[str, str, int]] = []  # (method, path, status) forwarded
         self.active = 0  # requests being handled now
         self.most_active = 0  # the most handled at once (reset it to measure a call)
@@ -96,6 +102,10 @@ class FaultProxy:
                 try:
                     if key and key in proxy.expired_keys:
                         self._error(400, EXPIRED_TOKEN)
+                    elif proxy.refuse and proxy.refuse.search(f"{self.command} {self.path}"):
+                        with proxy.lock:
+                            proxy.answered.append((self.command, self.path, 403))
+                        self._error(403, ACCESS_DENIED)
                     else:
                         self._answer(body)
                 finally:

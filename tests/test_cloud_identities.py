@@ -241,7 +241,7 @@ def test_a_google_service_account_signs_reads_that_cost_what_anonymous_ones_cost
         assert tokens.refused == ["wrong issuer or audience"]
 
 
-def test_an_instance_role_signs_the_writes_hub_v1_sends_itself(
+def test_an_instance_role_signs_every_request(
     proxy, no_identity, metadata, tmp_path, default_cache
 ):
     _use_identity("instance_role", no_identity, tmp_path, metadata, "")
@@ -252,10 +252,13 @@ def test_an_instance_role_signs_the_writes_hub_v1_sends_itself(
     array[:] = data
     puts = [path for method, path, status in proxy.answered if method == "PUT" and status == 200]
     assert len(puts) == 2 + 5  # the root group's and the array's zarr.json, 5 chunks
-    # Every object read and write goes through hub_v1's client, signed by the role; the
-    # listing is still Arrow's (its AWS SDK finds identities its own way).
-    ours = [path for _, path, _ in proxy.answered if "list-type=" not in path]
-    assert proxy.signers["ASIAHUBTEST000000000"] == len(ours), proxy.signers
+    # Every request, listings included, goes through hub_v1's client, signed by the role.
+    assert any("list-type=2" in path for _, path, _ in proxy.answered)
+    assert proxy.signers == {"ASIAHUBTEST000000000": len(proxy.answered)}, proxy.signers
     np.testing.assert_array_equal(datahub.open("x")[:], data)
-    datahub.delete("x")
+    proxy.clear()
+    datahub.delete("x")  # ends with one listing and one batched DeleteObjects
+    assert [method for method, _, _ in proxy.answered][-2:] == ["GET", "POST"], proxy.answered
+    assert proxy.signers == {"ASIAHUBTEST000000000": len(proxy.answered)}, proxy.signers
+    assert "x" not in datahub.list()
     assert datahub.node_kind("x") == "missing"

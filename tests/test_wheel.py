@@ -86,6 +86,21 @@ def _run(python: Path, *arguments: str, cwd: Path, timeout: int = 600):
     )  # fmt: skip
 
 
+# No pyarrow comes with the wheel, and the cloud stores open without it: an S3 store with
+# keys given and a GCS store at an emulator's address (nothing listens there; opening sends
+# no request).
+CLOUD_WITHOUT_PYARROW = """
+import importlib.util
+assert importlib.util.find_spec("pyarrow") is None, "pyarrow was installed"
+import hub_v1 as hub
+s3 = hub.s3("bucket", aws_access_key_id="k", aws_secret_access_key="s",
+            endpoint="http://127.0.0.1:9", region="us-east-1").connect()
+gs = hub.gs("bucket", endpoint="http://127.0.0.1:9").connect()
+assert "s3://bucket" in repr(s3) and "gs://bucket" in repr(gs), (repr(s3), repr(gs))
+print("cloud ok")
+"""
+
+
 @pytest.mark.parametrize(("wheel", "interpreter"), WHEELS, ids=[w.split("-")[2] for w, _ in WHEELS])
 def test_each_wheel_installs_and_works_without_a_compiler(tmp_path, wheel, interpreter):
     oracle = "cp312" in wheel
@@ -97,6 +112,11 @@ def test_each_wheel_installs_and_works_without_a_compiler(tmp_path, wheel, inter
     bundled = list((python.parents[1] / "lib").glob("python3*/site-packages/hub_v1.libs/*"))
     names = {path.name.split("-")[0] for path in bundled}
     assert {"libturbojpeg", "libpng16", "liblz4", "libzstd", "libdeflate"} <= names, names
+    # The cloud stores are hub_v1's own client: libcurl and OpenSSL bundled, no pyarrow.
+    assert {"libcurl", "libcrypto"} <= names, names
+    result = _run(python, "-c", CLOUD_WITHOUT_PYARROW, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "cloud ok" in result.stdout
 
     # The README's quick start, from the wheel, on local disk and in memory (the cloud
     # emulators are the main suite's); on 3.12 the zarr-python interop tests too.

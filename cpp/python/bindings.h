@@ -24,7 +24,7 @@ void RegisterRaggedArrays(pybind11::module_& module);
 void RegisterDatasets(pybind11::module_& module);
 void RegisterLogging(pybind11::module_& module);
 void RegisterImageTransforms(pybind11::module_& module);
-void RegisterCloudStores(pybind11::module_& module);  // only with HUB_WITH_ARROW
+void RegisterCloudStores(pybind11::module_& module);  // only with HUB_WITH_CLOUD
 
 // "error", "reopen" or "overwrite" (InvalidArgumentError for anything else).
 OnExists ParseOnExists(const std::string& policy);

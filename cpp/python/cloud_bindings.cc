@@ -1,4 +1,4 @@
-// S3 and Google Cloud Storage stores (built only with HUB_WITH_ARROW). Secrets pass through
+// S3 and Google Cloud Storage stores (built only with HUB_WITH_CLOUD). Secrets pass through
 // here once, into the stores' options; nothing here stores, prints or returns them.
 //
 // Every argument is taken as a plain Python object and converted here, so that a wrong type is

@@ -18,6 +18,7 @@ struct ErrorClasses {
   PyObject* corrupt_chunk;
   PyObject* storage;
   PyObject* permission_denied;
+  PyObject* precondition_failed;
   PyObject* unsupported;
   PyObject* too_large;
   PyObject* base;
@@ -33,11 +34,17 @@ PyObject* ClassFor(const py::module_& errors, const char* name) {
 void RegisterErrors(py::module_& module) {
   const py::module_ errors = py::module_::import("hub_v1.errors");
   g_classes = ErrorClasses{
-      ClassFor(errors, "NotFoundError"),          ClassFor(errors, "InvalidArgumentError"),
-      ClassFor(errors, "ContainsNodeError"),      ClassFor(errors, "OutOfBoundsError"),
-      ClassFor(errors, "CorruptChunkError"),      ClassFor(errors, "StorageError"),
-      ClassFor(errors, "PermissionDeniedError"),  ClassFor(errors, "UnsupportedError"),
-      ClassFor(errors, "SelectionTooLargeError"), ClassFor(errors, "HubError"),
+      ClassFor(errors, "NotFoundError"),
+      ClassFor(errors, "InvalidArgumentError"),
+      ClassFor(errors, "ContainsNodeError"),
+      ClassFor(errors, "OutOfBoundsError"),
+      ClassFor(errors, "CorruptChunkError"),
+      ClassFor(errors, "StorageError"),
+      ClassFor(errors, "PermissionDeniedError"),
+      ClassFor(errors, "PreconditionFailedError"),
+      ClassFor(errors, "UnsupportedError"),
+      ClassFor(errors, "SelectionTooLargeError"),
+      ClassFor(errors, "HubError"),
   };
   py::register_exception_translator([](std::exception_ptr pending) {
     try {
@@ -54,6 +61,8 @@ void RegisterErrors(py::module_& module) {
       PyErr_SetString(g_classes.corrupt_chunk, e.what());
     } catch (const PermissionDeniedError& e) {
       PyErr_SetString(g_classes.permission_denied, e.what());
+    } catch (const PreconditionFailedError& e) {
+      PyErr_SetString(g_classes.precondition_failed, e.what());
     } catch (const StorageError& e) {
       PyErr_SetString(g_classes.storage, e.what());
     } catch (const UnsupportedError& e) {

@@ -12,7 +12,7 @@ PYBIND11_MODULE(_core, module) {
   hub::python::RegisterDatasets(module);
   hub::python::RegisterLogging(module);
   hub::python::RegisterImageTransforms(module);
-#ifdef HUB_WITH_ARROW
+#ifdef HUB_WITH_CLOUD
   hub::python::RegisterCloudStores(module);
 #endif
 }

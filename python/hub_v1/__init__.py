@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pyarrow.fs  # noqa: F401  (loads libarrow_s3 and registers Arrow's S3 finalizer)
-
 from hub_v1 import _core as _core  # loads the engine first
 from hub_v1 import _logging, ingest
 from hub_v1.array import Array
@@ -30,6 +28,7 @@ from hub_v1.errors import (
     NotFoundError,
     OutOfBoundsError,
     PermissionDeniedError,
+    PreconditionFailedError,
     StorageError,
     UnsupportedError,
 )
@@ -68,6 +67,7 @@ __all__ = [
     "NotFoundError",
     "OutOfBoundsError",
     "PermissionDeniedError",
+    "PreconditionFailedError",
     "RaggedArray",
     "StorageError",
     "UnsupportedError",

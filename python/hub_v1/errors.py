@@ -39,6 +39,11 @@ class PermissionDeniedError(StorageError, PermissionError):
     """The storage backend refused access."""
 
 
+class PreconditionFailedError(StorageError):
+    """A conditional write found the object changed by another writer since it was read;
+    nothing was written (a shard rewritten by two machines at once, retried until given up)."""
+
+
 class UnsupportedError(HubError, ValueError):
     """Valid input that this version of hub_v1 cannot handle (a codec, a key encoding)."""
 
@@ -60,6 +65,7 @@ __all__ = [
     "NotFoundError",
     "OutOfBoundsError",
     "PermissionDeniedError",
+    "PreconditionFailedError",
     "SelectionTooLargeError",
     "StorageError",
     "UnsupportedError",

@@ -1,6 +1,6 @@
-// S3 and Google Cloud Storage stores: the hub_v1::cloud library (target hub_cloud), built when
-// Arrow is (HUB_WITH_ARROW, Arrow's C++ filesystems from the pyarrow wheel, aws-sdk-cpp and
-// google-cloud-cpp inside). hub_v1::core builds and works without it.
+// S3 and Google Cloud Storage stores: the hub_v1::cloud library (target hub_cloud, built with
+// HUB_WITH_CLOUD), hub_v1's own HTTP client over libcurl and OpenSSL. hub_v1::core builds and
+// works without it.
 #pragma once
 
 #include <memory>
@@ -15,7 +15,7 @@ namespace hub {
 struct S3StoreOptions {
   std::string bucket;
   std::string prefix;         // folder inside the bucket ("" for its root)
-  std::string access_key_id;  // empty: the standard AWS credential chain
+  std::string access_key_id;  // empty: the AWS credential chain (docs/storage.md)
   std::string secret_access_key;
   std::string region;
   std::string endpoint;         // "http://127.0.0.1:9000" for MinIO, moto, ...
@@ -28,11 +28,10 @@ struct S3StoreOptions {
 struct GcsStoreOptions {
   std::string bucket;
   std::string prefix;
-  std::string service_account_json;  // the key file's contents; empty: default credentials
+  std::string service_account_json;  // the key file's contents; empty: the token chain
   std::string endpoint;              // "http://127.0.0.1:4443" for fake-gcs-server
   bool anonymous = false;            // no credentials (emulators)
   std::string project_id;            // needed to create buckets
-  double retry_limit_seconds = 30;   // google-cloud-cpp's own retries, per call
   int max_attempts = 6;              // hub_v1's retries of transient failures
   int requests_in_flight = 32;       // chunk requests kept in flight by reads and writes
   CloudReadOptions reads;
@@ -43,9 +42,5 @@ std::shared_ptr<Store> OpenGcsStore(const GcsStoreOptions& options);
 
 // Transient cloud failures retried so far in this process (throttling, 5xx, resets).
 std::uint64_t CloudRetryCount();
-
-// Shuts down the AWS SDK. Done at exit (std::atexit) once an S3 store was opened; call it
-// earlier to end S3 use before then. Later calls do nothing.
-void FinalizeCloudStores();
 
 }  // namespace hub

@@ -55,6 +55,13 @@ class PermissionDeniedError : public StorageError {
   using StorageError::StorageError;
 };
 
+// A conditional write found the object changed (or created) by another writer since it was
+// read (Store::PutPartsIf); nothing was written.
+class PreconditionFailedError : public StorageError {
+ public:
+  using StorageError::StorageError;
+};
+
 // A selection whose result could not be held in memory, or whose plan would pass its bound:
 // refused before anything is planned, allocated or read.
 class SelectionTooLargeError : public Error {

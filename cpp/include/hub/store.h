@@ -62,6 +62,30 @@ struct ReadResult {
   bool found() const { return status != Status::kMissing; }
 };
 
+// What a write requires of the object it replaces (Store::PutPartsIf).
+struct WriteCondition {
+  bool if_absent = false;     // there is no such object
+  std::string if_generation;  // when non-empty: the object is at this generation
+};
+
+// What a store can do; the engine chooses how to read and write from it (Store::Features).
+struct StoreFeatures {
+  // Reads report generations, so the engine may cache what it reads and revalidate it.
+  bool generations = false;
+  // PutPartsIf holds its conditions atomically, so writers of one shared object (a shard)
+  // need no lock: a write over a changed object fails, and its writer reads it again.
+  bool conditional_writes = false;
+  // Reading many ranges of an object costs about what one read of them all costs, as for a
+  // local file: the engine then reads a shard's inner chunks straight into place rather than
+  // reading the shard whole and copying each chunk out of it.
+  bool cheap_range_reads = false;
+  // How many chunk requests are worth keeping in flight at once (0: the engine's threads).
+  int preferred_concurrency = 0;
+  // How long a cached read may be served without asking the store whether the object changed;
+  // 0: every read of a cached object asks (a conditional read).
+  double max_staleness_seconds = 0;
+};
+
 // Held while a chunk is read, patched and rewritten; released when destroyed.
 class KeyLock {
  public:
@@ -108,11 +132,8 @@ class Store {
   // each result names the generation it saw, as ever. The reader must not outlive the store.
   virtual std::unique_ptr<ObjectReader> OpenObject(const std::string& key);
 
-  // Whether reads report generations (so the engine may cache what it reads).
-  virtual bool HasGenerations() const { return false; }
-  // How long a cached read may be served without asking the store whether the object changed;
-  // 0 (the default): every read of a cached object asks (a conditional read).
-  virtual double MaxStalenessSeconds() const { return 0; }
+  // What this store can do (none of it, by default).
+  virtual StoreFeatures Features() const { return {}; }
 
   // The whole object, or nullopt if it does not exist; at most `max_bytes` (as for
   // ReadOptions::max_bytes).
@@ -124,6 +145,13 @@ class Store {
   // Parts let a chunk and its checksum go out without first being copied together.
   virtual std::string PutParts(const std::string& key,
                                std::span<const std::span<const std::byte>> parts) = 0;
+
+  // PutParts, if `condition` holds when the write lands; PreconditionFailedError if it does
+  // not (another writer got there first), and the object is left as that writer left it.
+  // Only stores whose Features() say conditional_writes support it (UnsupportedError).
+  virtual std::string PutPartsIf(const std::string& key,
+                                 std::span<const std::span<const std::byte>> parts,
+                                 const WriteCondition& condition);
 
   std::string Put(const std::string& key, std::span<const std::byte> value) {
     const std::span<const std::byte> parts[] = {value};
@@ -151,8 +179,6 @@ class Store {
   // reads every object; stores that can list sizes override it.
   virtual std::vector<ObjectSize> ListWithSizes(const std::string& prefix);
 
-  virtual bool Exists(const std::string& key) = 0;
-
   // An exclusive lock on `key` across processes, or nullptr (no locking, the default). The
   // engine holds it around each object's read-patch-write: kIfOpenedWithLocking for a chunk
   // (stores opened with locking lock, others do not), kAlways where the object is shared by
@@ -160,14 +186,6 @@ class Store {
   enum class LockWhen { kIfOpenedWithLocking, kAlways };
   virtual std::unique_ptr<KeyLock> LockKey(const std::string& key,
                                            LockWhen when = LockWhen::kIfOpenedWithLocking);
-
-  // Whether reading many ranges of an object costs about what one read of them all costs, as
-  // for a local file: then the engine reads a shard's inner chunks straight into place rather
-  // than reading the shard whole and copying each chunk out of it.
-  virtual bool RangeReadsAreCheap() const { return false; }
-
-  // How many chunk requests are worth keeping in flight at once.
-  virtual int PreferredConcurrency() const { return 0; }
 
   // A human-readable location for messages, e.g. "file:///data"; never holds secrets.
   virtual std::string Describe() const = 0;

@@ -24,12 +24,8 @@ struct StoreLocation {
 // that is not a valid key ("..", empty segments, control characters).
 StoreLocation ParseStoreUrl(const std::string& url);
 
-// How the cloud stores read. Reads go over hub_v1's own HTTP client (one request per read,
-// ETags/generations, conditional re-reads) when it can authenticate them: S3 with keys given or
-// in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), GCS anonymously
-// (emulators, public buckets). Otherwise (the AWS SDK's credential chain beyond the
-// environment, Google default or service-account credentials) reads go through Arrow: two
-// requests where the size is not known, and no caching of decoded chunks.
+// How the cloud stores read: one request per read over hub_v1's own HTTP client, which reports
+// ETags/generations so that cached reads are revalidated by conditional requests.
 struct CloudReadOptions {
   // > 0: a read with no answer after this many seconds gets a second, identical request and
   // the first answer wins (hedging against slow requests). 0: off.

@@ -355,7 +355,7 @@ Array::StoredCounts Array::CountStored() const {
   engine::ParallelFor(
       keys.size(),
       [&](std::size_t k) { per_shard[k] = engine::CountStoredInnerChunks(*array, keys[k]); },
-      array->store->PreferredConcurrency());
+      array->store->Features().preferred_concurrency);
   for (const std::size_t count : per_shard) counts.chunks += count;
   return counts;
 }

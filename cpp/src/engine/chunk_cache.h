@@ -30,7 +30,7 @@ class ChunkCache {
     std::string generation;
     std::chrono::steady_clock::time_point checked_at;  // when the store last confirmed it
     // Whether the store confirmed this entry less than `seconds` ago (a store's
-    // MaxStalenessSeconds: such an entry is used without asking the store again).
+    // StoreFeatures::max_staleness_seconds: such an entry is used without asking the store again).
     bool CheckedWithin(double seconds) const {
       return chunk && seconds > 0 &&
              std::chrono::steady_clock::now() - checked_at < std::chrono::duration<double>(seconds);

@@ -88,7 +88,7 @@ std::shared_ptr<const Buffer> LoadChunkNow(const ArrayState& array, const std::s
                                            const ChunkCache::ReadStamp& stamp) {
   ChunkCache& cache = ChunkCache::Instance();
   const std::size_t trailer_bytes = array.chunk_pipeline->VerbatimTrailerBytes().value_or(0);
-  if (trailer_bytes > 0 && !array.store->HasGenerations()) {
+  if (trailer_bytes > 0 && !array.store->Features().generations) {
     // Nothing from such a store is cached (no generation to revalidate against), so read the
     // stored bytes straight in: one request on S3, where a plain read asks for the size first.
     cache.CountRead(false);
@@ -98,7 +98,7 @@ std::shared_ptr<const Buffer> LoadChunkNow(const ArrayState& array, const std::s
   }
   const std::string cache_key = array.cache_prefix + key;
   const ChunkCache::Entry cached = cache.Get(cache_key);
-  if (cached.CheckedWithin(array.store->MaxStalenessSeconds())) {
+  if (cached.CheckedWithin(array.store->Features().max_staleness_seconds)) {
     cache.CountRead(true);
     return cached.chunk;
   }
@@ -214,7 +214,7 @@ void WriteChunkObject(const ArrayState& array, const ObjectTask& object,
   }
 }
 
-int Concurrency(const ArrayState& array) { return array.store->PreferredConcurrency(); }
+int Concurrency(const ArrayState& array) { return array.store->Features().preferred_concurrency; }
 
 }  // namespace
 

@@ -1,7 +1,11 @@
 // Shard reads and writes (see shard_io.h).
 #include "engine/shard_io.h"
 
+#include <algorithm>
 #include <array>
+#include <chrono>
+#include <random>
+#include <thread>
 
 #include "engine/chunk_cache.h"
 #include "engine/chunk_io.h"
@@ -24,7 +28,7 @@ std::string InnerCacheKey(const ArrayState& array, const std::string& key, std::
 }
 
 bool Caching(const ArrayState& array) {
-  return array.store->HasGenerations() && ChunkCache::Instance().budget_bytes() > 0;
+  return array.store->Features().generations && ChunkCache::Instance().budget_bytes() > 0;
 }
 
 ShardIndex DecodeIndex(const ArrayState& array, const std::string& key,
@@ -47,7 +51,7 @@ std::optional<IndexRead> ReadIndex(const ArrayState& array, const std::string& k
   ChunkCache& cache = ChunkCache::Instance();
   const std::string cache_key = IndexCacheKey(array, key);
   const ChunkCache::Entry cached = use_cache ? cache.Get(cache_key) : ChunkCache::Entry{};
-  if (cached.CheckedWithin(array.store->MaxStalenessSeconds())) {
+  if (cached.CheckedWithin(array.store->Features().max_staleness_seconds)) {
     return IndexRead{ShardIndex(*cached.chunk), cached.generation};
   }
   ReadOptions options;
@@ -80,7 +84,7 @@ std::optional<IndexRead> ReadIndex(const ArrayState& array, const std::string& k
 // starts over and at last reads the whole shard, which is one version by construction.
 bool FromIndexedVersion(const ArrayState& array, const ReadResult& read, const IndexRead& index) {
   if (!read.found()) return false;
-  if (!array.store->HasGenerations()) return true;  // nothing to compare
+  if (!array.store->Features().generations) return true;  // nothing to compare
   return !index.generation.empty() && read.generation == index.generation;
 }
 
@@ -233,7 +237,8 @@ bool ReadShardPieces(const ArrayState& array, const ObjectTask& shard, ReadOutpu
 // chunks are stored verbatim, so that the pieces go straight into place with no copy.
 bool ReadsWholeShard(const ArrayState& array, const ObjectTask& shard) {
   if (shard.chunks.size() != shard.chunks_in_bounds) return false;
-  return !array.store->RangeReadsAreCheap() || !array.chunk_pipeline->VerbatimTrailerBytes();
+  return !array.store->Features().cheap_range_reads ||
+         !array.chunk_pipeline->VerbatimTrailerBytes();
 }
 
 }  // namespace
@@ -261,14 +266,53 @@ bool WritesWholeShard(const ObjectTask& shard) {
   return whole;
 }
 
-void WriteShard(const ArrayState& array, const ObjectTask& shard, std::span<const std::byte> in) {
+namespace {
+
+// The stored shard (nullopt: none) and the generation it was read at ("" where unknown).
+struct StoredShard {
+  std::optional<Buffer> bytes;
+  std::string generation;
+};
+
+StoredShard ReadStoredShard(const ArrayState& array, const std::string& key) {
+  ReadOptions options;
+  options.max_bytes = array.max_object_bytes;
+  ReadResult read;
+  try {
+    read = array.store->Read(key, options);
+  } catch (const CorruptChunkError& error) {
+    throw ChunkError(array, key, error);
+  }
+  if (!read.found()) return {};
+  return {std::move(read.value), std::move(read.generation)};
+}
+
+// Tries of a conditional shard rewrite before giving up on writers that keep changing it.
+constexpr int kConditionalWriteAttempts = 10;
+
+// Waits before another try of a rewrite that lost a race: 10 ms doubling to 1 s, each wait a
+// random part of it, so that racing writers spread out.
+void WaitAfterLostRace(int tried) {
+  thread_local std::minstd_rand random(std::random_device{}());
+  const int ceiling_ms = std::min(1000, 10 << std::min(tried, 7));
+  std::this_thread::sleep_for(std::chrono::milliseconds(
+      std::uniform_int_distribution<int>(ceiling_ms / 2, ceiling_ms)(random)));
+}
+
+// One read-patch-write of the shard. With `conditional`, the write is made only over the
+// version read (PreconditionFailedError if another writer changed it meanwhile).
+void WriteShardOnce(const ArrayState& array, const ObjectTask& shard, std::span<const std::byte> in,
+                    bool conditional) {
   const codec::ShardingCodec& sharding = *array.sharding;
   const bool whole = WritesWholeShard(shard);
   // A partial write keeps the untouched inner chunks' stored bytes: read the shard once.
   std::optional<Buffer> old_shard;
+  std::string old_generation;
   ShardIndex old_index(sharding.InnerCount());
   if (!whole) {
-    old_shard = GetObject(array, shard.key);
+    StoredShard stored = ReadStoredShard(array, shard.key);
+    old_shard = std::move(stored.bytes);
+    old_generation = std::move(stored.generation);
     if (old_shard) {
       try {
         old_index = sharding.IndexOfShard(old_shard->span());
@@ -323,7 +367,15 @@ void WriteShard(const ArrayState& array, const ObjectTask& shard, std::span<cons
     cache.Erase(IndexCacheKey(array, shard.key));
     return;
   }
-  std::string generation = array.store->PutParts(shard.key, parts);
+  std::string generation;
+  if (conditional && (!old_shard || !old_generation.empty())) {
+    WriteCondition condition;
+    condition.if_absent = !old_shard;
+    condition.if_generation = old_generation;
+    generation = array.store->PutPartsIf(shard.key, parts, condition);
+  } else {
+    generation = array.store->PutParts(shard.key, parts);
+  }
   cache.NoteWrite(array.cache_prefix + shard.key);
   if (Caching(array) && !generation.empty()) {
     // The index just written is the one the next read of this shard needs.
@@ -332,6 +384,27 @@ void WriteShard(const ArrayState& array, const ObjectTask& shard, std::span<cons
               std::move(generation));
   } else {
     cache.Erase(IndexCacheKey(array, shard.key));
+  }
+}
+
+}  // namespace
+
+void WriteShard(const ArrayState& array, const ObjectTask& shard, std::span<const std::byte> in) {
+  // A store that writes conditionally locks nothing: a rewrite of part of a shard is made
+  // over the version it read, and made again over the newer one when another process's
+  // writer got there first, so neither loses the other's inner chunks.
+  const bool conditional = !WritesWholeShard(shard) && array.store->Features().conditional_writes;
+  for (int tried = 1;; ++tried) {
+    try {
+      return WriteShardOnce(array, shard, in, conditional);
+    } catch (const PreconditionFailedError& error) {
+      if (tried >= kConditionalWriteAttempts) {
+        throw PreconditionFailedError(std::string(error.what()) + "; gave up after " +
+                                      std::to_string(tried) +
+                                      " tries (other writers kept rewriting this shard)");
+      }
+      WaitAfterLostRace(tried);
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 // Where hub::OpenStore (in hub_v1::core) finds the cloud stores: hub_v1::cloud, which links
-// Arrow, fills this in when it is linked into a program (register_cloud_stores.cc), so the
-// core library never depends on Arrow.
+// libcurl and OpenSSL, fills this in when it is linked into a program
+// (register_cloud_stores.cc), so the core library depends on neither.
 #pragma once
 
 #include <memory>

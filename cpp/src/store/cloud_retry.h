@@ -1,4 +1,4 @@
-// The cloud stores' retry pacing, shared by the Arrow path and the HTTP read path: exponential
+// The cloud stores' retry pacing (http::ObjectClient's one retry policy): exponential
 // backoff with full jitter, and one process-wide count of retries (CloudRetryCount).
 #pragma once
 

@@ -467,17 +467,6 @@ Store::FolderListing LocalStore::ListFolder(const std::string& prefix) {
   return listing;
 }
 
-bool LocalStore::Exists(const std::string& key) {
-  const auto path = PathOf(key);
-  const FileDescriptor fd(store::OpenBeneath(root_fd_, key, O_PATH));
-  if (fd.get() < 0) {
-    if (errno == ENOENT || errno == ENOTDIR) return false;
-    ThrowOpenError(path, errno);
-  }
-  struct stat info {};
-  return ::fstat(fd.get(), &info) == 0 && S_ISREG(info.st_mode);
-}
-
 namespace {
 
 // An flock held on an open lock file; closing the descriptor releases it.

@@ -27,8 +27,9 @@ class LocalStore final : public Store {
   std::vector<ReadResult> ReadRanges(const std::string& key,
                                      std::span<const RangeRead> reads) override;
   std::unique_ptr<ObjectReader> OpenObject(const std::string& key) override;
-  bool HasGenerations() const override { return true; }
-  bool RangeReadsAreCheap() const override { return true; }
+  StoreFeatures Features() const override {
+    return {.generations = true, .cheap_range_reads = true};
+  }
   std::string PutParts(const std::string& key,
                        std::span<const std::span<const std::byte>> parts) override;
   void Delete(const std::string& key) override;
@@ -36,7 +37,6 @@ class LocalStore final : public Store {
   std::vector<std::string> List(const std::string& prefix) override;
   std::vector<ObjectSize> ListWithSizes(const std::string& prefix) override;
   FolderListing ListFolder(const std::string& prefix) override;
-  bool Exists(const std::string& key) override;
   std::unique_ptr<KeyLock> LockKey(const std::string& key, LockWhen when) override;
   std::string Describe() const override;
 

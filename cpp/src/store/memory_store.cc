@@ -36,10 +36,17 @@ class MemoryStore final : public Store {
                               bytes.size());
   }
 
-  bool HasGenerations() const override { return true; }
+  StoreFeatures Features() const override {
+    return {.generations = true, .conditional_writes = true};
+  }
 
   std::string PutParts(const std::string& key,
                        std::span<const std::span<const std::byte>> parts) override {
+    return PutPartsIf(key, parts, {});
+  }
+
+  std::string PutPartsIf(const std::string& key, std::span<const std::span<const std::byte>> parts,
+                         const WriteCondition& condition) override {
     ValidateKey(key);
     std::size_t size = 0;
     for (const auto& part : parts) size += part.size();
@@ -50,6 +57,14 @@ class MemoryStore final : public Store {
       offset += part.size();
     }
     std::lock_guard lock(mutex_);
+    const auto found = objects_.find(key);
+    if ((condition.if_absent && found != objects_.end()) ||
+        (!condition.if_generation.empty() &&
+         (found == objects_.end() ||
+          std::to_string(found->second.generation) != condition.if_generation))) {
+      throw PreconditionFailedError("cannot write '" + key + "' to " + Describe() +
+                                    ": another writer changed it since it was read");
+    }
     const std::uint64_t generation = ++last_generation_;
     objects_[key] = Object{std::move(copy), generation};
     return std::to_string(generation);
@@ -70,12 +85,6 @@ class MemoryStore final : public Store {
       keys.push_back(it->first);
     }
     return keys;  // std::map iterates in sorted order
-  }
-
-  bool Exists(const std::string& key) override {
-    ValidateKey(key);
-    std::lock_guard lock(mutex_);
-    return objects_.contains(key);
   }
 
   std::string Describe() const override { return "memory://" + std::to_string(id_); }

@@ -73,7 +73,7 @@ std::shared_ptr<Store> OpenS3(const StoreLocation& location, const StoreOptions&
   const auto open = store::RegisteredCloudOpeners().s3;
   if (open == nullptr) {
     throw UnsupportedError(
-        "s3:// stores are in hub_v1::cloud (hub_v1 built with Arrow); "
+        "s3:// stores are in hub_v1::cloud (hub_v1 built with HUB_WITH_CLOUD); "
         "link hub_v1::cloud");
   }
   return open(s3);
@@ -109,7 +109,7 @@ std::shared_ptr<Store> OpenGcs(const StoreLocation& location, const StoreOptions
   const auto open = store::RegisteredCloudOpeners().gcs;
   if (open == nullptr) {
     throw UnsupportedError(
-        "gs:// stores are in hub_v1::cloud (hub_v1 built with Arrow); "
+        "gs:// stores are in hub_v1::cloud (hub_v1 built with HUB_WITH_CLOUD); "
         "link hub_v1::cloud");
   }
   return open(gcs);

@@ -233,6 +233,11 @@ std::vector<ObjectSize> Store::ListWithSizes(const std::string& prefix) {
 
 std::unique_ptr<KeyLock> Store::LockKey(const std::string&, LockWhen) { return nullptr; }
 
+std::string Store::PutPartsIf(const std::string& key, std::span<const std::span<const std::byte>>,
+                              const WriteCondition&) {
+  throw UnsupportedError(Describe() + " cannot write '" + key + "' conditionally");
+}
+
 void Store::DeletePrefix(const std::string& prefix) {
   for (const auto& key : List(prefix)) Delete(key);
   Delete(prefix);

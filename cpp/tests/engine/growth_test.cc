@@ -100,7 +100,6 @@ class FailingStore final : public Store {
   }
   void Delete(const std::string& key) override { inner->Delete(key); }
   std::vector<std::string> List(const std::string& prefix) override { return inner->List(prefix); }
-  bool Exists(const std::string& key) override { return inner->Exists(key); }
   std::string Describe() const override { return "failing:" + inner->Describe(); }
 };
 

@@ -55,12 +55,12 @@ TEST_P(StoreTest, PutGetRangeExistsDelete) {
   EXPECT_EQ(range(ByteRange::Suffix(5)), "world");
   EXPECT_EQ(range(ByteRange::Suffix(100)), "hello world");
   EXPECT_EQ(store_->Read("a/b", {}).object_size, 11u);
-  EXPECT_TRUE(store_->Exists("a/b"));
+  EXPECT_TRUE(store_->Get("a/b").has_value());
   store_->Put("a/b", Bytes("replaced"));
   EXPECT_EQ(Text(*store_->Get("a/b")), "replaced");
   store_->Delete("a/b");
   store_->Delete("a/b");  // deleting twice is fine
-  EXPECT_FALSE(store_->Exists("a/b"));
+  EXPECT_FALSE(store_->Get("a/b").has_value());
 }
 
 TEST_P(StoreTest, ListIsSortedAndScopedToAFolder) {

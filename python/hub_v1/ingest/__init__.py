@@ -116,7 +116,14 @@ def parquet(
     """Parquet files (a path, a glob or a list), a ``pyarrow.Table`` or a Hugging Face
     ``datasets.Dataset`` as dataset `name`, one component per column; see
     :class:`hub_v1.ingest.sources.parquet.Parquet`."""
-    from hub_v1.ingest.sources.parquet import Parquet  # imports pyarrow, when needed
+    try:
+        from hub_v1.ingest.sources.parquet import Parquet  # imports pyarrow, when needed
+    except ModuleNotFoundError as missing:
+        if missing.name is None or not missing.name.startswith("pyarrow"):
+            raise
+        raise ImportError(
+            "hub.ingest.parquet needs pyarrow: pip install 'hub_v1[parquet]'"
+        ) from missing
 
     table = Parquet(source)
     return ingest(table, datahub, name, on_error, overwrite, progress, workers, scheduler)

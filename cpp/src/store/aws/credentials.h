@@ -15,8 +15,7 @@
 //      AWS_CONTAINER_AUTHORIZATION_TOKEN(_FILE);
 //   6. an EC2 instance role by IMDSv2 at AWS_EC2_METADATA_SERVICE_ENDPOINT (169.254.169.254),
 //      unless AWS_EC2_METADATA_DISABLED is "true".
-// None found: OpenS3Store leaves reads to Arrow's AWS SDK (SSO and credential_process
-// profiles, public buckets), which this chain does not cover yet. A source that is configured
+// None found: requests go unsigned (public buckets). A source that is configured
 // but fails (STS refuses the token, a token file is missing) is a StorageError naming it;
 // secrets never appear in a message or a log.
 #pragma once

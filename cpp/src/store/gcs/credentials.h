@@ -9,7 +9,7 @@
 //      metadata.google.internal).
 // A service-account key signs an RS256 JWT with its private key and exchanges it at the key's
 // token_uri (OAuth 2.0 JWT bearer grant); a refresh token is exchanged at its token_uri too.
-// None found: OpenGcsStore leaves reads to Arrow's Google client. A source that is configured
+// None found: requests go unsigned (public buckets). A source that is configured
 // but fails is a StorageError naming it; a key or a token never appears in a message or a log.
 #pragma once
 

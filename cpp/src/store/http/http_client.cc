@@ -120,7 +120,8 @@ struct Transfer {
   std::uint64_t collect_limit = UINT64_MAX;
   std::size_t into_buffer = 0;
   std::size_t into_offset = 0;
-  std::span<const std::span<const std::byte>> upload;  // a PUT's body, sent from here
+  std::span<const std::span<const std::byte>> upload;  // a PUT's or POST's body, sent from here
+  std::span<const std::byte> body_text;                // HttpRequest::body, as upload's one part
   std::size_t upload_buffer = 0;
   std::size_t upload_offset = 0;
   std::uint64_t upload_bytes = 0;
@@ -346,16 +347,22 @@ std::vector<HttpResponse> HttpClient::Send(std::span<const HttpRequest> requests
     curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME,
                      std::max(1L, static_cast<long>(options_.stall_timeout_seconds)));
     if (requests[i].direct) curl_easy_setopt(easy, CURLOPT_NOPROXY, "*");
-    if (requests[i].method == "POST") {
-      curl_easy_setopt(easy, CURLOPT_POSTFIELDS, requests[i].body.c_str());
-      curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
-                       static_cast<curl_off_t>(requests[i].body.size()));
-    } else if (requests[i].method == "PUT") {
+    if (requests[i].method == "POST" || requests[i].method == "PUT") {
+      // The body streams from the request's buffers, or from its text where it has none.
       transfer->upload = requests[i].upload;
-      transfer->upload_bytes = TotalBytes(requests[i].upload);
-      curl_easy_setopt(easy, CURLOPT_UPLOAD, 1L);
-      curl_easy_setopt(easy, CURLOPT_INFILESIZE_LARGE,
-                       static_cast<curl_off_t>(transfer->upload_bytes));
+      if (transfer->upload.empty()) {
+        transfer->body_text = std::as_bytes(std::span(requests[i].body));
+        transfer->upload = std::span(&transfer->body_text, 1);
+      }
+      transfer->upload_bytes = TotalBytes(transfer->upload);
+      const auto size = static_cast<curl_off_t>(transfer->upload_bytes);
+      if (requests[i].method == "POST") {
+        curl_easy_setopt(easy, CURLOPT_POST, 1L);
+        curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, size);
+      } else {
+        curl_easy_setopt(easy, CURLOPT_UPLOAD, 1L);
+        curl_easy_setopt(easy, CURLOPT_INFILESIZE_LARGE, size);
+      }
       curl_easy_setopt(easy, CURLOPT_READFUNCTION, OnUpload);
       curl_easy_setopt(easy, CURLOPT_READDATA, transfer.get());
     } else if (requests[i].method != "GET") {

@@ -1,7 +1,6 @@
-// HttpClient: GETs, PUTs of objects, DELETEs and small POSTs over libcurl, many in flight on
-// the calling thread (curl's multi interface), with optional hedging. The cloud read path uses it
-// where Arrow's filesystems cannot say what a response said (its length, its ETag or generation,
-// "not modified").
+// HttpClient: GETs, PUTs and POSTs of objects or documents, DELETEs, over libcurl, many in flight
+// on the calling thread (curl's multi interface), with optional hedging of GETs. The cloud stores'
+// one transport (http::ObjectClient), and the credential sources' (metadata services, STS, OAuth).
 #pragma once
 
 #include <atomic>
@@ -18,8 +17,9 @@ namespace hub::http {
 struct HttpRequest {
   std::string url;
   std::string method = "GET";  // "PUT", "POST", "DELETE", ...
-  std::string body;            // what a POST sends (a form, for the OAuth exchanges)
-  // What a PUT sends: these buffers in order, streamed (a PUT is never hedged).
+  // What a PUT or POST sends: `upload`'s buffers in order, streamed, or where there are none
+  // `body` (a form, an XML or JSON document). Requests with a body are never hedged.
+  std::string body;
   std::span<const std::span<const std::byte>> upload;
   // Past any proxy the environment names: a machine's own metadata services.
   bool direct = false;

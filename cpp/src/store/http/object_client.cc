@@ -7,7 +7,9 @@
 #include <optional>
 
 #include "hub/errors.h"
+#include "store/aws/s3_xml.h"
 #include "store/cloud_retry.h"
+#include "store/gcs/gcs_json.h"
 #include "store/read_range.h"
 #include "store/secret_scrubber.h"
 
@@ -25,21 +27,20 @@ std::string WithoutTrailingSlashes(std::string url) {
   return url;
 }
 
-std::string BaseUrl(const ObjectClientOptions& options) {
-  if (options.service == Service::kGcs) {
-    const std::string endpoint = options.endpoint.empty()
-                                     ? "https://storage.googleapis.com"
-                                     : WithoutTrailingSlashes(options.endpoint);
-    return endpoint + "/storage/v1/b/" + PercentEncode(options.bucket, false) + "/o/";
-  }
-  if (!options.endpoint.empty()) {  // S3-compatible servers: path-style URLs
-    return WithoutTrailingSlashes(options.endpoint) + "/" + options.bucket + "/";
-  }
+std::string Endpoint(const ObjectClientOptions& options) {
+  if (!options.endpoint.empty()) return WithoutTrailingSlashes(options.endpoint);
+  return options.service == Service::kGcs ? "https://storage.googleapis.com" : "";
+}
+
+// S3: path-style URLs at a given endpoint (S3-compatible servers), else AWS's virtual-hosted
+// ones (path-style where the bucket's name has a dot, which its certificate cannot cover).
+std::string S3BucketUrl(const ObjectClientOptions& options) {
+  if (!options.endpoint.empty()) return Endpoint(options) + "/" + options.bucket;
   const std::string region = options.region.empty() ? "us-east-1" : options.region;
   if (options.bucket.find('.') == std::string::npos) {
     return "https://" + options.bucket + ".s3." + region + ".amazonaws.com/";
   }
-  return "https://s3." + region + ".amazonaws.com/" + options.bucket + "/";
+  return "https://s3." + region + ".amazonaws.com/" + options.bucket;
 }
 
 HttpClientOptions ClientOptions(const ObjectClientOptions& options) {
@@ -182,6 +183,11 @@ std::string ProblemOf(const HttpResponse& response, const store::SecretScrubber&
   return scrub(UnscrubbedProblemOf(response));
 }
 
+// S3's name for a conditional write that raced another one.
+bool IsConditionalConflict(const std::string& problem) {
+  return problem.find("ConditionalRequestConflict") != std::string::npos;
+}
+
 }  // namespace
 
 bool ObjectClient::TokenExpired(const HttpResponse& response, const Signing& signing) {
@@ -194,9 +200,18 @@ bool ObjectClient::TokenExpired(const HttpResponse& response, const Signing& sig
 }
 
 ObjectClient::ObjectClient(ObjectClientOptions options)
-    : options_(std::move(options)),
-      base_url_(BaseUrl(options_)),
-      client_(ClientOptions(options_)) {}
+    : options_(std::move(options)), client_(ClientOptions(options_)) {
+  if (options_.service == Service::kGcs) {
+    const std::string bucket = PercentEncode(options_.bucket, false);
+    buckets_url_ = Endpoint(options_) + "/storage/v1/b";
+    bucket_url_ = buckets_url_ + "/" + bucket + "/o";
+    base_url_ = bucket_url_ + "/";
+    upload_url_ = Endpoint(options_) + "/upload/storage/v1/b/" + bucket + "/o";
+  } else {
+    bucket_url_ = S3BucketUrl(options_);
+    base_url_ = bucket_url_.ends_with('/') ? bucket_url_ : bucket_url_ + "/";
+  }
+}
 
 ObjectClient::Signing ObjectClient::CurrentSigning() const {
   Signing signing;
@@ -261,7 +276,7 @@ std::optional<ReadResult> ObjectClient::Interpret(const std::string& object,
                                                   HttpResponse& response,
                                                   const store::SecretScrubber& scrub) const {
   const bool gcs = options_.service == Service::kGcs;
-  const std::string where = options_.bucket + "/" + object;  // as the Arrow path names it
+  const std::string where = Where(object);
   ReadResult result;
   if (response.too_large) {
     if (options.range.IsWhole()) {
@@ -400,82 +415,54 @@ std::vector<ReadResult> ObjectClient::ReadEach(const std::string& object,
   }
 }
 
-HttpResponse ObjectClient::SendWithRetries(const HttpRequest& request, const std::string& where) {
-  for (int tried = 1;; ++tried) {
-    HttpResponse response = std::move(client_.Send(std::span(&request, 1)).front());
-    if (!IsTransient(response.status) || tried >= options_.max_attempts) return response;
-    store::WaitBeforeRetry(tried, options_.max_attempts, "list", where,
-                           ProblemOf(response, store::SecretScrubber()));
-  }
-}
-
-Store::FolderListing ObjectClient::ListGcsFolder(const std::string& folder) {
-  const std::string where = options_.bucket + "/" + folder;
-  Store::FolderListing listing;
-  std::string page_token;
-  do {
-    HttpRequest request;
-    // base_url_ ends in ".../o/": the listing is ".../o?..."
-    request.url = base_url_.substr(0, base_url_.size() - 1) +
-                  "?delimiter=%2F&prefix=" + PercentEncode(folder, false) +
-                  "&fields=items(name),prefixes,nextPageToken";
-    if (!page_token.empty()) request.url += "&pageToken=" + PercentEncode(page_token, false);
+std::vector<HttpResponse> ObjectClient::SendAllSigned(
+    std::size_t count, const std::function<HttpRequest(std::size_t)>& build,
+    const char* payload_hash, const char* action, const std::string& where) {
+  std::vector<HttpResponse> responses(count);
+  std::vector<std::size_t> pending(count);
+  for (std::size_t i = 0; i < count; ++i) pending[i] = i;
+  bool refreshed = false;
+  for (int tried = 1; !pending.empty(); ++tried) {
     const Signing signing = CurrentSigning();
-    Sign(request, signing, kEmptyPayloadHash);
-    const HttpResponse response = SendWithRetries(request, where);
-    if (response.status == 401 || response.status == 403) {
-      throw PermissionDeniedError("cannot list '" + where +
-                                  "': " + ProblemOf(response, signing.scrub) +
-                                  " (check the credentials and their permissions)");
+    std::vector<HttpRequest> requests;
+    requests.reserve(pending.size());
+    for (const std::size_t i : pending) {
+      requests.push_back(build(i));
+      Sign(requests.back(), signing, payload_hash);
     }
-    if (response.status != 200) {
-      throw StorageError("cannot list '" + where + "': " + ProblemOf(response, signing.scrub));
+    std::vector<HttpResponse> answers = client_.Send(requests);
+    std::vector<std::size_t> again;
+    bool expired = false;
+    std::string problem;
+    for (std::size_t k = 0; k < pending.size(); ++k) {
+      const std::size_t i = pending[k];
+      const bool token_expired = !refreshed && TokenExpired(answers[k], signing);
+      const bool transient = IsTransient(answers[k].status) && tried < options_.max_attempts;
+      if (token_expired || transient) again.push_back(i);
+      if (token_expired) expired = true;
+      if (transient && !token_expired) problem = ProblemOf(answers[k], signing.scrub);
+      responses[i] = std::move(answers[k]);
     }
-    const auto page = nlohmann::json::parse(
-        reinterpret_cast<const char*>(response.body.data()),
-        reinterpret_cast<const char*>(response.body.data()) + response.body.size(), nullptr,
-        /*allow_exceptions=*/false);
-    if (!page.is_object()) {
-      throw StorageError("cannot list '" + where + "': the answer is not a JSON object");
+    if (again.empty()) break;
+    if (expired) {  // once: fresh credentials, the same requests again, no attempt counted
+      if (signing.credentials) options_.aws_credentials->Invalidate(*signing.credentials);
+      if (signing.token) options_.gcs_credentials->Invalidate(*signing.token);
+      refreshed = true;
+      --tried;
+    } else {
+      store::WaitBeforeRetry(tried, options_.max_attempts, action, where, problem);
     }
-    for (const auto& item : page.value("items", nlohmann::json::array())) {
-      const auto name = item.is_object() ? item.value("name", std::string()) : std::string();
-      if (name.starts_with(folder) && name.size() > folder.size()) listing.keys.push_back(name);
-    }
-    for (const auto& sub : page.value("prefixes", nlohmann::json::array())) {
-      std::string name = sub.is_string() ? sub.get<std::string>() : std::string();
-      if (!name.starts_with(folder) || !name.ends_with('/')) continue;
-      name.pop_back();
-      if (name.size() > folder.size()) listing.folders.push_back(std::move(name));
-    }
-    const auto token = page.find("nextPageToken");
-    page_token = token != page.end() && token->is_string() ? token->get<std::string>() : "";
-  } while (!page_token.empty());
-  std::sort(listing.keys.begin(), listing.keys.end());
-  std::sort(listing.folders.begin(), listing.folders.end());
-  return listing;
+    pending = std::move(again);
+  }
+  return responses;
 }
 
 HttpResponse ObjectClient::SendSigned(const std::function<HttpRequest()>& build,
                                       const char* payload_hash, const char* action,
                                       const std::string& where) {
-  bool refreshed = false;
-  for (int tried = 1;; ++tried) {
-    const Signing signing = CurrentSigning();
-    HttpRequest request = build();
-    Sign(request, signing, payload_hash);
-    HttpResponse response = std::move(client_.Send(std::span(&request, 1)).front());
-    if (!refreshed && TokenExpired(response, signing)) {
-      if (signing.credentials) options_.aws_credentials->Invalidate(*signing.credentials);
-      if (signing.token) options_.gcs_credentials->Invalidate(*signing.token);
-      refreshed = true;
-      --tried;
-      continue;
-    }
-    if (!IsTransient(response.status) || tried >= options_.max_attempts) return response;
-    store::WaitBeforeRetry(tried, options_.max_attempts, action, where,
-                           ProblemOf(response, signing.scrub));
-  }
+  return std::move(SendAllSigned(
+                       1, [&](std::size_t) { return build(); }, payload_hash, action, where)
+                       .front());
 }
 
 [[noreturn]] void ObjectClient::Refuse(const char* action, const std::string& where,
@@ -492,35 +479,312 @@ HttpResponse ObjectClient::SendSigned(const std::function<HttpRequest()>& build,
 HttpRequest ObjectClient::ObjectRequest(const char* method, const std::string& object) const {
   HttpRequest request;
   request.method = method;
-  request.url = base_url_ + PercentEncode(object, /*keep_slashes=*/true);
+  const bool gcs = options_.service == Service::kGcs;
+  request.url = base_url_ + PercentEncode(object, /*keep_slashes=*/!gcs);
   return request;
 }
 
+void ObjectClient::AddCondition(HttpRequest& request, const WriteCondition& condition) const {
+  if (!condition.if_absent && condition.if_generation.empty()) return;
+  if (options_.service == Service::kGcs) {
+    request.url += "&ifGenerationMatch=" +
+                   (condition.if_absent ? "0" : PercentEncode(condition.if_generation, false));
+  } else {
+    request.headers.push_back(condition.if_absent ? "If-None-Match: *"
+                                                  : "If-Match: " + condition.if_generation);
+  }
+}
+
+void ObjectClient::CheckCondition(const std::string& where, const HttpResponse& response,
+                                  const WriteCondition& condition) const {
+  // 412; S3 answers 409 ConditionalRequestConflict to a write racing another conditional one,
+  // and 404 NoSuchKey to If-Match where the object is gone.
+  if (response.status == 412 || (response.status == 404 && !condition.if_generation.empty()) ||
+      (response.status == 409 &&
+       IsConditionalConflict(ProblemOf(response, store::SecretScrubber())))) {
+    throw PreconditionFailedError("cannot write '" + where +
+                                  "': another writer changed it since it was read");
+  }
+}
+
 std::string ObjectClient::Put(const std::string& object,
-                              std::span<const std::span<const std::byte>> parts) {
-  if (options_.service != Service::kS3) throw UnsupportedError("ObjectClient::Put is S3's");
-  const std::string where = options_.bucket + "/" + object;
+                              std::span<const std::span<const std::byte>> parts,
+                              const WriteCondition& condition) {
+  std::uint64_t size = 0;
+  for (const auto& part : parts) size += part.size();
+  if (options_.service == Service::kS3 && size > kLargestPut) {
+    return PutInParts(object, parts, condition);
+  }
+  return PutInOneRequest(object, parts, condition);
+}
+
+std::string ObjectClient::PutInOneRequest(const std::string& object,
+                                          std::span<const std::span<const std::byte>> parts,
+                                          const WriteCondition& condition) {
+  const bool gcs = options_.service == Service::kGcs;
+  const std::string where = Where(object);
+  // GCS: a multipart upload (the object's metadata, then its bytes, in one request), which
+  // every server holds to ifGenerationMatch (fake-gcs-server ignores it on media uploads).
+  const gcs::MultipartUpload multipart =
+      gcs ? gcs::MultipartUpload(object, parts) : gcs::MultipartUpload();
   const HttpResponse response = SendSigned(
       [&] {
-        HttpRequest request = ObjectRequest("PUT", object);
-        request.upload = parts;
+        HttpRequest request;
+        if (gcs) {
+          request.method = "POST";
+          request.url = upload_url_ + "?uploadType=multipart";
+          request.upload = multipart.body();
+          request.headers.push_back(multipart.content_type());
+        } else {
+          request = ObjectRequest("PUT", object);
+          request.upload = parts;
+          request.headers.push_back("Content-Type: application/octet-stream");
+        }
         // (No "Expect:" to skip 100-continue: curl 7.88 signs that empty header, then drops it.)
-        request.headers.push_back("Content-Type: application/octet-stream");
+        AddCondition(request, condition);
         return request;
       },
       "UNSIGNED-PAYLOAD", "write", where);
+  CheckCondition(where, response, condition);
   if (response.status != 200) Refuse("write", where, response);
-  return response.Header("etag");
+  return gcs ? gcs::GenerationOf(response.BodyText()) : response.Header("etag");
+}
+
+std::string ObjectClient::PutInParts(const std::string& object,
+                                     std::span<const std::span<const std::byte>> parts,
+                                     const WriteCondition& condition) {
+  const std::string where = Where(object);
+  // Each part of the upload as the slices of `parts` it covers.
+  std::vector<std::vector<std::span<const std::byte>>> pieces(1);
+  std::uint64_t filled = 0;
+  for (std::span<const std::byte> part : parts) {
+    while (!part.empty()) {
+      if (filled == kPartBytes) {
+        pieces.emplace_back();
+        filled = 0;
+      }
+      const auto take =
+          static_cast<std::size_t>(std::min<std::uint64_t>(part.size(), kPartBytes - filled));
+      pieces.back().push_back(part.first(take));
+      part = part.subspan(take);
+      filled += take;
+    }
+  }
+  const HttpResponse created = SendSigned(
+      [&] {
+        HttpRequest request = ObjectRequest("POST", object);
+        request.url += "?uploads=";
+        return request;
+      },
+      kEmptyPayloadHash, "write", where);
+  const std::optional<std::string> upload_id =
+      created.status == 200 ? aws::FirstElement(created.BodyText(), "UploadId") : std::nullopt;
+  if (created.status != 200) Refuse("write", where, created);
+  if (!upload_id || upload_id->empty()) {
+    throw StorageError("cannot write '" + where + "': the server began no multipart upload");
+  }
+  const std::string upload_query = "uploadId=" + PercentEncode(*upload_id, false);
+  // A failure past this point aborts the upload, so no part lingers (and costs) in the bucket.
+  const auto abort_upload = [&] {
+    (void)SendSigned(
+        [&] {
+          HttpRequest request = ObjectRequest("DELETE", object);
+          request.url += "?" + upload_query;
+          return request;
+        },
+        kEmptyPayloadHash, "abort the upload of", where);
+  };
+  try {
+    std::vector<std::string> etags(pieces.size());
+    for (std::size_t first = 0; first < pieces.size(); first += kPartsInFlight) {
+      const std::size_t count = std::min(kPartsInFlight, pieces.size() - first);
+      const std::vector<HttpResponse> uploaded = SendAllSigned(
+          count,
+          [&](std::size_t k) {
+            HttpRequest request = ObjectRequest("PUT", object);
+            request.url += "?partNumber=" + std::to_string(first + k + 1) + "&" + upload_query;
+            request.upload = pieces[first + k];
+            return request;
+          },
+          "UNSIGNED-PAYLOAD", "write", where);
+      for (std::size_t k = 0; k < count; ++k) {
+        if (uploaded[k].status != 200) Refuse("write", where, uploaded[k]);
+        etags[first + k] = uploaded[k].Header("etag");
+        if (etags[first + k].empty()) {
+          throw StorageError("cannot write '" + where + "': the server named no ETag for part " +
+                             std::to_string(first + k + 1));
+        }
+      }
+    }
+    const std::string completion = aws::CompleteMultipartBody(etags);
+    const HttpResponse completed = SendSigned(
+        [&] {
+          HttpRequest request = ObjectRequest("POST", object);
+          request.url += "?" + upload_query;
+          request.body = completion;
+          request.headers.push_back("Content-Type: application/xml");
+          AddCondition(request, condition);  // the object appears (or not) here
+          return request;
+        },
+        "UNSIGNED-PAYLOAD", "write", where);
+    CheckCondition(where, completed, condition);
+    // S3 may answer 200 and then report the failure in the body.
+    const std::string answer = completed.BodyText();
+    if (completed.status != 200 || answer.find("<Error>") != std::string::npos) {
+      Refuse("write", where, completed);
+    }
+    const std::string etag = aws::FirstElement(answer, "ETag").value_or("");
+    return etag.empty() ? completed.Header("etag") : etag;
+  } catch (...) {
+    try {
+      abort_upload();
+    } catch (const Error&) {  // the failure that got us here is the one to report
+    }
+    throw;
+  }
 }
 
 void ObjectClient::Delete(const std::string& object) {
-  if (options_.service != Service::kS3) throw UnsupportedError("ObjectClient::Delete is S3's");
-  const std::string where = options_.bucket + "/" + object;
+  const std::string where = Where(object);
   const HttpResponse response = SendSigned([&] { return ObjectRequest("DELETE", object); },
                                            kEmptyPayloadHash, "delete", where);
   // A missing object (S3 answers 204 anyway, some servers 404) is not an error.
   if (response.status == 204 || response.status == 200 || response.status == 404) return;
   Refuse("delete", where, response);
+}
+
+void ObjectClient::DeleteEach(std::span<const std::string> objects) {
+  if (options_.service == Service::kGcs) {
+    for (std::size_t first = 0; first < objects.size(); first += kGcsDeletesInFlight) {
+      const std::size_t count = std::min(kGcsDeletesInFlight, objects.size() - first);
+      const std::vector<HttpResponse> answers = SendAllSigned(
+          count, [&](std::size_t k) { return ObjectRequest("DELETE", objects[first + k]); },
+          kEmptyPayloadHash, "delete", Where(objects[first]));
+      for (std::size_t k = 0; k < count; ++k) {
+        const long status = answers[k].status;
+        if (status != 204 && status != 200 && status != 404) {
+          Refuse("delete", Where(objects[first + k]), answers[k]);
+        }
+      }
+    }
+    return;
+  }
+  for (std::size_t first = 0; first < objects.size(); first += kDeletesPerBatch) {
+    const auto batch = objects.subspan(first, std::min(kDeletesPerBatch, objects.size() - first));
+    const std::string body = aws::DeleteObjectsBody(batch);
+    const std::string where = Where(batch.front());
+    const HttpResponse response = SendSigned(
+        [&] {
+          HttpRequest request;
+          request.method = "POST";
+          request.url = bucket_url_ + "?delete=";
+          request.body = body;
+          request.headers.push_back("Content-MD5: " + aws::ContentMd5(body));
+          request.headers.push_back("Content-Type: application/xml");
+          return request;
+        },
+        "UNSIGNED-PAYLOAD", "delete", where);
+    if (response.status != 200) Refuse("delete", where, response);
+    const std::vector<std::string> failures = aws::DeleteFailures(response.BodyText());
+    if (!failures.empty()) {
+      throw StorageError("cannot delete " + std::to_string(failures.size()) + " of " +
+                         std::to_string(batch.size()) + " objects in '" + options_.bucket +
+                         "', the first " + CurrentSigning().scrub(failures.front()));
+    }
+  }
+}
+
+void ObjectClient::ListPages(const std::string& prefix, bool delimited,
+                             const std::function<void(store::ListPage&)>& take) {
+  const bool gcs = options_.service == Service::kGcs;
+  const std::string where = Where(prefix);
+  std::string token;
+  do {
+    // S3's query is signed as written (curl 7.88 does not sort it): parameters in order.
+    const HttpResponse response = SendSigned(
+        [&] {
+          HttpRequest request;
+          std::string query;
+          if (gcs) {
+            query = "?prefix=" + PercentEncode(prefix, false) +
+                    "&fields=items(name,size),prefixes,nextPageToken";
+            if (delimited) query += "&delimiter=%2F";
+            if (!token.empty()) query += "&pageToken=" + PercentEncode(token, false);
+          } else {
+            if (!token.empty()) query += "continuation-token=" + PercentEncode(token, false) + "&";
+            if (delimited) query += "delimiter=%2F&";
+            query = "?" + query + "list-type=2&prefix=" + PercentEncode(prefix, false);
+          }
+          request.url = bucket_url_ + query;
+          return request;
+        },
+        kEmptyPayloadHash, "list", where);
+    if (response.status != 200) Refuse("list", where, response);
+    store::ListPage page =
+        gcs ? gcs::ParseListPage(response.BodyText()) : aws::ParseListPage(response.BodyText());
+    token = page.next_token;
+    take(page);
+  } while (!token.empty());
+}
+
+std::vector<ObjectSize> ObjectClient::ListAll(const std::string& prefix) {
+  std::vector<ObjectSize> objects;
+  ListPages(prefix, /*delimited=*/false, [&](store::ListPage& page) {
+    for (auto& object : page.objects) {
+      if (object.key.starts_with(prefix)) objects.push_back(std::move(object));
+    }
+  });
+  std::sort(objects.begin(), objects.end(),
+            [](const ObjectSize& a, const ObjectSize& b) { return a.key < b.key; });
+  return objects;
+}
+
+Store::FolderListing ObjectClient::ListFolder(const std::string& folder) {
+  Store::FolderListing listing;
+  ListPages(folder, /*delimited=*/true, [&](store::ListPage& page) {
+    for (auto& object : page.objects) {
+      if (object.key.starts_with(folder) && object.key.size() > folder.size()) {
+        listing.keys.push_back(std::move(object.key));
+      }
+    }
+    for (auto& name : page.prefixes) {
+      if (!name.starts_with(folder) || !name.ends_with('/')) continue;
+      name.pop_back();
+      if (name.size() > folder.size()) listing.folders.push_back(std::move(name));
+    }
+  });
+  std::sort(listing.keys.begin(), listing.keys.end());
+  std::sort(listing.folders.begin(), listing.folders.end());
+  return listing;
+}
+
+void ObjectClient::CreateBucket(const std::string& project_id) {
+  const bool gcs = options_.service == Service::kGcs;
+  const std::string where = options_.bucket;
+  const std::string region = options_.region.empty() ? "us-east-1" : options_.region;
+  const HttpResponse response = SendSigned(
+      [&] {
+        HttpRequest request;
+        if (gcs) {
+          request.method = "POST";
+          request.url = buckets_url_ + "?project=" + PercentEncode(project_id, false);
+          request.body = nlohmann::json{{"name", options_.bucket}}.dump();
+          request.headers.push_back("Content-Type: application/json");
+        } else {
+          request.method = "PUT";
+          request.url = bucket_url_;
+          if (region != "us-east-1") {  // us-east-1 takes no constraint
+            request.body = "<CreateBucketConfiguration><LocationConstraint>" +
+                           aws::XmlEscape(region) +
+                           "</LocationConstraint></CreateBucketConfiguration>";
+          }
+        }
+        return request;
+      },
+      "UNSIGNED-PAYLOAD", "create bucket", where);
+  // 409: the bucket exists (BucketAlreadyOwnedByYou, or GCS's conflict).
+  if (response.status == 200 || response.status == 409) return;
+  Refuse("create bucket", where, response);
 }
 
 }  // namespace hub::http

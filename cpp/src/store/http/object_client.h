@@ -1,11 +1,11 @@
-// ObjectClient: Store::Read (and S3's writes and deletes) for S3 and GCS objects over plain HTTP,
-// so that every read is one request whose answer says the object's length and version: a whole
-// object is one GET, a suffix (a shard's index) is one GET, a cached object is revalidated by one
-// conditional GET (S3 If-None-Match on the ETag, GCS ifGenerationNotMatch), and many ranges go out
-// at once. Arrow's filesystems cannot do these (their reads report no ETag or generation and send
-// no preconditions). S3 objects up to kLargestPut are written and deleted here too; larger writes,
-// listings and GCS writes stay on Arrow for now. Every request is signed with what the store's
-// credential chain gives at that moment (store/aws/, store/gcs/).
+// ObjectClient: every operation of hub_v1's S3 and GCS stores over plain HTTP (libcurl). Every
+// read is one request whose answer says the object's length and version: a whole object is one
+// GET, a suffix (a shard's index) is one GET, a cached object is revalidated by one conditional
+// GET (S3 If-None-Match on the ETag, GCS ifGenerationNotMatch), and many ranges go out at once.
+// Writes are one streamed PUT (S3 multipart uploads past kLargestPut), deletes go many per
+// request or many at once, listings page through ListObjectsV2 or objects.list. Every request
+// is signed with what the store's credential chain gives at that moment (store/aws/,
+// store/gcs/), and one retry policy (HTTP status and transport failures) covers them all.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +19,7 @@
 #include "store/aws/credentials.h"
 #include "store/gcs/credentials.h"
 #include "store/http/http_client.h"
+#include "store/list_page.h"
 #include "store/secret_scrubber.h"
 
 namespace hub::http {
@@ -43,9 +44,15 @@ struct ObjectClientOptions {
 
 class ObjectClient {
  public:
-  // Larger objects are uploaded by Arrow in parts (a multipart upload), until this client
-  // does that too.
+  // Objects up to this size are written by one PUT; S3 writes larger ones as a multipart
+  // upload of kPartBytes parts (GCS writes any size by one streamed upload).
   static constexpr std::uint64_t kLargestPut = 64 << 20;
+  static constexpr std::uint64_t kPartBytes = 16 << 20;
+  // Parts of one multipart upload in flight at once.
+  static constexpr std::size_t kPartsInFlight = 8;
+  // Objects per S3 DeleteObjects request (S3's limit), and GCS DELETEs in flight at once.
+  static constexpr std::size_t kDeletesPerBatch = 1000;
+  static constexpr std::size_t kGcsDeletesInFlight = 64;
 
   explicit ObjectClient(ObjectClientOptions options);
 
@@ -54,16 +61,27 @@ class ObjectClient {
   // Independent reads of one object, all in flight at once; results in order.
   std::vector<ReadResult> ReadEach(const std::string& object, std::span<const ReadOptions> reads);
 
-  // S3 only, for now: replaces `object` with the concatenation of `parts` by one PUT (the
-  // object changes whole or not at all) and returns its ETag; retried as reads are.
-  std::string Put(const std::string& object, std::span<const std::span<const std::byte>> parts);
-  // S3 only, for now: removes `object` (a missing one too) by one DELETE.
+  // Replaces `object` with the concatenation of `parts` (whole or not at all: a multipart
+  // upload that fails is aborted) and returns its new generation (S3's ETag, GCS's generation).
+  // `condition`, if any, travels with the write (S3 If-None-Match: * or If-Match, GCS
+  // ifGenerationMatch); PreconditionFailedError where it does not hold.
+  std::string Put(const std::string& object, std::span<const std::span<const std::byte>> parts,
+                  const WriteCondition& condition);
+  // Removes `object` (a missing one too) by one DELETE.
   void Delete(const std::string& object);
+  // Removes `objects` (missing ones too): S3 by DeleteObjects, up to kDeletesPerBatch per
+  // request; GCS by DELETEs kGcsDeletesInFlight at a time.
+  void DeleteEach(std::span<const std::string> objects);
 
-  // GCS only: one level of `folder` ("a/b/", "" for the bucket's root) as object names and
-  // folder names (without the trailing "/"), by delimiter listing. Arrow's GCS filesystem
-  // drops the folders of such a listing, so it cannot do this.
-  Store::FolderListing ListGcsFolder(const std::string& folder);
+  // Every object whose name starts with `prefix`, with its size, sorted by name.
+  std::vector<ObjectSize> ListAll(const std::string& prefix);
+  // One level of `folder` ("a/b/", "" for the bucket's root) as object names and folder names
+  // (without the trailing "/"), by delimiter listing: requests that do not grow with what the
+  // subfolders hold.
+  Store::FolderListing ListFolder(const std::string& folder);
+
+  // Creates the bucket; one that exists already is not an error. GCS needs `project_id`.
+  void CreateBucket(const std::string& project_id);
 
   const HttpClient& client() const { return client_; }
 
@@ -78,20 +96,23 @@ class ObjectClient {
   // Adds `signing`'s credentials to `request` (S3: SigV4 by curl over `payload_hash`, the
   // body's SHA-256 or "UNSIGNED-PAYLOAD"; GCS: a bearer token).
   void Sign(HttpRequest& request, const Signing& signing, const char* payload_hash) const;
-  // Sends the request `build` makes (with fresh credentials each time) until it is answered,
-  // other than by a transient failure, or max_attempts in a row fail; fetches credentials
-  // again once where the answer says they expired. `action` names it in retry logs.
+  // Sends the `count` requests `build(i)` makes, all at once, each signed with the credentials
+  // of the moment; sends again those answered by a transient failure until max_attempts rounds
+  // have failed, and once with fresh credentials those answered that the credentials expired.
+  // Returns the last answer to each. `action` names them in retry logs.
+  std::vector<HttpResponse> SendAllSigned(std::size_t count,
+                                          const std::function<HttpRequest(std::size_t)>& build,
+                                          const char* payload_hash, const char* action,
+                                          const std::string& where);
   HttpResponse SendSigned(const std::function<HttpRequest()>& build, const char* payload_hash,
                           const char* action, const std::string& where);
-  // A request of `method` for `object`, unsigned.
+  // An unsigned request of `method` for `object` (its path; S3 query parameters follow).
   HttpRequest ObjectRequest(const char* method, const std::string& object) const;
   // Throws the error an unsuccessful answer to `action` ("write", "delete") means.
   [[noreturn]] void Refuse(const char* action, const std::string& where,
                            const HttpResponse& response) const;
   // An answer saying the credentials `signing` holds expired (S3's ExpiredToken, GCS's 401).
   static bool TokenExpired(const HttpResponse& response, const Signing& signing);
-  // Sends `request` until it is answered or max_attempts transient failures in a row.
-  HttpResponse SendWithRetries(const HttpRequest& request, const std::string& where);
   HttpRequest RequestFor(const std::string& object, const ReadOptions& options,
                          const Signing& signing) const;
   // The answer as a ReadResult; throws for permanent errors; nullopt: worth another try.
@@ -99,8 +120,27 @@ class ObjectClient {
                                       HttpResponse& response,
                                       const store::SecretScrubber& scrub) const;
 
+  std::string PutInOneRequest(const std::string& object,
+                              std::span<const std::span<const std::byte>> parts,
+                              const WriteCondition& condition);
+  std::string PutInParts(const std::string& object,
+                         std::span<const std::span<const std::byte>> parts,
+                         const WriteCondition& condition);
+  // `condition` on `request`: S3's headers, GCS's query parameter (after others).
+  void AddCondition(HttpRequest& request, const WriteCondition& condition) const;
+  // Throws PreconditionFailedError if `response` says a write's condition did not hold.
+  void CheckCondition(const std::string& where, const HttpResponse& response,
+                      const WriteCondition& condition) const;
+  // Every page of the listing of names starting with `prefix`, one level deep if `delimited`.
+  void ListPages(const std::string& prefix, bool delimited,
+                 const std::function<void(store::ListPage&)>& take);
+  std::string Where(const std::string& object) const { return options_.bucket + "/" + object; }
+
   ObjectClientOptions options_;
-  std::string base_url_;  // up to the object name
+  std::string base_url_;     // up to the object name
+  std::string bucket_url_;   // the bucket (S3) or its objects (GCS): listings, batches
+  std::string upload_url_;   // GCS: where uploads go
+  std::string buckets_url_;  // GCS: where buckets are made
   HttpClient client_;
 };
 
