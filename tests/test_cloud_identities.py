@@ -10,6 +10,7 @@ the service says they expired, and no secret shows in an error."""
 from __future__ import annotations
 
 import json
+import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,13 @@ IDENTITY_VARIABLES = [
     "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN",
     "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "AWS_EC2_METADATA_SERVICE_ENDPOINT",
 ]  # fmt: skip
-IDENTITIES = ["environment", "web_identity", "profile", "container", "instance_role"]
+IDENTITIES = [
+    "environment", "web_identity", "profile", "credential_process", "container", "instance_role"
+]  # fmt: skip
+PROCESS_CREDENTIALS = {
+    "Version": 1, "AccessKeyId": "ASIAPROCESS", "SecretAccessKey": "process-secret",
+    "SessionToken": "process-token", "Expiration": "2999-01-01T00:00:00Z",
+}  # fmt: skip
 
 
 @pytest.fixture
@@ -52,6 +59,7 @@ def no_identity(monkeypatch, tmp_path):
     for name in IDENTITY_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials-file"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config-file"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     return monkeypatch
 
@@ -77,6 +85,14 @@ def _use_identity(identity: str, env, tmp_path: Path, metadata, sts_endpoint: st
             "[training]\naws_access_key_id = AKIAPROFILE\naws_secret_access_key = p-secret\n"
         )
         env.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+        env.setenv("AWS_PROFILE", "training")
+    elif identity == "credential_process":  # in the config file, as `aws configure` puts it
+        script = tmp_path / "print_credentials.py"
+        script.write_text(f"import json\nprint(json.dumps({PROCESS_CREDENTIALS!r}))\n")
+        (tmp_path / "config").write_text(
+            f"[profile training]\ncredential_process = {sys.executable} {script}\n"
+        )
+        env.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
         env.setenv("AWS_PROFILE", "training")
     elif identity == "container":
         env.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", metadata.endpoint + CONTAINER_PATH)
@@ -122,6 +138,7 @@ def test_every_identity_signs_reads_that_cost_what_static_keys_cost(
     expected = {
         "environment": "AKIAENVIRONMENT",
         "profile": "AKIAPROFILE",
+        "credential_process": "ASIAPROCESS",
         "container": "ASIAHUBTEST000000000",
         "instance_role": "ASIAHUBTEST000000000",
     }
@@ -178,6 +195,20 @@ def test_a_broken_identity_is_an_error_without_secrets(proxy, no_identity, metad
     assert "secret-web-identity-token" not in str(raised.value)
     no_identity.setenv("AWS_WEB_IDENTITY_TOKEN_FILE", str(tmp_path / "missing-token"))
     with pytest.raises(hub.errors.StorageError, match="missing-token"):
+        _reader(proxy, prefix)
+    no_identity.delenv("AWS_WEB_IDENTITY_TOKEN_FILE")
+
+    # A profile whose credential_process fails, or that takes SSO, which the chain cannot
+    # take: errors naming the profile, never what the process printed.
+    config = tmp_path / "config"
+    no_identity.setenv("AWS_CONFIG_FILE", str(config))
+    no_identity.setenv("AWS_PROFILE", "broken")
+    config.write_text("[profile broken]\ncredential_process = sh -c 'echo leaked-secret; exit 2'\n")
+    with pytest.raises(hub.errors.StorageError, match=r"profile 'broken'.*status 2") as raised:
+        _reader(proxy, prefix)
+    assert "leaked-secret" not in str(raised.value)
+    config.write_text("[profile broken]\nsso_session = corp\nsso_account_id = 1\n")
+    with pytest.raises(hub.errors.StorageError, match=r"SSO.*credential_process"):
         _reader(proxy, prefix)
 
 

@@ -21,6 +21,7 @@
 #include "engine/metadata_io.h"
 #include "hub/errors.h"
 #include "hub/store_url.h"
+#include "store/aws_profile.h"
 
 namespace hub {
 namespace {
@@ -155,8 +156,10 @@ bool IsJsonDocument(const std::string& text) {
 
 }  // namespace
 
-std::map<std::string, std::string> ReadAwsCredentialsFile(const std::string& path,
-                                                          const std::string& profile) {
+namespace store {
+
+std::map<std::string, std::string> ReadAwsProfileFields(const std::string& path,
+                                                        const std::string& profile) {
   const std::string file = ExpandHome(path);
   struct stat info {};
   if (::stat(file.c_str(), &info) != 0) {
@@ -177,8 +180,15 @@ std::map<std::string, std::string> ReadAwsCredentialsFile(const std::string& pat
     throw InvalidArgumentError("cannot read the AWS credentials file " + Quoted(file));
   }
   const std::string text = contents.str();
-  const Fields fields =
-      IsJsonDocument(text) ? JsonFields(text, file) : IniFields(text, file, profile);
+  return IsJsonDocument(text) ? JsonFields(text, file) : IniFields(text, file, profile);
+}
+
+}  // namespace store
+
+std::map<std::string, std::string> ReadAwsCredentialsFile(const std::string& path,
+                                                          const std::string& profile) {
+  const std::string file = ExpandHome(path);
+  const Fields fields = store::ReadAwsProfileFields(path, profile);
   std::vector<std::string> missing;
   for (const char* name : {"aws_access_key_id", "aws_secret_access_key"}) {
     const auto found = fields.find(name);

@@ -1,16 +1,20 @@
 // The places AWS credentials come from (see credentials.h for the order and the variables):
-// given keys, the environment, a web identity (STS), the shared credentials file, an ECS
-// container's endpoint and the EC2 instance metadata service (IMDSv2).
+// given keys, the environment, a web identity (STS), a profile (keys or credential_process),
+// an ECS container's endpoint and the EC2 instance metadata service (IMDSv2).
 #include <cctype>
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "hub/errors.h"
 #include "hub/store_url.h"
+#include "store/aws/credential_process.h"
 #include "store/aws/credentials.h"
+#include "store/aws/s3_xml.h"
+#include "store/aws_profile.h"
 #include "store/environment.h"
 #include "store/http/http_client.h"
 #include "store/secret_scrubber.h"
@@ -42,16 +46,18 @@ std::string Why(const http::HttpResponse& response) {
   return "HTTP " + std::to_string(response.status) + ": " + store::SecretScrubber()(body);
 }
 
-// The credentials in a JSON answer (ECS's and IMDS's: AccessKeyId, SecretAccessKey, Token,
-// Expiration); StorageError naming `where` for anything else.
-Credentials FromJson(const std::string& text, const std::string& where) {
+// The credentials in a JSON document (ECS's and IMDS's answers: AccessKeyId, SecretAccessKey,
+// Token, Expiration; a credential_process's output names the token SessionToken);
+// StorageError naming `where` for anything else.
+Credentials FromJson(const std::string& text, const std::string& where,
+                     const char* token_field = "Token") {
   const auto document = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   const auto field = [&](const char* name) -> std::string {
     if (!document.is_object()) return "";
     const auto found = document.find(name);
     return found != document.end() && found->is_string() ? found->get<std::string>() : "";
   };
-  Credentials credentials{field("AccessKeyId"), field("SecretAccessKey"), field("Token"), {}};
+  Credentials credentials{field("AccessKeyId"), field("SecretAccessKey"), field(token_field), {}};
   if (credentials.access_key_id.empty() || credentials.secret_access_key.empty()) {
     throw StorageError(where + " answered without AccessKeyId and SecretAccessKey");
   }
@@ -66,20 +72,7 @@ Credentials FromJson(const std::string& text, const std::string& where) {
 
 // The text of the first <tag>...</tag> in `xml`, entities decoded; "" if absent.
 std::string XmlText(const std::string& xml, const std::string& tag) {
-  const auto open = xml.find("<" + tag + ">");
-  if (open == std::string::npos) return "";
-  const auto first = open + tag.size() + 2;
-  const auto close = xml.find("</" + tag + ">", first);
-  if (close == std::string::npos) return "";
-  std::string text = xml.substr(first, close - first);
-  static const std::pair<const char*, const char*> kEntities[] = {
-      {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&apos;", "'"}, {"&amp;", "&"}};
-  for (const auto& [entity, plain] : kEntities) {
-    for (auto at = text.find(entity); at != std::string::npos; at = text.find(entity, at + 1)) {
-      text.replace(at, std::strlen(entity), plain);
-    }
-  }
-  return text;
+  return FirstElement(xml, tag).value_or("");
 }
 
 class GivenCredentials final : public CredentialSource {
@@ -158,32 +151,67 @@ class WebIdentityCredentials final : public CredentialSource {
   std::string region_;
 };
 
-// The shared credentials file's profile AWS_PROFILE (or "default"), where it has keys.
+// Profile AWS_PROFILE (or "default") of the shared credentials file, then of the config file
+// ([profile NAME] there): its keys, or what its credential_process prints. A profile that
+// names an identity this chain cannot take yet (SSO, a role to assume) is an error that says
+// so, rather than requests going out unsigned.
 class ProfileCredentials final : public CredentialSource {
  public:
-  std::string name() const override { return "profile '" + Profile() + "' of " + Path(); }
+  std::string name() const override { return "profile '" + Profile() + "'"; }
   std::optional<Credentials> Fetch() override {
-    try {
-      const auto fields = ReadAwsCredentialsFile(Path(), Profile());
+    const std::string profile = Profile();
+    const std::string config_section = profile == "default" ? profile : "profile " + profile;
+    for (const auto& [path, section] :
+         {std::pair{CredentialsPath(), profile}, std::pair{ConfigPath(), config_section}}) {
+      std::map<std::string, std::string> fields;
+      try {
+        fields = store::ReadAwsProfileFields(path, section);
+      } catch (const NotFoundError&) {
+        continue;  // no file, or no such profile in it
+      }
       const auto field = [&](const char* key) {
         const auto found = fields.find(key);
         return found != fields.end() ? found->second : "";
       };
-      return Credentials{field("aws_access_key_id"),
-                         field("aws_secret_access_key"),
-                         field("aws_session_token"),
-                         {}};
-    } catch (const NotFoundError&) {
-      return std::nullopt;  // no file, or no such profile
-    } catch (const InvalidArgumentError&) {
-      return std::nullopt;  // a profile without keys (SSO, credential_process): Arrow's SDK's
+      const std::string where = "profile '" + profile + "' of " + path;
+      if (!field("aws_access_key_id").empty() && !field("aws_secret_access_key").empty()) {
+        return Credentials{field("aws_access_key_id"),
+                           field("aws_secret_access_key"),
+                           field("aws_session_token"),
+                           {}};
+      }
+      if (const std::string command = field("credential_process"); !command.empty()) {
+        const std::string output = RunCredentialProcess(command, where);
+        const auto version = nlohmann::json::parse(output, nullptr, false);
+        if (!version.is_object() || version.value("Version", 0) != 1) {
+          throw StorageError("the credential_process of " + where +
+                             " printed no JSON document of Version 1");
+        }
+        return FromJson(output, "the credential_process of " + where, "SessionToken");
+      }
+      for (const char* unsupported : {"sso_session", "sso_start_url", "role_arn"}) {
+        if (!field(unsupported).empty()) {
+          throw StorageError(
+              where + " takes its identity by " +
+              (std::string(unsupported) == "role_arn" ? "assuming a role" : std::string("SSO")) +
+              " (" + unsupported +
+              "), which hub_v1 cannot do yet; give it a credential_process "
+              "(such as `aws configure export-credentials --profile " +
+              profile + " --format process`) or export its keys");
+        }
+      }
     }
+    return std::nullopt;
   }
 
  private:
-  static std::string Path() {
+  static std::string CredentialsPath() {
     const std::string path = EnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE");
     return path.empty() ? "~/.aws/credentials" : path;
+  }
+  static std::string ConfigPath() {
+    const std::string path = EnvironmentVariable("AWS_CONFIG_FILE");
+    return path.empty() ? "~/.aws/config" : path;
   }
   static std::string Profile() {
     const std::string profile = EnvironmentVariable("AWS_PROFILE");

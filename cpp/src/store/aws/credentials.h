@@ -8,8 +8,10 @@
 //   3. a web identity (EKS's IRSA): AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN, exchanged by
 //      STS AssumeRoleWithWebIdentity at AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL or STS's
 //      regional endpoint;
-//   4. the shared credentials file (AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials),
-//      profile AWS_PROFILE or "default", with keys or a credential_process;
+//   4. profile AWS_PROFILE (or "default") of the shared credentials file
+//      (AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials), then of the config file
+//      (AWS_CONFIG_FILE or ~/.aws/config): its keys, or what its credential_process prints
+//      (a profile that takes SSO or assumes a role is an error: not supported yet);
 //   5. an ECS task's container credentials: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (at
 //      169.254.170.2) or AWS_CONTAINER_CREDENTIALS_FULL_URI, with
 //      AWS_CONTAINER_AUTHORIZATION_TOKEN(_FILE);
