@@ -65,7 +65,12 @@ def _engine_parameters(function: object) -> list[tuple[str, bool]]:
 
 
 def _members(node: ast.ClassDef) -> dict[str, ast.FunctionDef]:
-    return {item.name: item for item in node.body if isinstance(item, ast.FunctionDef)}
+    """Each member's first definition (a property's getter, not its setter)."""
+    members: dict[str, ast.FunctionDef] = {}
+    for item in node.body:
+        if isinstance(item, ast.FunctionDef):
+            members.setdefault(item.name, item)
+    return members
 
 
 def _is_property(node: ast.FunctionDef) -> bool:

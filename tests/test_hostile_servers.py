@@ -354,11 +354,12 @@ def test_read_options_out_of_range_are_refused(maker, options):
         getattr(hub, maker)("bucket", endpoint="http://127.0.0.1:9", **options)
 
 
-@pytest.mark.parametrize("store", ["s3_store", "gcs_store"])
+@pytest.mark.parametrize("scheme", ["s3", "gs"])
 @pytest.mark.parametrize("hedge_after", [float("inf"), float("nan"), -1.0, 1e300])
-def test_the_engine_refuses_hedge_after_out_of_range_too(store, hedge_after):
+def test_the_engine_refuses_hedge_after_out_of_range_too(scheme, hedge_after):
+    options = hub._core.StoreOptions(endpoint="http://127.0.0.1:9", hedge_after=hedge_after)
     with pytest.raises(InvalidArgumentError, match="hedge_after"):
-        getattr(hub._core, store)("bucket", endpoint="http://127.0.0.1:9", hedge_after=hedge_after)
+        hub._core.open_store(f"{scheme}://bucket", options)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -421,17 +422,28 @@ def test_a_bad_argument_beside_a_gcs_key_never_shows_it(bad, tmp_path):
 @pytest.mark.parametrize(
     "call",
     [
-        lambda: hub._core.s3_store("bucket", "", "AKIDEXAMPLE", SECRET, "", "", "6"),
-        lambda: hub._core.s3_store("bucket", "", "AKIDEXAMPLE", SECRET, max_staleness="x"),
-        lambda: hub._core.s3_store("bucket", "", b"AKIDEXAMPLE", SECRET),
-        lambda: hub._core.gcs_store("bucket", "", SECRET, max_attempts=None),
+        lambda: hub._core.StoreOptions(
+            aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key=SECRET, max_attempts="6"
+        ),
+        lambda: hub._core.StoreOptions(aws_secret_access_key=SECRET, max_staleness="x"),
+        lambda: hub._core.StoreOptions(aws_secret_access_key=SECRET.encode()),
+        lambda: setattr(hub._core.StoreOptions(), "aws_secret_access_key", [SECRET]),
     ],
-    ids=["positional", "keyword", "bytes", "gcs"],
+    ids=["keyword", "read-option", "bytes", "attribute"],
 )
 def test_the_bindings_that_take_secrets_never_print_their_arguments(call):
     with pytest.raises(TypeError, match="argument '") as refused:
         call()
     _shows_nothing_of(refused.value, SECRET)
+
+
+def test_store_options_never_give_secrets_back():
+    options = hub._core.StoreOptions(aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key=SECRET)
+    assert SECRET not in repr(options) and "AKIDEXAMPLE" not in repr(options)
+    with pytest.raises(AttributeError):
+        options.aws_secret_access_key  # noqa: B018 (write-only)
+    with pytest.raises(TypeError, match="no option 'secret'"):
+        hub._core.StoreOptions(secret=SECRET)
 
 
 def _echo_headers(status: int, cloud: str):

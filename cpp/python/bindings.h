@@ -19,6 +19,7 @@ namespace hub::python {
 
 void RegisterErrors(pybind11::module_& module);
 void RegisterStores(pybind11::module_& module);
+void RegisterStoreOptions(pybind11::module_& module);
 void RegisterArrays(pybind11::module_& module);
 void RegisterRaggedArrays(pybind11::module_& module);
 void RegisterDatasets(pybind11::module_& module);

@@ -7,6 +7,7 @@ PYBIND11_MODULE(_core, module) {
   module.attr("__version__") = HUB_VERSION;  // pyproject.toml's, through CMake
   hub::python::RegisterErrors(module);
   hub::python::RegisterStores(module);
+  hub::python::RegisterStoreOptions(module);
   hub::python::RegisterArrays(module);
   hub::python::RegisterRaggedArrays(module);
   hub::python::RegisterDatasets(module);

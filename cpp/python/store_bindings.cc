@@ -24,19 +24,6 @@ const char* KindName(NodeKind kind) {
   }
 }
 
-const char* SchemeName(StoreScheme scheme) {
-  switch (scheme) {
-    case StoreScheme::kMemory:
-      return "memory";
-    case StoreScheme::kS3:
-      return "s3";
-    case StoreScheme::kGcs:
-      return "gs";
-    default:
-      return "file";
-  }
-}
-
 py::tuple NodeTuple(const NodeInfo& node) {
   return py::make_tuple(node.path, KindName(node.kind), node.attributes_json);
 }
@@ -85,16 +72,12 @@ void RegisterStores(py::module_& module) {
           },
           py::arg("prefix") = "", "[(key, stored bytes)] under `prefix`, sorted by key.");
 
-  module.def("local_store", &OpenLocalStore, py::arg("root"), py::arg("lock_writes") = false,
-             py::call_guard<py::gil_scoped_release>());
-  module.def("memory_store", &MakeMemoryStore);
   module.def("validate_name", &ValidateKey, py::arg("name"));
   module.def(
       "parse_store_url",
       [](const std::string& url) {
         const StoreLocation location = ParseStoreUrl(url);
-        return py::make_tuple(SchemeName(location.scheme), location.path, location.bucket,
-                              location.prefix);
+        return py::make_tuple(location.scheme, location.path, location.bucket, location.prefix);
       },
       py::arg("url"), "(scheme: file, memory, s3 or gs; local path; bucket; prefix)");
   module.def("read_aws_credentials", &ReadAwsCredentialsFile, py::arg("path"),

@@ -1,6 +1,7 @@
 // Stores by URL, as hub.connect(url) opens them in Python, with the same credential rules:
 // a path or file:///path (a local folder), memory:// (a new in-memory store),
-// s3://bucket/prefix and gs://bucket/prefix (with hub_v1::cloud).
+// s3://bucket/prefix and gs://bucket/prefix (with hub_v1::cloud), and the schemes a program
+// registers (RegisterStoreScheme). One registry maps each scheme to what opens it.
 #pragma once
 
 #include <map>
@@ -11,17 +12,16 @@
 
 namespace hub {
 
-enum class StoreScheme { kLocal, kMemory, kS3, kGcs };
-
+// Where a URL points.
 struct StoreLocation {
-  StoreScheme scheme = StoreScheme::kLocal;
-  std::string path;    // kLocal: the folder
-  std::string bucket;  // kS3, kGcs
-  std::string prefix;  // kS3, kGcs: the folder inside the bucket, without leading or trailing /
+  std::string scheme = "file";  // "file", "memory", "s3", "gs" ("gcs" too), or a registered one
+  std::string path;             // "file": the folder
+  std::string bucket;           // the others but "memory": scheme://bucket/prefix
+  std::string prefix;           // the folder inside the bucket, without leading or trailing /
 };
 
-// InvalidArgumentError for another scheme, a bucket name its cloud refuses, or a prefix
-// that is not a valid key ("..", empty segments, control characters).
+// InvalidArgumentError for a scheme neither built in nor registered, a bucket name its cloud
+// refuses, or a prefix that is not a valid key ("..", empty segments, control characters).
 StoreLocation ParseStoreUrl(const std::string& url);
 
 // How the cloud stores read: one request per read over hub_v1's own HTTP client, which reports
@@ -66,10 +66,24 @@ struct StoreOptions {
   CloudReadOptions reads;
 };
 
-// The store at `url`. s3:// and gs:// need hub_v1::cloud linked in (UnsupportedError
-// otherwise). NotFoundError for a credentials file that is not there, InvalidArgumentError
-// for one that names no usable keys (never a value in the message).
+// The store at `url`, opened by its scheme's registered opener. s3:// and gs:// need
+// hub_v1::cloud linked in (UnsupportedError otherwise). NotFoundError for a credentials file
+// that is not there, InvalidArgumentError for one that names no usable keys (never a value
+// in the message).
 std::shared_ptr<Store> OpenStore(const std::string& url, const StoreOptions& options = {});
+// The same for a location given in parts (as Python's hub.s3(bucket, prefix=...) gives it),
+// checked as a URL's parts are: a bucket name its cloud refuses (one holding a "/", say) or
+// a prefix that is not a valid key is an InvalidArgumentError, never another location.
+std::shared_ptr<Store> OpenStore(const StoreLocation& location, const StoreOptions& options = {});
+
+// What opens the stores of one URL scheme: the parsed URL and the options as given.
+using StoreOpener = std::shared_ptr<Store> (*)(const StoreLocation& location,
+                                               const StoreOptions& options);
+
+// Makes OpenStore (and Python's hub.connect) open URLs of `scheme` with `opener`. hub_v1::core
+// has "file" and "memory", hub_v1::cloud registers "s3" and "gs"; a program may register a
+// scheme of its own (URLs scheme://bucket/prefix), or another opener for one of these.
+void RegisterStoreScheme(const std::string& scheme, StoreOpener opener);
 
 // The fields of an AWS credentials file (see StoreOptions), which must include a non-empty
 // aws_access_key_id and aws_secret_access_key. NotFoundError if the file or the profile is

@@ -22,6 +22,7 @@
 #include "hub/errors.h"
 #include "hub/store_url.h"
 #include "store/aws_profile.h"
+#include "store/environment.h"
 
 namespace hub {
 namespace {
@@ -42,13 +43,6 @@ std::string Lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return text;
-}
-
-std::string ExpandHome(const std::string& path) {
-  if (path == "~" || path.rfind("~/", 0) == 0) {
-    if (const char* home = std::getenv("HOME")) return home + path.substr(1);
-  }
-  return path;
 }
 
 std::string NamesList(const std::vector<std::string>& names) {  // as Python prints a list
@@ -160,7 +154,7 @@ namespace store {
 
 std::map<std::string, std::string> ReadAwsProfileFields(const std::string& path,
                                                         const std::string& profile) {
-  const std::string file = ExpandHome(path);
+  const std::string file = store::ExpandHome(path);
   struct stat info {};
   if (::stat(file.c_str(), &info) != 0) {
     if (errno == ENOENT || errno == ENOTDIR) {
@@ -187,7 +181,7 @@ std::map<std::string, std::string> ReadAwsProfileFields(const std::string& path,
 
 std::map<std::string, std::string> ReadAwsCredentialsFile(const std::string& path,
                                                           const std::string& profile) {
-  const std::string file = ExpandHome(path);
+  const std::string file = store::ExpandHome(path);
   const Fields fields = store::ReadAwsProfileFields(path, profile);
   std::vector<std::string> missing;
   for (const char* name : {"aws_access_key_id", "aws_secret_access_key"}) {

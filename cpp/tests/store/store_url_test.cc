@@ -33,16 +33,16 @@ class TempFolder {
 
 TEST(StoreUrl, SchemesBucketsAndPrefixes) {
   const auto s3 = ParseStoreUrl("s3://my-bucket/some/prefix/");
-  EXPECT_EQ(s3.scheme, StoreScheme::kS3);
+  EXPECT_EQ(s3.scheme, "s3");
   EXPECT_EQ(s3.bucket, "my-bucket");
   EXPECT_EQ(s3.prefix, "some/prefix");
   const auto gs = ParseStoreUrl("gs://data-bucket");
-  EXPECT_EQ(gs.scheme, StoreScheme::kGcs);
+  EXPECT_EQ(gs.scheme, "gs");
   EXPECT_EQ(gs.prefix, "");
-  EXPECT_EQ(ParseStoreUrl("gcs://data-bucket/x").scheme, StoreScheme::kGcs);
+  EXPECT_EQ(ParseStoreUrl("gcs://data-bucket/x").scheme, "gs");
   EXPECT_EQ(ParseStoreUrl("file:///tmp/data").path, "/tmp/data");
   EXPECT_EQ(ParseStoreUrl("./data/cache").path, "./data/cache");
-  EXPECT_EQ(ParseStoreUrl("memory://").scheme, StoreScheme::kMemory);
+  EXPECT_EQ(ParseStoreUrl("memory://").scheme, "memory");
   EXPECT_THROW(ParseStoreUrl("ftp://host/x"), InvalidArgumentError);
   EXPECT_THROW(ParseStoreUrl("s3://Bad_Bucket/x"), InvalidArgumentError);
   EXPECT_THROW(ParseStoreUrl("s3://my-bucket/a/../b"), InvalidArgumentError);
@@ -70,8 +70,33 @@ TEST(StoreUrl, CloudSchemesNeedTheCloudLibrary) {
     EXPECT_NE(std::string(error.what()).find("hub_v1::cloud"), std::string::npos);
     EXPECT_EQ(std::string(error.what()).find("SECRETVALUE"), std::string::npos);
   }
-  EXPECT_THROW(OpenStore("s3://my-bucket", {.aws_access_key_id = "only-one"}),
-               InvalidArgumentError);
+}
+
+// A program's own scheme: parsed as scheme://bucket/prefix and opened by its opener.
+std::shared_ptr<Store> OpenScratch(const StoreLocation& location, const StoreOptions&) {
+  if (location.bucket != "pool") throw NotFoundError("no scratch pool '" + location.bucket + "'");
+  static const auto pool = MakeMemoryStore();
+  return pool;
+}
+
+TEST(StoreUrl, ProgramsRegisterSchemesOfTheirOwn) {
+  EXPECT_THROW(OpenStore("scratch://pool/x"), InvalidArgumentError);  // not yet registered
+  RegisterStoreScheme("scratch", &OpenScratch);
+  const StoreLocation location = ParseStoreUrl("scratch://pool/some/folder/");
+  EXPECT_EQ(location.scheme, "scratch");
+  EXPECT_EQ(location.bucket, "pool");
+  EXPECT_EQ(location.prefix, "some/folder");
+  EXPECT_EQ(OpenStore("scratch://pool"), OpenStore("scratch://pool/other"));
+  EXPECT_THROW(OpenStore("scratch://elsewhere"), NotFoundError);
+  EXPECT_THROW(ParseStoreUrl("scratch://pool/a/../b"), InvalidArgumentError);
+  EXPECT_THROW(RegisterStoreScheme("bad:scheme", &OpenScratch), InvalidArgumentError);
+  try {
+    ParseStoreUrl("ftp://host/x");
+    FAIL() << "an unknown scheme parsed";
+  } catch (const InvalidArgumentError& error) {
+    EXPECT_NE(std::string(error.what()).find("file, memory, gs, s3, scratch"), std::string::npos)
+        << error.what();
+  }
 }
 
 TEST(AwsCredentials, IniProfilesJsonAndTheirErrors) {

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import functools
-import os
-from pathlib import Path
 from typing import Any
 
 from hub_v1 import _core
 from hub_v1.datahub import DataHub
-from hub_v1.errors import InvalidArgumentError, NotFoundError
+from hub_v1.errors import InvalidArgumentError
 from hub_v1.storage.cloud_reads import (
     checked_count,
     checked_path,
@@ -41,9 +39,7 @@ class GcsConnection:
         if not self.bucket:
             raise InvalidArgumentError("hub.gs() needs a bucket name")
         self._creds_path = checked_path("creds_path", creds_path) or None
-        self.endpoint = checked_text("endpoint", endpoint) or os.environ.get(
-            "STORAGE_EMULATOR_HOST", ""
-        )
+        self.endpoint = checked_text("endpoint", endpoint)  # "": $STORAGE_EMULATOR_HOST
         self.prefix = checked_text("prefix", prefix).strip("/")
         self.project_id = checked_text("project_id", project_id)
         self.max_attempts = checked_count("max_attempts", max_attempts, 1, 100)
@@ -53,24 +49,17 @@ class GcsConnection:
         )
 
     def connect(self) -> DataHub:
-        key = ""
-        if self._creds_path:
-            try:
-                key = Path(self._creds_path).expanduser().read_text()
-            except FileNotFoundError:
-                raise NotFoundError(f"no credentials file at {self._creds_path!r}") from None
-        anonymous = not key and bool(self.endpoint)  # emulators take no credentials
-        store = _core.gcs_store(
-            self.bucket,
-            self.prefix,
-            key,
-            self.endpoint,
-            anonymous,
-            self.project_id,
-            self.max_attempts,
-            self.requests_in_flight,
+        # The engine reads the key file and chooses the identity (hub::OpenStore's rules:
+        # the key given, else the token chain; none against an emulator).
+        options = _core.StoreOptions(
+            gcs_credentials_file=self._creds_path or "",
+            endpoint=self.endpoint,
+            project_id=self.project_id,
+            max_attempts=self.max_attempts,
+            requests_in_flight=self.requests_in_flight,
             **self.reads.engine_arguments(),
         )
+        store = _core.open_bucket("gs", self.bucket, self.prefix, options)
         return DataHub(store, self)
 
     def __reduce__(self) -> tuple[Any, ...]:

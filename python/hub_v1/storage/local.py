@@ -28,7 +28,8 @@ class FsConnection:
         self.lock = lock
 
     def connect(self) -> DataHub:
-        return DataHub(_core.local_store(self.path, self.lock), self)
+        options = _core.StoreOptions(lock_writes=self.lock)
+        return DataHub(_core.open_store(f"file://{self.path}", options), self)
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickles as the folder: another process connects to the same store."""

@@ -23,7 +23,7 @@ class MemoryConnection:
     """An in-process store for tests and scratch work; every connect() sees the same data."""
 
     def __init__(self) -> None:
-        self._store = _core.memory_store()
+        self._store = _core.open_store("memory://")
         self._id = next(_MEMORY_IDS)
         self._pid = os.getpid()  # a spawned process may reuse ids; a forked one keeps this
         _MEMORY_CONNECTIONS[self._id] = self

@@ -9,7 +9,6 @@ path, or the machine's identity).
 from __future__ import annotations
 
 import functools
-import os
 from typing import Any
 
 from hub_v1 import _core
@@ -24,11 +23,11 @@ from hub_v1.storage.cloud_reads import (
 )
 
 
-def _read_aws_credentials(path: str, profile: str | None) -> dict[str, str]:
-    """The fields of an AWS credentials file (INI, first profile or `profile`, or JSON), which
-    must name usable keys: the identity asked for is never silently replaced by the
-    environment's. Errors name the file and what is missing, never a value."""
-    return dict(_core.read_aws_credentials(str(path), profile or ""))
+def _bucket_named_by(path: str, profile: str | None) -> str:
+    """The bucket an AWS credentials file names ("" if none), reading it as the engine will
+    when the store opens: an unusable file (no keys, no such profile) is an error here
+    already. Errors name the file and what is missing, never a value."""
+    return dict(_core.read_aws_credentials(str(path), profile or "")).get("bucket", "")
 
 
 class S3Connection:
@@ -65,34 +64,37 @@ class S3Connection:
         self.create_bucket = checked_flag("create_bucket", create_bucket)
         creds_file = checked_path("aws_creds_filepath", aws_creds_filepath)
         profile = checked_text("profile", profile) or None
-        file_keys = _read_aws_credentials(creds_file, profile) if creds_file else {}
-        self.bucket = checked_text("bucket", bucket) or file_keys.get("bucket", "")
+        # Which keys sign, the file's or the environment's, and the endpoint by default, are
+        # the engine's rules (hub::OpenStore); the file is read here for its bucket only.
+        file_bucket = _bucket_named_by(creds_file, profile) if creds_file else ""
+        self.bucket = checked_text("bucket", bucket) or file_bucket
         if not self.bucket:
             raise InvalidArgumentError("hub.s3() needs a bucket name")
-        self._key_id = aws_access_key_id or file_keys.get("aws_access_key_id", "")
-        self._secret = aws_secret_access_key or file_keys.get("aws_secret_access_key", "")
-        if bool(self._key_id) != bool(self._secret):
+        if bool(aws_access_key_id) != bool(aws_secret_access_key):
             raise InvalidArgumentError("pass both aws_access_key_id and aws_secret_access_key")
+        self._key_id = aws_access_key_id
+        self._secret = aws_secret_access_key
         self._creds_file = creds_file or None
         self._explicit_keys = bool(aws_access_key_id)
         self._profile = profile
-        self.region = checked_text("region", region) or file_keys.get("region", "")
-        self.endpoint = checked_text("endpoint", endpoint) or os.environ.get("AWS_ENDPOINT_URL", "")
+        self.region = checked_text("region", region)
+        self.endpoint = checked_text("endpoint", endpoint)
         self.prefix = checked_text("prefix", prefix).strip("/")
 
     def connect(self) -> DataHub:
-        store = _core.s3_store(
-            self.bucket,
-            self.prefix,
-            self._key_id,
-            self._secret,
-            self.region,
-            self.endpoint,
-            self.max_attempts,
-            self.requests_in_flight,
-            self.create_bucket,
+        options = _core.StoreOptions(
+            aws_access_key_id=self._key_id,
+            aws_secret_access_key=self._secret,
+            aws_credentials_file=self._creds_file or "",
+            aws_profile=self._profile or "",
+            region=self.region,
+            endpoint=self.endpoint,
+            max_attempts=self.max_attempts,
+            requests_in_flight=self.requests_in_flight,
+            create_bucket=self.create_bucket,
             **self.reads.engine_arguments(),
         )
+        store = _core.open_bucket("s3", self.bucket, self.prefix, options)
         return DataHub(store, self)
 
     def __reduce__(self) -> tuple[Any, ...]:
