@@ -554,17 +554,21 @@ std::string ObjectClient::PutInParts(const std::string& object,
                                      std::span<const std::span<const std::byte>> parts,
                                      const WriteCondition& condition) {
   const std::string where = Where(object);
+  // kPartBytes parts, larger ones past kMostParts of them (S3 takes no more).
+  std::uint64_t size = 0;
+  for (const auto& part : parts) size += part.size();
+  const std::uint64_t part_bytes = std::max(kPartBytes, (size + kMostParts - 1) / kMostParts);
   // Each part of the upload as the slices of `parts` it covers.
   std::vector<std::vector<std::span<const std::byte>>> pieces(1);
   std::uint64_t filled = 0;
   for (std::span<const std::byte> part : parts) {
     while (!part.empty()) {
-      if (filled == kPartBytes) {
+      if (filled == part_bytes) {
         pieces.emplace_back();
         filled = 0;
       }
       const auto take =
-          static_cast<std::size_t>(std::min<std::uint64_t>(part.size(), kPartBytes - filled));
+          static_cast<std::size_t>(std::min<std::uint64_t>(part.size(), part_bytes - filled));
       pieces.back().push_back(part.first(take));
       part = part.subspan(take);
       filled += take;

@@ -48,6 +48,7 @@ class ObjectClient {
   // upload of kPartBytes parts (GCS writes any size by one streamed upload).
   static constexpr std::uint64_t kLargestPut = 64 << 20;
   static constexpr std::uint64_t kPartBytes = 16 << 20;
+  static constexpr std::uint64_t kMostParts = 10000;  // S3's limit: larger parts past it
   // Parts of one multipart upload in flight at once.
   static constexpr std::size_t kPartsInFlight = 8;
   // Objects per S3 DeleteObjects request (S3's limit), and GCS DELETEs in flight at once.
