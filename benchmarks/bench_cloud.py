@@ -411,8 +411,8 @@ def obstore_put_loop(service: Service, endpoint: str, prefix: str, data: np.ndar
 
 
 def bench_writes(service: Service, runs: int) -> None:
-    """Whole arrays written: hub_v1 (32 requests in flight; past 64 MiB its multipart upload
-    of 16 MiB parts, 8 in flight), TensorStore's zarr3 driver and an obstore PUT loop."""
+    """Whole arrays written: hub_v1 (32 and 64 requests in flight; past 64 MiB its multipart
+    upload of 16 MiB parts, 8 in flight), TensorStore's zarr3 driver and an obstore PUT loop."""
     direct = f"http://127.0.0.1:{service.port}"
     for label, count, chunk_bytes in WRITE_SIZES:
         side = int(np.sqrt(chunk_bytes))
@@ -424,11 +424,16 @@ def bench_writes(service: Service, runs: int) -> None:
             delayed = f"http://127.0.0.1:{proxy_port}"
             for condition, endpoint in [("direct", direct), ("+20 ms", delayed)]:
                 prefix = uuid.uuid4().hex
-                array = service.connect(endpoint, prefix).array(
-                    "a", shape=data.shape, chunk=(1, side, side), dtype="uint8", compress=None
-                )
-                writers = {
-                    "hub_v1/32": partial(array.__setitem__, slice(None), data),
+                writers = {}
+                for in_flight in HUB_IN_FLIGHT:
+                    connection = service.connect(
+                        endpoint, f"{prefix}/{in_flight}", requests_in_flight=in_flight
+                    )
+                    array = connection.array(
+                        "a", shape=data.shape, chunk=(1, side, side), dtype="uint8", compress=None
+                    )
+                    writers[f"hub_v1/{in_flight}"] = partial(array.__setitem__, slice(None), data)
+                writers |= {
                     f"TensorStore/{TENSORSTORE_IN_FLIGHT}": tensorstore_writer(
                         service, endpoint, f"{prefix}/ts", data
                     ),
@@ -439,7 +444,8 @@ def bench_writes(service: Service, runs: int) -> None:
                 rates[condition] = {
                     name: total_mb / median_seconds(write, runs) for name, write in writers.items()
                 }
-                assert np.array_equal(service.connect(endpoint, prefix).open("a")[:], data)
+                written = service.connect(endpoint, f"{prefix}/32").open("a")[:]
+                assert np.array_equal(written, data)
                 cells = "  ".join(f"{n} {r:7.1f}" for n, r in rates[condition].items())
                 print(f"  {condition:<7} MB/s: {cells}")
         delayed_rates = rates["+20 ms"]
