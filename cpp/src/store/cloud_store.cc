@@ -8,9 +8,11 @@
 
 #include "hub/errors.h"
 #include "store/aws/credentials.h"
+#include "store/aws/s3_dialect.h"
 #include "store/bucket_names.h"
 #include "store/environment.h"
 #include "store/gcs/credentials.h"
+#include "store/gcs/gcs_dialect.h"
 #include "store/http/object_client.h"
 
 namespace hub {
@@ -150,13 +152,10 @@ void CheckReadOptions(const CloudReadOptions& reads) {
   }
 }
 
-http::ObjectClientOptions ClientOptions(http::ObjectClientOptions::Service service,
-                                        const std::string& bucket, const std::string& endpoint,
+http::ObjectClientOptions ClientOptions(std::shared_ptr<const http::ObjectDialect> dialect,
                                         int max_attempts, const CloudReadOptions& reads) {
   http::ObjectClientOptions client;
-  client.service = service;
-  client.bucket = bucket;
-  client.endpoint = endpoint;
+  client.dialect = std::move(dialect);
   client.max_attempts = std::max(1, max_attempts);
   client.hedge_after_seconds = reads.hedge_after_seconds;
   client.request_timeout_seconds = reads.request_timeout_seconds;
@@ -189,12 +188,10 @@ std::shared_ptr<Store> OpenS3Store(const S3StoreOptions& options) {
   const std::string region = options.region.empty() ? RegionFromEnvironment() : options.region;
   auto credentials = std::make_shared<aws::CredentialChain>(aws::DefaultSources(given, region));
   (void)credentials->Get();  // a configured identity that fails, fails here
-  http::ObjectClientOptions client =
-      ClientOptions(http::ObjectClientOptions::Service::kS3, options.bucket, options.endpoint,
-                    options.max_attempts, options.reads);
-  client.aws_credentials = std::move(credentials);
-  if (!region.empty()) client.region = region;
-  auto objects = std::make_unique<http::ObjectClient>(std::move(client));
+  auto dialect = std::make_shared<aws::S3Dialect>(options.bucket, options.endpoint, region,
+                                                  std::move(credentials));
+  auto objects = std::make_unique<http::ObjectClient>(
+      ClientOptions(std::move(dialect), options.max_attempts, options.reads));
   if (options.create_bucket) objects->CreateBucket("");
   return std::make_shared<CloudStore>(std::move(objects), base, "s3://" + base, requests_in_flight,
                                       options.reads.max_staleness_seconds);
@@ -206,16 +203,16 @@ std::shared_ptr<Store> OpenGcsStore(const GcsStoreOptions& options) {
   CheckReadOptions(options.reads);
   // Anonymous, or one chain of token sources (store/gcs/credentials.h): the key given, a
   // credentials file, gcloud's, the metadata server; with none, requests go unsigned.
-  http::ObjectClientOptions client =
-      ClientOptions(http::ObjectClientOptions::Service::kGcs, options.bucket, options.endpoint,
-                    options.max_attempts, options.reads);
+  std::shared_ptr<gcs::TokenChain> tokens;
   if (!options.anonymous) {
-    auto tokens =
+    tokens =
         std::make_shared<gcs::TokenChain>(gcs::DefaultTokenSources(options.service_account_json));
     (void)tokens->Get();  // a configured identity that fails, fails here
-    client.gcs_credentials = std::move(tokens);
   }
-  auto objects = std::make_unique<http::ObjectClient>(std::move(client));
+  auto dialect =
+      std::make_shared<gcs::GcsDialect>(options.bucket, options.endpoint, std::move(tokens));
+  auto objects = std::make_unique<http::ObjectClient>(
+      ClientOptions(std::move(dialect), options.max_attempts, options.reads));
   if (!options.project_id.empty()) objects->CreateBucket(options.project_id);
   return std::make_shared<CloudStore>(std::move(objects), base, "gs://" + base, requests_in_flight,
                                       options.reads.max_staleness_seconds);

@@ -1,47 +1,19 @@
-// ObjectClient: S3 and GCS reads as single HTTP requests (see object_reader.h).
+// ObjectClient: every operation of the cloud stores, the same for every service; what differs
+// on the wire is the dialect's (see object_client.h and object_dialect.h).
 #include "store/http/object_client.h"
 
 #include <algorithm>
+#include <any>
 #include <cstring>
-#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "hub/errors.h"
-#include "store/aws/s3_xml.h"
 #include "store/cloud_retry.h"
-#include "store/gcs/gcs_json.h"
 #include "store/read_range.h"
 #include "store/secret_scrubber.h"
 
 namespace hub::http {
 namespace {
-
-using Service = ObjectClientOptions::Service;
-
-// SHA-256 of an empty body: S3 wants the payload's hash in a header of every signed request.
-constexpr const char* kEmptyPayloadHash =
-    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-
-std::string WithoutTrailingSlashes(std::string url) {
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  return url;
-}
-
-std::string Endpoint(const ObjectClientOptions& options) {
-  if (!options.endpoint.empty()) return WithoutTrailingSlashes(options.endpoint);
-  return options.service == Service::kGcs ? "https://storage.googleapis.com" : "";
-}
-
-// S3: path-style URLs at a given endpoint (S3-compatible servers), else AWS's virtual-hosted
-// ones (path-style where the bucket's name has a dot, which its certificate cannot cover).
-std::string S3BucketUrl(const ObjectClientOptions& options) {
-  if (!options.endpoint.empty()) return Endpoint(options) + "/" + options.bucket;
-  const std::string region = options.region.empty() ? "us-east-1" : options.region;
-  if (options.bucket.find('.') == std::string::npos) {
-    return "https://" + options.bucket + ".s3." + region + ".amazonaws.com/";
-  }
-  return "https://s3." + region + ".amazonaws.com/" + options.bucket;
-}
 
 HttpClientOptions ClientOptions(const ObjectClientOptions& options) {
   HttpClientOptions client;
@@ -190,84 +162,16 @@ bool IsConditionalConflict(const std::string& problem) {
 
 }  // namespace
 
-bool ObjectClient::TokenExpired(const HttpResponse& response, const Signing& signing) {
-  if (signing.token) return response.status == 401;  // GCS: the access token is no longer good
-  if (!signing.credentials || (response.status != 400 && response.status != 403)) return false;
-  // S3: the session token it was signed with has expired.
-  const std::string problem = UnscrubbedProblemOf(response);
-  return problem.find("ExpiredToken") != std::string::npos ||
-         problem.find("TokenRefreshRequired") != std::string::npos;
-}
-
 ObjectClient::ObjectClient(ObjectClientOptions options)
-    : options_(std::move(options)), client_(ClientOptions(options_)) {
-  if (options_.service == Service::kGcs) {
-    const std::string bucket = PercentEncode(options_.bucket, false);
-    buckets_url_ = Endpoint(options_) + "/storage/v1/b";
-    bucket_url_ = buckets_url_ + "/" + bucket + "/o";
-    base_url_ = bucket_url_ + "/";
-    upload_url_ = Endpoint(options_) + "/upload/storage/v1/b/" + bucket + "/o";
-  } else {
-    bucket_url_ = S3BucketUrl(options_);
-    base_url_ = bucket_url_.ends_with('/') ? bucket_url_ : bucket_url_ + "/";
-  }
-}
+    : options_(std::move(options)), dialect_(*options_.dialect), client_(ClientOptions(options_)) {}
 
-ObjectClient::Signing ObjectClient::CurrentSigning() const {
-  Signing signing;
-  if (options_.service == Service::kS3 && options_.aws_credentials != nullptr) {
-    signing.credentials = options_.aws_credentials->Get();
-  }
-  if (options_.service == Service::kGcs && options_.gcs_credentials != nullptr) {
-    signing.token = options_.gcs_credentials->Get();
-  }
-  // Error answers may echo request headers: the token, whatever its header's name.
-  if (signing.credentials) {
-    signing.scrub = store::SecretScrubber(
-        {signing.credentials->secret_access_key, signing.credentials->session_token});
-  } else if (signing.token) {
-    signing.scrub = store::SecretScrubber({signing.token->token});
-  }
-  return signing;
-}
-
-void ObjectClient::Sign(HttpRequest& request, const Signing& signing,
-                        const char* payload_hash) const {
-  if (const auto& token = signing.token) {
-    request.headers.push_back("Authorization: Bearer " + token->token);
-  }
-  if (const auto& credentials = signing.credentials) {
-    request.headers.push_back(std::string("x-amz-content-sha256: ") + payload_hash);
-    if (!credentials->session_token.empty()) {
-      request.headers.push_back("x-amz-security-token: " + credentials->session_token);
-    }
-    const std::string region = options_.region.empty() ? "us-east-1" : options_.region;
-    request.aws_sigv4 = "aws:amz:" + region + ":s3";
-    request.user_password = credentials->access_key_id + ":" + credentials->secret_access_key;
-  }
-}
-
-HttpRequest ObjectClient::RequestFor(const std::string& object, const ReadOptions& options,
-                                     const Signing& signing) const {
-  HttpRequest request;
+HttpRequest ObjectClient::RequestFor(const std::string& object, const ReadOptions& options) const {
+  HttpRequest request = dialect_.Read(object, options.unless_generation);
   request.into = options.into;
   request.max_body_bytes = BodyBound(options);
-  const bool gcs = options_.service == Service::kGcs;
-  request.url = base_url_ + PercentEncode(object, /*keep_slashes=*/!gcs);
-  if (gcs) {
-    request.url += "?alt=media";
-    if (!options.unless_generation.empty()) {
-      request.url += "&ifGenerationNotMatch=" + options.unless_generation;
-    }
-  } else {
-    if (!options.unless_generation.empty()) {
-      request.headers.push_back("If-None-Match: " + options.unless_generation);
-    }
-  }
   if (const std::string range = RangeHeader(options.range); !range.empty()) {
     request.headers.push_back(range);
   }
-  Sign(request, signing, kEmptyPayloadHash);
   return request;
 }
 
@@ -275,7 +179,6 @@ std::optional<ReadResult> ObjectClient::Interpret(const std::string& object,
                                                   const ReadOptions& options,
                                                   HttpResponse& response,
                                                   const store::SecretScrubber& scrub) const {
-  const bool gcs = options_.service == Service::kGcs;
   const std::string where = Where(object);
   ReadResult result;
   if (response.too_large) {
@@ -289,7 +192,7 @@ std::optional<ReadResult> ObjectClient::Interpret(const std::string& object,
                        " bytes the range can hold (did it ignore the range?); the read was " +
                        "stopped there");
   }
-  const std::string generation_header = gcs ? "x-goog-generation" : "etag";
+  const std::string generation_header = dialect_.GenerationHeader();
   switch (response.status) {
     case 200:
       break;
@@ -376,36 +279,38 @@ std::vector<ReadResult> ObjectClient::ReadEach(const std::string& object,
   for (std::size_t i = 0; i < pending.size(); ++i) pending[i] = i;
   bool refreshed = false;  // credentials fetched again after the service said they expired
   for (int tried = 1;; ++tried) {
-    const Signing signing = CurrentSigning();
+    const std::unique_ptr<RequestSigner> signer = dialect_.CurrentSigner();
     std::vector<HttpRequest> requests;
     requests.reserve(pending.size());
-    for (const std::size_t i : pending) requests.push_back(RequestFor(object, reads[i], signing));
+    for (const std::size_t i : pending) {
+      requests.push_back(RequestFor(object, reads[i]));
+      signer->Sign(requests.back());
+    }
     std::vector<HttpResponse> responses = client_.Send(requests);
     std::vector<std::size_t> again;
     std::string problem;
     bool expired = false;
     for (std::size_t k = 0; k < pending.size(); ++k) {
       const std::size_t i = pending[k];
-      if (!refreshed && TokenExpired(responses[k], signing)) {
+      if (!refreshed && signer->Expired(responses[k])) {
         expired = true;
         again.push_back(i);
-      } else if (auto result = Interpret(object, reads[i], responses[k], signing.scrub)) {
+      } else if (auto result = Interpret(object, reads[i], responses[k], signer->scrub())) {
         results[i] = std::move(*result);
       } else {
         again.push_back(i);
-        problem = ProblemOf(responses[k], signing.scrub);
+        problem = ProblemOf(responses[k], signer->scrub());
       }
     }
     if (again.empty()) return results;
     if (expired) {  // once: fresh credentials, the same reads again, no attempt counted
-      if (signing.credentials) options_.aws_credentials->Invalidate(*signing.credentials);
-      if (signing.token) options_.gcs_credentials->Invalidate(*signing.token);
+      signer->Invalidate();
       refreshed = true;
       --tried;
       pending = std::move(again);
       continue;
     }
-    const std::string where = options_.bucket + "/" + object;
+    const std::string where = Where(object);
     if (tried >= options_.max_attempts) {
       throw StorageError("cannot read '" + where + "': " + problem + " (gave up after " +
                          std::to_string(tried) + " attempts)");
@@ -416,19 +321,19 @@ std::vector<ReadResult> ObjectClient::ReadEach(const std::string& object,
 }
 
 std::vector<HttpResponse> ObjectClient::SendAllSigned(
-    std::size_t count, const std::function<HttpRequest(std::size_t)>& build,
-    const char* payload_hash, const char* action, const std::string& where) {
+    std::size_t count, const std::function<HttpRequest(std::size_t)>& build, const char* action,
+    const std::string& where) {
   std::vector<HttpResponse> responses(count);
   std::vector<std::size_t> pending(count);
   for (std::size_t i = 0; i < count; ++i) pending[i] = i;
   bool refreshed = false;
   for (int tried = 1; !pending.empty(); ++tried) {
-    const Signing signing = CurrentSigning();
+    const std::unique_ptr<RequestSigner> signer = dialect_.CurrentSigner();
     std::vector<HttpRequest> requests;
     requests.reserve(pending.size());
     for (const std::size_t i : pending) {
       requests.push_back(build(i));
-      Sign(requests.back(), signing, payload_hash);
+      signer->Sign(requests.back());
     }
     std::vector<HttpResponse> answers = client_.Send(requests);
     std::vector<std::size_t> again;
@@ -436,17 +341,16 @@ std::vector<HttpResponse> ObjectClient::SendAllSigned(
     std::string problem;
     for (std::size_t k = 0; k < pending.size(); ++k) {
       const std::size_t i = pending[k];
-      const bool token_expired = !refreshed && TokenExpired(answers[k], signing);
+      const bool token_expired = !refreshed && signer->Expired(answers[k]);
       const bool transient = IsTransient(answers[k].status) && tried < options_.max_attempts;
       if (token_expired || transient) again.push_back(i);
       if (token_expired) expired = true;
-      if (transient && !token_expired) problem = ProblemOf(answers[k], signing.scrub);
+      if (transient && !token_expired) problem = ProblemOf(answers[k], signer->scrub());
       responses[i] = std::move(answers[k]);
     }
     if (again.empty()) break;
     if (expired) {  // once: fresh credentials, the same requests again, no attempt counted
-      if (signing.credentials) options_.aws_credentials->Invalidate(*signing.credentials);
-      if (signing.token) options_.gcs_credentials->Invalidate(*signing.token);
+      signer->Invalidate();
       refreshed = true;
       --tried;
     } else {
@@ -457,42 +361,22 @@ std::vector<HttpResponse> ObjectClient::SendAllSigned(
   return responses;
 }
 
-HttpResponse ObjectClient::SendSigned(const std::function<HttpRequest()>& build,
-                                      const char* payload_hash, const char* action,
+HttpResponse ObjectClient::SendSigned(const std::function<HttpRequest()>& build, const char* action,
                                       const std::string& where) {
   return std::move(SendAllSigned(
-                       1, [&](std::size_t) { return build(); }, payload_hash, action, where)
+                       1, [&](std::size_t) { return build(); }, action, where)
                        .front());
 }
 
 [[noreturn]] void ObjectClient::Refuse(const char* action, const std::string& where,
                                        const HttpResponse& response) const {
-  const std::string problem = ProblemOf(response, CurrentSigning().scrub);
+  const std::string problem = ProblemOf(response, dialect_.CurrentSigner()->scrub());
   const std::string what = std::string("cannot ") + action + " '" + where + "': " + problem;
   if (response.status == 401 || response.status == 403) {
     throw PermissionDeniedError(what + " (check the credentials and their permissions)");
   }
   if (response.status == 404) throw NotFoundError(what);
   throw StorageError(what);
-}
-
-HttpRequest ObjectClient::ObjectRequest(const char* method, const std::string& object) const {
-  HttpRequest request;
-  request.method = method;
-  const bool gcs = options_.service == Service::kGcs;
-  request.url = base_url_ + PercentEncode(object, /*keep_slashes=*/!gcs);
-  return request;
-}
-
-void ObjectClient::AddCondition(HttpRequest& request, const WriteCondition& condition) const {
-  if (!condition.if_absent && condition.if_generation.empty()) return;
-  if (options_.service == Service::kGcs) {
-    request.url += "&ifGenerationMatch=" +
-                   (condition.if_absent ? "0" : PercentEncode(condition.if_generation, false));
-  } else {
-    request.headers.push_back(condition.if_absent ? "If-None-Match: *"
-                                                  : "If-Match: " + condition.if_generation);
-  }
 }
 
 void ObjectClient::CheckCondition(const std::string& where, const HttpResponse& response,
@@ -512,42 +396,20 @@ std::string ObjectClient::Put(const std::string& object,
                               const WriteCondition& condition) {
   std::uint64_t size = 0;
   for (const auto& part : parts) size += part.size();
-  if (options_.service == Service::kS3 && size > kLargestPut) {
-    return PutInParts(object, parts, condition);
-  }
+  if (size > dialect_.LargestSingleWrite()) return PutInParts(object, parts, condition);
   return PutInOneRequest(object, parts, condition);
 }
 
 std::string ObjectClient::PutInOneRequest(const std::string& object,
                                           std::span<const std::span<const std::byte>> parts,
                                           const WriteCondition& condition) {
-  const bool gcs = options_.service == Service::kGcs;
   const std::string where = Where(object);
-  // GCS: a multipart upload (the object's metadata, then its bytes, in one request), which
-  // every server holds to ifGenerationMatch (fake-gcs-server ignores it on media uploads).
-  const gcs::MultipartUpload multipart =
-      gcs ? gcs::MultipartUpload(object, parts) : gcs::MultipartUpload();
-  const HttpResponse response = SendSigned(
-      [&] {
-        HttpRequest request;
-        if (gcs) {
-          request.method = "POST";
-          request.url = upload_url_ + "?uploadType=multipart";
-          request.upload = multipart.body();
-          request.headers.push_back(multipart.content_type());
-        } else {
-          request = ObjectRequest("PUT", object);
-          request.upload = parts;
-          request.headers.push_back("Content-Type: application/octet-stream");
-        }
-        // (No "Expect:" to skip 100-continue: curl 7.88 signs that empty header, then drops it.)
-        AddCondition(request, condition);
-        return request;
-      },
-      "UNSIGNED-PAYLOAD", "write", where);
+  std::any keep;  // what the request's body points into, for as long as it is sent
+  const HttpResponse response =
+      SendSigned([&] { return dialect_.Write(object, parts, condition, keep); }, "write", where);
   CheckCondition(where, response, condition);
   if (response.status != 200) Refuse("write", where, response);
-  return gcs ? gcs::GenerationOf(response.BodyText()) : response.Header("etag");
+  return dialect_.WrittenGeneration(response);
 }
 
 std::string ObjectClient::PutInParts(const std::string& object,
@@ -574,30 +436,13 @@ std::string ObjectClient::PutInParts(const std::string& object,
       filled += take;
     }
   }
-  const HttpResponse created = SendSigned(
-      [&] {
-        HttpRequest request = ObjectRequest("POST", object);
-        request.url += "?uploads=";
-        return request;
-      },
-      kEmptyPayloadHash, "write", where);
-  const std::optional<std::string> upload_id =
-      created.status == 200 ? aws::FirstElement(created.BodyText(), "UploadId") : std::nullopt;
+  const HttpResponse created =
+      SendSigned([&] { return dialect_.BeginUpload(object); }, "write", where);
   if (created.status != 200) Refuse("write", where, created);
-  if (!upload_id || upload_id->empty()) {
+  const std::string upload_id = dialect_.UploadIdOf(created);
+  if (upload_id.empty()) {
     throw StorageError("cannot write '" + where + "': the server began no multipart upload");
   }
-  const std::string upload_query = "uploadId=" + PercentEncode(*upload_id, false);
-  // A failure past this point aborts the upload, so no part lingers (and costs) in the bucket.
-  const auto abort_upload = [&] {
-    (void)SendSigned(
-        [&] {
-          HttpRequest request = ObjectRequest("DELETE", object);
-          request.url += "?" + upload_query;
-          return request;
-        },
-        kEmptyPayloadHash, "abort the upload of", where);
-  };
   try {
     std::vector<std::string> etags(pieces.size());
     for (std::size_t first = 0; first < pieces.size(); first += kPartsInFlight) {
@@ -605,12 +450,9 @@ std::string ObjectClient::PutInParts(const std::string& object,
       const std::vector<HttpResponse> uploaded = SendAllSigned(
           count,
           [&](std::size_t k) {
-            HttpRequest request = ObjectRequest("PUT", object);
-            request.url += "?partNumber=" + std::to_string(first + k + 1) + "&" + upload_query;
-            request.upload = pieces[first + k];
-            return request;
+            return dialect_.WritePart(object, upload_id, first + k + 1, pieces[first + k]);
           },
-          "UNSIGNED-PAYLOAD", "write", where);
+          "write", where);
       for (std::size_t k = 0; k < count; ++k) {
         if (uploaded[k].status != 200) Refuse("write", where, uploaded[k]);
         etags[first + k] = uploaded[k].Header("etag");
@@ -620,29 +462,22 @@ std::string ObjectClient::PutInParts(const std::string& object,
         }
       }
     }
-    const std::string completion = aws::CompleteMultipartBody(etags);
-    const HttpResponse completed = SendSigned(
-        [&] {
-          HttpRequest request = ObjectRequest("POST", object);
-          request.url += "?" + upload_query;
-          request.body = completion;
-          request.headers.push_back("Content-Type: application/xml");
-          AddCondition(request, condition);  // the object appears (or not) here
-          return request;
-        },
-        "UNSIGNED-PAYLOAD", "write", where);
+    const HttpResponse completed =
+        SendSigned([&] { return dialect_.CompleteUpload(object, upload_id, etags, condition); },
+                   "write", where);
     CheckCondition(where, completed, condition);
     // S3 may answer 200 and then report the failure in the body.
-    const std::string answer = completed.BodyText();
-    if (completed.status != 200 || answer.find("<Error>") != std::string::npos) {
+    if (completed.status != 200 || completed.BodyText().find("<Error>") != std::string::npos) {
       Refuse("write", where, completed);
     }
-    const std::string etag = aws::FirstElement(answer, "ETag").value_or("");
-    return etag.empty() ? completed.Header("etag") : etag;
+    return dialect_.WrittenGeneration(completed);
   } catch (...) {
+    // Aborted, so no part lingers (and costs) in the bucket; the failure that got here is the
+    // one to report.
     try {
-      abort_upload();
-    } catch (const Error&) {  // the failure that got us here is the one to report
+      (void)SendSigned([&] { return dialect_.AbortUpload(object, upload_id); },
+                       "abort the upload of", where);
+    } catch (const Error&) {
     }
     throw;
   }
@@ -650,82 +485,58 @@ std::string ObjectClient::PutInParts(const std::string& object,
 
 void ObjectClient::Delete(const std::string& object) {
   const std::string where = Where(object);
-  const HttpResponse response = SendSigned([&] { return ObjectRequest("DELETE", object); },
-                                           kEmptyPayloadHash, "delete", where);
+  const HttpResponse response =
+      SendSigned([&] { return dialect_.Delete(object); }, "delete", where);
   // A missing object (S3 answers 204 anyway, some servers 404) is not an error.
   if (response.status == 204 || response.status == 200 || response.status == 404) return;
   Refuse("delete", where, response);
 }
 
 void ObjectClient::DeleteEach(std::span<const std::string> objects) {
-  if (options_.service == Service::kGcs) {
-    for (std::size_t first = 0; first < objects.size(); first += kGcsDeletesInFlight) {
-      const std::size_t count = std::min(kGcsDeletesInFlight, objects.size() - first);
-      const std::vector<HttpResponse> answers = SendAllSigned(
-          count, [&](std::size_t k) { return ObjectRequest("DELETE", objects[first + k]); },
-          kEmptyPayloadHash, "delete", Where(objects[first]));
-      for (std::size_t k = 0; k < count; ++k) {
-        const long status = answers[k].status;
-        if (status != 204 && status != 200 && status != 404) {
-          Refuse("delete", Where(objects[first + k]), answers[k]);
-        }
-      }
-    }
-    return;
+  if (objects.empty()) return;
+  const std::size_t per_request = std::max<std::size_t>(1, dialect_.DeletesPerRequest());
+  std::vector<std::span<const std::string>> batches;
+  for (std::size_t first = 0; first < objects.size(); first += per_request) {
+    batches.push_back(objects.subspan(first, std::min(per_request, objects.size() - first)));
   }
-  for (std::size_t first = 0; first < objects.size(); first += kDeletesPerBatch) {
-    const auto batch = objects.subspan(first, std::min(kDeletesPerBatch, objects.size() - first));
-    const std::string body = aws::DeleteObjectsBody(batch);
-    const std::string where = Where(batch.front());
-    const HttpResponse response = SendSigned(
-        [&] {
-          HttpRequest request;
-          request.method = "POST";
-          request.url = bucket_url_ + "?delete=";
-          request.body = body;
-          request.headers.push_back("Content-MD5: " + aws::ContentMd5(body));
-          request.headers.push_back("Content-Type: application/xml");
-          return request;
+  for (std::size_t first = 0; first < batches.size(); first += kDeletesInFlight) {
+    const std::size_t count = std::min(kDeletesInFlight, batches.size() - first);
+    const std::vector<HttpResponse> answers = SendAllSigned(
+        count,
+        [&](std::size_t k) {
+          const auto batch = batches[first + k];
+          return per_request == 1 ? dialect_.Delete(batch.front()) : dialect_.DeleteMany(batch);
         },
-        "UNSIGNED-PAYLOAD", "delete", where);
-    if (response.status != 200) Refuse("delete", where, response);
-    const std::vector<std::string> failures = aws::DeleteFailures(response.BodyText());
-    if (!failures.empty()) {
-      throw StorageError("cannot delete " + std::to_string(failures.size()) + " of " +
-                         std::to_string(batch.size()) + " objects in '" + options_.bucket +
-                         "', the first " + CurrentSigning().scrub(failures.front()));
+        "delete", Where(batches[first].front()));
+    for (std::size_t k = 0; k < count; ++k) {
+      const auto batch = batches[first + k];
+      const long status = answers[k].status;
+      if (per_request == 1) {  // a missing object is not an error
+        if (status != 204 && status != 200 && status != 404) {
+          Refuse("delete", Where(batch.front()), answers[k]);
+        }
+        continue;
+      }
+      if (status != 200) Refuse("delete", Where(batch.front()), answers[k]);
+      const std::vector<std::string> failures = dialect_.FailedDeletes(answers[k]);
+      if (!failures.empty()) {
+        throw StorageError("cannot delete " + std::to_string(failures.size()) + " of " +
+                           std::to_string(batch.size()) + " objects in '" + dialect_.bucket() +
+                           "', the first " + dialect_.CurrentSigner()->scrub()(failures.front()));
+      }
     }
   }
 }
 
 void ObjectClient::ListPages(const std::string& prefix, bool delimited,
                              const std::function<void(store::ListPage&)>& take) {
-  const bool gcs = options_.service == Service::kGcs;
   const std::string where = Where(prefix);
   std::string token;
   do {
-    // S3's query is signed as written (curl 7.88 does not sort it): parameters in order.
-    const HttpResponse response = SendSigned(
-        [&] {
-          HttpRequest request;
-          std::string query;
-          if (gcs) {
-            query = "?prefix=" + PercentEncode(prefix, false) +
-                    "&fields=items(name,size),prefixes,nextPageToken";
-            if (delimited) query += "&delimiter=%2F";
-            if (!token.empty()) query += "&pageToken=" + PercentEncode(token, false);
-          } else {
-            if (!token.empty()) query += "continuation-token=" + PercentEncode(token, false) + "&";
-            if (delimited) query += "delimiter=%2F&";
-            query = "?" + query + "list-type=2&prefix=" + PercentEncode(prefix, false);
-          }
-          request.url = bucket_url_ + query;
-          return request;
-        },
-        kEmptyPayloadHash, "list", where);
+    const HttpResponse response =
+        SendSigned([&] { return dialect_.ListPage(prefix, delimited, token); }, "list", where);
     if (response.status != 200) Refuse("list", where, response);
-    store::ListPage page =
-        gcs ? gcs::ParseListPage(response.BodyText()) : aws::ParseListPage(response.BodyText());
+    store::ListPage page = dialect_.ParseListPage(response.BodyText());
     token = page.next_token;
     take(page);
   } while (!token.empty());
@@ -763,30 +574,10 @@ Store::FolderListing ObjectClient::ListFolder(const std::string& folder) {
 }
 
 void ObjectClient::CreateBucket(const std::string& project_id) {
-  const bool gcs = options_.service == Service::kGcs;
-  const std::string where = options_.bucket;
-  const std::string region = options_.region.empty() ? "us-east-1" : options_.region;
-  const HttpResponse response = SendSigned(
-      [&] {
-        HttpRequest request;
-        if (gcs) {
-          request.method = "POST";
-          request.url = buckets_url_ + "?project=" + PercentEncode(project_id, false);
-          request.body = nlohmann::json{{"name", options_.bucket}}.dump();
-          request.headers.push_back("Content-Type: application/json");
-        } else {
-          request.method = "PUT";
-          request.url = bucket_url_;
-          if (region != "us-east-1") {  // us-east-1 takes no constraint
-            request.body = "<CreateBucketConfiguration><LocationConstraint>" +
-                           aws::XmlEscape(region) +
-                           "</LocationConstraint></CreateBucketConfiguration>";
-          }
-        }
-        return request;
-      },
-      "UNSIGNED-PAYLOAD", "create bucket", where);
-  // 409: the bucket exists (BucketAlreadyOwnedByYou, or GCS's conflict).
+  const std::string where = dialect_.bucket();
+  const HttpResponse response =
+      SendSigned([&] { return dialect_.CreateBucket(project_id); }, "create bucket", where);
+  // 409: the bucket exists (S3's BucketAlreadyOwnedByYou, GCS's conflict).
   if (response.status == 200 || response.status == 409) return;
   Refuse("create bucket", where, response);
 }
