@@ -115,6 +115,46 @@ class MotoSts(_Served):
         self.endpoint = f"http://127.0.0.1:{self._server.server_port}"
 
 
+def _base64url(text: str) -> bytes:
+    import base64
+
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def jwt_claims(token: str) -> dict[str, Any]:
+    """The claims of a JWT, unchecked."""
+    return json.loads(_base64url(token.split(".")[1]))
+
+
+def signed_jwt_problem(token: str, public_key: Any, issuer: str, audience: str) -> str | None:
+    """Why `token` is not an RS256 JWT that `public_key` verifies, from `issuer` for
+    `audience` and valid now, or None."""
+    import time
+
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    parts = token.split(".")
+    if len(parts) != 3:
+        return "not a JWT"
+    header, claims = json.loads(_base64url(parts[0])), json.loads(_base64url(parts[1]))
+    if header.get("alg") != "RS256":
+        return "not RS256"
+    try:
+        public_key.verify(
+            _base64url(parts[2]), f"{parts[0]}.{parts[1]}".encode(),
+            padding.PKCS1v15(), hashes.SHA256(),
+        )  # fmt: skip
+    except InvalidSignature:
+        return "bad signature"
+    if claims.get("iss") != issuer or claims.get("aud") != audience:
+        return "wrong issuer or audience"
+    if not claims.get("iat", 0) <= time.time() < claims.get("exp", 0):
+        return "expired"
+    return None
+
+
 class OAuthTokenEndpoint(_Served):
     """POST /token: a JWT bearer grant whose assertion is an RS256 JWT signed by the service
     account `email` (checked against `public_key`: signature, issuer, audience, expiry) gets
@@ -129,37 +169,13 @@ class OAuthTokenEndpoint(_Served):
 
     def check(self, form: dict[str, list[str]]) -> str | None:
         """Why the grant is refused, or None."""
-        import base64
-        import time
-
-        from cryptography.exceptions import InvalidSignature
-        from cryptography.hazmat.primitives import hashes
-        from cryptography.hazmat.primitives.asymmetric import padding
-
         if form.get("grant_type") != ["urn:ietf:params:oauth:grant-type:jwt-bearer"]:
             return "not a JWT bearer grant"
-        parts = form.get("assertion", [""])[0].split(".")
-        if len(parts) != 3:
-            return "not a JWT"
-
-        def decoded(text: str) -> bytes:
-            return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-        header, claims = json.loads(decoded(parts[0])), json.loads(decoded(parts[1]))
-        if header.get("alg") != "RS256":
-            return "not RS256"
-        try:
-            self.public_key.verify(
-                decoded(parts[2]), f"{parts[0]}.{parts[1]}".encode(),
-                padding.PKCS1v15(), hashes.SHA256(),
-            )  # fmt: skip
-        except InvalidSignature:
-            return "bad signature"
-        if claims.get("iss") != self.email or claims.get("aud") != self.token_uri:
-            return "wrong issuer or audience"
-        if not claims.get("iat", 0) <= time.time() < claims.get("exp", 0):
-            return "expired"
-        if "devstorage" not in claims.get("scope", ""):
+        assertion = form.get("assertion", [""])[0]
+        problem = signed_jwt_problem(assertion, self.public_key, self.email, self.token_uri)
+        if problem:
+            return problem
+        if "devstorage" not in jwt_claims(assertion).get("scope", ""):
             return "no storage scope"
         return None
 

@@ -25,6 +25,8 @@ from credential_endpoints import (
     MetadataEndpoints,
     MotoSts,
     OAuthTokenEndpoint,
+    jwt_claims,
+    signed_jwt_problem,
 )
 from fault_proxy import FaultProxy
 
@@ -270,6 +272,24 @@ def test_a_google_service_account_signs_reads_that_cost_what_anonymous_ones_cost
             hub.gs("hub-tests", endpoint=endpoint, prefix=prefix, creds_path=str(other)).connect()
         assert "PRIVATE KEY" not in str(raised.value)
         assert tokens.refused == ["wrong issuer or audience"]
+
+        # Self-signed: the key signs a JWT for the storage API and sends it as the token; the
+        # token endpoint is never asked.
+        key_file = _key_file(tmp_path, key, tokens.token_uri)  # the reader's again
+        self_signed = hub.gs(
+            "hub-tests", endpoint=endpoint, prefix=prefix, creds_path=str(key_file),
+            self_signed_jwt=True,
+        ).connect().open("x")  # fmt: skip
+        proxy.clear()
+        np.testing.assert_array_equal(self_signed[:], data)
+        ((jwt, count),) = proxy.signers.items()  # one token signs every read
+        assert count == 20
+        problem = signed_jwt_problem(
+            jwt, key.public_key(), EMAIL, "https://storage.googleapis.com/"
+        )
+        assert problem is None, problem
+        assert jwt_claims(jwt)["sub"] == EMAIL
+        assert tokens.issued == ["ya29.test-0"]  # no exchange since the first reader's
 
 
 def test_an_instance_role_signs_every_request(

@@ -50,6 +50,8 @@ const std::map<std::string, Setter>& Setters() {
       {"create_bucket", Field(&StoreOptions::create_bucket, "create_bucket", "bool")},
       {"gcs_credentials_file",
        Field(&StoreOptions::gcs_credentials_file, "gcs_credentials_file", "str")},
+      {"gcs_self_signed_jwt",
+       Field(&StoreOptions::gcs_self_signed_jwt, "gcs_self_signed_jwt", "bool")},
       {"project_id", Field(&StoreOptions::project_id, "project_id", "str")},
       {"endpoint", Field(&StoreOptions::endpoint, "endpoint", "str")},
       {"max_attempts", Field(&StoreOptions::max_attempts, "max_attempts", "int")},

@@ -31,9 +31,12 @@ struct GcsStoreOptions {
   std::string service_account_json;  // the key file's contents; empty: the token chain
   std::string endpoint;              // "http://127.0.0.1:4443" for fake-gcs-server
   bool anonymous = false;            // no credentials (emulators)
-  std::string project_id;            // needed to create buckets
-  int max_attempts = 6;              // hub_v1's retries of transient failures
-  int requests_in_flight = 32;       // chunk requests kept in flight by reads and writes
+  // A service-account key signs its own tokens (JWTs for the storage API) instead of
+  // exchanging one at its token_uri: no token endpoint needed.
+  bool self_signed_jwt = false;
+  std::string project_id;       // needed to create buckets
+  int max_attempts = 6;         // hub_v1's retries of transient failures
+  int requests_in_flight = 32;  // chunk requests kept in flight by reads and writes
   CloudReadOptions reads;
 };
 

@@ -56,7 +56,8 @@ struct StoreOptions {
   // GCS: a service-account JSON key file; without one, Application Default Credentials, or
   // none against an emulator.
   std::string gcs_credentials_file;
-  std::string project_id;  // needed to create buckets
+  bool gcs_self_signed_jwt = false;  // the key signs its own tokens (GcsStoreOptions)
+  std::string project_id;            // needed to create buckets
 
   // An S3-compatible server or GCS emulator; empty: $AWS_ENDPOINT_URL for S3,
   // $STORAGE_EMULATOR_HOST for GCS.

@@ -205,8 +205,8 @@ std::shared_ptr<Store> OpenGcsStore(const GcsStoreOptions& options) {
   // credentials file, gcloud's, the metadata server; with none, requests go unsigned.
   std::shared_ptr<gcs::TokenChain> tokens;
   if (!options.anonymous) {
-    tokens =
-        std::make_shared<gcs::TokenChain>(gcs::DefaultTokenSources(options.service_account_json));
+    tokens = std::make_shared<gcs::TokenChain>(
+        gcs::DefaultTokenSources(options.service_account_json, options.self_signed_jwt));
     (void)tokens->Get();  // a configured identity that fails, fails here
   }
   auto dialect =

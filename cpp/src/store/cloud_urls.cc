@@ -72,6 +72,7 @@ std::shared_ptr<Store> OpenGcsUrl(const StoreLocation& location, const StoreOpti
   gcs.endpoint = options.endpoint.empty() ? store::EnvironmentVariable("STORAGE_EMULATOR_HOST")
                                           : options.endpoint;
   gcs.anonymous = gcs.service_account_json.empty() && !gcs.endpoint.empty();  // emulators
+  gcs.self_signed_jwt = options.gcs_self_signed_jwt;
   gcs.project_id = options.project_id;
   gcs.max_attempts = options.max_attempts;
   gcs.requests_in_flight = options.requests_in_flight;

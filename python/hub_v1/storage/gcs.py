@@ -10,6 +10,7 @@ from hub_v1.datahub import DataHub
 from hub_v1.errors import InvalidArgumentError
 from hub_v1.storage.cloud_reads import (
     checked_count,
+    checked_flag,
     checked_path,
     checked_read_options,
     checked_text,
@@ -33,6 +34,7 @@ class GcsConnection:
         max_staleness: float = 0.0,
         request_timeout: float = 30.0,
         min_bytes_per_second: float = 256 * 1024.0,
+        self_signed_jwt: bool = False,
     ) -> None:
         # Every argument is checked before any reaches the engine (see cloud_reads).
         self.bucket = checked_text("bucket", bucket)
@@ -42,6 +44,7 @@ class GcsConnection:
         self.endpoint = checked_text("endpoint", endpoint)  # "": $STORAGE_EMULATOR_HOST
         self.prefix = checked_text("prefix", prefix).strip("/")
         self.project_id = checked_text("project_id", project_id)
+        self.self_signed_jwt = checked_flag("self_signed_jwt", self_signed_jwt)
         self.max_attempts = checked_count("max_attempts", max_attempts, 1, 100)
         self.requests_in_flight = checked_count("requests_in_flight", requests_in_flight, 1, 1024)
         self.reads = checked_read_options(
@@ -53,6 +56,7 @@ class GcsConnection:
         # the key given, else the token chain; none against an emulator).
         options = _core.StoreOptions(
             gcs_credentials_file=self._creds_path or "",
+            gcs_self_signed_jwt=self.self_signed_jwt,
             endpoint=self.endpoint,
             project_id=self.project_id,
             max_attempts=self.max_attempts,
@@ -70,6 +74,7 @@ class GcsConnection:
             "endpoint": self.endpoint,
             "prefix": self.prefix,
             "project_id": self.project_id,
+            "self_signed_jwt": self.self_signed_jwt,
             "max_attempts": self.max_attempts,
             "requests_in_flight": self.requests_in_flight,
             **self.reads.connection_arguments(),
@@ -88,7 +93,10 @@ def gs(bucket: str, **kwargs: Any) -> GcsConnection:
     `creds_path` is a service-account JSON key (hub_v1 signs its RS256 JWT and exchanges it
     for access tokens, fetched again before they expire); without it, Application Default
     Credentials apply (``GOOGLE_APPLICATION_CREDENTIALS``, gcloud's, the metadata server), or
-    none against an emulator given by `endpoint` or ``STORAGE_EMULATOR_HOST``.
+    none against an emulator given by `endpoint` or ``STORAGE_EMULATOR_HOST``. With
+    ``self_signed_jwt=True`` a service-account key signs its own tokens (JWTs for the storage
+    API, an hour each) instead of exchanging one at its ``token_uri``: no token endpoint is
+    asked, as on machines that cannot reach it.
     `max_attempts`, `requests_in_flight`, `hedge_after`, `max_staleness`,
     `request_timeout` and `min_bytes_per_second` are as for :func:`s3` (revalidation uses the
     object's generation).

@@ -8,7 +8,9 @@
 //   4. the metadata server of a Google Cloud machine (GCE_METADATA_HOST, else
 //      metadata.google.internal).
 // A service-account key signs an RS256 JWT with its private key and exchanges it at the key's
-// token_uri (OAuth 2.0 JWT bearer grant); a refresh token is exchanged at its token_uri too.
+// token_uri (OAuth 2.0 JWT bearer grant), or with `self_signed_jwt` sends a JWT it signs for
+// the storage API itself (audience https://storage.googleapis.com/, an hour long) as the
+// token, asking no endpoint; a refresh token is exchanged at its token_uri.
 // None found: requests go unsigned (public buckets). A source that is configured
 // but fails is a StorageError naming it; a key or a token never appears in a message or a log.
 #pragma once
@@ -35,7 +37,7 @@ using TokenChain = store::CredentialChain<AccessToken>;
 
 // The sources in order (see the file comment); the key given alone when there is one.
 std::vector<std::unique_ptr<TokenSource>> DefaultTokenSources(
-    const std::string& service_account_json);
+    const std::string& service_account_json, bool self_signed_jwt = false);
 
 // base64url(header).base64url(claims).base64url(RS256 signature) with `private_key_pem`;
 // StorageError for a key OpenSSL cannot read (never showing it).

@@ -1,6 +1,7 @@
 // The places Google access tokens come from (see credentials.h for the order and the
 // variables): a service-account key (given, or in a file), gcloud's authorized user, and the
 // metadata server of a Google Cloud machine.
+#include <chrono>
 #include <ctime>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -20,6 +21,8 @@ using store::EnvironmentVariable;
 
 constexpr const char* kScope = "https://www.googleapis.com/auth/devstorage.read_write";
 constexpr const char* kGoogleTokenUri = "https://oauth2.googleapis.com/token";
+// The audience of a self-signed JWT: the storage API's endpoint.
+constexpr const char* kStorageAudience = "https://storage.googleapis.com/";
 
 std::string FormEncoded(const std::vector<std::pair<std::string, std::string>>& fields) {
   std::string form;
@@ -58,8 +61,20 @@ std::string Field(const json& document, const char* name) {
   return found != document.end() && found->is_string() ? found->get<std::string>() : "";
 }
 
-// A credentials JSON: a service-account key or gcloud's authorized user.
-AccessToken TokenForCredentialsJson(const std::string& text, const std::string& where) {
+// A token that a service-account key signs for the storage API itself (a self-signed JWT):
+// no token endpoint is asked, and it is good for an hour.
+AccessToken SelfSignedToken(const json& header, const std::string& email, const std::string& key) {
+  const auto now = static_cast<long long>(std::time(nullptr));
+  const json claims = {
+      {"iss", email}, {"sub", email}, {"aud", kStorageAudience}, {"iat", now}, {"exp", now + 3600}};
+  return AccessToken{SignedJwt(header.dump(), claims.dump(), key),
+                     Clock::now() + std::chrono::seconds(3600)};
+}
+
+// A credentials JSON: a service-account key (exchanged at its token_uri, or `self_signed`) or
+// gcloud's authorized user.
+AccessToken TokenForCredentialsJson(const std::string& text, const std::string& where,
+                                    bool self_signed) {
   const json document = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!document.is_object()) throw StorageError(where + " is not a JSON object");
   const std::string type = Field(document, "type");
@@ -80,6 +95,7 @@ AccessToken TokenForCredentialsJson(const std::string& text, const std::string& 
     if (const std::string key_id = Field(document, "private_key_id"); !key_id.empty()) {
       header["kid"] = key_id;
     }
+    if (self_signed) return SelfSignedToken(header, email, key);
     const json claims = {
         {"iss", email}, {"scope", kScope}, {"aud", token_uri}, {"iat", now}, {"exp", now + 3600}};
     const std::string assertion = SignedJwt(header.dump(), claims.dump(), key);
@@ -111,18 +127,23 @@ std::string ReadFile(const std::string& path) {
 
 class GivenKey final : public TokenSource {
  public:
-  explicit GivenKey(std::string json) : json_(std::move(json)) {}
+  GivenKey(std::string json, bool self_signed)
+      : json_(std::move(json)), self_signed_(self_signed) {}
   std::string name() const override { return "the service-account key given"; }
-  std::optional<AccessToken> Fetch() override { return TokenForCredentialsJson(json_, name()); }
+  std::optional<AccessToken> Fetch() override {
+    return TokenForCredentialsJson(json_, name(), self_signed_);
+  }
 
  private:
   std::string json_;
+  bool self_signed_;
 };
 
 // A credentials file: GOOGLE_APPLICATION_CREDENTIALS's (which must be there), or gcloud's
 // application default credentials (used where it is there).
 class CredentialsFile final : public TokenSource {
  public:
+  explicit CredentialsFile(bool self_signed) : self_signed_(self_signed) {}
   std::string name() const override {
     const auto [path, named] = Path();
     return (named ? "GOOGLE_APPLICATION_CREDENTIALS file '" : "gcloud's credentials '") + path +
@@ -135,10 +156,11 @@ class CredentialsFile final : public TokenSource {
       if (!named) return std::nullopt;
       throw StorageError("cannot read " + name());
     }
-    return TokenForCredentialsJson(ReadFile(path), name());
+    return TokenForCredentialsJson(ReadFile(path), name(), self_signed_);
   }
 
  private:
+  bool self_signed_;
   // The file, and whether GOOGLE_APPLICATION_CREDENTIALS names it.
   static std::pair<std::string, bool> Path() {
     if (std::string named = EnvironmentVariable("GOOGLE_APPLICATION_CREDENTIALS"); !named.empty()) {
@@ -182,13 +204,13 @@ class MetadataServer final : public TokenSource {
 }  // namespace
 
 std::vector<std::unique_ptr<TokenSource>> DefaultTokenSources(
-    const std::string& service_account_json) {
+    const std::string& service_account_json, bool self_signed_jwt) {
   std::vector<std::unique_ptr<TokenSource>> sources;
   if (!service_account_json.empty()) {
-    sources.push_back(std::make_unique<GivenKey>(service_account_json));
+    sources.push_back(std::make_unique<GivenKey>(service_account_json, self_signed_jwt));
     return sources;  // the identity asked for is never replaced by another
   }
-  sources.push_back(std::make_unique<CredentialsFile>());
+  sources.push_back(std::make_unique<CredentialsFile>(self_signed_jwt));
   sources.push_back(std::make_unique<MetadataServer>());
   return sources;
 }
