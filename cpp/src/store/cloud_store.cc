@@ -20,12 +20,11 @@ namespace {
 
 class CloudStore final : public Store {
  public:
-  // `base`: "bucket" or "bucket/prefix"; `description` as Describe says it.
-  CloudStore(std::unique_ptr<http::ObjectClient> client, const std::string& base,
+  // `prefix`: the store's folder in the bucket ("" its root); `description` as Describe says.
+  CloudStore(std::unique_ptr<http::ObjectClient> client, const std::string& prefix,
              std::string description, int requests_in_flight, double max_staleness_seconds)
       : client_(std::move(client)),
-        object_prefix_(base.find('/') == std::string::npos ? ""
-                                                           : base.substr(base.find('/') + 1) + "/"),
+        object_prefix_(prefix.empty() ? "" : prefix + "/"),
         description_(std::move(description)),
         requests_in_flight_(requests_in_flight),
         max_staleness_seconds_(max_staleness_seconds) {}
@@ -193,8 +192,8 @@ std::shared_ptr<Store> OpenS3Store(const S3StoreOptions& options) {
   auto objects = std::make_unique<http::ObjectClient>(
       ClientOptions(std::move(dialect), options.max_attempts, options.reads));
   if (options.create_bucket) objects->CreateBucket("");
-  return std::make_shared<CloudStore>(std::move(objects), base, "s3://" + base, requests_in_flight,
-                                      options.reads.max_staleness_seconds);
+  return std::make_shared<CloudStore>(std::move(objects), options.prefix, "s3://" + base,
+                                      requests_in_flight, options.reads.max_staleness_seconds);
 }
 
 std::shared_ptr<Store> OpenGcsStore(const GcsStoreOptions& options) {
@@ -214,8 +213,8 @@ std::shared_ptr<Store> OpenGcsStore(const GcsStoreOptions& options) {
   auto objects = std::make_unique<http::ObjectClient>(
       ClientOptions(std::move(dialect), options.max_attempts, options.reads));
   if (!options.project_id.empty()) objects->CreateBucket(options.project_id);
-  return std::make_shared<CloudStore>(std::move(objects), base, "gs://" + base, requests_in_flight,
-                                      options.reads.max_staleness_seconds);
+  return std::make_shared<CloudStore>(std::move(objects), options.prefix, "gs://" + base,
+                                      requests_in_flight, options.reads.max_staleness_seconds);
 }
 
 }  // namespace hub

@@ -274,61 +274,33 @@ ReadResult ObjectClient::Read(const std::string& object, const ReadOptions& opti
 
 std::vector<ReadResult> ObjectClient::ReadEach(const std::string& object,
                                                std::span<const ReadOptions> reads) {
+  const std::string where = Where(object);
+  store::SecretScrubber scrub;
+  std::vector<HttpResponse> responses = SendAllSigned(
+      reads.size(), [&](std::size_t i) { return RequestFor(object, reads[i]); }, "read", where,
+      &scrub);
   std::vector<ReadResult> results(reads.size());
-  std::vector<std::size_t> pending(reads.size());
-  for (std::size_t i = 0; i < pending.size(); ++i) pending[i] = i;
-  bool refreshed = false;  // credentials fetched again after the service said they expired
-  for (int tried = 1;; ++tried) {
-    const std::unique_ptr<RequestSigner> signer = dialect_.CurrentSigner();
-    std::vector<HttpRequest> requests;
-    requests.reserve(pending.size());
-    for (const std::size_t i : pending) {
-      requests.push_back(RequestFor(object, reads[i]));
-      signer->Sign(requests.back());
+  for (std::size_t i = 0; i < reads.size(); ++i) {
+    auto result = Interpret(object, reads[i], responses[i], scrub);
+    if (!result) {  // still failing after every attempt
+      throw StorageError("cannot read '" + where + "': " + ProblemOf(responses[i], scrub) +
+                         " (gave up after " + std::to_string(options_.max_attempts) + " attempts)");
     }
-    std::vector<HttpResponse> responses = client_.Send(requests);
-    std::vector<std::size_t> again;
-    std::string problem;
-    bool expired = false;
-    for (std::size_t k = 0; k < pending.size(); ++k) {
-      const std::size_t i = pending[k];
-      if (!refreshed && signer->Expired(responses[k])) {
-        expired = true;
-        again.push_back(i);
-      } else if (auto result = Interpret(object, reads[i], responses[k], signer->scrub())) {
-        results[i] = std::move(*result);
-      } else {
-        again.push_back(i);
-        problem = ProblemOf(responses[k], signer->scrub());
-      }
-    }
-    if (again.empty()) return results;
-    if (expired) {  // once: fresh credentials, the same reads again, no attempt counted
-      signer->Invalidate();
-      refreshed = true;
-      --tried;
-      pending = std::move(again);
-      continue;
-    }
-    const std::string where = Where(object);
-    if (tried >= options_.max_attempts) {
-      throw StorageError("cannot read '" + where + "': " + problem + " (gave up after " +
-                         std::to_string(tried) + " attempts)");
-    }
-    store::WaitBeforeRetry(tried, options_.max_attempts, "read", where, problem);
-    pending = std::move(again);
+    results[i] = std::move(*result);
   }
+  return results;
 }
 
 std::vector<HttpResponse> ObjectClient::SendAllSigned(
     std::size_t count, const std::function<HttpRequest(std::size_t)>& build, const char* action,
-    const std::string& where) {
+    const std::string& where, store::SecretScrubber* last_scrub) {
   std::vector<HttpResponse> responses(count);
   std::vector<std::size_t> pending(count);
   for (std::size_t i = 0; i < count; ++i) pending[i] = i;
   bool refreshed = false;
   for (int tried = 1; !pending.empty(); ++tried) {
     const std::unique_ptr<RequestSigner> signer = dialect_.CurrentSigner();
+    if (last_scrub) *last_scrub = signer->scrub();
     std::vector<HttpRequest> requests;
     requests.reserve(pending.size());
     for (const std::size_t i : pending) {

@@ -73,16 +73,16 @@ class ObjectClient {
   // Creates the bucket; one that exists already is not an error. GCS needs `project_id`.
   void CreateBucket(const std::string& project_id);
 
-  const HttpClient& client() const { return client_; }
-
  private:
   // Sends the `count` requests `build(i)` makes, all at once, each signed with the credentials
   // of the moment; sends again those answered by a transient failure until max_attempts rounds
   // have failed, and once with fresh credentials those answered that the credentials expired.
-  // Returns the last answer to each. `action` names them in retry logs.
+  // Returns the last answer to each. `action` names them in retry logs; `last_scrub`, if
+  // given, gets the scrubber that knows the credentials of the last round.
   std::vector<HttpResponse> SendAllSigned(std::size_t count,
                                           const std::function<HttpRequest(std::size_t)>& build,
-                                          const char* action, const std::string& where);
+                                          const char* action, const std::string& where,
+                                          store::SecretScrubber* last_scrub = nullptr);
   HttpResponse SendSigned(const std::function<HttpRequest()>& build, const char* action,
                           const std::string& where);
   // Throws the error an unsuccessful answer to `action` ("write", "delete") means.
