@@ -67,6 +67,12 @@ from servers import BIN, free_port, running, seaweedfs
 KEYS = {"aws_access_key_id": "bench", "aws_secret_access_key": "bench"}
 TENSORSTORE_IN_FLIGHT = 32
 HUB_IN_FLIGHT = (32, 64)
+# TensorStore's requests in flight, and no cache of its own: every read goes to the server.
+TENSORSTORE_CONTEXT = {
+    "s3_request_concurrency": {"limit": TENSORSTORE_IN_FLIGHT},
+    "gcs_request_concurrency": {"limit": TENSORSTORE_IN_FLIGHT},
+    "cache_pool": {"total_bytes_limit": 0},
+}
 DELAY_SECONDS = 0.02
 SIZES = [("64 KB", 2000, 64 << 10), ("4 MB", 200, 4 << 20)]
 
@@ -181,11 +187,7 @@ def tensorstore_read(service: Service, endpoint: str, path: str) -> np.ndarray:
     spec = {
         "driver": "zarr3",
         "kvstore": service.tensorstore_kvstore(endpoint, path),
-        "context": {
-            "s3_request_concurrency": {"limit": TENSORSTORE_IN_FLIGHT},
-            "gcs_request_concurrency": {"limit": TENSORSTORE_IN_FLIGHT},
-            "cache_pool": {"total_bytes_limit": 0},
-        },
+        "context": TENSORSTORE_CONTEXT,
     }
     return ts.open(spec, open=True).result().read().result()
 
@@ -283,11 +285,7 @@ def sharded_readers(
     spec = {
         "driver": "zarr3",
         "kvstore": service.tensorstore_kvstore(endpoint, f"{prefix}/s"),
-        "context": {
-            "s3_request_concurrency": {"limit": TENSORSTORE_IN_FLIGHT},
-            "gcs_request_concurrency": {"limit": TENSORSTORE_IN_FLIGHT},
-            "cache_pool": {"total_bytes_limit": 0},
-        },
+        "context": TENSORSTORE_CONTEXT,
     }
     tensorstore = ts.open(spec, open=True).result()
     readers = {
@@ -382,11 +380,7 @@ def tensorstore_writer(service: Service, endpoint: str, path: str, data: np.ndar
         },
         "create": True,
         "delete_existing": True,
-        "context": {
-            "s3_request_concurrency": {"limit": TENSORSTORE_IN_FLIGHT},
-            "gcs_request_concurrency": {"limit": TENSORSTORE_IN_FLIGHT},
-            "cache_pool": {"total_bytes_limit": 0},
-        },
+        "context": TENSORSTORE_CONTEXT,
     }
     store = ts.open(spec).result()
     return lambda: store.write(data).result()
