@@ -6,14 +6,14 @@
 #include <vector>
 
 #include "codec/codec_pipeline.h"
-#include "engine/metadata_io.h"
 #include "format/array_metadata.h"
+#include "format/json_text.h"
 #include "hub/errors.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   try {
     // As the engine reads zarr.json: nesting bounded before anything recurses on it.
-    const auto document = hub::engine::ParseJson(
+    const auto document = hub::format::ParseJson(
         std::string_view(reinterpret_cast<const char*>(data), size), "fuzz/zarr.json");
     const auto metadata = hub::format::ParseArrayMetadata(document, "fuzz/zarr.json");
     const auto pipeline = hub::codec::CodecPipeline::FromJson(

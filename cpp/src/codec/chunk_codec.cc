@@ -4,14 +4,14 @@
 #include <string>
 
 #include "codec/codec_pipeline.h"
-#include "engine/metadata_io.h"
+#include "format/json_text.h"
 #include "hub/errors.h"
 
 namespace hub {
 
 ChunkCodec::ChunkCodec(const std::string& codecs_json, DataType dtype,
                        std::vector<std::int64_t> shape) {
-  const auto codecs = engine::ParseJson(codecs_json, "the codecs");
+  const auto codecs = format::ParseJson(codecs_json, "the codecs");
   pipeline_ = codec::CodecPipeline::FromJson(codecs, {dtype, std::move(shape)});
 }
 

@@ -3,6 +3,7 @@
 
 #include "engine/metadata_io.h"
 #include "engine/write_turns.h"
+#include "format/json_text.h"
 #include "hub/errors.h"
 
 namespace hub {
@@ -46,7 +47,7 @@ std::string ReadUserAttributes(Store& store, const std::string& path) {
 std::string UpdateUserAttributes(Store& store, const std::string& path,
                                  const std::string& changes_json,
                                  const std::vector<std::string>& removed) {
-  const json changes = engine::ParseJson(changes_json, "the attributes");
+  const json changes = format::ParseJson(changes_json, "the attributes");
   if (!changes.is_object()) throw InvalidArgumentError("attributes must be a JSON object");
   for (const std::string& key : removed) {
     if (key == kHubAttributesKey) {

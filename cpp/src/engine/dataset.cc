@@ -9,7 +9,7 @@
 #include <variant>
 
 #include "common/shape_text.h"
-#include "engine/metadata_io.h"
+#include "format/json_text.h"
 #include "hub/errors.h"
 #include "hub/log.h"
 
@@ -147,7 +147,7 @@ bool SameComponents(std::vector<DatasetComponent> a, std::vector<DatasetComponen
 
 std::optional<std::vector<DatasetComponent>> DatasetComponentsOf(const NodeInfo& node) {
   if (node.kind != NodeKind::kGroup) return std::nullopt;
-  const nlohmann::json attributes = engine::ParseJson(node.attributes_json, "group attributes");
+  const nlohmann::json attributes = format::ParseJson(node.attributes_json, "group attributes");
   const auto hub = attributes.find("hub_v1");
   if (hub == attributes.end() || !hub->is_object()) return std::nullopt;
   const auto paths = hub->find("components");
@@ -230,7 +230,7 @@ Dataset Dataset::Create(std::shared_ptr<Store> store, const std::string& path,
                existing.kind == NodeKind::kGroup && !IsRaggedArrayNode(existing)) {
       // A plain group, such as the parent that creating the components made, becomes the
       // dataset: its attributes gain the record and keep the rest.
-      nlohmann::json attributes = engine::ParseJson(existing.attributes_json, "group attributes");
+      nlohmann::json attributes = format::ParseJson(existing.attributes_json, "group attributes");
       attributes["hub_v1"] = AttributesOf(dataset.components_)["hub_v1"];
       CreateGroup(*store, path, attributes.dump(), known_groups);
       return dataset;

@@ -14,12 +14,6 @@ namespace hub::engine {
 // object is not valid JSON.
 std::optional<nlohmann::json> ReadJson(Store& store, const std::string& key);
 
-// Parses `text` as JSON, refusing documents nested deeper than kMaxJsonDepth (a hostile
-// zarr.json 100,000 levels deep must not exhaust the stack of whatever walks it).
-// InvalidArgumentError naming `what` for either.
-inline constexpr int kMaxJsonDepth = 128;
-nlohmann::json ParseJson(std::string_view text, const std::string& what);
-
 void WriteJson(Store& store, const std::string& key, const nlohmann::json& document);
 
 }  // namespace hub::engine

@@ -6,6 +6,7 @@
 #include "engine/array_state.h"
 #include "engine/chunk_cache.h"
 #include "engine/metadata_io.h"
+#include "format/json_text.h"
 #include "hub/errors.h"
 #include "hub/ragged_array.h"
 
@@ -114,7 +115,7 @@ void ClearForNewNode(Store& store, const std::string& path, KnownGroups* known_g
 void CreateGroup(Store& store, const std::string& path, const std::string& attributes_json,
                  KnownGroups* known_groups) {
   ValidateKey(path);
-  const json attributes = engine::ParseJson(attributes_json, "the group attributes");
+  const json attributes = format::ParseJson(attributes_json, "the group attributes");
   if (!attributes.is_object()) {
     throw InvalidArgumentError("group attributes must be a JSON object");
   }

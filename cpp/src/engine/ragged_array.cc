@@ -7,10 +7,10 @@
 #include "codec/compression_presets.h"
 #include "codec/image_files.h"
 #include "engine/growth.h"
-#include "engine/metadata_io.h"
 #include "engine/ragged_samples.h"
 #include "engine/ragged_spec.h"
 #include "engine/thread_pool.h"
+#include "format/json_text.h"
 #include "hub/attributes.h"
 #include "hub/errors.h"
 #include "index/normalized_selection.h"
@@ -102,7 +102,7 @@ namespace {
 // attributes holding nothing but a ragged array's children.
 bool UnfinishedCreate(Store& store, const NodeInfo& node) {
   if (node.kind != NodeKind::kGroup ||
-      !engine::ParseJson(node.attributes_json, "group attributes").empty()) {
+      !format::ParseJson(node.attributes_json, "group attributes").empty()) {
     return false;
   }
   for (const NodeInfo& child : ListNodes(store, node.path, /*children_only=*/true)) {
@@ -165,7 +165,7 @@ std::shared_ptr<RaggedArray> RaggedArray::FromNode(std::shared_ptr<Store> store,
                                                    const NodeInfo& node) {
   if (node.kind != NodeKind::kGroup) return nullptr;
   const std::optional<RaggedSpec> spec = engine::RaggedSpecOf(
-      engine::ParseJson(node.attributes_json, "the attributes of '" + node.path + "'"), node.path);
+      format::ParseJson(node.attributes_json, "the attributes of '" + node.path + "'"), node.path);
   if (!spec) return nullptr;
   // The shapes array first: it is grown last, so the samples array read after it is at least
   // as long.

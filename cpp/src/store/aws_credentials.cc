@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/metadata_io.h"
+#include "format/json_text.h"
 #include "hub/errors.h"
 #include "hub/store_url.h"
 #include "store/aws_profile.h"
@@ -115,7 +115,7 @@ Fields IniFields(const std::string& text, const std::string& file, const std::st
 Fields JsonFields(const std::string& text, const std::string& file) {
   nlohmann::json document;
   try {
-    document = engine::ParseJson(text, "the credentials file");
+    document = format::ParseJson(text, "the credentials file");
   } catch (const InvalidArgumentError&) {
     throw InvalidArgumentError(Quoted(file) + " is not valid JSON");
   }
@@ -142,7 +142,7 @@ bool IsJsonDocument(const std::string& text) {
   if (text[first] == '{') return true;
   if (text[first] != '[') return false;  // an INI file starts with '[' too, for its profile
   try {
-    return engine::ParseJson(text, "the credentials file").is_array();
+    return format::ParseJson(text, "the credentials file").is_array();
   } catch (const InvalidArgumentError&) {
     return false;
   }
