@@ -59,6 +59,8 @@ const std::map<std::string, Setter>& Setters() {
       {"hedge_after", ReadField(&CloudReadOptions::hedge_after_seconds, "hedge_after")},
       {"max_staleness", ReadField(&CloudReadOptions::max_staleness_seconds, "max_staleness")},
       {"request_timeout", ReadField(&CloudReadOptions::request_timeout_seconds, "request_timeout")},
+      {"disk_cache", Field(&StoreOptions::disk_cache, "disk_cache", "str")},
+      {"disk_cache_size", Field(&StoreOptions::disk_cache_size, "disk_cache_size", "int (bytes)")},
       {"min_bytes_per_second",
        ReadField(&CloudReadOptions::min_bytes_per_second, "min_bytes_per_second")},
   };
@@ -84,6 +86,7 @@ std::string Repr(const StoreOptions& options) {
     add("gcs_credentials_file=" + options.gcs_credentials_file);
   if (!options.endpoint.empty()) add("endpoint=" + options.endpoint);
   if (!options.region.empty()) add("region=" + options.region);
+  if (!options.disk_cache.empty()) add("disk_cache=" + options.disk_cache);
   if (options.requests_in_flight != defaults.requests_in_flight) {
     add("requests_in_flight=" + std::to_string(options.requests_in_flight));
   }

@@ -41,6 +41,14 @@ struct ReadOptions {
   bool size_known = false;
   // When non-empty, the object is not read if its generation still equals this one.
   std::string unless_generation;
+  // When non-empty, only this version of the object is read: PreconditionFailedError if the
+  // object is at another generation (S3's If-Match, GCS's ifGenerationMatch), kMissing if it
+  // is gone. A shard's inner chunks are read so, at the generation of the index that placed
+  // them, which then needs no request of its own.
+  std::string if_generation;
+  // With if_generation: the caller has just had the store confirm that generation (it read
+  // the object's index), so a cache layer holding that version may answer without asking.
+  bool generation_confirmed = false;
   // The most bytes this read may bring back: a store refuses a bigger object or range with
   // CorruptChunkError before reading it (or as soon as a stream passes it), so a hostile or
   // damaged object can never make a read allocate without bound.
@@ -116,6 +124,8 @@ class Store {
   struct RangeRead {
     ByteRange range;
     std::span<const std::span<std::byte>> into;
+    std::string if_generation;          // as ReadOptions::if_generation
+    bool generation_confirmed = false;  // as ReadOptions::generation_confirmed
   };
   virtual std::vector<ReadResult> ReadRanges(const std::string& key,
                                              std::span<const RangeRead> reads);

@@ -4,6 +4,7 @@
 // registers (RegisterStoreScheme). One registry maps each scheme to what opens it.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -65,6 +66,11 @@ struct StoreOptions {
   int max_attempts = 6;         // attempts per request (retries with backoff)
   int requests_in_flight = 32;  // chunk requests kept in flight by reads and writes
   CloudReadOptions reads;
+
+  // A folder on local disk that keeps what reads bring back (hub/disk_cache.h), shared by the
+  // processes of a node; empty: none. At most disk_cache_size bytes.
+  std::string disk_cache;
+  std::uint64_t disk_cache_size = std::uint64_t{10} << 30;
 };
 
 // The store at `url`, opened by its scheme's registered opener. s3:// and gs:// need

@@ -1,7 +1,6 @@
 // zarr.json through a Store (see metadata_io.h).
 #include "engine/metadata_io.h"
 
-
 #include "format/json_text.h"
 #include "hub/errors.h"
 

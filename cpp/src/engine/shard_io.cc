@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <functional>
 #include <random>
 #include <thread>
 
@@ -44,6 +45,10 @@ ShardIndex DecodeIndex(const ArrayState& array, const std::string& key,
 struct IndexRead {
   ShardIndex index;
   std::string generation;
+  // The store confirmed the generation during this read (or within its staleness bound);
+  // false for a cached index taken without asking, whose inner-chunk reads must then carry
+  // its generation as a precondition.
+  bool confirmed = true;
 };
 std::optional<IndexRead> ReadIndex(const ArrayState& array, const std::string& key,
                                    ObjectReader& shard, bool use_cache,
@@ -76,6 +81,54 @@ std::optional<IndexRead> ReadIndex(const ArrayState& array, const std::string& k
                          result.generation, stamp);
   }
   return result;
+}
+
+// The cached index, taken without asking the store; nullopt if none is cached.
+std::optional<IndexRead> CachedIndex(const ArrayState& array, const std::string& key) {
+  const ChunkCache::Entry cached = ChunkCache::Instance().Get(IndexCacheKey(array, key));
+  if (!cached.chunk || cached.generation.empty()) return std::nullopt;
+  return IndexRead{ShardIndex(*cached.chunk), cached.generation,
+                   cached.CheckedWithin(array.store->Features().max_staleness_seconds)};
+}
+
+// The index to read inner chunks by: the cached one, unasked, when `reads_follow` says the
+// reads of inner chunks it places will go to the store (they carry its generation as their
+// precondition: a cached index costs no request of its own); else the index read from the
+// store (a conditional read when cached).
+std::optional<IndexRead> IndexForReads(const ArrayState& array, const std::string& key,
+                                       ObjectReader& shard, bool use_cache,
+                                       const ChunkCache::ReadStamp& stamp,
+                                       const std::function<bool(const IndexRead&)>& reads_follow) {
+  if (use_cache) {
+    std::optional<IndexRead> cached = CachedIndex(array, key);
+    if (cached && (cached->confirmed || reads_follow(*cached))) return cached;
+  }
+  return ReadIndex(array, key, shard, use_cache, stamp);
+}
+
+// Range reads of the inner chunks an index places, at that index's version of the shard.
+void ReadAtIndexVersion(const IndexRead& index, std::span<Store::RangeRead> reads) {
+  for (Store::RangeRead& read : reads) {
+    read.if_generation = index.generation;
+    read.generation_confirmed = index.confirmed;
+  }
+}
+
+// Reads the ranges; false if the shard is no longer at the index's version (the cached index
+// is dropped then, and the caller starts over).
+bool ReadInnerRanges(const ArrayState& array, const std::string& key, ObjectReader& shard,
+                     const IndexRead& index, std::span<const Store::RangeRead> reads,
+                     std::vector<ReadResult>& results) {
+  try {
+    results = shard.ReadRanges(reads);
+  } catch (const PreconditionFailedError&) {
+    ChunkCache::Instance().Erase(IndexCacheKey(array, key));
+    return false;
+  }
+  // The store has confirmed a cached index's version: it counts as checked from now.
+  if (!index.confirmed)
+    ChunkCache::Instance().MarkChecked(IndexCacheKey(array, key), index.generation);
+  return true;
 }
 
 // Whether a range read of a shard provably comes from the version its index was read from.
@@ -146,8 +199,16 @@ bool ReadShardPieces(const ArrayState& array, const ObjectTask& shard, ReadOutpu
   ChunkCache& cache = ChunkCache::Instance();
   const ChunkCache::ReadStamp stamp = cache.StampRead(array.cache_prefix + shard.key);
   const std::unique_ptr<ObjectReader> reader = array.store->OpenObject(shard.key);
+  const auto inner_read_follows = [&](const IndexRead& index) {
+    return std::any_of(shard.chunks.begin(), shard.chunks.end(), [&](const ChunkTask& task) {
+      const std::size_t i = task.IndexInObject(array);
+      return !index.index.IsEmpty(i) &&
+             !(task.coverage != ChunkCoverage::kLandsWhole &&
+               cache.Get(InnerCacheKey(array, shard.key, i)).generation == index.generation);
+    });
+  };
   const std::optional<IndexRead> index_read =
-      ReadIndex(array, shard.key, *reader, use_cache, stamp);
+      IndexForReads(array, shard.key, *reader, use_cache, stamp, inner_read_follows);
   if (!index_read) {
     for (const ChunkTask& task : shard.chunks) ScatterChunk(array, task, nullptr, out);
     return true;
@@ -191,7 +252,9 @@ bool ReadShardPieces(const ArrayState& array, const ObjectTask& shard, ReadOutpu
       reads[f].into = fetch.into;
     }
   }
-  const std::vector<ReadResult> results = reader->ReadRanges(reads);
+  ReadAtIndexVersion(*index_read, reads);
+  std::vector<ReadResult> results;
+  if (!ReadInnerRanges(array, shard.key, *reader, *index_read, reads, results)) return false;
   for (std::size_t f = 0; f < fetches.size(); ++f) {
     const ReadResult& result = results[f];
     if (!FromIndexedVersion(array, result, *index_read)) return false;
@@ -416,8 +479,12 @@ std::vector<std::optional<Buffer>> ReadEncodedInnerChunks(const ArrayState& arra
   for (int attempt = 0; attempt < kPieceAttempts; ++attempt) {
     const ChunkCache::ReadStamp stamp = ChunkCache::Instance().StampRead(array.cache_prefix + key);
     const std::unique_ptr<ObjectReader> reader = array.store->OpenObject(key);
-    const std::optional<IndexRead> index_read =
-        ReadIndex(array, key, *reader, Caching(array) && attempt == 0, stamp);
+    const auto inner_read_follows = [&](const IndexRead& index) {
+      return std::any_of(inner.begin(), inner.end(),
+                         [&](std::size_t i) { return !index.index.IsEmpty(i); });
+    };
+    const std::optional<IndexRead> index_read = IndexForReads(
+        array, key, *reader, Caching(array) && attempt == 0, stamp, inner_read_follows);
     if (!index_read) return chunks;
     std::vector<Store::RangeRead> reads;
     std::vector<std::size_t> wanted;
@@ -428,7 +495,9 @@ std::vector<std::optional<Buffer>> ReadEncodedInnerChunks(const ArrayState& arra
            {}});
       wanted.push_back(k);
     }
-    std::vector<ReadResult> results = reader->ReadRanges(reads);
+    ReadAtIndexVersion(*index_read, reads);
+    std::vector<ReadResult> results;
+    if (!ReadInnerRanges(array, key, *reader, *index_read, reads, results)) continue;
     bool changed = false;
     for (std::size_t f = 0; f < results.size() && !changed; ++f) {
       changed = !FromIndexedVersion(array, results[f], *index_read);

@@ -285,6 +285,7 @@ class OpenFileReader final : public ObjectReader {
 
   ReadResult Read(const ReadOptions& options) override {
     if (!file_) return {};
+    store::CheckReadVersion(key_, GenerationOf(file_->info), options);
     if (!options.unless_generation.empty() &&
         GenerationOf(file_->info) == options.unless_generation) {
       return {ReadResult::Status::kUnchanged,
@@ -304,6 +305,8 @@ class OpenFileReader final : public ObjectReader {
       ReadOptions options;
       options.range = reads[i].range;
       options.into = reads[i].into;
+      options.if_generation = reads[i].if_generation;
+      store::CheckReadVersion(key_, GenerationOf(file_->info), options);
       results[i] = ReadOpenFile(*file_, key_, options, path_);
     }
     return results;

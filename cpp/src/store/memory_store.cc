@@ -27,6 +27,7 @@ class MemoryStore final : public Store {
       bytes = it->second.bytes;  // shares the immutable bytes
       generation = std::to_string(it->second.generation);
     }
+    store::CheckReadVersion(key, generation, options);
     if (!options.unless_generation.empty() && generation == options.unless_generation) {
       return {ReadResult::Status::kUnchanged, {}, 0, std::move(generation), bytes.size()};
     }

@@ -4,9 +4,11 @@
 #include <mutex>
 #include <string>
 
+#include "hub/disk_cache.h"
 #include "hub/errors.h"
 #include "hub/store_url.h"
 #include "store/bucket_names.h"
+#include "store/environment.h"
 
 namespace hub {
 namespace {
@@ -81,6 +83,18 @@ StoreLocation BucketLocation(const std::string& scheme, const std::string& rest)
   return location;
 }
 
+// What names a store's objects in a disk cache: two servers may hold a bucket of one name,
+// so the endpoint is part of it, and each in-memory store is a store of its own.
+std::string DiskCacheScope(const StoreLocation& location, const StoreOptions& options,
+                           const Store& store) {
+  std::string scope = store.Describe();
+  if (!options.endpoint.empty()) scope.append(" at ").append(options.endpoint);
+  if (location.scheme == "memory") {
+    scope.append(" ").append(std::to_string(reinterpret_cast<std::uintptr_t>(&store)));
+  }
+  return scope;
+}
+
 }  // namespace
 
 void RegisterStoreScheme(const std::string& scheme, StoreOpener opener) {
@@ -112,7 +126,13 @@ std::shared_ptr<Store> OpenStore(const std::string& url, const StoreOptions& opt
 std::shared_ptr<Store> OpenStore(const StoreLocation& location, const StoreOptions& options) {
   if (location.scheme != "file" && location.scheme != "memory") CheckBucketAndPrefix(location);
   if (const StoreOpener open = SchemeRegistry::Instance().Find(location.scheme)) {
-    return open(location, options);
+    std::shared_ptr<Store> store = open(location, options);
+    if (options.disk_cache.empty()) return store;
+    DiskCacheOptions cache;
+    cache.path = store::ExpandHome(options.disk_cache);
+    cache.size_bytes = options.disk_cache_size;
+    cache.scope = DiskCacheScope(location, options, *store);
+    return WithDiskCache(std::move(store), cache);
   }
   throw UnsupportedError(location.scheme + ":// stores are in hub_v1::cloud (built with " +
                          "HUB_WITH_CLOUD); link hub_v1::cloud");

@@ -20,6 +20,11 @@ ResolvedRange Resolve(const ByteRange& range, std::uint64_t object_size);
 std::uint64_t WantedBytes(const ReadOptions& options);
 
 // Throws CorruptChunkError unless a read of `bytes` bytes of `key` is within options.max_bytes.
+// PreconditionFailedError unless the object `key`, found at `generation`, is the version
+// options.if_generation names (when it names one).
+void CheckReadVersion(const std::string& key, const std::string& generation,
+                      const ReadOptions& options);
+
 void CheckReadSize(const std::string& key, std::uint64_t bytes, const ReadOptions& options);
 
 // Copies `bytes` into `buffers` in order, as far as both go.

@@ -85,6 +85,13 @@ std::optional<Buffer> Store::Get(const std::string& key, std::uint64_t max_bytes
 
 namespace store {
 
+void CheckReadVersion(const std::string& key, const std::string& generation,
+                      const ReadOptions& options) {
+  if (options.if_generation.empty() || generation == options.if_generation) return;
+  throw PreconditionFailedError("cannot read '" + key + "' at version " + options.if_generation +
+                                ": it has changed since (now " + generation + ")");
+}
+
 void CheckReadSize(const std::string& key, std::uint64_t bytes, const ReadOptions& options) {
   if (bytes <= options.max_bytes) return;
   throw CorruptChunkError("'" + key + "' holds " + std::to_string(bytes) +
@@ -169,6 +176,9 @@ std::vector<ReadResult> Store::ReadRanges(const std::string& key,
   std::vector<ReadOptions> options(merged.size());
   for (std::size_t m = 0; m < merged.size(); ++m) {
     options[m].range = merged[m].range;
+    const RangeRead& first = reads[merged[m].members[0]];
+    options[m].if_generation = first.if_generation;
+    options[m].generation_confirmed = first.generation_confirmed;
     // A read that stands alone goes straight into its own buffers.
     if (merged[m].members.size() == 1) options[m].into = reads[merged[m].members[0]].into;
   }

@@ -15,6 +15,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "hub/errors.h"
@@ -44,7 +45,10 @@ std::string Text(const Buffer& buffer) {
   return std::string(reinterpret_cast<const char*>(buffer.data()), buffer.size());
 }
 
-class StoreConformance : public ::testing::TestWithParam<std::string> {
+// Each store as it is, and read through a disk cache (a layer every property must survive).
+using StoreUnderTest = std::tuple<std::string, bool>;
+
+class StoreConformance : public ::testing::TestWithParam<StoreUnderTest> {
  protected:
   void SetUp() override {
     // A folder of its own per test inside the store, so stores can be shared.
@@ -53,17 +57,27 @@ class StoreConformance : public ::testing::TestWithParam<std::string> {
     for (char& c : name) {
       if (c == '/') c = '-';
     }
-    store_ = OpenStore(GetParam());
+    const auto& [url, disk_cached] = GetParam();
+    StoreOptions options;
+    if (disk_cached) {
+      cache_folder_ = std::filesystem::temp_directory_path() /
+                      ("hub_conformance_cache_" + std::to_string(getpid()) + "_" + name);
+      options.disk_cache = cache_folder_.string();
+      options.disk_cache_size = 1 << 20;
+    }
+    store_ = OpenStore(url, options);
     root_ = name + "-" + std::to_string(getpid());
     store_->DeletePrefix(root_);
   }
   void TearDown() override {
     if (store_) store_->DeletePrefix(root_);
+    if (!cache_folder_.empty()) std::filesystem::remove_all(cache_folder_);
   }
   std::string Key(const std::string& rest) const { return root_ + "/" + rest; }
 
   std::shared_ptr<Store> store_;
   std::string root_;
+  std::filesystem::path cache_folder_;  // with a disk cache: its folder
 };
 
 TEST_P(StoreConformance, WritesReadBackAndReplaceWholeObjects) {
@@ -133,7 +147,8 @@ TEST_P(StoreConformance, ListingsAreSortedAndStayInTheirFolder) {
 }
 
 TEST_P(StoreConformance, GenerationsNameVersions) {
-  if (!store_->Features().generations) GTEST_SKIP() << GetParam() << " reports no generations";
+  if (!store_->Features().generations)
+    GTEST_SKIP() << std::get<0>(GetParam()) << " reports no generations";
   store_->Put(Key("g"), Bytes("one"));
   const ReadResult first = store_->Read(Key("g"), {});
   ASSERT_FALSE(first.generation.empty());
@@ -184,7 +199,8 @@ TEST_P(StoreConformance, AnObjectReaderReadsOneObject) {
 }
 
 TEST_P(StoreConformance, AnObjectReaderSeesOneVersionOrSaysWhichItSaw) {
-  if (!store_->Features().generations) GTEST_SKIP() << GetParam() << " reports no generations";
+  if (!store_->Features().generations)
+    GTEST_SKIP() << std::get<0>(GetParam()) << " reports no generations";
   store_->Put(Key("v"), Bytes("old!"));
   const std::unique_ptr<ObjectReader> reader = store_->OpenObject(Key("v"));
   const ReadResult before = reader->Read({});
@@ -268,7 +284,7 @@ TEST_P(StoreConformance, KeysWithSpecialCharactersRoundTrip) {
 TEST_P(StoreConformance, ConditionalWritesHoldTheirConditions) {
   if (!store_->Features().conditional_writes) {
     EXPECT_THROW(store_->PutPartsIf(Key("c"), {}, {.if_absent = true}), UnsupportedError);
-    GTEST_SKIP() << GetParam() << " does not write conditionally";
+    GTEST_SKIP() << std::get<0>(GetParam()) << " does not write conditionally";
   }
   const std::string one = "one", two = "two", three = "three";
   const std::span<const std::byte> first[] = {Bytes(one)};
@@ -295,10 +311,12 @@ TEST_P(StoreConformance, KeysCannotLeaveTheStore) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, StoreConformance, ::testing::ValuesIn(StoreUrls()),
-                         [](const ::testing::TestParamInfo<std::string>& info) {
-                           std::string name = info.param.substr(0, info.param.find(':'));
-                           return name + std::to_string(info.index);
+INSTANTIATE_TEST_SUITE_P(Stores, StoreConformance,
+                         ::testing::Combine(::testing::ValuesIn(StoreUrls()), ::testing::Bool()),
+                         [](const ::testing::TestParamInfo<StoreUnderTest>& info) {
+                           const std::string& url = std::get<0>(info.param);
+                           return url.substr(0, url.find(':')) + std::to_string(info.index) +
+                                  (std::get<1>(info.param) ? "_disk_cached" : "");
                          });
 
 }  // namespace

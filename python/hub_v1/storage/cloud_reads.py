@@ -11,11 +11,13 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from hub_v1.errors import InvalidArgumentError
 
 _WEEK = 7 * 24 * 3600.0
+DEFAULT_DISK_CACHE_SIZE = 10 << 30
 
 
 def checked_text(name: str, value: Any, secret: bool = False) -> str:
@@ -62,22 +64,27 @@ def _seconds(name: str, value: Any) -> float:
 
 @dataclass(frozen=True)
 class CloudReadOptions:
-    """How cloud reads behave: hedging, staleness and each request's deadline (seconds)."""
+    """How cloud reads behave: hedging, staleness, each request's deadline (seconds), and the
+    local disk cache (a folder, "" for none, and its size in bytes)."""
 
     hedge_after: float = 0.0  # 0: off
     max_staleness: float = 0.0
     request_timeout: float = 30.0
     min_bytes_per_second: float = 256 * 1024.0
+    disk_cache: str = ""
+    disk_cache_size: int = DEFAULT_DISK_CACHE_SIZE
 
-    def engine_arguments(self) -> dict[str, float]:
+    def engine_arguments(self) -> dict[str, Any]:
         return {
             "hedge_after": self.hedge_after,
             "max_staleness": self.max_staleness,
             "request_timeout": self.request_timeout,
             "min_bytes_per_second": self.min_bytes_per_second,
+            "disk_cache": self.disk_cache,
+            "disk_cache_size": self.disk_cache_size,
         }
 
-    def connection_arguments(self) -> dict[str, float | None]:
+    def connection_arguments(self) -> dict[str, Any]:
         """As the connection's keyword arguments (hedge_after None when off)."""
         return {**self.engine_arguments(), "hedge_after": self.hedge_after or None}
 
@@ -87,12 +94,16 @@ def checked_read_options(
     max_staleness: Any,
     request_timeout: Any = 30.0,
     min_bytes_per_second: Any = 256 * 1024.0,
+    *,
+    disk_cache: Any = None,
+    disk_cache_size: Any = DEFAULT_DISK_CACHE_SIZE,
 ) -> CloudReadOptions:
     """The read options, checked: `hedge_after` (seconds before a slow read gets a second,
     identical request; None: never) > 0 and at most a week; `max_staleness` (seconds a cached
     chunk is used without asking the store whether it changed; 0: always ask) >= 0;
     `request_timeout` (seconds) > 0 and at most a week and `min_bytes_per_second` > 0, which
-    give each request its deadline: request_timeout plus its bytes at min_bytes_per_second."""
+    give each request its deadline: request_timeout plus its bytes at min_bytes_per_second;
+    `disk_cache` (a folder, or None) and `disk_cache_size` (bytes, > 0)."""
     hedge = 0.0 if hedge_after is None else _seconds("hedge_after", hedge_after)
     if hedge_after is not None and not 0 < hedge <= _WEEK:
         raise InvalidArgumentError(
@@ -111,4 +122,8 @@ def checked_read_options(
         raise InvalidArgumentError(
             f"min_bytes_per_second must be a positive number, got {min_bytes_per_second!r}"
         )
-    return CloudReadOptions(hedge, staleness, timeout, rate)
+    cache_folder = checked_path("disk_cache", disk_cache)
+    if cache_folder:  # absolute, so that workers started elsewhere share it
+        cache_folder = str(Path(cache_folder).expanduser().absolute())
+    cache_size = checked_count("disk_cache_size", disk_cache_size, 1, 1 << 62)
+    return CloudReadOptions(hedge, staleness, timeout, rate, cache_folder, cache_size)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
+import os
 from typing import Any
 
 from hub_v1 import _core
 from hub_v1.datahub import DataHub
 from hub_v1.errors import InvalidArgumentError
 from hub_v1.storage.cloud_reads import (
+    DEFAULT_DISK_CACHE_SIZE,
     checked_count,
     checked_flag,
     checked_path,
@@ -35,6 +37,8 @@ class GcsConnection:
         request_timeout: float = 30.0,
         min_bytes_per_second: float = 256 * 1024.0,
         self_signed_jwt: bool = False,
+        disk_cache: str | os.PathLike[str] | None = None,
+        disk_cache_size: int = DEFAULT_DISK_CACHE_SIZE,
     ) -> None:
         # Every argument is checked before any reaches the engine (see cloud_reads).
         self.bucket = checked_text("bucket", bucket)
@@ -48,7 +52,12 @@ class GcsConnection:
         self.max_attempts = checked_count("max_attempts", max_attempts, 1, 100)
         self.requests_in_flight = checked_count("requests_in_flight", requests_in_flight, 1, 1024)
         self.reads = checked_read_options(
-            hedge_after, max_staleness, request_timeout, min_bytes_per_second
+            hedge_after,
+            max_staleness,
+            request_timeout,
+            min_bytes_per_second,
+            disk_cache=disk_cache,
+            disk_cache_size=disk_cache_size,
         )
 
     def connect(self) -> DataHub:
@@ -98,7 +107,7 @@ def gs(bucket: str, **kwargs: Any) -> GcsConnection:
     API, an hour each) instead of exchanging one at its ``token_uri``: no token endpoint is
     asked, as on machines that cannot reach it.
     `max_attempts`, `requests_in_flight`, `hedge_after`, `max_staleness`,
-    `request_timeout` and `min_bytes_per_second` are as for :func:`s3` (revalidation uses the
-    object's generation).
+    `request_timeout`, `min_bytes_per_second`, `disk_cache` and `disk_cache_size` are as for
+    :func:`s3` (revalidation uses the object's generation).
     """
     return GcsConnection(bucket, **kwargs)

@@ -9,12 +9,14 @@ path, or the machine's identity).
 from __future__ import annotations
 
 import functools
+import os
 from typing import Any
 
 from hub_v1 import _core
 from hub_v1.datahub import DataHub
 from hub_v1.errors import InvalidArgumentError
 from hub_v1.storage.cloud_reads import (
+    DEFAULT_DISK_CACHE_SIZE,
     checked_count,
     checked_flag,
     checked_path,
@@ -50,6 +52,8 @@ class S3Connection:
         max_staleness: float = 0.0,
         request_timeout: float = 30.0,
         min_bytes_per_second: float = 256 * 1024.0,
+        disk_cache: str | os.PathLike[str] | None = None,
+        disk_cache_size: int = DEFAULT_DISK_CACHE_SIZE,
     ) -> None:
         # Every argument is checked before any reaches the engine (see cloud_reads).
         aws_access_key_id = checked_text("aws_access_key_id", aws_access_key_id, secret=True)
@@ -57,7 +61,12 @@ class S3Connection:
             "aws_secret_access_key", aws_secret_access_key, secret=True
         )
         self.reads = checked_read_options(
-            hedge_after, max_staleness, request_timeout, min_bytes_per_second
+            hedge_after,
+            max_staleness,
+            request_timeout,
+            min_bytes_per_second,
+            disk_cache=disk_cache,
+            disk_cache_size=disk_cache_size,
         )
         self.max_attempts = checked_count("max_attempts", max_attempts, 1, 100)
         self.requests_in_flight = checked_count("requests_in_flight", requests_in_flight, 1, 1024)
@@ -148,5 +157,11 @@ def s3(bucket: str | None = None, **kwargs: Any) -> S3Connection:
     Every request has a deadline, `request_timeout` seconds (default 30) plus its bytes at
     `min_bytes_per_second` (default 256 KiB/s), so a server that trickles bytes cannot hold a
     read for hours; a request past it is retried like a dropped connection.
+
+    ``disk_cache="/path"`` keeps what reads bring back in a folder on local disk, shared by
+    the processes of a node (a training job's ranks and workers), at most `disk_cache_size`
+    bytes (default 10 GiB, least recently used entries evicted): later epochs read from it,
+    each entry confirmed by a conditional request (none within `max_staleness`). See
+    docs/storage.md.
     """
     return S3Connection(bucket, **kwargs)

@@ -89,10 +89,11 @@ http::HttpRequest S3Dialect::ObjectRequest(const char* method, const std::string
   return request;
 }
 
-http::HttpRequest S3Dialect::Read(const std::string& object,
-                                  const std::string& unless_generation) const {
+http::HttpRequest S3Dialect::Read(const std::string& object, const std::string& unless_generation,
+                                  const std::string& if_generation) const {
   http::HttpRequest request = ObjectRequest("GET", object);
   if (!unless_generation.empty()) request.headers.push_back("If-None-Match: " + unless_generation);
+  if (!if_generation.empty()) request.headers.push_back("If-Match: " + if_generation);
   return request;
 }
 

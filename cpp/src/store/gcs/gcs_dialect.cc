@@ -50,10 +50,13 @@ std::unique_ptr<http::RequestSigner> GcsDialect::CurrentSigner() const {
   return std::make_unique<GcsSigner>(tokens_);
 }
 
-http::HttpRequest GcsDialect::Read(const std::string& object,
-                                   const std::string& unless_generation) const {
+http::HttpRequest GcsDialect::Read(const std::string& object, const std::string& unless_generation,
+                                   const std::string& if_generation) const {
   http::HttpRequest request;
   request.url = objects_url_ + "/" + http::PercentEncode(object, false) + "?alt=media";
+  if (!if_generation.empty()) {
+    request.url += "&ifGenerationMatch=" + http::PercentEncode(if_generation, false);
+  }
   if (!unless_generation.empty()) {
     request.url += "&ifGenerationNotMatch=" + http::PercentEncode(unless_generation, false);
   }

@@ -19,8 +19,8 @@ class GcsDialect final : public http::ObjectDialect {
 
   const std::string& bucket() const override { return bucket_; }
   std::unique_ptr<http::RequestSigner> CurrentSigner() const override;
-  http::HttpRequest Read(const std::string& object,
-                         const std::string& unless_generation) const override;
+  http::HttpRequest Read(const std::string& object, const std::string& unless_generation,
+                         const std::string& if_generation) const override;
   std::string GenerationHeader() const override { return "x-goog-generation"; }
   http::HttpRequest Write(const std::string& object,
                           std::span<const std::span<const std::byte>> parts,

@@ -166,7 +166,7 @@ ObjectClient::ObjectClient(ObjectClientOptions options)
     : options_(std::move(options)), dialect_(*options_.dialect), client_(ClientOptions(options_)) {}
 
 HttpRequest ObjectClient::RequestFor(const std::string& object, const ReadOptions& options) const {
-  HttpRequest request = dialect_.Read(object, options.unless_generation);
+  HttpRequest request = dialect_.Read(object, options.unless_generation, options.if_generation);
   request.into = options.into;
   request.max_body_bytes = BodyBound(options);
   if (const std::string range = RangeHeader(options.range); !range.empty()) {
@@ -228,7 +228,10 @@ std::optional<ReadResult> ObjectClient::Interpret(const std::string& object,
         throw NotFoundError("cannot read '" + where + "': the bucket does not exist");
       }
       return result;  // kMissing
-    case 416: {       // the range starts at or past the object's end: no bytes
+    case 412:         // the read of one version (if_generation) found another
+      throw PreconditionFailedError("cannot read '" + where + "' at version " +
+                                    options.if_generation + ": it has changed since");
+    case 416: {  // the range starts at or past the object's end: no bytes
       result.status = ReadResult::Status::kValue;
       result.generation = response.Header(generation_header);
       result.object_size = TotalFromContentRange(response.Header("content-range"));
@@ -243,6 +246,8 @@ std::optional<ReadResult> ObjectClient::Interpret(const std::string& object,
       throw StorageError("cannot read '" + where + "': " + ProblemOf(response, scrub));
   }
   result.generation = response.Header(generation_header);
+  // A server that ignores the precondition still names the version it sent.
+  store::CheckReadVersion(where, result.generation, options);
   if (!options.unless_generation.empty() && result.generation == options.unless_generation) {
     // An unchanged object sent anyway (an emulator that ignores the precondition).
     result.status = ReadResult::Status::kUnchanged;

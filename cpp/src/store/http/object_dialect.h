@@ -43,9 +43,10 @@ class ObjectDialect {
   virtual const std::string& bucket() const = 0;
   virtual std::unique_ptr<RequestSigner> CurrentSigner() const = 0;
 
-  // A GET of `object`, not read again if still at `unless_generation` ("": read it).
-  virtual HttpRequest Read(const std::string& object,
-                           const std::string& unless_generation) const = 0;
+  // A GET of `object`, not read again if still at `unless_generation` ("": read it), and
+  // refused (412) unless at `if_generation` ("": any).
+  virtual HttpRequest Read(const std::string& object, const std::string& unless_generation,
+                           const std::string& if_generation) const = 0;
   // The answer's header that names the object's version (S3's ETag, GCS's generation).
   virtual std::string GenerationHeader() const = 0;
 
