@@ -103,6 +103,7 @@ bench: build
 	$(VPY) benchmarks/bench_transforms.py
 	$(VPY) benchmarks/bench_ragged.py
 	$(VPY) benchmarks/bench_ragged_transforms.py
+	$(VPY) benchmarks/bench_training_race.py
 	$(VPY) benchmarks/bench_ingest.py
 
 # ruff (lint and format), mypy on the package, clang-format (Google style, 100 columns) on

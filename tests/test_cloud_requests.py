@@ -123,6 +123,25 @@ def test_a_cached_shard_index_costs_no_request_of_its_own(cloud, proxy, default_
         assert all(precondition in path for _, path, _ in proxy.answered), proxy.answered
 
 
+def test_concurrent_reads_of_one_shard_share_requests(cloud, default_cache):
+    """32 threads each read one sample of one shard at once (as a DataLoader's read-ahead
+    does): two reads of the shard fly at a time, the others gather and go out together."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    data = np.random.default_rng(3).integers(0, 255, (64, 32, 32), dtype=np.uint8)
+    with FaultProxy(cloud.port, failure_rate=0.0, delay_seconds=0.1) as proxy:
+        datahub = _through(cloud, proxy, uuid.uuid4().hex)
+        array = datahub.array(
+            "sharded", shape=data.shape, chunk=(1, 32, 32), shard=(64, 32, 32), dtype="uint8"
+        )
+        array[:] = data  # the shard's index is now cached
+        proxy.clear()
+        with ThreadPoolExecutor(32) as pool:
+            samples = list(pool.map(array.__getitem__, range(32)))
+        np.testing.assert_array_equal(np.stack(samples), data[:32])
+        assert proxy.requests["GET"] < 16, proxy.requests  # 32 without merging
+
+
 def test_a_shard_changed_under_a_cached_index_is_read_again(cloud, proxy, default_cache):
     """Another process rewrites a shard whose index this one has cached: the inner-chunk read
     at the old version is refused (412) and the read starts over with the new index."""

@@ -106,31 +106,6 @@ std::optional<IndexRead> IndexForReads(const ArrayState& array, const std::strin
   return ReadIndex(array, key, shard, use_cache, stamp);
 }
 
-// Range reads of the inner chunks an index places, at that index's version of the shard.
-void ReadAtIndexVersion(const IndexRead& index, std::span<Store::RangeRead> reads) {
-  for (Store::RangeRead& read : reads) {
-    read.if_generation = index.generation;
-    read.generation_confirmed = index.confirmed;
-  }
-}
-
-// Reads the ranges; false if the shard is no longer at the index's version (the cached index
-// is dropped then, and the caller starts over).
-bool ReadInnerRanges(const ArrayState& array, const std::string& key, ObjectReader& shard,
-                     const IndexRead& index, std::span<const Store::RangeRead> reads,
-                     std::vector<ReadResult>& results) {
-  try {
-    results = shard.ReadRanges(reads);
-  } catch (const PreconditionFailedError&) {
-    ChunkCache::Instance().Erase(IndexCacheKey(array, key));
-    return false;
-  }
-  // The store has confirmed a cached index's version: it counts as checked from now.
-  if (!index.confirmed)
-    ChunkCache::Instance().MarkChecked(IndexCacheKey(array, key), index.generation);
-  return true;
-}
-
 // Whether a range read of a shard provably comes from the version its index was read from.
 // A store that reports generations must report one on every read: an answer without one (a
 // server that drops its ETag) could hold any version, so it counts as a change, and the read
@@ -139,6 +114,54 @@ bool FromIndexedVersion(const ArrayState& array, const ReadResult& read, const I
   if (!read.found()) return false;
   if (!array.store->Features().generations) return true;  // nothing to compare
   return !index.generation.empty() && read.generation == index.generation;
+}
+
+// Reads inner chunks `inner` (one per read, in order) by the ranges `reads`, at the index's
+// version of the shard. False if the shard is no longer at that version (a cached index is
+// dropped then, and the caller starts over); CorruptChunkError if a chunk is cut short.
+bool ReadInnerRanges(const ArrayState& array, const std::string& key, ObjectReader& shard,
+                     const IndexRead& index, std::span<const std::size_t> inner,
+                     std::span<Store::RangeRead> reads, std::vector<ReadResult>& results) {
+  for (Store::RangeRead& read : reads) {
+    read.if_generation = index.generation;
+    read.generation_confirmed = index.confirmed;
+  }
+  try {
+    results = shard.ReadRanges(reads);
+  } catch (const PreconditionFailedError&) {
+    ChunkCache::Instance().Erase(IndexCacheKey(array, key));
+    return false;
+  }
+  for (std::size_t f = 0; f < results.size(); ++f) {
+    if (!FromIndexedVersion(array, results[f], index)) return false;
+    if (results[f].size != index.index.nbytes(inner[f])) {
+      throw ChunkError(array, key,
+                       CorruptChunkError("inner chunk " + array.sharding->InnerChunkName(inner[f]) +
+                                         " is cut short: the shard ends before its bytes do"));
+    }
+  }
+  // The store has confirmed a cached index's version: it counts as checked from now.
+  if (!index.confirmed) {
+    ChunkCache::Instance().MarkChecked(IndexCacheKey(array, key), index.generation);
+  }
+  return true;
+}
+
+// The whole shard and its index, in one read (one version by construction); nullopt if the
+// shard is not stored.
+struct WholeShard {
+  Buffer bytes;
+  ShardIndex index;
+};
+std::optional<WholeShard> ReadShardWhole(const ArrayState& array, const std::string& key) {
+  std::optional<Buffer> bytes = GetObject(array, key);
+  if (!bytes) return std::nullopt;
+  try {
+    ShardIndex index = array.sharding->IndexOfShard(bytes->span());
+    return WholeShard{std::move(*bytes), std::move(index)};
+  } catch (const CorruptChunkError& error) {
+    throw ChunkError(array, key, error);
+  }
 }
 
 // Decodes one inner chunk's bytes into the output: straight into place when the chunk lands
@@ -160,26 +183,16 @@ std::shared_ptr<const Buffer> PlaceInnerChunk(const ArrayState& array, const std
 
 // A whole shard in one read, then every touched inner chunk decoded from it.
 void ReadWholeShard(const ArrayState& array, const ObjectTask& shard, ReadOutput& out) {
-  const std::optional<Buffer> bytes = GetObject(array, shard.key);
-  if (!bytes) {
-    for (const ChunkTask& task : shard.chunks) ScatterChunk(array, task, nullptr, out);
-    return;
-  }
-  const ShardIndex index = [&] {
-    try {
-      return array.sharding->IndexOfShard(bytes->span());
-    } catch (const CorruptChunkError& error) {
-      throw ChunkError(array, shard.key, error);
-    }
-  }();
+  const std::optional<WholeShard> whole = ReadShardWhole(array, shard.key);
   ParallelFor(shard.chunks.size(), [&](std::size_t k) {
     const ChunkTask& task = shard.chunks[k];
     const std::size_t i = task.IndexInObject(array);
-    if (index.IsEmpty(i)) {
+    if (!whole || whole->index.IsEmpty(i)) {
       ScatterChunk(array, task, nullptr, out);
       return;
     }
-    PlaceInnerChunk(array, shard.key, i, task, bytes->Slice(index.offset(i), index.nbytes(i)), out);
+    PlaceInnerChunk(array, shard.key, i, task,
+                    whole->bytes.Slice(whole->index.offset(i), whole->index.nbytes(i)), out);
   });
 }
 
@@ -252,18 +265,11 @@ bool ReadShardPieces(const ArrayState& array, const ObjectTask& shard, ReadOutpu
       reads[f].into = fetch.into;
     }
   }
-  ReadAtIndexVersion(*index_read, reads);
+  std::vector<std::size_t> inner(fetches.size());
+  for (std::size_t f = 0; f < fetches.size(); ++f) inner[f] = fetches[f].index;
   std::vector<ReadResult> results;
-  if (!ReadInnerRanges(array, shard.key, *reader, *index_read, reads, results)) return false;
-  for (std::size_t f = 0; f < fetches.size(); ++f) {
-    const ReadResult& result = results[f];
-    if (!FromIndexedVersion(array, result, *index_read)) return false;
-    if (result.size != index.nbytes(fetches[f].index)) {
-      throw ChunkError(
-          array, shard.key,
-          CorruptChunkError("inner chunk " + array.sharding->InnerChunkName(fetches[f].index) +
-                            " is cut short: the shard ends before its bytes do"));
-    }
+  if (!ReadInnerRanges(array, shard.key, *reader, *index_read, inner, reads, results)) {
+    return false;
   }
 
   // Checking verbatim chunks in place is a pass over their bytes; decoding is worth sharing.
@@ -486,44 +492,28 @@ std::vector<std::optional<Buffer>> ReadEncodedInnerChunks(const ArrayState& arra
     const std::optional<IndexRead> index_read = IndexForReads(
         array, key, *reader, Caching(array) && attempt == 0, stamp, inner_read_follows);
     if (!index_read) return chunks;
+    const ShardIndex& index = index_read->index;
     std::vector<Store::RangeRead> reads;
-    std::vector<std::size_t> wanted;
+    std::vector<std::size_t> stored;  // the inner chunks read, and where each was asked
+    std::vector<std::size_t> asked_at;
     for (std::size_t k = 0; k < inner.size(); ++k) {
-      if (index_read->index.IsEmpty(inner[k])) continue;
-      reads.push_back(
-          {ByteRange::Bytes(index_read->index.offset(inner[k]), index_read->index.nbytes(inner[k])),
-           {}});
-      wanted.push_back(k);
+      if (index.IsEmpty(inner[k])) continue;
+      reads.push_back({ByteRange::Bytes(index.offset(inner[k]), index.nbytes(inner[k])), {}});
+      stored.push_back(inner[k]);
+      asked_at.push_back(k);
     }
-    ReadAtIndexVersion(*index_read, reads);
     std::vector<ReadResult> results;
-    if (!ReadInnerRanges(array, key, *reader, *index_read, reads, results)) continue;
-    bool changed = false;
-    for (std::size_t f = 0; f < results.size() && !changed; ++f) {
-      changed = !FromIndexedVersion(array, results[f], *index_read);
-      if (!changed && results[f].size != index_read->index.nbytes(inner[wanted[f]])) {
-        throw ChunkError(
-            array, key,
-            CorruptChunkError("inner chunk " + array.sharding->InnerChunkName(inner[wanted[f]]) +
-                              " is cut short: the shard ends before its bytes do"));
-      }
+    if (!ReadInnerRanges(array, key, *reader, *index_read, stored, reads, results)) continue;
+    for (std::size_t f = 0; f < results.size(); ++f) {
+      chunks[asked_at[f]] = std::move(results[f].value);
     }
-    if (changed) continue;
-    for (std::size_t f = 0; f < results.size(); ++f)
-      chunks[wanted[f]] = std::move(results[f].value);
     return chunks;
   }
-  const std::optional<Buffer> bytes = GetObject(array, key);
-  if (!bytes) return chunks;
-  try {
-    const ShardIndex index = array.sharding->IndexOfShard(bytes->span());
-    for (std::size_t k = 0; k < inner.size(); ++k) {
-      if (!index.IsEmpty(inner[k])) {
-        chunks[k] = bytes->Slice(index.offset(inner[k]), index.nbytes(inner[k]));
-      }
+  const std::optional<WholeShard> whole = ReadShardWhole(array, key);
+  for (std::size_t k = 0; whole && k < inner.size(); ++k) {
+    if (!whole->index.IsEmpty(inner[k])) {
+      chunks[k] = whole->bytes.Slice(whole->index.offset(inner[k]), whole->index.nbytes(inner[k]));
     }
-  } catch (const CorruptChunkError& error) {
-    throw ChunkError(array, key, error);
   }
   return chunks;
 }

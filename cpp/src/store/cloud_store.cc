@@ -14,6 +14,7 @@
 #include "store/gcs/credentials.h"
 #include "store/gcs/gcs_dialect.h"
 #include "store/http/object_client.h"
+#include "store/merged_reads.h"
 
 namespace hub {
 namespace {
@@ -36,6 +37,12 @@ class CloudStore final : public Store {
   std::vector<ReadResult> ReadEach(const std::string& key,
                                    std::span<const ReadOptions> reads) override {
     return client_->ReadEach(ObjectOf(key), reads);
+  }
+
+  // Ranges of one object that many threads ask for at once go out merged (merged_reads.h).
+  std::vector<ReadResult> ReadRanges(const std::string& key,
+                                     std::span<const RangeRead> reads) override {
+    return merged_reads_.Read(key, reads);
   }
 
   // ETags (S3) and generations (GCS) come with every answer, and writes can be conditional on
@@ -106,6 +113,10 @@ class CloudStore final : public Store {
   }
 
   std::unique_ptr<http::ObjectClient> client_;
+  store::MergedRangeReads merged_reads_{
+      [this](const std::string& key, std::span<const RangeRead> reads) {
+        return Store::ReadRanges(key, reads);  // near ranges coalesced, then ReadEach
+      }};
   std::string object_prefix_;  // "prefix/" or "" at the bucket's root
   std::string description_;
   int requests_in_flight_;

@@ -90,6 +90,22 @@ TEST_F(DiskCache, ASecondReaderOnlyAsksWhetherTheObjectChanged) {
   EXPECT_EQ(origin_->unchanged, 2);  // one conditional read each, however many ranges
 }
 
+TEST_F(DiskCache, RangesOfASmallObjectOfKnownSizeAreFetchedWithItWhole) {
+  const std::string shard = "0123456789abcdefghijklmnopqrstuv";
+  const std::string generation = origin_->Put("shard", Bytes(shard));
+  const auto cached = Cached();
+  const Store::RangeRead index{ByteRange::Suffix(4), {}};
+  EXPECT_EQ(Text(cached->ReadRanges("shard", std::span(&index, 1))[0].value), "stuv");
+  origin_->values = 0;
+  // The inner chunks a sample needs, at the index's version: the shard comes whole, once.
+  const Store::RangeRead first{ByteRange::Bytes(4, 4), {}, generation, true};
+  EXPECT_EQ(Text(cached->ReadRanges("shard", std::span(&first, 1))[0].value), "4567");
+  const Store::RangeRead second{ByteRange::Bytes(20, 3), {}, generation, true};
+  EXPECT_EQ(Text(cached->ReadRanges("shard", std::span(&second, 1))[0].value), "klm");
+  EXPECT_EQ(origin_->values, 1);
+  EXPECT_EQ(origin_->unchanged, 0);  // the index's version was just confirmed
+}
+
 TEST_F(DiskCache, WithinTheStalenessNothingIsAsked) {
   origin_->staleness = 60;
   origin_->Put("chunk", Bytes("value"));

@@ -4,11 +4,15 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "hub/errors.h"
 #include "store/local_store.h"
+#include "store/merged_reads.h"
 
 namespace hub {
 namespace {
@@ -160,6 +164,87 @@ TEST(LocalStore, TempFilesAreInvisibleAndPutIsAtomic) {
   EXPECT_EQ(store->List(""), (std::vector<std::string>{"a/k"}));
   EXPECT_EQ(Text(*store->Get("a/k")), "v");
   std::filesystem::remove_all(root);
+}
+
+}  // namespace
+}  // namespace hub
+
+namespace hub {
+namespace {
+
+// A store whose reads take a while, counting the ReadRanges calls that reach it.
+class SlowStore final : public Store {
+ public:
+  std::shared_ptr<Store> inner = MakeMemoryStore();
+  std::atomic<int> calls = 0;
+  ReadResult Read(const std::string& key, const ReadOptions& options) override {
+    return inner->Read(key, options);
+  }
+  std::vector<ReadResult> ReadRanges(const std::string& key,
+                                     std::span<const RangeRead> reads) override {
+    ++calls;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    return Store::ReadRanges(key, reads);
+  }
+  std::string PutParts(const std::string& key,
+                       std::span<const std::span<const std::byte>> parts) override {
+    return inner->PutParts(key, parts);
+  }
+  void Delete(const std::string& key) override { inner->Delete(key); }
+  std::vector<std::string> List(const std::string& prefix) override { return inner->List(prefix); }
+  std::string Describe() const override { return "slow"; }
+};
+
+TEST(MergedRangeReads, ManyThreadsReadingOneObjectShareRequests) {
+  SlowStore slow;
+  std::string bytes(64, ' ');
+  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>('0' + i % 64);
+  slow.Put("shard", std::as_bytes(std::span(bytes)));
+  store::MergedRangeReads merged([&](const std::string& key, std::span<const Store::RangeRead> r) {
+    return slow.ReadRanges(key, r);
+  });
+  constexpr int kThreads = 12;
+  std::vector<std::string> got(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      const Store::RangeRead read{ByteRange::Bytes(static_cast<std::uint64_t>(t) * 4, 4), {}};
+      const auto results = merged.Read("shard", std::span(&read, 1));
+      got[static_cast<std::size_t>(t)] =
+          std::string(reinterpret_cast<const char*>(results[0].value.data()), results[0].size);
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (int t = 0; t < kThreads; ++t) {
+    EXPECT_EQ(got[static_cast<std::size_t>(t)], bytes.substr(static_cast<std::size_t>(t) * 4, 4));
+  }
+  // Two flights at once; everyone else waits for one to land and goes in the next.
+  EXPECT_LT(slow.calls, kThreads);
+  EXPECT_GT(merged.merged_calls(), 0u);
+}
+
+TEST(MergedRangeReads, AnErrorReachesEveryCallInTheBatch) {
+  std::atomic<int> calls = 0;
+  store::MergedRangeReads merged(
+      [&](const std::string&, std::span<const Store::RangeRead>) -> std::vector<ReadResult> {
+        ++calls;
+        std::this_thread::sleep_for(std::chrono::milliseconds(30));
+        throw StorageError("the server is gone");
+      });
+  std::atomic<int> errors = 0;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&] {
+      const Store::RangeRead read{ByteRange::Bytes(0, 1), {}};
+      try {
+        merged.Read("k", std::span(&read, 1));
+      } catch (const StorageError&) {
+        ++errors;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(errors, 6);
 }
 
 }  // namespace

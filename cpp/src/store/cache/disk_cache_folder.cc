@@ -29,6 +29,8 @@ constexpr std::uint64_t kUnknownSize = UINT64_MAX;
 constexpr const char* kTempPrefix = ".tmp-";
 constexpr const char* kLedgerName = "ledger";
 constexpr const char* kConfirmedName = "confirmed";
+// An entry's fields before its bytes take at most this much (its object's scope and key).
+constexpr std::uint64_t kLongestHeader = 64 << 10;
 // A temporary file this old belongs to a writer that died: eviction removes it.
 constexpr auto kAbandonedTempAge = std::chrono::minutes(10);
 
@@ -149,36 +151,68 @@ bool WriteAtomically(const std::string& folder, const std::string& name,
   return true;
 }
 
-// The whole entry file at `path` if it is intact and belongs to `object`; marks it used.
-std::optional<CachedRange> ReadEntry(const std::string& path, const std::string& object) {
-  const File file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!file.ok()) return std::nullopt;
-  struct stat info {};
-  if (::fstat(file.fd(), &info) != 0 || info.st_size < static_cast<off_t>(sizeof kMagic + 4)) {
+// The fields of an entry before its bytes: nullopt unless they belong to `object` and agree
+// with the file's size. `at` becomes the offset of the bytes.
+std::optional<CachedRange> ParseHeader(std::span<const std::byte> head, const std::string& object,
+                                       std::uint64_t file_size, std::size_t& at) {
+  if (head.size() < sizeof kMagic || std::memcmp(head.data(), kMagic, sizeof kMagic) != 0) {
     return std::nullopt;
   }
-  Buffer contents = Buffer::Allocate(static_cast<std::size_t>(info.st_size));
-  if (!ReadAll(file.fd(), contents.data(), contents.size(), 0)) return std::nullopt;
-  const std::span<const std::byte> bytes = contents.span();
-  std::uint32_t stored_crc = 0;
-  std::memcpy(&stored_crc, bytes.data() + bytes.size() - 4, 4);
-  if (std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0 ||
-      codec::Crc32c(bytes.first(bytes.size() - 4)) != stored_crc) {
-    ::unlink(path.c_str());  // damaged: never served, and its space comes back
-    return std::nullopt;
-  }
-  HeaderReader header{bytes.first(bytes.size() - 4), sizeof kMagic};
+  HeaderReader header{head, sizeof kMagic};
   std::string identity;
   CachedRange entry;
   std::uint64_t object_size = 0;
   std::uint64_t payload = 0;
   if (!header.Text(identity) || identity != object || !header.Text(entry.generation) ||
       !header.Number(object_size) || !header.Number(payload) ||
-      header.bytes.size() - header.at != payload) {
+      file_size != header.at + payload + 4) {
     return std::nullopt;
   }
   if (object_size != kUnknownSize) entry.object_size = object_size;
-  entry.bytes = contents.Slice(header.at, payload);
+  at = header.at;
+  return entry;
+}
+
+// The entry file at `path` if it belongs to `object`; marks it used. Read whole (nullopt
+// `part`), it must match its CRC-32C (a damaged entry is deleted). Only `part` of its bytes
+// (a range of a whole object) is read without the whole file: a file is renamed into place
+// complete, and the engine checks what it reads by the chunks' own checksums and codecs.
+std::optional<CachedRange> ReadEntry(const std::string& path, const std::string& object,
+                                     const std::optional<ByteRange>& part = std::nullopt) {
+  const File file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!file.ok()) return std::nullopt;
+  struct stat info {};
+  if (::fstat(file.fd(), &info) != 0 || info.st_size < static_cast<off_t>(sizeof kMagic + 4)) {
+    return std::nullopt;
+  }
+  const auto file_size = static_cast<std::uint64_t>(info.st_size);
+  std::optional<CachedRange> entry;
+  if (!part) {
+    Buffer contents = Buffer::Allocate(file_size);
+    if (!ReadAll(file.fd(), contents.data(), contents.size(), 0)) return std::nullopt;
+    const std::span<const std::byte> bytes = contents.span();
+    std::uint32_t stored_crc = 0;
+    std::memcpy(&stored_crc, bytes.data() + bytes.size() - 4, 4);
+    if (codec::Crc32c(bytes.first(bytes.size() - 4)) != stored_crc) {
+      ::unlink(path.c_str());  // damaged: never served, and its space comes back
+      return std::nullopt;
+    }
+    std::size_t at = 0;
+    entry = ParseHeader(bytes, object, file_size, at);
+    if (!entry) return std::nullopt;
+    entry->bytes = contents.Slice(at, file_size - at - 4);
+  } else {
+    Buffer head = Buffer::Allocate(std::min<std::uint64_t>(file_size, kLongestHeader));
+    if (!ReadAll(file.fd(), head.data(), head.size(), 0)) return std::nullopt;
+    std::size_t at = 0;
+    entry = ParseHeader(head.span(), object, file_size, at);
+    if (!entry) return std::nullopt;
+    const ResolvedRange range = Resolve(*part, file_size - at - 4);
+    entry->bytes = Buffer::Allocate(range.count);
+    if (!ReadAll(file.fd(), entry->bytes.data(), range.count, at + range.start)) {
+      return std::nullopt;
+    }
+  }
   ::futimens(file.fd(), nullptr);  // used now: the last to be evicted
   return entry;
 }
@@ -209,11 +243,7 @@ std::optional<CachedRange> DiskCacheFolder::Find(const std::string& object,
   const std::string folder = ObjectFolder(object);
   if (auto exact = ReadEntry(folder + "/" + RangeFileName(range), object)) return exact;
   if (range.IsWhole()) return std::nullopt;
-  std::optional<CachedRange> whole = ReadEntry(folder + "/whole", object);
-  if (!whole) return std::nullopt;
-  const ResolvedRange part = Resolve(range, whole->bytes.size());
-  whole->bytes = whole->bytes.Slice(part.start, part.count);
-  return whole;
+  return ReadEntry(folder + "/whole", object, range);
 }
 
 void DiskCacheFolder::Keep(const std::string& object, const ByteRange& range,

@@ -9,8 +9,9 @@
 //                      /confirmed                        the generation last confirmed, and when
 // An entry is written to a temporary file in its folder and renamed into place, so a process
 // killed while writing leaves a ".tmp-" file that never reads as data (eviction removes it).
-// Each entry holds its object's identity, generation and a CRC-32C of the whole: a damaged or
-// colliding entry reads as a miss.
+// Each entry holds its object's identity, generation and a CRC-32C of the whole: a colliding
+// entry reads as a miss, and so does a damaged one read whole (a range of a whole object is
+// read alone, and checked by the chunks' own checksums and codecs).
 #pragma once
 
 #include <cstdint>

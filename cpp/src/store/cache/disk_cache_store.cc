@@ -1,4 +1,7 @@
 // hub::WithDiskCache (hub/disk_cache.h): a store whose reads go through a DiskCacheFolder.
+#include <algorithm>
+#include <map>
+#include <mutex>
 #include <utility>
 
 #include "hub/disk_cache.h"
@@ -76,6 +79,23 @@ class DiskCachedStore final : public Store {
     }
     std::string confirmed;  // the generation the store reported during this call
     bool gone = false;
+    if (!missing.empty() && FetchesWhole(object)) {
+      // Later reads of this object (the rest of an epoch's samples from this shard) are then
+      // served from disk: one request instead of one per range.
+      const ReadResult answer = ReadWhole(key, missing.front());
+      gone = !answer.found();
+      if (!gone) confirmed = answer.generation;
+      for (const std::size_t i : missing_for) {
+        if (gone) continue;
+        const ReadOptions wanted = Options(reads[i]);
+        const store::ResolvedRange part = store::Resolve(wanted.range, answer.value.size());
+        results[i] = Serve(
+            key,
+            {answer.generation, answer.value.Slice(part.start, part.count), answer.object_size},
+            wanted);
+      }
+      missing.clear();
+    }
     if (!missing.empty()) {
       std::vector<ReadResult> answers = inner_->ReadRanges(key, missing);
       for (std::size_t m = 0; m < missing.size(); ++m) {
@@ -155,8 +175,9 @@ class DiskCachedStore final : public Store {
   }
 
   // The entry that may answer `wanted`: none of a version other than the one it asks for.
-  std::optional<CachedRange> Lookup(const std::string& object, const ReadOptions& wanted) const {
+  std::optional<CachedRange> Lookup(const std::string& object, const ReadOptions& wanted) {
     std::optional<CachedRange> entry = folder_.Find(object, wanted.range);
+    if (entry) NoteSize(object, entry->object_size);
     if (entry && !wanted.if_generation.empty() && entry->generation != wanted.if_generation) {
       return std::nullopt;
     }
@@ -175,6 +196,36 @@ class DiskCachedStore final : public Store {
     if (inner_->Features().max_staleness_seconds > 0 && !generation.empty()) {
       folder_.Confirm(object, generation);
     }
+  }
+
+  // Whether a read missing ranges of `object` fetches it whole: when its size (learnt from an
+  // earlier answer, such as its shard index's) is small enough to keep.
+  bool FetchesWhole(const std::string& object) const {
+    const std::lock_guard lock(sizes_mutex_);
+    const auto known = object_sizes_.find(object);
+    return known != object_sizes_.end() &&
+           known->second <= std::min(kWholeObjectBytes, folder_.size_bytes() / 8);
+  }
+  void NoteSize(const std::string& object, const std::optional<std::uint64_t>& size) {
+    if (!size) return;
+    const std::lock_guard lock(sizes_mutex_);
+    if (object_sizes_.size() >= kSizesRemembered) object_sizes_.clear();
+    object_sizes_[object] = *size;
+  }
+
+  // The whole object, at the version `like` asks for, kept on disk.
+  ReadResult ReadWhole(const std::string& key, const RangeRead& like) {
+    ReadOptions whole;
+    whole.if_generation = like.if_generation;
+    whole.generation_confirmed = like.generation_confirmed;
+    ReadResult answer = inner_->Read(key, whole);
+    if (!answer.found()) {
+      folder_.Forget(Identity(key));
+      return answer;
+    }
+    NoteConfirmed(Identity(key), answer.generation);
+    if (!answer.generation.empty()) Keep(Identity(key), whole, answer);
+    return answer;
   }
 
   // The entry as the answer to `wanted`.
@@ -204,6 +255,7 @@ class DiskCachedStore final : public Store {
         break;
     }
     NoteConfirmed(object, answer.generation);
+    NoteSize(object, answer.object_size);
     if (!answer.generation.empty()) Keep(object, wanted, answer);
     if (!wanted.unless_generation.empty() && wanted.unless_generation == answer.generation) {
       return {ReadResult::Status::kUnchanged, {}, 0, answer.generation, answer.object_size};
@@ -242,9 +294,16 @@ class DiskCachedStore final : public Store {
     }
   }
 
+  // Objects up to this size are fetched whole when a read misses ranges of them (and the
+  // cache holds eight of them at least); sizes are remembered for this many objects.
+  static constexpr std::uint64_t kWholeObjectBytes = 64 << 20;
+  static constexpr std::size_t kSizesRemembered = 1 << 16;
+
   std::shared_ptr<Store> inner_;
   DiskCacheFolder folder_;
   std::string scope_;
+  mutable std::mutex sizes_mutex_;
+  std::map<std::string, std::uint64_t> object_sizes_;  // by object, as answers reported them
 };
 
 }  // namespace
