@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -140,6 +141,11 @@ TEST_F(DiskCache, WritesThroughTheCacheDropItsEntries) {
 TEST_F(DiskCache, StaysWithinItsSizeEvictingTheLeastRecentlyUsed) {
   constexpr std::uint64_t kSize = 64 << 10;
   const std::string value(4000, 'x');
+  // A file of the user's in the folder given: the oldest there, and never the cache's to evict.
+  fs::create_directories(folder_);
+  std::ofstream(folder_ / "notes.txt") << std::string(50000, 'n');
+  fs::last_write_time(folder_ / "notes.txt",
+                      fs::file_time_type::clock::now() - std::chrono::hours(9));
   const auto cached = Cached(kSize);
   for (int i = 0; i < 100; ++i) {
     origin_->Put("c/" + std::to_string(i), Bytes(value));
@@ -147,6 +153,7 @@ TEST_F(DiskCache, StaysWithinItsSizeEvictingTheLeastRecentlyUsed) {
     cached->Get("c/0");  // kept in use: never the least recently used
   }
   EXPECT_LE(store::DiskCacheFolder(folder_.string(), kSize).HeldBytes(), kSize);
+  EXPECT_EQ(fs::file_size(folder_ / "notes.txt"), 50000u);
   origin_->values = 0;
   cached->Get("c/0");
   cached->Get("c/99");

@@ -29,6 +29,9 @@ constexpr std::uint64_t kUnknownSize = UINT64_MAX;
 constexpr const char* kTempPrefix = ".tmp-";
 constexpr const char* kLedgerName = "ledger";
 constexpr const char* kConfirmedName = "confirmed";
+// The cache's own folder inside the one given: eviction walks and deletes only in here, so a
+// cache pointed at a folder that holds other files never touches them.
+constexpr const char* kCacheFolderName = "hub_v1-disk-cache";
 // An entry's fields before its bytes take at most this much (its object's scope and key).
 constexpr std::uint64_t kLongestHeader = 64 << 10;
 // A temporary file this old belongs to a writer that died: eviction removes it.
@@ -220,7 +223,7 @@ std::optional<CachedRange> ReadEntry(const std::string& path, const std::string&
 }  // namespace
 
 DiskCacheFolder::DiskCacheFolder(std::string root, std::uint64_t size_bytes)
-    : root_(std::move(root)), size_bytes_(size_bytes) {
+    : root_(std::move(root) + "/" + kCacheFolderName), size_bytes_(size_bytes) {
   std::error_code error;
   fs::create_directories(root_, error);
   if (error || !fs::is_directory(root_)) {
@@ -337,6 +340,14 @@ struct FileUse {
   fs::path path;
 };
 
+// Whether a file of that name is one the cache writes in an object's folder: an entry, a
+// confirmation, or a temporary file (not the ledger, and nothing else).
+bool IsCacheFile(const std::string& name) {
+  if (name == "whole" || name == kConfirmedName || name.starts_with(kTempPrefix)) return true;
+  return name.size() > 1 && (name[0] == 'b' || name[0] == 's') &&
+         name.find_first_not_of("0123456789-", 1) == std::string::npos;
+}
+
 // Every entry file under `root` (not the ledger), oldest use first; temporary files of dead
 // writers are deleted on the way.
 std::vector<FileUse> EntryFiles(const std::string& root) {
@@ -347,7 +358,7 @@ std::vector<FileUse> EntryFiles(const std::string& root) {
            root, fs::directory_options::skip_permission_denied, error);
        !error && it != fs::recursive_directory_iterator(); it.increment(error)) {
     std::error_code ignored;
-    if (!it->is_regular_file(ignored) || it->path().filename() == kLedgerName) continue;
+    if (!it->is_regular_file(ignored) || !IsCacheFile(it->path().filename().string())) continue;
     const auto used = it->last_write_time(ignored);
     const auto bytes = it->file_size(ignored);
     if (ignored) continue;  // gone meanwhile

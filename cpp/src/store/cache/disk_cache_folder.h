@@ -2,7 +2,8 @@
 // object's identity), one file per cached range in it, a ledger of the bytes held, and LRU
 // eviction by file modification time, all safe for many processes at once.
 //
-// Layout under the root:
+// Layout under the folder given, in its own folder hub_v1-disk-cache/ (eviction walks and
+// deletes only there, and only files named as below):
 //   ledger                      8 bytes: the bytes the entries hold, kept under an flock
 //   ab/abcdef0123456789/whole   the whole object
 //                      /b<offset>-<length>, /s<length>   a byte range, a suffix
@@ -33,7 +34,8 @@ struct CachedRange {
 
 class DiskCacheFolder {
  public:
-  // StorageError if the folder cannot be made.
+  // The cache in folder `root` (in a folder of its own there); StorageError if it cannot be
+  // made.
   DiskCacheFolder(std::string root, std::uint64_t size_bytes);
 
   // Whether reads of `range` can be kept: whole objects, byte ranges and suffixes.
