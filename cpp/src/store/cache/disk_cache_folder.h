@@ -62,7 +62,6 @@ class DiskCacheFolder {
   // The bytes the entries hold, counted afresh from the files.
   std::uint64_t HeldBytes() const;
 
-  const std::string& root() const { return root_; }
   std::uint64_t size_bytes() const { return size_bytes_; }
 
  private:
