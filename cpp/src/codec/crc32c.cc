@@ -8,9 +8,11 @@
 
 namespace hub::codec {
 
-std::uint32_t Crc32c(std::span<const std::byte> data) {
+namespace {
+
+// Folds `data` into a running CRC (before the final inversion).
+unsigned int Extend(unsigned int crc, std::span<const std::byte> data) {
   // crc32_iscsi takes an int length and leaves the final inversion to the caller.
-  unsigned int crc = 0xFFFFFFFFu;
   auto* p = reinterpret_cast<unsigned char*>(const_cast<std::byte*>(data.data()));
   std::size_t remaining = data.size();
   while (remaining > 0) {
@@ -19,6 +21,16 @@ std::uint32_t Crc32c(std::span<const std::byte> data) {
     p += piece;
     remaining -= static_cast<std::size_t>(piece);
   }
+  return crc;
+}
+
+}  // namespace
+
+std::uint32_t Crc32c(std::span<const std::byte> data) { return ~Extend(0xFFFFFFFFu, data); }
+
+std::uint32_t Crc32cOfParts(std::span<const std::span<const std::byte>> parts) {
+  unsigned int crc = 0xFFFFFFFFu;
+  for (const auto& part : parts) crc = Extend(crc, part);
   return ~crc;
 }
 

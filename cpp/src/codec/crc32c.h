@@ -9,5 +9,7 @@
 namespace hub::codec {
 
 std::uint32_t Crc32c(std::span<const std::byte> data);
+// The CRC-32C of the parts' concatenation, without concatenating them.
+std::uint32_t Crc32cOfParts(std::span<const std::span<const std::byte>> parts);
 
 }  // namespace hub::codec

@@ -34,6 +34,12 @@ TEST(Crc32c, MatchesTheStandardCheckValue) {
   EXPECT_EQ(Crc32c(AsBytes(text)), 0x22620404u);
 }
 
+TEST(Crc32c, OfPartsIsOfTheirConcatenation) {
+  const std::string text = "The quick brown fox jumps over the lazy dog";
+  const std::span<const std::byte> parts[] = {AsBytes(text).first(9), {}, AsBytes(text).subspan(9)};
+  EXPECT_EQ(Crc32cOfParts(parts), Crc32c(AsBytes(text)));
+}
+
 class PipelineTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(PipelineTest, RoundTripsAndDetectsCorruption) {

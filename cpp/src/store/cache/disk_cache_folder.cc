@@ -259,11 +259,11 @@ void DiskCacheFolder::Keep(const std::string& object, const ByteRange& range,
   AppendNumber(header, entry.bytes.size());
   const std::uint64_t file_bytes = header.size() + entry.bytes.size() + 4;
   if (file_bytes > size_bytes_ / 4) return;  // one entry never crowds out most of the rest
-  // The checksum covers the header too; one copy of the bytes is cheap beside fetching them.
-  std::string checked = std::move(header);
-  checked.append(reinterpret_cast<const char*>(entry.bytes.data()), entry.bytes.size());
-  const std::uint32_t sum = codec::Crc32c(std::as_bytes(std::span(checked)));
-  const std::span<const std::byte> parts[] = {std::as_bytes(std::span(checked)),
+  // The checksum covers the header and the bytes, which go out as they are, uncopied.
+  const std::span<const std::byte> checked[] = {std::as_bytes(std::span(header)),
+                                                entry.bytes.span()};
+  const std::uint32_t sum = codec::Crc32cOfParts(checked);
+  const std::span<const std::byte> parts[] = {checked[0], checked[1],
                                               std::as_bytes(std::span(&sum, 1))};
   const std::string folder = ObjectFolder(object);
   std::error_code error;
