@@ -212,12 +212,22 @@ bool ReadShardPieces(const ArrayState& array, const ObjectTask& shard, ReadOutpu
   ChunkCache& cache = ChunkCache::Instance();
   const ChunkCache::ReadStamp stamp = cache.StampRead(array.cache_prefix + shard.key);
   const std::unique_ptr<ObjectReader> reader = array.store->OpenObject(shard.key);
+  // Whether the inner chunk `task` needs comes from the store under `index`: it is stored,
+  // and not in the cache at the index's version (chunks that land whole are never cached).
+  const auto from_store = [&](const ChunkTask& task, const IndexRead& index,
+                              std::shared_ptr<const Buffer>& cached) {
+    const std::size_t i = task.IndexInObject(array);
+    if (index.index.IsEmpty(i)) return false;
+    if (use_cache && task.coverage != ChunkCoverage::kLandsWhole) {
+      const ChunkCache::Entry entry = cache.Get(InnerCacheKey(array, shard.key, i));
+      if (entry.chunk && entry.generation == index.generation) cached = entry.chunk;
+    }
+    return cached == nullptr;
+  };
   const auto inner_read_follows = [&](const IndexRead& index) {
     return std::any_of(shard.chunks.begin(), shard.chunks.end(), [&](const ChunkTask& task) {
-      const std::size_t i = task.IndexInObject(array);
-      return !index.index.IsEmpty(i) &&
-             !(task.coverage != ChunkCoverage::kLandsWhole &&
-               cache.Get(InnerCacheKey(array, shard.key, i)).generation == index.generation);
+      std::shared_ptr<const Buffer> cached;
+      return from_store(task, index, cached);
     });
   };
   const std::optional<IndexRead> index_read =
@@ -232,19 +242,13 @@ bool ReadShardPieces(const ArrayState& array, const ObjectTask& shard, ReadOutpu
   std::vector<InnerFetch> fetches;
   fetches.reserve(shard.chunks.size());
   for (const ChunkTask& task : shard.chunks) {
-    const std::size_t i = task.IndexInObject(array);
-    if (index.IsEmpty(i)) {
-      ScatterChunk(array, task, nullptr, out);
+    std::shared_ptr<const Buffer> cached;
+    if (!from_store(task, *index_read, cached)) {
+      if (cached) cache.CountRead(true);
+      ScatterChunk(array, task, cached, out);  // the cached chunk, or fill for an empty one
       continue;
     }
-    if (use_cache && task.coverage != ChunkCoverage::kLandsWhole) {
-      const ChunkCache::Entry cached = cache.Get(InnerCacheKey(array, shard.key, i));
-      if (cached.chunk && cached.generation == index_read->generation) {
-        cache.CountRead(true);
-        ScatterChunk(array, task, cached.chunk, out);
-        continue;
-      }
-    }
+    const std::size_t i = task.IndexInObject(array);
     InnerFetch fetch{&task, i};
     if (trailer_bytes && task.coverage == ChunkCoverage::kLandsWhole &&
         index.nbytes(i) == array.chunk_bytes + *trailer_bytes) {

@@ -67,12 +67,13 @@ class DiskCachedStore final : public Store {
     std::vector<std::size_t> missing_for;
     std::vector<std::size_t> unconfirmed;
     for (std::size_t i = 0; i < reads.size(); ++i) {
-      entries[i] = Lookup(object, Options(reads[i]));
+      const ReadOptions wanted = Options(reads[i]);
+      entries[i] = Lookup(object, wanted);
       if (!entries[i]) {
         missing.push_back(reads[i]);
         missing_for.push_back(i);
-      } else if (Fresh(object, *entries[i], Options(reads[i]))) {
-        results[i] = Serve(key, *entries[i], Options(reads[i]));
+      } else if (Fresh(object, *entries[i], wanted)) {
+        results[i] = Serve(key, *entries[i], wanted);
       } else {
         unconfirmed.push_back(i);
       }
@@ -105,10 +106,10 @@ class DiskCachedStore final : public Store {
         results[i] = Settle(key, Options(reads[i]), std::nullopt, std::move(answers[m]));
       }
     }
+    if (gone && !unconfirmed.empty()) folder_.Forget(object);
     for (const std::size_t i : unconfirmed) {
       const ReadOptions wanted = Options(reads[i]);
       if (gone) {
-        folder_.Forget(object);
         results[i] = ReadResult{};
       } else if (!confirmed.empty() && entries[i]->generation == confirmed) {
         results[i] = Serve(key, *entries[i], wanted);
