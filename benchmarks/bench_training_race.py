@@ -105,38 +105,26 @@ def run_epochs(python: str, source: str, env: dict[str, str] | None = None) -> d
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-EPOCHS = """
-import json, time
-samples, seconds = 0, []
-for _ in range(2):
-    samples, started = 0, time.perf_counter()
-    for images, _labels in loader:
-        samples += len(images)
-    seconds.append(time.perf_counter() - started)
-print(json.dumps({"epoch1": seconds[0], "epoch2": seconds[1], "samples": samples}))
-"""
-
-
 def hub_source(connection: str) -> str:
     return textwrap.dedent(
         f"""
-            import hub_v1 as hub
-            ds = {connection}.connect().open("train")
-            loader = ds.to_pytorch().loader(
-                batch_size={BATCH}, shuffle=True, num_workers={HUB_WORKERS}
-            )
-            """
-    ) + EPOCHS.replace("for images, _labels in loader:", "for batch in loader:").replace(
-        "samples += len(images)", 'samples += len(batch["images"])'
+        import hub_v1 as hub
+        from epochs import print_two_epochs
+        ds = {connection}.connect().open("train")
+        loader = ds.to_pytorch().loader(
+            batch_size={BATCH}, shuffle=True, num_workers={HUB_WORKERS}
+        )
+        print_two_epochs(loader, lambda batch: len(batch["images"]))
+        """
     )
 
 
 def webdataset_source(urls: list[str], cache: Path) -> str:
-    return (
-        textwrap.dedent(
-            f"""
-        import numpy as np, torch, webdataset as wds
+    return textwrap.dedent(
+        f"""
+        import torch, webdataset as wds
         from torch.utils.data import DataLoader
+        from epochs import print_two_epochs
         urls = {urls!r}
         dataset = (
             wds.WebDataset(urls, shardshuffle=len(urls), cache_dir={str(cache)!r},
@@ -146,9 +134,8 @@ def webdataset_source(urls: list[str], cache: Path) -> str:
             .map_tuple(torch.from_numpy, int)
         )
         loader = DataLoader(dataset, batch_size={BATCH}, num_workers={WORKERS})
+        print_two_epochs(loader, lambda batch: len(batch[0]))
         """
-        )
-        + EPOCHS
     )
 
 

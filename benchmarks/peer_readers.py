@@ -7,19 +7,18 @@ requirements/bench-peers.txt): bench_training_race.py runs this with ``--peers-p
 SYSTEM is "litdata" or "mosaic"; REMOTE an s3:// folder written by peer_writers.py's writers;
 the keys come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. Every sample's JPEG is decoded
 to an array (Pillow, libjpeg-turbo) in the DataLoader's workers, batches of 64. Prints
-{"epoch1": seconds, "epoch2": seconds, "samples": n} as JSON.
+epochs.py's {"epoch1": seconds, "epoch2": seconds, "samples": n} as JSON.
 """
 
 from __future__ import annotations
 
 import io
-import json
 import os
 import sys
-import time
 
 import numpy as np
 import torch
+from epochs import print_two_epochs
 from peer_writers import _mosaic_writer
 from PIL import Image
 from torch.utils.data import DataLoader
@@ -78,16 +77,7 @@ def mosaic_loader(endpoint: str, remote: str, cache: str, workers: int) -> DataL
 def main() -> None:
     system, endpoint, remote, cache, workers = sys.argv[1:6]
     make = {"litdata": litdata_loader, "mosaic": mosaic_loader}[system]
-    loader = make(endpoint, remote, cache, int(workers))
-    seconds = []
-    samples = 0
-    for _ in range(2):
-        samples = 0
-        started = time.perf_counter()
-        for images, _labels in loader:
-            samples += len(images)
-        seconds.append(time.perf_counter() - started)
-    print(json.dumps({"epoch1": seconds[0], "epoch2": seconds[1], "samples": samples}))
+    print_two_epochs(make(endpoint, remote, cache, int(workers)), lambda batch: len(batch[0]))
 
 
 if __name__ == "__main__":
